@@ -1,0 +1,294 @@
+// Agent HTTP protocol v1 (ARCHITECTURE.md): wire types, request signing, and the typed client that
+// the extension and the CLI import. The agent owns this file; changes must stay backward compatible.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import * as http from "node:http";
+import * as https from "node:https";
+import type { PolicyDecisionKind, PolicySummary, Risk } from "./policy/types";
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+
+export const HEADER_KEY = "x-atl-key";
+export const HEADER_TIMESTAMP = "x-atl-timestamp";
+export const HEADER_NONCE = "x-atl-nonce";
+export const HEADER_SIGNATURE = "x-atl-signature";
+
+// ---- wire types ---------------------------------------------------------------------------
+
+export interface HealthResponse {
+  status: "ok";
+  version: string;
+}
+
+export interface CheckRequest {
+  commands: string[];
+}
+
+export interface CheckResult {
+  command: string;
+  decision: PolicyDecisionKind;
+  risk: Risk;
+  reason: string;
+}
+
+export interface CheckResponse {
+  results: CheckResult[];
+}
+
+export interface ExecRequest {
+  commands: string[];
+  /** Per command; the agent caps it at its configured maximum. */
+  timeoutSec?: number;
+}
+
+export interface ExecResult {
+  command: string;
+  decision: PolicyDecisionKind;
+  reason: string;
+  /** null when refused, killed by a signal, or failed to start. */
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** stdout or stderr hit the output cap. */
+  truncated: boolean;
+  /** Present and true when the command was killed at its timeout. */
+  timedOut?: boolean;
+}
+
+export interface ExecResponse {
+  results: ExecResult[];
+}
+
+export interface InfoResponse {
+  hostname: string;
+  os: string;
+  kernel: string;
+  arch: string;
+  cpus: number;
+  memoryBytes: number;
+  uptimeSec: number;
+  agentVersion: string;
+  protocolVersion: number;
+  policy: PolicySummary;
+  limits: { maxCommands: number; maxConcurrent: number; maxTimeoutSec: number; maxOutputBytes: number };
+}
+
+export interface ErrorResponse {
+  error: string;
+  message: string;
+}
+
+// ---- signing ------------------------------------------------------------------------------
+
+export function sha256Hex(body: string | Buffer): string {
+  return createHash("sha256").update(body).digest("hex");
+}
+
+/** The string both sides sign: METHOD \n PATH \n TIMESTAMP \n NONCE \n hex(sha256(body)). */
+export function canonicalRequest(method: string, path: string, timestamp: string, nonce: string, body: string | Buffer): string {
+  return `${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${sha256Hex(body)}`;
+}
+
+export function signRequest(secret: string | Buffer, method: string, path: string, timestamp: string, nonce: string, body: string | Buffer): string {
+  return createHmac("sha256", secret).update(canonicalRequest(method, path, timestamp, nonce, body)).digest("hex");
+}
+
+export interface SignedHeaders {
+  [HEADER_KEY]: string;
+  [HEADER_TIMESTAMP]: string;
+  [HEADER_NONCE]: string;
+  [HEADER_SIGNATURE]: string;
+}
+
+export function signedHeaders(keyId: string, secret: string | Buffer, method: string, path: string, body: string | Buffer, now = Date.now()): SignedHeaders {
+  const timestamp = String(Math.floor(now / 1000));
+  const nonce = randomBytes(16).toString("hex");
+  return {
+    [HEADER_KEY]: keyId,
+    [HEADER_TIMESTAMP]: timestamp,
+    [HEADER_NONCE]: nonce,
+    [HEADER_SIGNATURE]: signRequest(secret, method, path, timestamp, nonce, body),
+  };
+}
+
+/** Constant-time comparison of two hex signatures (false on any length or format mismatch). */
+export function signaturesEqual(expectedHex: string, actualHex: string): boolean {
+  if (!/^[0-9a-f]{64}$/i.test(actualHex)) {
+    return false;
+  }
+  const a = Buffer.from(expectedHex, "hex");
+  const b = Buffer.from(actualHex, "hex");
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+// ---- client -------------------------------------------------------------------------------
+
+export interface AgentClientOptions {
+  /** Base URL, e.g. http://10.0.1.5:9917 or https://host:9917. */
+  url: string;
+  keyId: string;
+  secret: string | Buffer;
+  /** PEM of the CA (or self-signed certificate) to trust for https. */
+  ca?: string | Buffer;
+  /** Request timeout in ms on top of the commands' own timeout. Default 10 s. */
+  requestTimeoutMs?: number;
+}
+
+export type AgentErrorKind = "unreachable" | "auth" | "busy" | "too-large" | "bad-request" | "protocol" | "timeout";
+
+export class AgentRequestError extends Error {
+  override readonly name = "AgentRequestError";
+  constructor(
+    readonly kind: AgentErrorKind,
+    message: string,
+    readonly status: number | null = null,
+    /** Seconds, from Retry-After on 429. */
+    readonly retryAfterSec: number | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Typed, signing client of one agent. Reuses connections (keep-alive); call close() when done. */
+export class AgentClient {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly requestTimeoutMs: number;
+
+  constructor(private readonly options: AgentClientOptions) {
+    this.base = new URL(options.url);
+    if (this.base.protocol !== "http:" && this.base.protocol !== "https:") {
+      throw new AgentRequestError("bad-request", `Agent URL must be http or https, got ${this.base.protocol}`);
+    }
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.agent =
+      this.base.protocol === "https:"
+        ? new https.Agent({ keepAlive: true, ca: options.ca, maxSockets: 16 })
+        : new http.Agent({ keepAlive: true, maxSockets: 16 });
+  }
+
+  get url(): string {
+    return this.base.toString();
+  }
+
+  health(signal?: AbortSignal): Promise<HealthResponse> {
+    return this.request<HealthResponse>("GET", "/v1/health", undefined, { signed: false, signal });
+  }
+
+  info(signal?: AbortSignal): Promise<InfoResponse> {
+    return this.request<InfoResponse>("GET", "/v1/info", undefined, { signed: true, signal });
+  }
+
+  check(commands: string[], signal?: AbortSignal): Promise<CheckResponse> {
+    return this.request<CheckResponse>("POST", "/v1/check", { commands } satisfies CheckRequest, { signed: true, signal });
+  }
+
+  exec(commands: string[], timeoutSec?: number, signal?: AbortSignal): Promise<ExecResponse> {
+    const body: ExecRequest = timeoutSec === undefined ? { commands } : { commands, timeoutSec };
+    // The agent runs the commands in order, each up to its timeout: wait for all of them.
+    const budgetMs = (timeoutSec ?? 30) * 1000 * Math.max(1, commands.length) + this.requestTimeoutMs;
+    return this.request<ExecResponse>("POST", "/v1/exec", body, { signed: true, signal, timeoutMs: budgetMs });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private request<T>(
+    method: "GET" | "POST",
+    path: string,
+    payload: unknown,
+    opts: { signed: boolean; signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<T> {
+    const body = payload === undefined ? "" : JSON.stringify(payload);
+    const fullPath = joinPath(this.base.pathname, path);
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (payload !== undefined) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = String(Buffer.byteLength(body));
+    }
+    if (opts.signed) {
+      // The signature covers the path as sent on the wire (what the agent sees in the request line).
+      Object.assign(headers, signedHeaders(this.options.keyId, this.options.secret, method, fullPath, body));
+    }
+    const transport = this.base.protocol === "https:" ? https : http;
+    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+
+    return new Promise<T>((resolve, reject) => {
+      const req = transport.request(
+        {
+          protocol: this.base.protocol,
+          hostname: this.base.hostname,
+          port: this.base.port,
+          path: fullPath,
+          method,
+          headers,
+          agent: this.agent,
+          signal: opts.signal,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", (error) => reject(new AgentRequestError("unreachable", `Connection to the agent at ${this.url} broke: ${error.message}`, null, null, { cause: error })));
+          res.on("end", () => {
+            const status = res.statusCode ?? 0;
+            const text = Buffer.concat(chunks).toString("utf8");
+            let parsed: unknown;
+            try {
+              parsed = text.length > 0 ? JSON.parse(text) : undefined;
+            } catch (error) {
+              reject(new AgentRequestError("protocol", `The agent at ${this.url} answered ${status} with a body that is not JSON.`, status, null, { cause: error }));
+              return;
+            }
+            if (status >= 200 && status < 300) {
+              resolve(parsed as T);
+              return;
+            }
+            const message = isErrorResponse(parsed) ? parsed.message : `HTTP ${status}`;
+            reject(errorForStatus(status, message, this.url, res.headers["retry-after"]));
+          });
+        },
+      );
+      req.setTimeout(timeoutMs, () => {
+        req.destroy(new AgentRequestError("timeout", `The agent at ${this.url} did not answer within ${Math.round(timeoutMs / 1000)} s.`));
+      });
+      req.on("error", (error) => {
+        if (error instanceof AgentRequestError) {
+          reject(error);
+          return;
+        }
+        reject(new AgentRequestError("unreachable", `Cannot reach the agent at ${this.url}: ${error.message}`, null, null, { cause: error }));
+      });
+      req.end(body);
+    });
+  }
+}
+
+function joinPath(basePath: string, route: string): string {
+  const trimmed = basePath.endsWith("/") ? basePath.slice(0, -1) : basePath;
+  return `${trimmed}${route}`;
+}
+
+function isErrorResponse(value: unknown): value is ErrorResponse {
+  return typeof value === "object" && value !== null && typeof (value as ErrorResponse).message === "string";
+}
+
+function errorForStatus(status: number, message: string, url: string, retryAfter: string | string[] | undefined): AgentRequestError {
+  switch (status) {
+    case 401:
+      return new AgentRequestError("auth", `The agent at ${url} refused the request signature: ${message}`, status);
+    case 413:
+      return new AgentRequestError("too-large", `The agent at ${url} refused the request as too large: ${message}`, status);
+    case 429: {
+      const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+      return new AgentRequestError("busy", `The agent at ${url} is busy: ${message}`, status, Number.isFinite(seconds) ? seconds : null);
+    }
+    case 400:
+      return new AgentRequestError("bad-request", `The agent at ${url} refused the request: ${message}`, status);
+    default:
+      return new AgentRequestError("protocol", `The agent at ${url} answered ${status}: ${message}`, status);
+  }
+}

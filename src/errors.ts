@@ -1,0 +1,55 @@
+// The one error type of ATL: a stable `code` for tests and troubleshooting docs, a `cause`
+// for the log, and a message written for the person who has to act on it.
+
+export type AtlErrorCode =
+  | "config"
+  | "sqs-credentials"
+  | "sqs-access-denied"
+  | "sqs-queue-not-found"
+  | "sqs-network"
+  | "sqs"
+  | "alarm-malformed"
+  | "alarm-not-an-alarm"
+  | "host-unknown"
+  | "host-unreachable"
+  | "host-key-mismatch"
+  | "agent-auth"
+  | "agent-busy"
+  | "agent-protocol"
+  | "transport"
+  | "llm-config"
+  | "llm-reply"
+  | "llm-timeout"
+  | "llm"
+  | "policy-refused"
+  | "storage"
+  | "webview-message"
+  | "cancelled"
+  | "internal";
+
+export class AtlError extends Error {
+  override readonly name = "AtlError";
+  readonly code: AtlErrorCode;
+  /** What the user should do about it, when there is something to do. */
+  readonly fix: string | undefined;
+
+  constructor(code: AtlErrorCode, message: string, options: { cause?: unknown; fix?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.fix = options.fix;
+  }
+
+  /** One line for a notification or the status bar: the message and, if known, the fix. */
+  get userMessage(): string {
+    return this.fix ? `${this.message} ${this.fix}` : this.message;
+  }
+}
+
+/** Wraps anything thrown into an AtlError, keeping an existing one as is. */
+export function toAtlError(error: unknown, code: AtlErrorCode = "internal", message?: string): AtlError {
+  if (error instanceof AtlError) {
+    return error;
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return new AtlError(code, message ?? text, { cause: error });
+}

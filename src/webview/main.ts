@@ -1,0 +1,2 @@
+// The chat panel's browser code (bundled into media/webview.js).
+export {};
