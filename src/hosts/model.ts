@@ -33,3 +33,15 @@ export interface SshHostEntry extends HostEntryBase {
 }
 
 export type HostEntry = AgentHostEntry | SshHostEntry;
+
+/** Where secrets come from: SecretStorage in the editor, files or environment in the CLI. */
+export interface SecretLookup {
+  get(name: string): Promise<string | undefined>;
+}
+
+/** Names of the secrets ATL keeps (SecretStorage keys). Values never reach settings, logs or prompts. */
+export const secretNames = {
+  llmApiKey: "atl.llm.apiKey",
+  agentSecret: (hostId: string) => `atl.host.${hostId}.agentSecret`,
+  sshPassphrase: (hostId: string) => `atl.host.${hostId}.sshPassphrase`,
+} as const;
