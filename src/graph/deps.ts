@@ -1,0 +1,87 @@
+// What the diagnosis graph needs from the outside world, as small interfaces: the LLM settings (the
+// model itself is built inside graph.js so LangChain never enters extension.js), the host
+// directory, the command policy, the alarm store, where checkpoints live, a logger and settings.
+import type { Alarm, IncidentSource } from "../alarms/model";
+import type { HostEntry } from "../hosts/model";
+import type { Logger } from "../log";
+import type { Transport } from "../transports/transport";
+import type { CommandPolicy } from "../../agent/src/policy/types";
+
+export type LlmProvider = "openai" | "azure" | "openai-compatible";
+
+export type StructuredOutputMethod = "jsonSchema" | "functionCalling" | "jsonMode";
+
+/** USD per million tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+}
+
+export interface AzureSettings {
+  instanceName: string;
+  /** Empty: the model name is the deployment name. */
+  deployment: string;
+  apiVersion: string;
+}
+
+/** The `atl.llm.*` settings plus the API key (from SecretStorage, or env in the CLI). */
+export interface LlmSettings {
+  provider: LlmProvider;
+  model: string;
+  /** OpenAI-compatible servers (and an OpenAI proxy); null for the provider's default. */
+  baseUrl: string | null;
+  /** Required when provider is "azure". */
+  azure: AzureSettings | null;
+  structuredOutputMethod: StructuredOutputMethod;
+  /** One request. */
+  timeoutSeconds: number;
+  /** Clamped to 0–2 (LangChain's default of 6 retries a bad server for minutes). */
+  maxRetries: number;
+  /** Extra or overriding prices by model name; built-in prices cover common OpenAI models. */
+  prices: Record<string, ModelPrice>;
+  apiKey: string;
+  /** Keep LANGSMITH_* / LANGCHAIN_TRACING* as the environment has them. Default false: cleared. */
+  tracing?: boolean;
+}
+
+/** The host directory (src/hosts/directory.ts implements it). */
+export interface HostResolver {
+  list(): HostEntry[];
+  get(id: string): HostEntry | undefined;
+  resolveForAlarm(alarm: Alarm): HostEntry | null;
+  resolveFromText(text: string): HostEntry | null;
+  /** A connected transport to the host (cached by the directory; do not dispose it). */
+  transport(host: HostEntry): Promise<Transport>;
+}
+
+/** Read on every run, so changes apply to the next step without recreating the service. */
+export interface DiagnosisSettings {
+  /** Host ids whose read-only commands run without an approval prompt. */
+  autoApproveReadOnlyHosts: string[];
+  /** Per command on the host. */
+  timeoutSeconds: number;
+  /** Tokens of each command's output sent to the LLM (head + tail). */
+  outputTokenBudget: number;
+  /** Extra regular expressions redacted before text reaches the LLM. */
+  redactionPatterns: string[];
+  language: "en" | "ko";
+}
+
+/** The alarm store as the graph sees it: incidents for fetch, and composite children → host. */
+export type DiagnosisIncidents = IncidentSource & {
+  /** The host id of the (child) alarm with this ARN, if the store knows it. */
+  hostForArn?(arn: string): string | null;
+};
+
+export interface DiagnosisDeps {
+  /** null: no LLM, the built-in runbooks plan and analyse. */
+  llm: LlmSettings | null;
+  hosts: HostResolver;
+  policy: CommandPolicy;
+  incidents: DiagnosisIncidents;
+  /** Directory of the file-backed checkpointer (one JSON file per thread). Created if missing. */
+  checkpointDir: string;
+  logger: Logger;
+  settings(): DiagnosisSettings;
+  clock?: () => Date;
+}
