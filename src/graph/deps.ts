@@ -5,44 +5,10 @@ import type { Alarm, IncidentSource } from "../alarms/model";
 import type { HostEntry } from "../hosts/model";
 import type { Logger } from "../log";
 import type { Transport } from "../transports/transport";
+import type { LlmSettings } from "../llm/settings";
 import type { CommandPolicy } from "../../agent/src/policy/types";
 
-export type LlmProvider = "openai" | "azure" | "openai-compatible";
-
-export type StructuredOutputMethod = "jsonSchema" | "functionCalling" | "jsonMode";
-
-/** USD per million tokens. */
-export interface ModelPrice {
-  input: number;
-  output: number;
-}
-
-export interface AzureSettings {
-  instanceName: string;
-  /** Empty: the model name is the deployment name. */
-  deployment: string;
-  apiVersion: string;
-}
-
-/** The `atl.llm.*` settings plus the API key (from SecretStorage, or env in the CLI). */
-export interface LlmSettings {
-  provider: LlmProvider;
-  model: string;
-  /** OpenAI-compatible servers (and an OpenAI proxy); null for the provider's default. */
-  baseUrl: string | null;
-  /** Required when provider is "azure". */
-  azure: AzureSettings | null;
-  structuredOutputMethod: StructuredOutputMethod;
-  /** One request. */
-  timeoutSeconds: number;
-  /** Clamped to 0–2 (LangChain's default of 6 retries a bad server for minutes). */
-  maxRetries: number;
-  /** Extra or overriding prices by model name; built-in prices cover common OpenAI models. */
-  prices: Record<string, ModelPrice>;
-  apiKey: string;
-  /** Keep LANGSMITH_* / LANGCHAIN_TRACING* as the environment has them. Default false: cleared. */
-  tracing?: boolean;
-}
+export type { AzureSettings, LlmProvider, LlmSettings, ModelPrice, StructuredOutputMethod } from "../llm/settings";
 
 /** The host directory (src/hosts/directory.ts implements it). */
 export interface HostResolver {

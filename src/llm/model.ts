@@ -1,0 +1,94 @@
+// Builds the chat model from the LLM settings: ChatOpenAI for OpenAI and any OpenAI-compatible
+// server (Ollama, vLLM, LM Studio), AzureChatOpenAI for Azure. Lives in graph.js only (LangChain).
+// Retries are capped at 2 (LangChain's default of 6 retries a broken server for minutes) and
+// LangSmith tracing is switched off unless the user opted in.
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AzureChatOpenAI, ChatOpenAI } from "@langchain/openai";
+import { AtlError } from "../errors";
+import type { LlmSettings } from "./settings";
+
+const TRACING_VARIABLES = ["LANGSMITH_TRACING", "LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING", "LANGCHAIN_TRACING_V2", "LANGCHAIN_CALLBACKS_BACKGROUND"];
+
+/** Clears LangSmith/LangChain tracing variables (unless opted in): prompts carry host data. */
+export function applyTracingPolicy(settings: Pick<LlmSettings, "tracing">, env: NodeJS.ProcessEnv = process.env): void {
+  if (settings.tracing === true) {
+    return;
+  }
+  for (const name of TRACING_VARIABLES) {
+    if (name !== "LANGCHAIN_CALLBACKS_BACKGROUND") {
+      delete env[name];
+    }
+  }
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("LANGSMITH_") || name.startsWith("LANGCHAIN_TRACING")) {
+      delete env[name];
+    }
+  }
+}
+
+export function clampRetries(value: number): number {
+  return Number.isFinite(value) ? Math.min(2, Math.max(0, Math.floor(value))) : 1;
+}
+
+/** Throws AtlError("llm-config") with the setting to fix when the settings cannot work. */
+export function validateLlmSettings(settings: LlmSettings): void {
+  const fix = (what: string) => ({ fix: `Set ${what} in the ATL settings (or the CLI flags).` });
+  if (!settings.model.trim()) {
+    throw new AtlError("llm-config", "No LLM model is configured.", fix("atl.llm.model"));
+  }
+  if (settings.baseUrl !== null && settings.baseUrl !== "" && !/^https?:\/\/\S+$/.test(settings.baseUrl)) {
+    throw new AtlError("llm-config", `The LLM base URL "${settings.baseUrl}" is not an http(s) URL.`, fix("atl.llm.baseUrl"));
+  }
+  switch (settings.provider) {
+    case "openai":
+      if (!settings.apiKey) {
+        throw new AtlError("llm-config", "No OpenAI API key is set.", { fix: "Run “ATL: Set LLM API key” (CLI: set OPENAI_API_KEY)." });
+      }
+      break;
+    case "azure":
+      if (!settings.apiKey) {
+        throw new AtlError("llm-config", "No Azure OpenAI API key is set.", { fix: "Run “ATL: Set LLM API key” (CLI: set OPENAI_API_KEY)." });
+      }
+      if (!settings.azure || (!settings.azure.instanceName && !settings.baseUrl)) {
+        throw new AtlError("llm-config", "Azure OpenAI needs an instance name (or an endpoint URL).", fix("atl.llm.azure.instanceName"));
+      }
+      break;
+    case "openai-compatible":
+      if (!settings.baseUrl) {
+        throw new AtlError("llm-config", "An OpenAI-compatible provider needs a base URL.", fix("atl.llm.baseUrl"));
+      }
+      break;
+  }
+}
+
+export function createChatModel(settings: LlmSettings): BaseChatModel {
+  validateLlmSettings(settings);
+  applyTracingPolicy(settings);
+  const common = {
+    timeout: Math.max(1, settings.timeoutSeconds) * 1000,
+    maxRetries: clampRetries(settings.maxRetries),
+    // Never `streaming: true` (its token counting downloads a tokenizer); the graph streams tokens.
+    streaming: false,
+    streamUsage: true,
+  };
+  if (settings.provider === "azure") {
+    const azure = settings.azure!;
+    return new AzureChatOpenAI({
+      ...common,
+      model: settings.model,
+      azureOpenAIApiKey: settings.apiKey,
+      azureOpenAIApiInstanceName: azure.instanceName || undefined,
+      azureOpenAIApiDeploymentName: azure.deployment || settings.model,
+      azureOpenAIApiVersion: azure.apiVersion,
+      ...(settings.baseUrl ? { azureOpenAIEndpoint: settings.baseUrl } : {}),
+    });
+  }
+  return new ChatOpenAI({
+    ...common,
+    model: settings.model,
+    // Local servers ignore the key, but the client insists on one.
+    apiKey: settings.apiKey || "not-needed",
+    useResponsesApi: false,
+    configuration: settings.baseUrl ? { baseURL: settings.baseUrl } : {},
+  });
+}

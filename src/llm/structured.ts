@@ -1,0 +1,120 @@
+// One structured LLM call, validated: the reply must parse and satisfy the zod schema, or the call
+// fails with AtlError("llm-reply") — never a silent `undefined` (functionCalling returns one when
+// the model answers in prose). Transport failures are mapped to llm-timeout / llm-config / llm.
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseMessageLike } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { z } from "zod";
+import { AtlError } from "../errors";
+import type { StructuredOutputMethod } from "./settings";
+import type { CallUsage } from "./usage";
+
+export interface StructuredCall<S extends z.ZodType> {
+  schema: S;
+  /** Schema name sent to the API (`response_format.json_schema.name` / the tool name). */
+  name: string;
+  method: StructuredOutputMethod;
+  messages: BaseMessageLike[];
+  config?: RunnableConfig;
+}
+
+export interface StructuredResult<T> {
+  value: T;
+  usage: CallUsage;
+}
+
+interface RawMessage {
+  content?: unknown;
+  tool_calls?: { args?: unknown }[];
+  usage_metadata?: { input_tokens?: number; output_tokens?: number };
+}
+
+export async function invokeStructured<S extends z.ZodType>(model: BaseChatModel, call: StructuredCall<S>): Promise<StructuredResult<z.infer<S>>> {
+  const runnable = model
+    .withStructuredOutput(call.schema, { name: call.name, method: call.method, includeRaw: true, strict: call.method === "jsonSchema" ? true : undefined })
+    .withConfig({ tags: ["nostream"], runName: `atl.${call.name}` });
+  let result: { raw: unknown; parsed: unknown };
+  try {
+    result = (await runnable.invoke(call.messages, call.config));
+  } catch (error) {
+    throw llmError(error);
+  }
+  const raw = (result.raw ?? {}) as RawMessage;
+  const usage: CallUsage = { promptTokens: raw.usage_metadata?.input_tokens ?? 0, completionTokens: raw.usage_metadata?.output_tokens ?? 0 };
+  const candidate = result.parsed ?? recoverJson(raw);
+  if (candidate === null || candidate === undefined) {
+    throw new AtlError("llm-reply", `The LLM's reply to the ${call.name} request was not the JSON ATL asked for: ${preview(raw)}`, {
+      fix: "Try again, or set atl.llm.structuredOutputMethod to functionCalling or jsonMode if the server does not support JSON schema.",
+    });
+  }
+  const checked = call.schema.safeParse(candidate);
+  if (!checked.success) {
+    const issues = checked.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+      .join("; ");
+    throw new AtlError("llm-reply", `The LLM's ${call.name} reply does not match ATL's schema (${issues}).`, { fix: "Try again or use a stronger model." });
+  }
+  return { value: checked.data, usage };
+}
+
+/** Replies ATL can still read when the parser gave up: a tool call's args, or JSON in (fenced) text. */
+function recoverJson(raw: RawMessage): unknown {
+  const args = raw.tool_calls?.[0]?.args;
+  if (args && typeof args === "object") {
+    return args;
+  }
+  if (typeof raw.content !== "string") {
+    return null;
+  }
+  const text = raw.content.trim();
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(text);
+  const body = fenced ? fenced[1] : text;
+  const start = body.indexOf("{");
+  const end = body.lastIndexOf("}");
+  if (start < 0 || end <= start) {
+    return null;
+  }
+  try {
+    return JSON.parse(body.slice(start, end + 1)) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function preview(raw: RawMessage): string {
+  const text = typeof raw.content === "string" ? raw.content : JSON.stringify(raw.content ?? "");
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length === 0 ? "(empty reply)" : `“${oneLine.slice(0, 80)}${oneLine.length > 80 ? "…" : ""}”`;
+}
+
+/** Maps an OpenAI/LangChain client failure to an AtlError with something to do about it. */
+export function llmError(error: unknown): AtlError {
+  if (error instanceof AtlError) {
+    return error;
+  }
+  const e = (error ?? {}) as { name?: string; status?: number; message?: string; constructor?: { name?: string } };
+  const message = typeof e.message === "string" ? e.message.split("\n")[0].slice(0, 200) : String(error);
+  const kind = e.constructor?.name ?? "";
+  if (e.name === "AbortError" && /abort/i.test(message) && !/timed? ?out/i.test(message)) {
+    return new AtlError("cancelled", "The LLM request was cancelled.", { cause: error });
+  }
+  if (e.name === "TimeoutError" || kind === "APIConnectionTimeoutError" || /timed? ?out/i.test(message)) {
+    return new AtlError("llm-timeout", "The LLM did not answer in time.", { cause: error, fix: "Raise atl.llm.timeoutSeconds or check the server." });
+  }
+  switch (e.status) {
+    case 401:
+    case 403:
+      return new AtlError("llm-config", `The LLM server refused the API key (${e.status}).`, { cause: error, fix: "Run “ATL: Set LLM API key” (CLI: OPENAI_API_KEY)." });
+    case 404:
+      return new AtlError("llm-config", `The LLM server does not know this model or URL (404): ${message}`, { cause: error, fix: "Check atl.llm.model and atl.llm.baseUrl." });
+    case 429:
+      return new AtlError("llm", "The LLM server is rate limiting requests (429).", { cause: error, fix: "Wait a moment and try again." });
+    default:
+      break;
+  }
+  if (kind === "APIConnectionError" || /ECONNREFUSED|ENOTFOUND|fetch failed|Connection error/i.test(message)) {
+    return new AtlError("llm", `Cannot reach the LLM server: ${message}`, { cause: error, fix: "Check atl.llm.baseUrl and the network." });
+  }
+  return new AtlError("llm", `The LLM request failed: ${message}`, { cause: error });
+}
