@@ -1,0 +1,65 @@
+// Secrets in the OS keychain (VS Code SecretStorage) under the names of `secretNames`: the LLM API
+// key and one agent secret per host. Values never reach settings, logs or prompts; the log only
+// says which secret name changed.
+import * as vscode from "vscode";
+import { secretNames, type SecretLookup } from "../hosts/model";
+import type { Logger } from "../log";
+import { Disposable } from "./disposable";
+
+export class SecretStore extends Disposable implements SecretLookup {
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<string>());
+  /** Fires with the secret's name (never its value) when it is set or deleted, in any window. */
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(
+    private readonly storage: vscode.SecretStorage,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this._register(storage.onDidChange((event) => this.changeEmitter.fire(event.key)));
+  }
+
+  async get(name: string): Promise<string | undefined> {
+    const value = await this.storage.get(name);
+    return value === "" ? undefined : value;
+  }
+
+  async set(name: string, value: string): Promise<void> {
+    await this.storage.store(name, value);
+    this.logger.info(`Secret ${name} saved to SecretStorage.`);
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.storage.delete(name);
+    this.logger.info(`Secret ${name} removed from SecretStorage.`);
+  }
+
+  llmApiKey(): Promise<string | undefined> {
+    return this.get(secretNames.llmApiKey);
+  }
+
+  agentSecret(hostId: string): Promise<string | undefined> {
+    return this.get(secretNames.agentSecret(hostId));
+  }
+}
+
+/** Rules an agent secret must meet: the agent refuses short keys too, so say it before saving. */
+export function validateAgentSecret(value: string): string | undefined {
+  if (value.trim() !== value) {
+    return vscode.l10n.t("The secret must not start or end with spaces.");
+  }
+  if (value.length < 16) {
+    return vscode.l10n.t("Use at least 16 characters (e.g. the output of `openssl rand -hex 32`).");
+  }
+  return undefined;
+}
+
+export function validateApiKey(value: string): string | undefined {
+  if (value.trim().length === 0) {
+    return vscode.l10n.t("Paste the API key, or press Escape to keep the current one.");
+  }
+  if (/\s/.test(value.trim())) {
+    return vscode.l10n.t("An API key has no spaces.");
+  }
+  return undefined;
+}

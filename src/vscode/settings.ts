@@ -1,0 +1,362 @@
+// The typed `atl.*` settings: read once into a snapshot, re-read on onDidChangeConfiguration, with
+// every value checked (a wrong value is reported once with an "Open settings" button and treated
+// as unset, so a typo never turns into a stack trace further down).
+import * as vscode from "vscode";
+import type { DiagnosisSettings } from "../graph/deps";
+import type { LlmProvider, LlmSettings, ModelPrice, StructuredOutputMethod } from "../llm/settings";
+import { AtlError } from "../errors";
+import type { HostEntry } from "../hosts/model";
+import { parseHostsInventory } from "../hosts/inventory";
+import type { Logger } from "../log";
+import { Disposable } from "./disposable";
+
+export type SqsMode = "consume" | "peek";
+export type GroupBy = "state" | "host";
+export type NotifyMode = "all" | "alarm" | "off";
+export type ReportLanguage = "auto" | "en" | "ko";
+
+export interface SqsSettings {
+  /** null: no queue configured, polling is off. */
+  queueUrl: string | null;
+  /** `atl.sqs.region`, else the region in the queue URL; null: the profile's region. */
+  region: string | null;
+  endpoint: string | null;
+  profile: string | null;
+  mode: SqsMode;
+  waitTimeSeconds: number;
+  visibilityTimeoutSeconds: number;
+  autoStart: boolean;
+}
+
+export interface LlmViewSettings {
+  provider: LlmProvider | "none";
+  model: string;
+  baseUrl: string | null;
+  azure: { instanceName: string; deployment: string; apiVersion: string };
+  structuredOutputMethod: StructuredOutputMethod;
+  timeoutSeconds: number;
+  maxRetries: number;
+  outputTokenBudget: number;
+  prices: Record<string, ModelPrice>;
+  tracing: boolean;
+  redactionPatterns: string[];
+}
+
+export interface AlarmViewSettings {
+  groupBy: GroupBy;
+  notify: NotifyMode;
+  resolvedRetentionHours: number;
+}
+
+/** One wrong value: which setting, what is wrong, and the fix. */
+export interface SettingProblem {
+  setting: string;
+  message: string;
+}
+
+export interface SettingsSnapshot {
+  sqs: SqsSettings;
+  hosts: HostEntry[];
+  llm: LlmViewSettings;
+  autoApproveReadOnlyHosts: string[];
+  executionTimeoutSeconds: number;
+  alarms: AlarmViewSettings;
+  reportLanguage: ReportLanguage;
+  problems: SettingProblem[];
+}
+
+export interface SettingsChange {
+  readonly previous: SettingsSnapshot;
+  readonly current: SettingsSnapshot;
+  /** True when the change touched `atl.<section>` (e.g. "sqs", "hosts", "alarms.groupBy"). */
+  affects(section: string): boolean;
+}
+
+const QUEUE_URL = /^https?:\/\/\S+\/\d{12}\/[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const HTTP_URL = /^https?:\/\/\S+$/;
+const PROFILE = /^[A-Za-z0-9_.+=,@-]{1,64}$/;
+const MODEL = /^[A-Za-z0-9._:/-]{1,128}$/;
+
+/** Region code in an SQS queue URL (`https://sqs.eu-west-1.amazonaws.com/…`, `sqs.us-east-1.localhost`). */
+export function regionFromQueueUrl(queueUrl: string): string | null {
+  let host: string;
+  try {
+    host = new URL(queueUrl).hostname;
+  } catch {
+    return null;
+  }
+  const labels = host.split(".");
+  const sqs = labels.indexOf("sqs");
+  const candidate = sqs >= 0 ? labels[sqs + 1] : labels[0];
+  return candidate !== undefined && REGION.test(candidate) ? candidate : null;
+}
+
+/** Reads `atl.*` from a configuration section into a validated snapshot. Pure apart from `get`. */
+export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">): SettingsSnapshot {
+  const problems: SettingProblem[] = [];
+  const str = (key: string, pattern: RegExp | null, fix: string): string | null => {
+    const value = config.get<unknown>(key);
+    if (value === undefined || value === null || value === "") {
+      return null;
+    }
+    if (typeof value !== "string" || (pattern && !pattern.test(value.trim()))) {
+      problems.push({ setting: `atl.${key}`, message: vscode.l10n.t("atl.{0} is not valid ({1}). {2}", key, JSON.stringify(value).slice(0, 80), fix) });
+      return null;
+    }
+    return value.trim();
+  };
+  const num = (key: string, fallback: number, min: number, max: number, integer = true): number => {
+    const value = config.get<unknown>(key);
+    if (value === undefined || value === null) {
+      return fallback;
+    }
+    if (typeof value !== "number" || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+      problems.push({ setting: `atl.${key}`, message: vscode.l10n.t("atl.{0} must be a number from {1} to {2}; using {3}.", key, min, max, fallback) });
+      return fallback;
+    }
+    return value;
+  };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+    const value = config.get<unknown>(key);
+    if (value === undefined || value === null) {
+      return fallback;
+    }
+    if (typeof value === "string" && (allowed as readonly string[]).includes(value)) {
+      return value as T;
+    }
+    problems.push({ setting: `atl.${key}`, message: vscode.l10n.t("atl.{0} must be one of {1}; using {2}.", key, allowed.join(", "), fallback) });
+    return fallback;
+  };
+  const strings = (key: string): string[] => {
+    const value = config.get<unknown>(key);
+    if (value === undefined || value === null) {
+      return [];
+    }
+    if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+      problems.push({ setting: `atl.${key}`, message: vscode.l10n.t("atl.{0} must be a list of strings; ignored.", key) });
+      return [];
+    }
+    return value as string[];
+  };
+
+  const queueUrl = str("sqs.queueUrl", QUEUE_URL, vscode.l10n.t("Use the queue URL from the SQS console: https://sqs.REGION.amazonaws.com/ACCOUNT_ID/QUEUE_NAME."));
+  const explicitRegion = str("sqs.region", REGION, vscode.l10n.t("Use a region code such as ap-northeast-2."));
+  const sqs: SqsSettings = {
+    queueUrl,
+    region: explicitRegion ?? (queueUrl ? regionFromQueueUrl(queueUrl) : null),
+    endpoint: str("sqs.endpoint", HTTP_URL, vscode.l10n.t("Use an http(s) URL such as http://127.0.0.1:4566, or leave it empty for AWS.")),
+    profile: str("aws.profile", PROFILE, vscode.l10n.t("Use a profile name from ~/.aws/config.")),
+    mode: oneOf<SqsMode>("sqs.mode", ["consume", "peek"], "consume"),
+    waitTimeSeconds: num("sqs.waitTimeSeconds", 20, 1, 20),
+    visibilityTimeoutSeconds: num("sqs.visibilityTimeoutSeconds", 60, 5, 43200),
+    autoStart: config.get<unknown>("sqs.autoStart") !== false,
+  };
+
+  const inventory = parseHostsInventory(config.get<unknown>("hosts") ?? []);
+  for (const error of inventory.errors) {
+    problems.push({ setting: "atl.hosts", message: error.startsWith("hosts[") ? `atl.${error}` : error });
+  }
+
+  const llm: LlmViewSettings = {
+    provider: oneOf<LlmProvider | "none">("llm.provider", ["none", "openai", "azure", "openai-compatible"], "none"),
+    model: str("llm.model", MODEL, vscode.l10n.t("Use a model name such as gpt-4.1-mini.")) ?? "gpt-4.1-mini",
+    baseUrl: str("llm.baseUrl", HTTP_URL, vscode.l10n.t("Use an http(s) URL such as http://127.0.0.1:11434/v1.")),
+    azure: {
+      instanceName: str("llm.azure.instanceName", /^[A-Za-z0-9-]{2,64}$/, vscode.l10n.t("Use the Azure OpenAI resource name.")) ?? "",
+      deployment: str("llm.azure.deployment", null, "") ?? "",
+      apiVersion: str("llm.azure.apiVersion", /^\d{4}-\d{2}-\d{2}(-preview)?$/, vscode.l10n.t("Use a version such as 2024-10-21.")) ?? "2024-10-21",
+    },
+    structuredOutputMethod: oneOf<StructuredOutputMethod>("llm.structuredOutputMethod", ["jsonSchema", "functionCalling", "jsonMode"], "jsonSchema"),
+    timeoutSeconds: num("llm.timeoutSeconds", 60, 5, 600),
+    maxRetries: num("llm.maxRetries", 1, 0, 2),
+    outputTokenBudget: num("llm.outputTokenBudget", 600, 100, 8000),
+    prices: readPrices(config.get<unknown>("llm.prices"), problems),
+    tracing: config.get<unknown>("llm.tracing") === true,
+    redactionPatterns: readPatterns(strings("llm.redactionPatterns"), problems),
+  };
+
+  const alarms: AlarmViewSettings = {
+    groupBy: oneOf<GroupBy>("alarms.groupBy", ["state", "host"], "state"),
+    notify: oneOf<NotifyMode>("alarms.notify", ["all", "alarm", "off"], "alarm"),
+    resolvedRetentionHours: num("alarms.resolvedRetentionHours", 24, 0, 8760, false),
+  };
+
+  return {
+    sqs,
+    hosts: inventory.hosts,
+    llm,
+    autoApproveReadOnlyHosts: strings("approval.autoApproveReadOnlyHosts"),
+    executionTimeoutSeconds: num("execution.timeoutSeconds", 30, 1, 600),
+    alarms,
+    reportLanguage: oneOf<ReportLanguage>("report.language", ["auto", "en", "ko"], "auto"),
+    problems,
+  };
+}
+
+function readPrices(value: unknown, problems: SettingProblem[]): Record<string, ModelPrice> {
+  if (value === undefined || value === null) {
+    return {};
+  }
+  const prices: Record<string, ModelPrice> = {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    problems.push({ setting: "atl.llm.prices", message: vscode.l10n.t('atl.llm.prices must be an object such as {"gpt-4.1-mini": {"input": 0.4, "output": 1.6}}; ignored.') });
+    return prices;
+  }
+  for (const [model, price] of Object.entries(value as Record<string, unknown>)) {
+    const p = price as Partial<ModelPrice> | null;
+    if (p && typeof p.input === "number" && typeof p.output === "number" && p.input >= 0 && p.output >= 0) {
+      prices[model] = { input: p.input, output: p.output };
+    } else {
+      problems.push({ setting: "atl.llm.prices", message: vscode.l10n.t('atl.llm.prices["{0}"] needs numbers "input" and "output" (USD per million tokens); ignored.', model) });
+    }
+  }
+  return prices;
+}
+
+function readPatterns(patterns: string[], problems: SettingProblem[]): string[] {
+  return patterns.filter((pattern) => {
+    try {
+      new RegExp(pattern);
+      return true;
+    } catch (error) {
+      problems.push({
+        setting: "atl.llm.redactionPatterns",
+        message: vscode.l10n.t("atl.llm.redactionPatterns: {0} is not a regular expression ({1}); ignored.", JSON.stringify(pattern), error instanceof Error ? error.message : String(error)),
+      });
+      return false;
+    }
+  });
+}
+
+/** The live settings: `current` is always the latest snapshot; listeners hear what changed. */
+export class AtlSettings extends Disposable {
+  private snapshot: SettingsSnapshot;
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<SettingsChange>());
+  readonly onDidChange = this.changeEmitter.event;
+  private reportedProblems = new Set<string>();
+
+  constructor(private readonly logger: Logger) {
+    super();
+    this.snapshot = readSettings(vscode.workspace.getConfiguration("atl"));
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!event.affectsConfiguration("atl")) {
+          return;
+        }
+        const previous = this.snapshot;
+        this.snapshot = readSettings(vscode.workspace.getConfiguration("atl"));
+        this.reportProblems();
+        this.changeEmitter.fire({ previous, current: this.snapshot, affects: (section) => event.affectsConfiguration(`atl.${section}`) });
+      }),
+    );
+  }
+
+  get current(): SettingsSnapshot {
+    return this.snapshot;
+  }
+
+  /** What the diagnosis graph reads on every run. */
+  diagnosisSettings(): DiagnosisSettings {
+    const s = this.snapshot;
+    return {
+      autoApproveReadOnlyHosts: s.autoApproveReadOnlyHosts,
+      timeoutSeconds: s.executionTimeoutSeconds,
+      outputTokenBudget: s.llm.outputTokenBudget,
+      redactionPatterns: s.llm.redactionPatterns,
+      language: this.reportLanguage(),
+    };
+  }
+
+  /**
+   * The LLM settings with the API key, or null when no LLM is configured (`atl.llm.provider` none):
+   * the built-in runbooks diagnose then. Throws an AtlError with the fix when a key is missing.
+   */
+  llmSettings(apiKey: string | undefined): LlmSettings | null {
+    const llm = this.snapshot.llm;
+    if (llm.provider === "none") {
+      return null;
+    }
+    if (llm.provider === "openai-compatible" && !llm.baseUrl) {
+      throw new AtlError("llm-config", vscode.l10n.t("atl.llm.provider is openai-compatible but atl.llm.baseUrl is empty."), {
+        fix: vscode.l10n.t("Set atl.llm.baseUrl to the server's /v1 URL, e.g. http://127.0.0.1:11434/v1."),
+      });
+    }
+    if (llm.provider === "azure" && !llm.azure.instanceName) {
+      throw new AtlError("llm-config", vscode.l10n.t("atl.llm.provider is azure but atl.llm.azure.instanceName is empty."), {
+        fix: vscode.l10n.t("Set atl.llm.azure.instanceName to your Azure OpenAI resource name."),
+      });
+    }
+    if (!apiKey && llm.provider !== "openai-compatible") {
+      throw new AtlError("llm-config", vscode.l10n.t("No API key for the {0} LLM.", llm.provider), {
+        fix: vscode.l10n.t("Run ATL: Set LLM API key, or set atl.llm.provider to none to diagnose with the built-in runbooks."),
+      });
+    }
+    return {
+      provider: llm.provider,
+      model: llm.model,
+      baseUrl: llm.baseUrl,
+      azure: llm.provider === "azure" ? llm.azure : null,
+      structuredOutputMethod: llm.structuredOutputMethod,
+      timeoutSeconds: llm.timeoutSeconds,
+      maxRetries: llm.maxRetries,
+      prices: llm.prices,
+      // Local OpenAI-compatible servers usually ignore the key, but the client needs one.
+      apiKey: apiKey ?? "not-needed",
+      tracing: llm.tracing,
+    };
+  }
+
+  /** `atl.report.language`, with auto resolved from the VS Code display language. */
+  reportLanguage(): "en" | "ko" {
+    const setting = this.snapshot.reportLanguage;
+    if (setting !== "auto") {
+      return setting;
+    }
+    return vscode.env.language.toLowerCase().startsWith("ko") ? "ko" : "en";
+  }
+
+  /**
+   * Writes a setting where it takes effect: the workspace when it already overrides the value
+   * there, otherwise the user settings.
+   */
+  async update(key: string, value: unknown): Promise<void> {
+    const config = vscode.workspace.getConfiguration("atl");
+    const inspected = config.inspect(key);
+    const target =
+      inspected?.workspaceFolderValue !== undefined
+        ? vscode.ConfigurationTarget.WorkspaceFolder
+        : inspected?.workspaceValue !== undefined
+          ? vscode.ConfigurationTarget.Workspace
+          : vscode.ConfigurationTarget.Global;
+    await config.update(key, value, target);
+  }
+
+  /**
+   * Shows each new problem once: a warning naming the setting and what is wrong, with a button
+   * that opens the Settings editor at it. Problems already shown are not repeated.
+   */
+  reportProblems(): void {
+    const problems = this.snapshot.problems;
+    const keys = new Set(problems.map((p) => `${p.setting}\u0000${p.message}`));
+    const fresh = problems.filter((p) => !this.reportedProblems.has(`${p.setting}\u0000${p.message}`));
+    this.reportedProblems = keys;
+    if (fresh.length === 0) {
+      return;
+    }
+    for (const problem of fresh) {
+      this.logger.warn(`Setting ${problem.setting}: ${problem.message}`);
+    }
+    const first = fresh[0];
+    if (first === undefined) {
+      return;
+    }
+    const message = fresh.length === 1 ? first.message : vscode.l10n.t("{0} (and {1} more setting problems: see the ATL log)", first.message, fresh.length - 1);
+    const open = vscode.l10n.t("Open settings");
+    void vscode.window.showWarningMessage(message, open).then(async (choice) => {
+      if (choice === open) {
+        await vscode.commands.executeCommand("workbench.action.openSettings", first.setting);
+      }
+    });
+  }
+}
