@@ -4,6 +4,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 import * as http from "node:http";
 import * as https from "node:https";
 import type { PolicyDecisionKind, PolicySummary, Risk } from "./policy/types";
+import { SchemaError, array, boolean, integer, literal, nullable, number, object, optional, string, type Schema } from "./schema";
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_CLOCK_SKEW_SECONDS = 300;
@@ -12,6 +13,11 @@ export const HEADER_KEY = "x-atl-key";
 export const HEADER_TIMESTAMP = "x-atl-timestamp";
 export const HEADER_NONCE = "x-atl-nonce";
 export const HEADER_SIGNATURE = "x-atl-signature";
+
+/** Longest command line the agent accepts (characters). */
+export const MAX_COMMAND_CHARS = 4096;
+/** Longest timeout a request may ask for; the agent's own maximum (config) usually is lower. */
+export const MAX_REQUEST_TIMEOUT_SEC = 86_400;
 
 // ---- wire types ---------------------------------------------------------------------------
 
@@ -29,6 +35,8 @@ export interface CheckResult {
   decision: PolicyDecisionKind;
   risk: Risk;
   reason: string;
+  /** Identifier of the deciding policy rule (agent ≥ 0.1). */
+  rule?: string;
 }
 
 export interface CheckResponse {
@@ -45,6 +53,8 @@ export interface ExecResult {
   command: string;
   decision: PolicyDecisionKind;
   reason: string;
+  /** Identifier of the deciding policy rule (agent ≥ 0.1). */
+  rule?: string;
   /** null when refused, killed by a signal, or failed to start. */
   exitCode: number | null;
   signal: string | null;
@@ -76,8 +86,91 @@ export interface InfoResponse {
 }
 
 export interface ErrorResponse {
+  /** Stable code: unauthorized, bad-request, too-large, busy, not-found, method-not-allowed, unavailable, internal. */
   error: string;
   message: string;
+}
+
+// ---- schemas (the agent validates requests with them, the client validates responses) -----
+
+const commandsSchema = array(string({ minLength: 1, maxLength: MAX_COMMAND_CHARS }), { minItems: 1, maxItems: 1000 });
+const decisionSchema = literal("allowed", "refused");
+const riskSchema = literal("read-only", "mutating");
+
+export const checkRequestSchema: Schema<CheckRequest> = object({ commands: commandsSchema }, { unknownKeys: "reject" });
+
+export const execRequestSchema: Schema<ExecRequest> = object(
+  { commands: commandsSchema, timeoutSec: optional(number({ min: 0.1, max: MAX_REQUEST_TIMEOUT_SEC })) },
+  { unknownKeys: "reject" },
+);
+
+export const healthResponseSchema: Schema<HealthResponse> = object({ status: literal("ok"), version: string() }, { unknownKeys: "keep" });
+
+export const checkResponseSchema: Schema<CheckResponse> = object(
+  {
+    results: array(
+      object({ command: string(), decision: decisionSchema, risk: riskSchema, reason: string(), rule: optional(string()) }, { unknownKeys: "keep" }),
+    ),
+  },
+  { unknownKeys: "keep" },
+);
+
+export const execResultSchema: Schema<ExecResult> = object(
+  {
+    command: string(),
+    decision: decisionSchema,
+    reason: string(),
+    rule: optional(string()),
+    exitCode: nullable(integer()),
+    signal: nullable(string()),
+    stdout: string(),
+    stderr: string(),
+    durationMs: number({ min: 0 }),
+    truncated: boolean(),
+    timedOut: optional(boolean()),
+  },
+  { unknownKeys: "keep" },
+);
+
+export const execResponseSchema: Schema<ExecResponse> = object({ results: array(execResultSchema) }, { unknownKeys: "keep" });
+
+const policySummarySchema = object(
+  {
+    profile: string(),
+    allowedPrograms: array(string()),
+    operatorRules: array(object({ id: string(), effect: literal("allow", "refuse"), risk: riskSchema }, { unknownKeys: "keep" })),
+  },
+  { unknownKeys: "keep" },
+) as Schema<PolicySummary>;
+
+export const infoResponseSchema: Schema<InfoResponse> = object(
+  {
+    hostname: string(),
+    os: string(),
+    kernel: string(),
+    arch: string(),
+    cpus: integer({ min: 0 }),
+    memoryBytes: number({ min: 0 }),
+    uptimeSec: number({ min: 0 }),
+    agentVersion: string(),
+    protocolVersion: integer(),
+    policy: policySummarySchema,
+    limits: object(
+      { maxCommands: integer(), maxConcurrent: integer(), maxTimeoutSec: number(), maxOutputBytes: integer() },
+      { unknownKeys: "keep" },
+    ),
+  },
+  { unknownKeys: "keep" },
+);
+
+export const errorResponseSchema: Schema<ErrorResponse> = object({ error: string(), message: string() }, { unknownKeys: "keep" });
+
+/**
+ * The secret as both sides use it: the text of the secret file or variable without surrounding
+ * whitespace (a trailing newline from `openssl rand -hex 32 > key` is not part of the secret).
+ */
+export function normalizeSecret(text: string): string {
+  return text.trim();
 }
 
 // ---- signing ------------------------------------------------------------------------------
@@ -175,32 +268,53 @@ export class AgentClient {
   }
 
   health(signal?: AbortSignal): Promise<HealthResponse> {
-    return this.request<HealthResponse>("GET", "/v1/health", undefined, { signed: false, signal });
+    return this.request("GET", "/v1/health", undefined, healthResponseSchema, { signed: false, signal });
   }
 
   info(signal?: AbortSignal): Promise<InfoResponse> {
-    return this.request<InfoResponse>("GET", "/v1/info", undefined, { signed: true, signal });
+    return this.request("GET", "/v1/info", undefined, infoResponseSchema, { signed: true, signal });
   }
 
   check(commands: string[], signal?: AbortSignal): Promise<CheckResponse> {
-    return this.request<CheckResponse>("POST", "/v1/check", { commands } satisfies CheckRequest, { signed: true, signal });
+    return this.request("POST", "/v1/check", { commands } satisfies CheckRequest, checkResponseSchema, { signed: true, signal });
   }
 
+  /** Runs the commands in order (refused ones are reported, not run). Aborting the signal stops them on the host. */
   exec(commands: string[], timeoutSec?: number, signal?: AbortSignal): Promise<ExecResponse> {
     const body: ExecRequest = timeoutSec === undefined ? { commands } : { commands, timeoutSec };
-    // The agent runs the commands in order, each up to its timeout: wait for all of them.
-    const budgetMs = (timeoutSec ?? 30) * 1000 * Math.max(1, commands.length) + this.requestTimeoutMs;
-    return this.request<ExecResponse>("POST", "/v1/exec", body, { signed: true, signal, timeoutMs: budgetMs });
+    // The agent runs the commands in order, each up to its timeout (+ kill grace): wait for all of them.
+    const budgetMs = ((timeoutSec ?? 30) + 5) * 1000 * Math.max(1, commands.length) + this.requestTimeoutMs;
+    return this.request("POST", "/v1/exec", body, execResponseSchema, { signed: true, signal, timeoutMs: budgetMs });
   }
 
   close(): void {
     this.agent.destroy();
   }
 
-  private request<T>(
+  private async request<T>(
     method: "GET" | "POST",
     path: string,
     payload: unknown,
+    responseSchema: Schema<T>,
+    opts: { signed: boolean; signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<T> {
+    try {
+      return await this.send(method, path, payload, responseSchema, opts);
+    } catch (error) {
+      // A kept-alive connection the agent closed while idle fails before it carries anything: the
+      // agent never saw the request, so send it once more (signed anew: a nonce is single use).
+      if (error instanceof StaleConnectionError) {
+        return this.send(method, path, payload, responseSchema, opts);
+      }
+      throw error;
+    }
+  }
+
+  private send<T>(
+    method: "GET" | "POST",
+    path: string,
+    payload: unknown,
+    responseSchema: Schema<T>,
     opts: { signed: boolean; signal?: AbortSignal; timeoutMs?: number },
   ): Promise<T> {
     const body = payload === undefined ? "" : JSON.stringify(payload);
@@ -218,6 +332,7 @@ export class AgentClient {
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
 
     return new Promise<T>((resolve, reject) => {
+      let answered = false;
       const req = transport.request(
         {
           protocol: this.base.protocol,
@@ -230,6 +345,7 @@ export class AgentClient {
           signal: opts.signal,
         },
         (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
           res.on("error", (error) => reject(new AgentRequestError("unreachable", `Connection to the agent at ${this.url} broke: ${error.message}`, null, null, { cause: error })));
@@ -244,7 +360,12 @@ export class AgentClient {
               return;
             }
             if (status >= 200 && status < 300) {
-              resolve(parsed as T);
+              try {
+                resolve(responseSchema.parse(parsed));
+              } catch (error) {
+                const detail = error instanceof SchemaError ? error.message : String(error);
+                reject(new AgentRequestError("protocol", `The agent at ${this.url} sent an unexpected ${method} ${path} answer (${detail}).`, status, null, { cause: error }));
+              }
               return;
             }
             const message = isErrorResponse(parsed) ? parsed.message : `HTTP ${status}`;
@@ -255,9 +376,17 @@ export class AgentClient {
       req.setTimeout(timeoutMs, () => {
         req.destroy(new AgentRequestError("timeout", `The agent at ${this.url} did not answer within ${Math.round(timeoutMs / 1000)} s.`));
       });
-      req.on("error", (error) => {
+      req.on("error", (error: NodeJS.ErrnoException) => {
         if (error instanceof AgentRequestError) {
           reject(error);
+          return;
+        }
+        if (!answered && req.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE") && !opts.signal?.aborted) {
+          reject(new StaleConnectionError());
+          return;
+        }
+        if (error.name === "AbortError" || opts.signal?.aborted) {
+          reject(new AgentRequestError("unreachable", `The request to the agent at ${this.url} was cancelled.`, null, null, { cause: error }));
           return;
         }
         reject(new AgentRequestError("unreachable", `Cannot reach the agent at ${this.url}: ${error.message}`, null, null, { cause: error }));
@@ -267,13 +396,20 @@ export class AgentClient {
   }
 }
 
+class StaleConnectionError extends Error {}
+
 function joinPath(basePath: string, route: string): string {
   const trimmed = basePath.endsWith("/") ? basePath.slice(0, -1) : basePath;
   return `${trimmed}${route}`;
 }
 
 function isErrorResponse(value: unknown): value is ErrorResponse {
-  return typeof value === "object" && value !== null && typeof (value as ErrorResponse).message === "string";
+  try {
+    errorResponseSchema.parse(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function errorForStatus(status: number, message: string, url: string, retryAfter: string | string[] | undefined): AgentRequestError {
