@@ -73,6 +73,7 @@ export class DiagnosisThread {
           title: header.title,
           hostName: header.host?.name ?? null,
           alarmName: header.alarm?.name ?? null,
+          incidentId: header.incidentId,
           createdAt: now,
           updatedAt: now,
           status: "running",

@@ -15,6 +15,8 @@ export interface DiagnosisSummary {
   title: string;
   hostName: string | null;
   alarmName: string | null;
+  /** Set when the thread diagnoses an incident from the Alarms view. */
+  incidentId: string | null;
   createdAt: string;
   updatedAt: string;
   status: ThreadStatus;
@@ -232,6 +234,7 @@ function isSummary(value: unknown): value is DiagnosisSummary {
     typeof s.title === "string" &&
     (s.hostName === null || typeof s.hostName === "string") &&
     (s.alarmName === null || typeof s.alarmName === "string") &&
+    (s.incidentId === null || typeof s.incidentId === "string") &&
     typeof s.createdAt === "string" &&
     typeof s.updatedAt === "string" &&
     STATUSES.includes(s.status as ThreadStatus) &&
