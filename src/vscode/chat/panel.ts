@@ -1,0 +1,257 @@
+// The host side of one chat panel: the webview's HTML and CSP, the `ready` handshake, and every
+// message from the webview validated before it reaches the thread. One panel per thread.
+import { randomUUID } from "node:crypto";
+import * as vscode from "vscode";
+import { toAtlError } from "../../errors";
+import type { Logger } from "../../log";
+import type { FromWebviewMessage, HostChoice, PolicyCheck, ReportAction, ToWebviewMessage } from "../../webview/protocol";
+import type { DiagnosisThread } from "./thread";
+import { webviewStrings } from "./strings";
+import { parseWebviewMessage } from "./validate";
+
+export const CHAT_VIEW_TYPE = "atl.chat";
+
+/** What a panel asks of the rest of the extension. */
+export interface PanelActions {
+  checkCommand(command: string): PolicyCheck;
+  hosts(): HostChoice[];
+  pickHost(thread: DiagnosisThread, hostId: string): Promise<unknown>;
+  report(threadId: string, action: ReportAction): Promise<void>;
+  diagnoseIncident(incidentId: string): Promise<void>;
+  logger: Logger;
+}
+
+/** The outcome of one webview request, as replied to the webview. */
+export interface Reply {
+  ok: boolean;
+  error: string | null;
+}
+
+/** State the webview keeps across reloads (vscode.setState); the serializer reads `threadId`. */
+export interface PanelState {
+  threadId: string;
+}
+
+export class ChatPanel implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly postedEmitter = new vscode.EventEmitter<ToWebviewMessage>();
+  private readonly disposeEmitter = new vscode.EventEmitter<void>();
+  private readonly readyEmitter = new vscode.EventEmitter<void>();
+  private isReady = false;
+  private disposed = false;
+  /** Runs started from this panel's messages (tests wait on them). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /** Every message posted to the webview (tests observe the protocol through it). */
+  readonly onDidPost = this.postedEmitter.event;
+  /** The webview sent `ready` (again after each reload of its content). */
+  readonly onDidBecomeReady = this.readyEmitter.event;
+  readonly onDidDispose = this.disposeEmitter.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly thread: DiagnosisThread,
+    private readonly extensionUri: vscode.Uri,
+    private readonly actions: PanelActions,
+  ) {
+    this.disposables.push(this.postedEmitter, this.disposeEmitter, this.readyEmitter);
+    const media = vscode.Uri.joinPath(extensionUri, "media");
+    panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [media] };
+    panel.iconPath = vscode.Uri.joinPath(media, "atl.svg");
+    this.updateTitle();
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => {
+        void this.handleMessage(raw);
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    const detach = thread.attach((message) => this.post(message));
+    this.disposables.push({ dispose: detach });
+  }
+
+  get threadId(): string {
+    return this.thread.id;
+  }
+
+  /** Whether the webview has sent `ready` since its content was last loaded. */
+  get ready(): boolean {
+    return this.isReady;
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, false);
+  }
+
+  /**
+   * Handles one message as if the webview sent it: validated, then acted on. Resolves with the
+   * reply sent to the webview; a run the message started continues (see `settled`).
+   */
+  async handleMessage(raw: unknown): Promise<Reply> {
+    let message: FromWebviewMessage;
+    try {
+      message = parseWebviewMessage(raw);
+    } catch (error) {
+      const atlError = toAtlError(error, "webview-message");
+      this.actions.logger.warn(atlError.message);
+      const requestId = requestIdOf(raw);
+      const reply = { ok: false, error: atlError.message };
+      if (requestId !== null) {
+        this.post({ type: "reply", requestId, ...reply });
+      }
+      return reply;
+    }
+    if (message.type === "ready") {
+      this.isReady = true;
+      this.post({
+        type: "init",
+        strings: webviewStrings(),
+        locale: vscode.env.language,
+        thread: this.thread.snapshot(),
+        hosts: this.actions.hosts(),
+      });
+      this.readyEmitter.fire();
+      return { ok: true, error: null };
+    }
+    let reply: Reply;
+    try {
+      reply = await this.act(message);
+    } catch (error) {
+      const atlError = toAtlError(error);
+      if (atlError.code !== "webview-message" && atlError.code !== "policy-refused") {
+        this.actions.logger.error(atlError);
+      }
+      reply = { ok: false, error: atlError.userMessage };
+    }
+    this.post({ type: "reply", requestId: message.requestId, ...reply });
+    return reply;
+  }
+
+  /** Resolves when every run started from this panel's messages has stopped. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) {
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) {
+      return;
+    }
+    this.disposed = true;
+    this.disposeEmitter.fire();
+    this.panel.dispose();
+    for (const disposable of this.disposables.splice(0)) {
+      disposable.dispose();
+    }
+  }
+
+  private async act(message: Exclude<FromWebviewMessage, { type: "ready" }>): Promise<Reply> {
+    const ok: Reply = { ok: true, error: null };
+    switch (message.type) {
+      case "check-command":
+        this.post({ type: "policy", requestId: message.requestId, result: this.actions.checkCommand(message.command) });
+        return ok;
+      case "approve":
+        this.track(
+          this.thread.approve(message.round, {
+            kind: "approve",
+            commandIds: message.commandIds,
+            edits: message.edits,
+            add: message.add,
+          }),
+        );
+        return ok;
+      case "reject":
+        this.track(this.thread.reject(message.round, message.reason.trim()));
+        return ok;
+      case "follow-up":
+        this.track(this.thread.followUp(message.text.trim()));
+        return ok;
+      case "pick-host":
+        this.track(this.actions.pickHost(this.thread, message.hostId));
+        return ok;
+      case "cancel":
+        this.thread.cancel();
+        return ok;
+      case "report":
+        await this.actions.report(this.thread.id, message.action);
+        return ok;
+      case "diagnose-incident":
+        await this.actions.diagnoseIncident(message.incidentId);
+        return ok;
+    }
+  }
+
+  private track(run: Promise<unknown>): void {
+    this.inFlight.add(run);
+    void run.finally(() => {
+      this.inFlight.delete(run);
+      this.updateTitle();
+    });
+    this.updateTitle();
+  }
+
+  private post(message: ToWebviewMessage): void {
+    if (this.disposed) {
+      return;
+    }
+    if (message.type === "status") {
+      this.updateTitle();
+    }
+    this.postedEmitter.fire(message);
+    // Before `ready` the webview cannot listen; it gets everything in `init`.
+    if (this.isReady || message.type === "init") {
+      void this.panel.webview.postMessage(message);
+    }
+  }
+
+  private updateTitle(): void {
+    if (this.disposed) {
+      return;
+    }
+    const header = this.thread.header;
+    const title = header.alarm?.name ?? header.host?.name ?? vscode.l10n.t("Diagnosis");
+    this.panel.title = title.length > 40 ? `${title.slice(0, 39)}…` : title;
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomUUID().replace(/-/g, "");
+    const media = vscode.Uri.joinPath(this.extensionUri, "media");
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(media, "webview.js"));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.css"));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join("; ");
+    const lang = vscode.env.language.replace(/[^A-Za-z0-9-]/g, "");
+    return `<!DOCTYPE html>
+<html lang="${lang}">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>ATL</title>
+</head>
+<body>
+<main id="app" aria-busy="true"></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+}
+
+function requestIdOf(raw: unknown): string | null {
+  if (typeof raw === "object" && raw !== null) {
+    const id = (raw as { requestId?: unknown }).requestId;
+    if (typeof id === "string" && id.length > 0 && id.length <= 200) {
+      return id;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,261 @@
+// The persisted history of diagnosis threads (global storage): per thread a small summary file the
+// Diagnoses view lists and a transcript file the chat panel restores from. One pair of files per
+// thread, written atomically, so several windows never overwrite each other's threads.
+// No `vscode` import: it runs under plain node tests.
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { AtlError } from "../../errors";
+import type { DiagnosisInput, Severity, ThreadStatus } from "../../graph/diagnosis";
+import type { Logger } from "../../log";
+import type { ThreadHeader, TranscriptEntry } from "../../webview/protocol";
+
+/** What the Diagnoses view shows of a thread. */
+export interface DiagnosisSummary {
+  id: string;
+  title: string;
+  hostName: string | null;
+  alarmName: string | null;
+  /** Set when the thread diagnoses an incident from the Alarms view. */
+  incidentId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  status: ThreadStatus;
+  severity: Severity | null;
+  /** A report exists (Open/Save/Copy report apply). */
+  hasReport: boolean;
+}
+
+/** The whole thread as stored. */
+export interface DiagnosisRecord {
+  version: 1;
+  summary: DiagnosisSummary;
+  header: ThreadHeader;
+  entries: TranscriptEntry[];
+  pendingRound: number | null;
+  /** How the thread started, to start it again once the user picks a host. */
+  input: DiagnosisInput | null;
+}
+
+export const MAX_THREADS = 200;
+const ID_PATTERN = /^[A-Za-z0-9-]{1,80}$/;
+
+type Listener = () => void;
+
+export class DiagnosisHistory {
+  private readonly summaries = new Map<string, DiagnosisSummary>();
+  private readonly listeners = new Set<Listener>();
+  private loaded: Promise<void> | null = null;
+  /** Per thread: the write in flight, so writes of one thread land in order. */
+  private readonly writes = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Called after any summary changes (added, updated, removed). */
+  onDidChange(listener: Listener): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Reads the summaries from disk once; later calls wait for the same read. */
+  load(): Promise<void> {
+    this.loaded ??= this.readSummaries();
+    return this.loaded;
+  }
+
+  /** Re-reads the summaries (threads written by another window). */
+  async reload(): Promise<void> {
+    this.loaded = this.readSummaries();
+    await this.loaded;
+    this.fire();
+  }
+
+  /** Newest first. */
+  list(): DiagnosisSummary[] {
+    return [...this.summaries.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  summary(id: string): DiagnosisSummary | undefined {
+    return this.summaries.get(id);
+  }
+
+  /** The stored thread, or undefined if it was never saved or was removed. */
+  async get(id: string): Promise<DiagnosisRecord | undefined> {
+    if (!ID_PATTERN.test(id)) {
+      return undefined;
+    }
+    await this.writes.get(id);
+    let text: string;
+    try {
+      text = await readFile(this.transcriptPath(id), "utf8");
+    } catch (error) {
+      if (isNotFound(error)) {
+        return undefined;
+      }
+      throw new AtlError("storage", `Cannot read the diagnosis ${id} from ${this.dir}.`, { cause: error, fix: "Check the disk and the permissions of VS Code's global storage folder." });
+    }
+    const record = parseRecord(text);
+    if (!record) {
+      this.logger.warn(`Diagnosis file ${id}.json is damaged; it is ignored.`);
+    }
+    return record;
+  }
+
+  /** Saves the thread (summary and transcript) and tells listeners. Writes of one thread are ordered. */
+  async save(record: DiagnosisRecord): Promise<void> {
+    const id = record.summary.id;
+    if (!ID_PATTERN.test(id)) {
+      throw new AtlError("internal", `Invalid diagnosis id ${JSON.stringify(id.slice(0, 40))}.`);
+    }
+    const isNew = !this.summaries.has(id);
+    this.summaries.set(id, record.summary);
+    this.fire();
+    const previous = this.writes.get(id) ?? Promise.resolve();
+    const write = previous.then(() => this.writeRecord(record));
+    this.writes.set(id, write);
+    try {
+      await write;
+    } finally {
+      if (this.writes.get(id) === write) {
+        this.writes.delete(id);
+      }
+    }
+    if (isNew) {
+      await this.prune();
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!ID_PATTERN.test(id)) {
+      return;
+    }
+    await this.writes.get(id);
+    this.summaries.delete(id);
+    await rm(this.summaryPath(id), { force: true });
+    await rm(this.transcriptPath(id), { force: true });
+    this.fire();
+  }
+
+  /** Keeps the newest MAX_THREADS threads; older ones are deleted from disk. */
+  private async prune(): Promise<void> {
+    const all = this.list();
+    for (const old of all.slice(MAX_THREADS)) {
+      if (old.status === "running") {
+        continue;
+      }
+      await this.remove(old.id);
+    }
+  }
+
+  private async readSummaries(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const names = await readdir(this.dir);
+    this.summaries.clear();
+    for (const name of names) {
+      const match = /^([A-Za-z0-9-]{1,80})\.meta\.json$/.exec(name);
+      if (!match) {
+        continue;
+      }
+      try {
+        const summary = parseSummary(await readFile(join(this.dir, name), "utf8"));
+        if (summary && summary.id === match[1]) {
+          this.summaries.set(summary.id, summary);
+        } else {
+          this.logger.warn(`Diagnosis summary ${name} is damaged; it is ignored.`);
+        }
+      } catch (error) {
+        // Removed by another window between readdir and readFile.
+        if (!isNotFound(error)) {
+          throw new AtlError("storage", `Cannot read the diagnoses in ${this.dir}.`, { cause: error, fix: "Check the disk and the permissions of VS Code's global storage folder." });
+        }
+      }
+    }
+  }
+
+  private async writeRecord(record: DiagnosisRecord): Promise<void> {
+    const id = record.summary.id;
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await atomicWrite(this.transcriptPath(id), JSON.stringify(record));
+      await atomicWrite(this.summaryPath(id), JSON.stringify(record.summary));
+    } catch (error) {
+      throw new AtlError("storage", `Cannot save the diagnosis to ${this.dir}.`, { cause: error, fix: "Check free disk space and the permissions of VS Code's global storage folder." });
+    }
+  }
+
+  private summaryPath(id: string): string {
+    return join(this.dir, `${id}.meta.json`);
+  }
+
+  private transcriptPath(id: string): string {
+    return join(this.dir, `${id}.json`);
+  }
+
+  private fire(): void {
+    for (const listener of this.listeners) {
+      listener();
+    }
+  }
+}
+
+async function atomicWrite(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, text, { encoding: "utf8", mode: 0o600 });
+  await rename(tmp, path);
+}
+
+function isNotFound(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "ENOENT";
+}
+
+const STATUSES: readonly ThreadStatus[] = ["waiting-approval", "running", "done", "rejected", "needs-host", "failed", "answered"];
+const SEVERITIES: readonly Severity[] = ["info", "low", "medium", "high", "critical"];
+
+function parseSummary(text: string): DiagnosisSummary | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return isSummary(value) ? value : undefined;
+}
+
+function isSummary(value: unknown): value is DiagnosisSummary {
+  if (typeof value !== "object" || value === null) {
+    return false;
+  }
+  const s = value as Record<string, unknown>;
+  return (
+    typeof s.id === "string" &&
+    ID_PATTERN.test(s.id) &&
+    typeof s.title === "string" &&
+    (s.hostName === null || typeof s.hostName === "string") &&
+    (s.alarmName === null || typeof s.alarmName === "string") &&
+    (s.incidentId === null || typeof s.incidentId === "string") &&
+    typeof s.createdAt === "string" &&
+    typeof s.updatedAt === "string" &&
+    STATUSES.includes(s.status as ThreadStatus) &&
+    (s.severity === null || SEVERITIES.includes(s.severity as Severity)) &&
+    typeof s.hasReport === "boolean"
+  );
+}
+
+function parseRecord(text: string): DiagnosisRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) {
+    return undefined;
+  }
+  const r = value as Record<string, unknown>;
+  if (r.version !== 1 || !isSummary(r.summary) || typeof r.header !== "object" || r.header === null || !Array.isArray(r.entries)) {
+    return undefined;
+  }
+  return value as DiagnosisRecord;
+}
