@@ -1,0 +1,120 @@
+// The Diagnoses history on disk: threads survive a reload (a new store on the same folder), writes
+// of one thread land in order, damaged files are skipped instead of breaking the view, removal
+// deletes both files, and the oldest threads age out beyond MAX_THREADS.
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { ThreadStatus } from "../../../src/graph/diagnosis";
+import { silentLogger } from "../../../src/log";
+import { DiagnosisHistory, MAX_THREADS, type DiagnosisRecord } from "../../../src/vscode/diagnoses/history";
+
+function record(id: string, createdAt: string, status: ThreadStatus = "done", text = "hello"): DiagnosisRecord {
+  return {
+    version: 1,
+    summary: { id, title: `<img src=x onerror=alert(1)> ${id}`, hostName: "prod-web-01", alarmName: null, incidentId: null, createdAt, updatedAt: createdAt, status, severity: status === "done" ? "high" : null, hasReport: status === "done" },
+    header: { threadId: id, title: id, alarm: null, question: text, host: { id: "i-1", name: "prod-web-01", transport: "agent" }, incidentId: null, createdAt },
+    entries: [{ kind: "user", at: createdAt, text }],
+    pendingRound: null,
+    input: { kind: "chat", text, hostId: "i-1" },
+  };
+}
+
+describe("DiagnosisHistory", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "atl-history-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("keeps threads across a reload, newest first, with their transcript", async () => {
+    const folder = join(dir, "reload");
+    const first = new DiagnosisHistory(folder, silentLogger);
+    await first.load();
+    await first.save(record("a1", "2026-11-25T01:00:00.000Z"));
+    await first.save(record("b2", "2026-11-25T02:00:00.000Z", "waiting-approval"));
+
+    const second = new DiagnosisHistory(folder, silentLogger);
+    await second.load();
+    assert.deepEqual(second.list().map((s) => s.id), ["b2", "a1"]);
+    assert.equal(second.summary("b2")?.status, "waiting-approval");
+    const restored = await second.get("a1");
+    assert.deepEqual(restored, record("a1", "2026-11-25T01:00:00.000Z"));
+  });
+
+  it("stores files readable by the user only", async () => {
+    const folder = join(dir, "mode");
+    const history = new DiagnosisHistory(folder, silentLogger);
+    await history.save(record("m1", "2026-11-25T01:00:00.000Z"));
+    assert.equal((await stat(join(folder, "m1.json"))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(folder, "m1.meta.json"))).mode & 0o777, 0o600);
+  });
+
+  it("lands concurrent saves of one thread in call order", async () => {
+    const folder = join(dir, "order");
+    const history = new DiagnosisHistory(folder, silentLogger);
+    const saves = Array.from({ length: 20 }, (_, i) => history.save(record("t1", "2026-11-25T01:00:00.000Z", "running", `step ${i}`)));
+    await Promise.all(saves);
+    const stored = await new DiagnosisHistory(folder, silentLogger).get("t1");
+    assert.equal(stored?.entries[0]?.kind === "user" ? stored.entries[0].text : null, "step 19");
+    assert.deepEqual((await readdir(folder)).sort(), ["t1.json", "t1.meta.json"]);
+  });
+
+  it("tells listeners about every change", async () => {
+    const history = new DiagnosisHistory(join(dir, "events"), silentLogger);
+    let changes = 0;
+    const subscription = history.onDidChange(() => changes++);
+    await history.save(record("e1", "2026-11-25T01:00:00.000Z"));
+    await history.remove("e1");
+    subscription.dispose();
+    await history.save(record("e2", "2026-11-25T01:00:00.000Z"));
+    assert.equal(changes, 2);
+  });
+
+  it("skips damaged or foreign files instead of failing", async () => {
+    const folder = join(dir, "damaged");
+    const history = new DiagnosisHistory(folder, silentLogger);
+    await history.save(record("ok1", "2026-11-25T01:00:00.000Z"));
+    await writeFile(join(folder, "bad1.meta.json"), "{ not json");
+    await writeFile(join(folder, "bad2.meta.json"), JSON.stringify({ id: "bad2", status: "exploded" }));
+    await writeFile(join(folder, "bad3.meta.json"), JSON.stringify({ ...record("other", "2026-11-25T01:00:00.000Z").summary }));
+    await writeFile(join(folder, "ok1.json.123.tmp"), "partial");
+    await writeFile(join(folder, "torn.json"), "{");
+    const reloaded = new DiagnosisHistory(folder, silentLogger);
+    await reloaded.load();
+    assert.deepEqual(reloaded.list().map((s) => s.id), ["ok1"]);
+    assert.equal(await reloaded.get("torn"), undefined);
+  });
+
+  it("never reads outside its folder for a crafted id", async () => {
+    const history = new DiagnosisHistory(join(dir, "ids"), silentLogger);
+    assert.equal(await history.get("../../etc/passwd"), undefined);
+    await history.remove("../escape");
+    await assert.rejects(history.save(record("../x", "2026-11-25T01:00:00.000Z")), /Invalid diagnosis id/);
+  });
+
+  it("removes both files of a thread", async () => {
+    const folder = join(dir, "remove");
+    const history = new DiagnosisHistory(folder, silentLogger);
+    await history.save(record("r1", "2026-11-25T01:00:00.000Z"));
+    await history.remove("r1");
+    assert.deepEqual(await readdir(folder), []);
+    assert.equal(history.list().length, 0);
+  });
+
+  it("keeps the newest MAX_THREADS threads", async () => {
+    const folder = join(dir, "prune");
+    const history = new DiagnosisHistory(folder, silentLogger);
+    for (let i = 0; i <= MAX_THREADS; i++) {
+      const at = new Date(Date.UTC(2026, 10, 25, 0, 0, i)).toISOString();
+      await history.save(record(`p${i}`, at));
+    }
+    assert.equal(history.list().length, MAX_THREADS);
+    assert.equal(history.summary("p0"), undefined, "the oldest thread aged out");
+    assert.ok(history.summary(`p${MAX_THREADS}`));
+    assert.equal((await readdir(folder)).length, MAX_THREADS * 2);
+  });
+});
