@@ -67,7 +67,12 @@ export class ChatPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
     );
     const detach = thread.attach((message) => this.post(message));
-    this.disposables.push({ dispose: detach });
+    this.disposables.push(
+      { dispose: detach },
+      thread.onDidChangeStatus(() => this.updateContext()),
+      panel.onDidChangeViewState(() => this.updateContext()),
+    );
+    this.updateContext();
   }
 
   get threadId(): string {
@@ -203,6 +208,13 @@ export class ChatPanel implements vscode.Disposable {
     // Before `ready` the webview cannot listen; it gets everything in `init`.
     if (this.isReady || message.type === "init") {
       void this.panel.webview.postMessage(message);
+    }
+  }
+
+  /** `atl.chat.activeHasReport` drives the report buttons in the panel's title bar. */
+  private updateContext(): void {
+    if (!this.disposed && this.panel.active) {
+      void vscode.commands.executeCommand("setContext", "atl.chat.activeHasReport", this.thread.latestReport() !== null);
     }
   }
 
