@@ -1,0 +1,81 @@
+// The operator policy file (JSON): rules that add to or remove from the default read-only profile,
+// e.g. allow `systemctl restart nginx` as mutating. Validated field by field; an error names the field.
+
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import type { PolicyFile } from "./types";
+
+/** A policy file that cannot be used; `field` is the JSON path of the first problem, if any. */
+export class PolicyFileError extends Error {
+  override readonly name = "PolicyFileError";
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly field: string | null,
+    readonly fix: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const ruleSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "must be 1-64 letters, digits, dots, dashes, underscores or colons"),
+  program: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, "must be a program's base name (no path, no spaces), e.g. systemctl"),
+  args: z.array(z.string().max(4096).refine((a) => !/[\0\n\r]/.test(a), "must not contain NUL or newlines")).max(64).optional(),
+  allowExtraArgs: z.boolean().optional(),
+  risk: z.enum(["read-only", "mutating"]),
+  effect: z.enum(["allow", "refuse"]),
+  reason: z.string().max(500).optional(),
+});
+
+const fileSchema = z.strictObject({
+  version: z.literal(1),
+  rules: z.array(ruleSchema).max(1000),
+});
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    out += typeof part === "number" ? `[${part}]` : out.length === 0 ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+/** Validates parsed JSON as a policy file; `source` names it in errors. */
+export function parsePolicyFile(data: unknown, source = "policy file"): PolicyFile {
+  const result = fileSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = fieldPath(issue.path);
+    const where = field.length > 0 ? `field "${field}"` : "the top level";
+    throw new PolicyFileError(`Invalid ${source}: ${where} ${issue.message}`, source, field.length > 0 ? field : null, 'Fix that field; the format is {"version":1,"rules":[{"id","program","args","allowExtraArgs","risk","effect","reason"}]} (see docs/policy.md).');
+  }
+  const ids = new Set<string>();
+  result.data.rules.forEach((rule, index) => {
+    if (ids.has(rule.id)) {
+      throw new PolicyFileError(`Invalid ${source}: field "rules[${index}].id" repeats the id "${rule.id}"`, source, `rules[${index}].id`, "Give every rule its own id.");
+    }
+    ids.add(rule.id);
+  });
+  return result.data;
+}
+
+/** Reads and validates an operator policy file. */
+export function loadPolicyFile(path: string): PolicyFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new PolicyFileError(`Cannot read the policy file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, path, null, "Check the path given with --policy and that the agent's user may read it.", { cause: error });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new PolicyFileError(`The policy file ${path} is not valid JSON: ${(error as Error).message}`, path, null, "Fix the JSON syntax (a linter or `node -e 'JSON.parse(require(\"fs\").readFileSync(FILE))'` shows where).", { cause: error });
+  }
+  return parsePolicyFile(data, `policy file ${path}`);
+}

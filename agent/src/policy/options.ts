@@ -1,0 +1,167 @@
+// A getopt_long-style reader of a program's arguments, so rules see options the way the program
+// will: clustered short flags (`-tulpn`), attached and separate values (`-n5`, `-n 5`), `--opt=v`,
+// GNU abbreviations of long options (`--fol` is `--follow`), options after operands, and `--`.
+
+export class ArgumentRefusal extends Error {
+  constructor(
+    /** Rule id suffix, e.g. `option:-f`; the caller prefixes the program. */
+    readonly what: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export interface OptionSpec {
+  /** Short options that take a value, attached (`-n5`) or as the next argument (`-n 5`). */
+  shortValue?: string;
+  /** Short options whose value is optional and only ever attached (`-b`, `-b-1`). */
+  shortOptional?: string;
+  /** Short flags the program knows (needed only when `strict`). */
+  shortFlags?: string;
+  /** Long options that take a value (`--lines=5`, `--lines 5`). */
+  longValue?: readonly string[];
+  /** Long options whose value is optional and only ever attached (`--boot`, `--boot=-1`). */
+  longOptional?: readonly string[];
+  /** Long flags the program knows; also used to resolve abbreviations. */
+  longFlags?: readonly string[];
+  /** Refuse options the spec does not know, instead of reading them as flags. */
+  strict?: boolean;
+  /** `-20` means a count (head, tail, grep context). */
+  numericShort?: boolean;
+  /** Options end at the first operand (POSIX order, e.g. `kubectl`-style subcommands are not this). */
+  stopAtOperand?: boolean;
+  /** Long options are written with one dash (`-brief`, `-json`): `ip`. */
+  singleDashLong?: boolean;
+}
+
+export interface ParsedOption {
+  /** Short letter (`f`), resolved long name (`follow`), or `#` for a numeric short (`-20`). */
+  name: string;
+  long: boolean;
+  value: string | undefined;
+  /** The argument(s) as written. */
+  raw: string;
+}
+
+export interface ParsedArgs {
+  options: ParsedOption[];
+  operands: string[];
+}
+
+function resolveLong(name: string, spec: OptionSpec): { name: string; kind: "value" | "optional" | "flag" } | null {
+  const kinds: [readonly string[] | undefined, "value" | "optional" | "flag"][] = [
+    [spec.longValue, "value"],
+    [spec.longOptional, "optional"],
+    [spec.longFlags, "flag"],
+  ];
+  for (const [list, kind] of kinds) {
+    if (list?.includes(name)) {
+      return { name, kind };
+    }
+  }
+  const candidates: { name: string; kind: "value" | "optional" | "flag" }[] = [];
+  for (const [list, kind] of kinds) {
+    for (const known of list ?? []) {
+      if (known.startsWith(name)) {
+        candidates.push({ name: known, kind });
+      }
+    }
+  }
+  if (candidates.length === 1) {
+    return candidates[0];
+  }
+  if (candidates.length > 1) {
+    throw new ArgumentRefusal(`option:--${name}`, `cannot verify: "--${name}" abbreviates several options (${candidates.map((c) => `--${c.name}`).join(", ")})`);
+  }
+  return null;
+}
+
+/** Reads `args` (the arguments after the program name) with the program's option grammar. */
+export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedArgs {
+  const options: ParsedOption[] = [];
+  const operands: string[] = [];
+  let i = 0;
+  let onlyOperands = false;
+  while (i < args.length) {
+    const arg = args[i];
+    i++;
+    if (onlyOperands || arg === "-" || !arg.startsWith("-") || arg.length === 1) {
+      operands.push(arg);
+      if (spec.stopAtOperand) {
+        onlyOperands = true;
+      }
+      continue;
+    }
+    if (arg === "--") {
+      onlyOperands = true;
+      continue;
+    }
+    if (arg.startsWith("--") || (spec.singleDashLong && /^-[a-z]{2,}/.test(arg))) {
+      const body = arg.slice(arg.startsWith("--") ? 2 : 1);
+      const eq = body.indexOf("=");
+      const name = eq >= 0 ? body.slice(0, eq) : body;
+      const attached = eq >= 0 ? body.slice(eq + 1) : undefined;
+      const known = resolveLong(name, spec);
+      if (!known) {
+        if (spec.strict) {
+          throw new ArgumentRefusal(`option:--${name}`, `cannot verify option "--${name}"`);
+        }
+        options.push({ name, long: true, value: attached, raw: arg });
+        continue;
+      }
+      if (known.kind === "flag" && attached !== undefined) {
+        throw new ArgumentRefusal(`option:--${known.name}`, `cannot verify: "--${known.name}" takes no value`);
+      }
+      if (known.kind === "value" && attached === undefined) {
+        if (i >= args.length) {
+          throw new ArgumentRefusal(`option:--${known.name}`, `cannot verify: "--${known.name}" needs a value`);
+        }
+        options.push({ name: known.name, long: true, value: args[i], raw: `${arg} ${args[i]}` });
+        i++;
+        continue;
+      }
+      options.push({ name: known.name, long: true, value: attached, raw: arg });
+      continue;
+    }
+    if (spec.numericShort && /^-[0-9]+$/.test(arg)) {
+      options.push({ name: "#", long: false, value: arg.slice(1), raw: arg });
+      continue;
+    }
+    // A cluster of short options: -abc, -n5, -n 5.
+    for (let k = 1; k < arg.length; k++) {
+      const letter = arg[k];
+      if (spec.shortValue?.includes(letter)) {
+        const rest = arg.slice(k + 1);
+        if (rest.length > 0) {
+          options.push({ name: letter, long: false, value: rest, raw: arg });
+        } else {
+          if (i >= args.length) {
+            throw new ArgumentRefusal(`option:-${letter}`, `cannot verify: "-${letter}" needs a value`);
+          }
+          options.push({ name: letter, long: false, value: args[i], raw: `${arg} ${args[i]}` });
+          i++;
+        }
+        break;
+      }
+      if (spec.shortOptional?.includes(letter)) {
+        const rest = arg.slice(k + 1);
+        options.push({ name: letter, long: false, value: rest.length > 0 ? rest : undefined, raw: arg });
+        break;
+      }
+      if (spec.strict && !spec.shortFlags?.includes(letter)) {
+        throw new ArgumentRefusal(`option:-${letter}`, `cannot verify option "-${letter}"`);
+      }
+      if (!/[A-Za-z0-9]/.test(letter)) {
+        throw new ArgumentRefusal(`option:${arg}`, `cannot verify option "${arg}"`);
+      }
+      options.push({ name: letter, long: false, value: undefined, raw: arg });
+    }
+  }
+  return { options, operands };
+}
+
+/** The first option among `names` (short letters or long names), if present. */
+export function findOption(parsed: ParsedArgs, ...names: string[]): ParsedOption | undefined {
+  return parsed.options.find((o) => names.includes(o.name));
+}

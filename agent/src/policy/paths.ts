@@ -1,0 +1,166 @@
+// Sensitive paths: files whose contents are secrets (password hashes, private keys, cloud
+// credentials, process environments, shell histories) or raw views of memory and disks. Reading
+// them is refused even through allowed readers. Relative paths are checked both from `/` (the
+// agent's working directory) and from a home directory (where an SSH command starts).
+
+import { posix } from "node:path";
+
+export interface SensitiveMatch {
+  path: string;
+  why: string;
+}
+
+/** Secret files named exactly, by absolute path. */
+const EXACT: Record<string, string> = {
+  "/etc/shadow": "password hashes",
+  "/etc/shadow-": "password hashes",
+  "/etc/gshadow": "group password hashes",
+  "/etc/gshadow-": "group password hashes",
+  "/etc/security/opasswd": "old password hashes",
+  "/etc/sudoers": "sudo rules",
+  "/proc/kcore": "kernel memory",
+  "/dev/mem": "physical memory",
+  "/dev/kmem": "kernel memory",
+  "/dev/port": "I/O ports",
+};
+
+/** Directories whose whole contents are secret, by absolute path prefix. */
+const SECRET_DIRS: Record<string, string> = {
+  "/etc/ssl/private": "TLS private keys",
+  "/etc/pki/tls/private": "TLS private keys",
+  "/etc/letsencrypt/live": "TLS private keys",
+  "/etc/letsencrypt/archive": "TLS private keys",
+  "/etc/sudoers.d": "sudo rules",
+  "/var/lib/cloud": "cloud-init user data (often holds secrets)",
+  "/run/secrets": "mounted secrets",
+  "/var/run/secrets": "mounted secrets",
+  "/etc/atl": "ATL agent keys",
+  "/etc/atl-agent": "ATL agent keys",
+};
+
+/** Secret directories found under any home directory (or anywhere), by directory name. */
+const SECRET_DIR_NAMES: Record<string, string> = {
+  ".aws": "AWS credentials",
+  ".azure": "Azure credentials",
+  ".gnupg": "GnuPG keys",
+  ".kube": "Kubernetes credentials",
+  ".docker": "registry credentials",
+  ".password-store": "passwords",
+  gcloud: "Google Cloud credentials",
+};
+
+/** Files inside `.ssh` that are not secret. */
+const SSH_PUBLIC = /^(known_hosts(\.old)?|authorized_keys2?|config|.*\.pub)$/;
+
+/** Secret files by their name, wherever they are. */
+const SECRET_NAMES: [RegExp, string][] = [
+  [/^id_[a-z0-9_]+$/i, "an SSH private key"],
+  [/^ssh_host_.*_key$/, "an SSH host private key"],
+  [/\.(pem|key|p12|pfx|jks|keystore|kdbx|ppk|asc|gpg)$/i, "a key or certificate store"],
+  [/^(\.[a-z_]*history|[a-z]+_history)$/i, "a shell or tool history"],
+  [/^\.(lesshst|viminfo|netrc|pgpass|my\.cnf|git-credentials|npmrc|pypirc|dockercfg|boto|s3cfg|vault-token)$/i, "stored credentials"],
+  [/^\.env(\..+)?$/, "an environment file (often holds secrets)"],
+  [/^credentials\.(json|csv)$/i, "stored credentials"],
+  [/^service-account.*\.json$/i, "a service account key"],
+  [/^wp-config\.php$/, "application secrets"],
+];
+
+// environ and memory; root/ and cwd/ lead into another process's (or container's) file system; fd/N
+// opens another process's files.
+const PROC_PRIVATE = /^\/proc\/[^/]+\/(task\/[^/]+\/)?((environ|mem|auxv|pagemap|syscall|stack|timers)$|(root|cwd)(\/|$)|(fd|map_files)\/.)/;
+const RAW_DEVICE = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|dm-|md|loop|nbd|sr|disk\/|mapper\/|mem$|kmem$|port$)/;
+
+function checkAbsolute(path: string, metadataOnly: boolean): string | null {
+  const exact = EXACT[path];
+  if (exact) {
+    return exact;
+  }
+  for (const [dir, why] of Object.entries(SECRET_DIRS)) {
+    if (path === dir || path.startsWith(dir + "/")) {
+      return why;
+    }
+  }
+  if (PROC_PRIVATE.test(path)) {
+    return "another process's environment, memory or files";
+  }
+  if (!metadataOnly && RAW_DEVICE.test(path)) {
+    return "a raw device (bypasses file permissions)";
+  }
+  const segments = path.split("/").filter((s) => s.length > 0);
+  for (let k = 0; k < segments.length; k++) {
+    const segment = segments[k];
+    const dirWhy = SECRET_DIR_NAMES[segment];
+    if (dirWhy && k < segments.length - 1) {
+      return dirWhy;
+    }
+    if (segment === ".ssh" && k < segments.length - 1 && !SSH_PUBLIC.test(segments[k + 1])) {
+      return "SSH keys";
+    }
+  }
+  const base = segments[segments.length - 1] ?? "";
+  for (const [pattern, why] of SECRET_NAMES) {
+    if (pattern.test(base)) {
+      return why;
+    }
+  }
+  return null;
+}
+
+/** The absolute readings of a path argument: as given, or relative to `/` and to a home directory. */
+function readings(arg: string): string[] {
+  if (arg.startsWith("/")) {
+    return [posix.normalize(arg)];
+  }
+  return [posix.normalize("/" + arg), posix.normalize("/home/user/" + arg)];
+}
+
+/** Why reading `arg` as a path would expose a secret, or null. Also looks inside `--opt=PATH` and `-xPATH`. */
+export function sensitivePath(arg: string, options: { metadataOnly?: boolean } = {}): SensitiveMatch | null {
+  const candidates = new Set<string>([arg]);
+  const eq = arg.indexOf("=");
+  if (eq >= 0) {
+    candidates.add(arg.slice(eq + 1));
+  }
+  if (/^-[A-Za-z]./.test(arg) && !arg.startsWith("--")) {
+    candidates.add(arg.slice(2));
+  }
+  // `@/etc/shadow` (curl-style) and `file:/…` forms.
+  if (arg.startsWith("@")) {
+    candidates.add(arg.slice(1));
+  }
+  const colon = arg.indexOf(":");
+  if (colon >= 0) {
+    candidates.add(arg.slice(colon + 1));
+  }
+  for (const candidate of candidates) {
+    if (candidate.length === 0) {
+      continue;
+    }
+    for (const path of readings(candidate)) {
+      const why = checkAbsolute(path, options.metadataOnly ?? false);
+      if (why) {
+        return { path: candidate, why };
+      }
+    }
+  }
+  return null;
+}
+
+/** Directories that contain secrets; a recursive read (`grep -r`) of one of them or of an ancestor is refused. */
+const SECRET_TREES = ["/etc/shadow", "/etc/gshadow", "/etc/ssh", "/etc/ssl/private", "/etc/pki", "/etc/letsencrypt", "/etc/sudoers.d", "/root", "/home", "/proc", "/dev", "/var/lib/cloud", "/run/secrets", "/var/run/secrets", "/etc/atl", "/etc/atl-agent"];
+
+/** Why a recursive read of directory `arg` could reach secrets, or null. */
+export function sensitiveTree(arg: string): SensitiveMatch | null {
+  if (!arg.startsWith("/")) {
+    // Relative to a home directory over SSH: .ssh, .aws and histories are below it.
+    return { path: arg, why: "a relative path may be a home directory, which holds keys and histories; give an absolute path" };
+  }
+  const path = posix.normalize(arg).replace(/\/+$/, "") || "/";
+  for (const tree of SECRET_TREES) {
+    if (path === "/" || path === tree || tree.startsWith(path + "/") || path.startsWith(tree + "/")) {
+      return { path: arg, why: `it includes ${tree}` };
+    }
+  }
+  const inside = sensitivePath(arg);
+  return inside;
+}

@@ -1,0 +1,249 @@
+// Rules for the multi-command tools (systemctl, ip, docker, kubectl): the subcommand decides what
+// the tool does, so options before it are read strictly (an unknown option could swallow the word
+// that looks like the subcommand) and only read-only subcommands pass.
+
+import { ArgumentRefusal, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
+
+function deny(what: string, reason: string): never {
+  throw new ArgumentRefusal(what, reason);
+}
+
+const FOLLOWS = "follows output forever (the command would only stop at its timeout)";
+
+// ---- systemctl ---------------------------------------------------------------------------
+
+const SYSTEMCTL_READ = ["status", "show", "is-active", "is-failed", "is-enabled", "is-system-running", "list-units", "list-timers", "list-unit-files", "list-sockets", "list-dependencies", "list-jobs", "list-machines", "list-paths", "cat", "help", "get-default"];
+
+const SYSTEMCTL_SPEC: OptionSpec = {
+  shortValue: "tpPsnoHM",
+  shortFlags: "halrqTfi",
+  longValue: ["type", "state", "property", "signal", "lines", "output", "host", "machine", "job-mode", "kill-whom", "kill-value", "what", "root", "image", "preset-mode", "boot-loader-menu", "boot-loader-entry", "reboot-argument", "timestamp", "check-inhibitors", "message", "when", "drop-in", "image-policy", "legend"],
+  longFlags: ["help", "version", "system", "user", "failed", "all", "full", "recursive", "reverse", "with-dependencies", "show-transaction", "show-types", "value", "now", "dry-run", "quiet", "wait", "no-block", "no-wall", "no-reload", "no-pager", "no-ask-password", "global", "runtime", "force", "firmware-setup", "plain", "read-only", "mkdir", "marked", "no-warn"],
+  strict: true,
+};
+
+export function checkSystemctl(args: readonly string[]): void {
+  const parsed = parseOptions(args, SYSTEMCTL_SPEC);
+  refuseRemote(parsed, "systemctl");
+  const sub = parsed.operands[0] ?? "list-units";
+  if (!SYSTEMCTL_READ.includes(sub)) {
+    deny(`subcommand:${sub}`, `systemctl ${sub} is not a read-only subcommand (allowed: status, show, is-active, is-failed, is-enabled, list-units, list-timers, cat, …)`);
+  }
+}
+
+function refuseRemote(parsed: ParsedArgs, program: string): void {
+  if (findOption(parsed, "H", "host")) {
+    deny("option:--host", `${program} --host connects to another host over SSH`);
+  }
+  if (findOption(parsed, "M", "machine")) {
+    deny("option:--machine", `${program} --machine operates on a container`);
+  }
+}
+
+// ---- ip ----------------------------------------------------------------------------------
+
+const IP_FLAGS = new Set(["-s", "-stats", "-statistics", "-d", "-details", "-4", "-6", "-0", "-br", "-brief", "-c", "-color", "-j", "-json", "-p", "-pretty", "-o", "-oneline", "-h", "-human", "-human-readable", "-N", "-Numeric", "-r", "-resolve", "-t", "-timestamp", "-ts", "-tshort", "-iec", "-V", "-Version"]);
+const IP_OBJECTS: Record<string, string> = {
+  a: "address",
+  addr: "address",
+  address: "address",
+  l: "link",
+  link: "link",
+  r: "route",
+  ro: "route",
+  route: "route",
+  n: "neigh",
+  neigh: "neigh",
+  neighbor: "neigh",
+  neighbour: "neigh",
+  ru: "rule",
+  rule: "rule",
+  m: "maddress",
+  maddr: "maddress",
+  maddress: "maddress",
+  netns: "netns",
+  tunnel: "tunnel",
+  tuntap: "tuntap",
+  mroute: "mroute",
+  nexthop: "nexthop",
+  stats: "stats",
+  ntable: "ntable",
+  token: "token",
+  vrf: "vrf",
+};
+
+export function checkIp(args: readonly string[]): void {
+  let k = 0;
+  while (k < args.length && args[k].startsWith("-")) {
+    // ip accepts "--brief" for "-brief".
+    const option = args[k].startsWith("--") ? args[k].slice(1) : args[k];
+    if (option.startsWith("-color=") || option.startsWith("-c=")) {
+      k++;
+      continue;
+    }
+    if (option === "-n" || option === "-netns" || option === "-f" || option === "-family") {
+      if (k + 1 >= args.length) {
+        deny(`option:${option}`, `ip ${option} needs a value`);
+      }
+      k += 2;
+      continue;
+    }
+    if (!IP_FLAGS.has(option)) {
+      deny(`option:${option}`, `cannot verify ip option "${args[k]}" (-batch runs commands from a file, -all runs in every namespace)`);
+    }
+    k++;
+  }
+  const objectWord = args[k];
+  if (objectWord === undefined) {
+    deny("operand", "ip without an object; use ip addr, ip link, ip route …");
+  }
+  const object = IP_OBJECTS[objectWord];
+  if (object === undefined) {
+    deny(`object:${objectWord}`, `ip ${objectWord} is not a read-only object (allowed: addr, link, route, neigh, rule, maddr, netns)`);
+  }
+  const command = args[k + 1];
+  if (command === undefined) {
+    return;
+  }
+  const readCommands = object === "route" ? ["show", "list", "lst", "ls", "get"] : object === "netns" ? ["list", "ls", "identify", "list-id"] : ["show", "list", "lst", "ls"];
+  if (!readCommands.includes(command)) {
+    deny(`subcommand:${command}`, `ip ${objectWord} ${command} is not a read-only command; write it out in full (allowed: ${readCommands.join(", ")})`);
+  }
+}
+
+// ---- docker ------------------------------------------------------------------------------
+
+const DOCKER_SUBCOMMANDS: Record<string, string> = {
+  ps: "ps",
+  logs: "logs",
+  inspect: "inspect",
+  stats: "stats",
+  top: "top",
+  images: "images",
+  info: "info",
+  version: "version",
+  port: "port",
+  history: "history",
+  "container ls": "ps",
+  "container list": "ps",
+  "container ps": "ps",
+  "container logs": "logs",
+  "container inspect": "inspect",
+  "container stats": "stats",
+  "container top": "top",
+  "container port": "port",
+  "image ls": "images",
+  "image list": "images",
+  "image inspect": "inspect",
+  "image history": "history",
+  "network ls": "ps",
+  "network list": "ps",
+  "network inspect": "inspect",
+  "volume ls": "ps",
+  "volume list": "ps",
+  "volume inspect": "inspect",
+  "system df": "info",
+  "system info": "info",
+};
+
+/** `docker inspect` prints a container's environment (database passwords…) unless a format picks fields. */
+function checkInspectFormat(format: string | undefined): void {
+  if (format === undefined) {
+    deny("inspect-format", "docker inspect prints the container's environment, which holds secrets; pick fields with --format '{{.State.Status}}'");
+  }
+  const whole = /\{\{-?\s*(json\s+)?\.\s*-?\}\}|\.Config\s*(\}\}|\||\s)|\bEnv\b|\bSecret/i;
+  if (whole.test(format)) {
+    deny("inspect-format", "docker inspect --format would print the environment (secrets); pick other fields");
+  }
+}
+
+export function checkDocker(args: readonly string[]): void {
+  const first = args[0];
+  if (first === undefined || first.startsWith("-")) {
+    deny("option", "docker with global options or no subcommand; start with the subcommand (docker ps)");
+  }
+  const two = `${first} ${args[1] ?? ""}`;
+  const kind = DOCKER_SUBCOMMANDS[two] ?? (["container", "image", "network", "volume", "system"].includes(first) ? undefined : DOCKER_SUBCOMMANDS[first]);
+  if (kind === undefined) {
+    const shown = ["container", "image", "network", "volume", "system"].includes(first) ? two : first;
+    deny(`subcommand:${shown.trim()}`, `docker ${shown.trim()} is not a read-only subcommand (allowed: ps, logs, inspect, stats --no-stream, top, images, info, version)`);
+  }
+  const rest = args.slice(DOCKER_SUBCOMMANDS[two] === undefined ? 1 : 2);
+  if (kind === "top") {
+    // docker top CONTAINER [ps options]: the rest goes to ps, which only lists.
+    return;
+  }
+  const parsed = parseOptions(rest, { shortValue: "fn", longValue: ["format", "filter", "since", "until", "tail", "type", "last"] });
+  if (kind === "logs") {
+    if (parsed.options.some((o) => o.name === "f" || o.name === "follow")) {
+      deny("option:--follow", `docker logs --follow ${FOLLOWS}`);
+    }
+  }
+  if (kind === "stats" && !findOption(parsed, "no-stream")) {
+    deny("option:--no-stream", `docker stats without --no-stream ${FOLLOWS}`);
+  }
+  if (kind === "inspect") {
+    checkInspectFormat(findOption(parsed, "f", "format")?.value);
+  }
+}
+
+// ---- kubectl -----------------------------------------------------------------------------
+
+const KUBECTL_GLOBAL_VALUE = new Set(["-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "--request-timeout", "-s", "--server", "--cache-dir", "-v", "--v"]);
+const KUBECTL_GLOBAL_FLAG = new Set(["--insecure-skip-tls-verify", "--warnings-as-errors", "--match-server-version", "-A", "--all-namespaces"]);
+const KUBECTL_READ = ["get", "describe", "logs", "top", "events", "version", "api-resources", "api-versions", "explain", "cluster-info"];
+
+export function checkKubectl(args: readonly string[]): void {
+  let k = 0;
+  while (k < args.length && args[k].startsWith("-")) {
+    const arg = args[k];
+    const name = arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg;
+    if (KUBECTL_GLOBAL_VALUE.has(name)) {
+      k += arg.includes("=") ? 1 : 2;
+      continue;
+    }
+    if (KUBECTL_GLOBAL_FLAG.has(arg)) {
+      k++;
+      continue;
+    }
+    deny(`option:${name}`, `cannot verify kubectl option "${name}" before the subcommand; put options after it`);
+  }
+  const sub = args[k];
+  if (sub === undefined || !KUBECTL_READ.includes(sub)) {
+    deny(`subcommand:${sub ?? ""}`, `kubectl ${sub ?? ""} is not a read-only subcommand (allowed: ${KUBECTL_READ.join(", ")})`.replace("kubectl  is", "kubectl without a subcommand is"));
+  }
+  const rest = args.slice(k + 1);
+  if (sub === "cluster-info" && rest.length > 0 && rest[0] === "dump") {
+    deny("subcommand:cluster-info dump", "kubectl cluster-info dump can write files and prints secrets");
+  }
+  const parsed = parseOptions(rest, {
+    shortValue: sub === "logs" ? "clnm" : "nolLfkcs",
+    longValue: ["namespace", "output", "selector", "field-selector", "label-columns", "filename", "kustomize", "sort-by", "template", "container", "since", "since-time", "tail", "limit-bytes", "max-log-requests", "context", "kubeconfig", "chunk-size", "for", "types", "raw", "subresource", "show-kind"],
+  });
+  const forbidden: Record<string, string> = {
+    w: `kubectl -w ${FOLLOWS}`,
+    watch: `kubectl --watch ${FOLLOWS}`,
+    "watch-only": `kubectl --watch-only ${FOLLOWS}`,
+    raw: "kubectl --raw reads any API path, secrets included",
+    token: "kubectl --token puts a credential on the command line",
+  };
+  if (sub === "logs") {
+    forbidden.f = `kubectl logs -f ${FOLLOWS}`;
+    forbidden.follow = `kubectl logs --follow ${FOLLOWS}`;
+  }
+  for (const option of parsed.options) {
+    const why = forbidden[option.name];
+    if (why) {
+      deny(`option:${option.long ? "--" : "-"}${option.name}`, why);
+    }
+  }
+  if (sub === "get" || sub === "describe") {
+    for (const operand of parsed.operands) {
+      for (const resource of operand.split(",")) {
+        if (/^(secrets?|sec)(\/|\.|$)/i.test(resource)) {
+          deny("secrets", `kubectl ${sub} ${operand} reveals Kubernetes secrets`);
+        }
+      }
+    }
+  }
+}
