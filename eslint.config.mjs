@@ -79,7 +79,7 @@ export default tseslint.config(
   },
   {
     // The single places allowed to spawn processes: the agent's exec wrapper and the test/bench process helpers.
-    files: ["agent/src/exec.ts", "test/**/*.ts", "bench/**/*.ts", "scripts/**/*.ts", "scripts/**/*.mjs"],
+    files: ["agent/src/exec.ts", "test/**/*.ts", "agent/test/**/*.ts", "bench/**/*.ts", "scripts/**/*.ts", "scripts/**/*.mjs"],
     rules: { "no-restricted-imports": "off" },
   },
   {
