@@ -89,10 +89,3 @@ export function mergeUsage(a: Usage | null, b: Usage | null): Usage | null {
     calls: a.calls + b.calls,
   };
 }
-
-/** "1,234 tokens (1,000 in / 234 out), 3 calls, ≈ $0.0021" — for reports and the status line. */
-export function formatUsage(usage: Usage): string {
-  const n = (v: number) => v.toLocaleString("en-US");
-  const cost = usage.costUsd === null ? "cost unknown" : `≈ $${usage.costUsd < 0.01 ? usage.costUsd.toFixed(4) : usage.costUsd.toFixed(2)}`;
-  return `${n(usage.totalTokens)} tokens (${n(usage.promptTokens)} in / ${n(usage.completionTokens)} out), ${usage.calls} call${usage.calls === 1 ? "" : "s"}, ${cost}`;
-}

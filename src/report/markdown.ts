@@ -1,0 +1,239 @@
+// The report as Markdown (preview, "Save report", "Copy for ticket", the CLI's stdout). Alarm text,
+// command output and LLM text are data: outputs sit in fenced blocks longer than any backtick run
+// inside them, inline text is escaped (Markdown and HTML), so nothing in them can become markup,
+// links or HTML. No LangChain here: the extension imports this directly.
+import type { Alarm } from "../alarms/model";
+import type { CommandRun, DiagnosisReport, Finding, Proposal } from "../graph/diagnosis";
+import { reportStrings, type ReportStrings } from "./strings";
+import { cleanControl, formatUsageLine, headline, metricLine } from "./shared";
+
+/** A fence of backticks longer than any backtick run in `text` (at least three). */
+export function fenceFor(text: string): string {
+  let longest = 0;
+  for (const run of text.match(/`+/g) ?? []) {
+    longest = Math.max(longest, run.length);
+  }
+  return "`".repeat(Math.max(3, longest + 1));
+}
+
+/** A fenced code block that `text` cannot break out of. */
+export function codeBlock(text: string, info = "text"): string {
+  const body = cleanControl(text).replace(/\n+$/, "");
+  const fence = fenceFor(body);
+  return `${fence}${info}\n${body}\n${fence}`;
+}
+
+/** An inline code span that the text cannot close early. */
+export function inlineCode(text: string): string {
+  const body = cleanControl(text).replace(/[\r\n]+/g, " ");
+  let longest = 0;
+  for (const run of body.match(/`+/g) ?? []) {
+    longest = Math.max(longest, run.length);
+  }
+  const ticks = "`".repeat(longest + 1);
+  const pad = body.startsWith("`") || body.endsWith("`") || body.length === 0 ? " " : "";
+  return `${ticks}${pad}${body}${pad}${ticks}`;
+}
+
+/**
+ * Escapes text so Markdown renders it literally: no emphasis, code, links (also GFM autolinks),
+ * tables, block markers or HTML. Escapes stay few so a pasted ticket still reads well.
+ */
+export function escapeMarkdown(text: string): string {
+  return cleanControl(text)
+    .replace(/[\\`*_[\]|~]/g, "\\$&")
+    .replace(/&(?=#?[A-Za-z0-9]+;)/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/:\/\//g, ":\\/\\/")
+    .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}\\.`)
+    .replace(/^(\s*)([#+=-])(?=\s|$)/gm, "$1\\$2")
+    .replace(/^(\s*\d+)([.)])(?=\s|$)/gm, "$1\\$2");
+}
+
+/** One line of literal text (table cells, headings). */
+function inline(text: string): string {
+  return escapeMarkdown(text.replace(/[\r\n]+/g, " ").trim());
+}
+
+/** Multi-line literal text: each line escaped, line breaks kept. */
+function paragraph(text: string): string {
+  return text
+    .trim()
+    .split(/\r?\n/)
+    .map((line) => escapeMarkdown(line))
+    .join("  \n");
+}
+
+/** LLM prose keeps its Markdown (lists, emphasis), but no raw HTML. */
+function prose(text: string): string {
+  return cleanControl(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").trim();
+}
+
+export function renderMarkdown(report: DiagnosisReport): string {
+  const t = reportStrings(report.language);
+  const out: string[] = [];
+  out.push(`# ${t.title}: ${inline(headline(report))}`, "");
+  const meta: string[] = [];
+  if (report.analysis) {
+    meta.push(`**${t.severity}:** ${t.severities[report.analysis.severity].toUpperCase()}`);
+  }
+  if (report.status) {
+    meta.push(`**${t.status}:** ${t.statuses[report.status]}`);
+  }
+  if (report.host) {
+    meta.push(`**${t.host}:** ${inline(report.host.name)} (${inlineCode(report.host.id)}, ${report.host.transport})`);
+  }
+  if (report.createdAt) {
+    meta.push(`**${t.started}:** ${inline(report.createdAt)}`);
+  }
+  out.push(meta.join(" · "), "");
+
+  out.push(`## ${t.summary}`, "");
+  if (report.analysis) {
+    out.push(paragraph(report.analysis.summary), "");
+    if (report.analysis.fallbackReason) {
+      out.push(`> **${t.fallback}:** ${inline(report.analysis.fallbackReason)}`, "");
+    }
+  } else {
+    out.push(t.noAnalysis, "");
+  }
+  if (report.question) {
+    out.push(`**${t.question}:** ${inline(report.question)}`, "");
+  }
+
+  if (report.alarm) {
+    out.push(`## ${t.alarm}`, "", ...alarmTable(report.alarm, t), "");
+  }
+
+  if (report.analysis) {
+    out.push(`## ${t.findings}`, "");
+    if (report.analysis.findings.length === 0) {
+      out.push(t.noFindings, "");
+    }
+    report.analysis.findings.forEach((finding, index) => out.push(...findingBlock(finding, index + 1, t), ""));
+    if (report.analysis.nextSteps.length > 0) {
+      out.push(`## ${t.nextSteps}`, "");
+      report.analysis.nextSteps.forEach((step, index) => out.push(`${index + 1}. ${prose(step).replace(/\n+/g, " ")}`));
+      out.push("");
+    }
+  }
+
+  out.push(`## ${t.commands}`, "");
+  if (report.runs.length === 0) {
+    out.push(t.noCommands, "");
+  }
+  for (const run of report.runs) {
+    out.push(...runBlock(run, report.proposals, t), "");
+  }
+
+  if (report.proposals.length > 0) {
+    out.push(`## ${t.plans}`, "");
+    for (const proposal of report.proposals) {
+      out.push(...proposalBlock(proposal, report, t), "");
+    }
+  }
+
+  const answers = report.answers ?? [];
+  if (answers.length > 0) {
+    out.push(`## ${t.followUps}`, "");
+    for (const answer of answers) {
+      out.push(`**Q:** ${inline(answer.question)}`, "", prose(answer.answer), "");
+    }
+  }
+
+  const errors = report.errors ?? [];
+  if (errors.length > 0) {
+    out.push(`## ${t.errors}`, "");
+    for (const error of errors) {
+      out.push(`- ${inlineCode(error.code)} ${inline(error.message)}`);
+    }
+    out.push("");
+  }
+
+  if (report.usage) {
+    out.push(`## ${t.usage}`, "", inline(formatUsageLine(report.usage)), "");
+  }
+  out.push("---", `_${t.generated} · ${t.thread} ${inlineCode(report.threadId)}_`, "");
+  return out.join("\n");
+}
+
+function alarmTable(alarm: Alarm, t: ReportStrings): string[] {
+  const rows: [string, string][] = [
+    [t.name, inline(alarm.name)],
+    [t.state, `${alarm.previousState ? `${alarm.previousState} → ` : ""}**${alarm.state}**`],
+    [t.reason, inline(alarm.reason)],
+  ];
+  if (alarm.description) {
+    rows.push([t.description, inline(alarm.description)]);
+  }
+  const metric = metricLine(alarm);
+  if (metric) {
+    rows.push([t.metric, inline(metric)]);
+  }
+  const dims = Object.entries(alarm.metric?.dimensions ?? {});
+  if (dims.length > 0) {
+    rows.push([t.dimensions, dims.map(([k, v]) => `${inline(k)}=${inline(v)}`).join(", ")]);
+  }
+  if (alarm.children.length > 0) {
+    rows.push([t.composite, alarm.children.map((c) => inline(c)).join("<br>")]);
+  }
+  rows.push([t.changedAt, inline(alarm.changedAt)]);
+  rows.push([t.region, `${inline(alarm.region)} / ${inline(alarm.accountId)}`]);
+  rows.push(["ARN", inlineCode(alarm.arn)]);
+  return [`| ${t.field} | ${t.value} |`, "| --- | --- |", ...rows.map(([k, v]) => `| ${k} | ${v.replace(/(?<!\\)\|/g, "\\|")} |`)];
+}
+
+function findingBlock(finding: Finding, index: number, t: ReportStrings): string[] {
+  const lines = [`### ${index}. ${inline(finding.title)} — ${t.severities[finding.severity]} (${t.source[finding.source]})`, "", paragraph(finding.detail)];
+  for (const evidence of finding.evidence) {
+    lines.push("", `${t.evidence} (${inlineCode(evidence.commandId)} ${inlineCode(evidence.command)}):`, "", codeBlock(evidence.excerpt));
+  }
+  return lines;
+}
+
+function runBlock(run: CommandRun, proposals: Proposal[], t: ReportStrings): string[] {
+  const proposed = proposals.flatMap((p) => p.commands).find((c) => c.id === run.id);
+  const facts = [t.runStatuses[run.status]];
+  if (run.exitCode !== null) {
+    facts.push(`exit ${run.exitCode}`);
+  }
+  if (run.signal) {
+    facts.push(run.signal);
+  }
+  facts.push(`${run.durationMs} ms`);
+  const lines = [`### ${inline(run.id)} ${inlineCode(run.command)} — ${facts.join(", ")}`, ""];
+  if (proposed?.purpose) {
+    lines.push(`${t.purpose}: ${inline(proposed.purpose)}`, "");
+  }
+  if (run.reason) {
+    lines.push(`> ${inline(run.reason)}`, "");
+  }
+  if (run.status !== "refused" && run.status !== "error") {
+    lines.push(codeBlock(run.stdout.length > 0 ? run.stdout : t.emptyOutput));
+    if (run.stderr.trim()) {
+      lines.push("", `${t.stderr}:`, "", codeBlock(run.stderr));
+    }
+    if (run.truncated) {
+      lines.push("", `_${t.truncated}_`);
+    }
+  }
+  return lines;
+}
+
+function proposalBlock(proposal: Proposal, report: DiagnosisReport, t: ReportStrings): string[] {
+  const flags = [t.source[proposal.source]];
+  if (proposal.autoApproved) {
+    flags.push(t.autoApproved);
+  }
+  const lines = [`### ${t.round} ${proposal.round} (${flags.join(", ")})`, "", paragraph(proposal.rationale), ""];
+  for (const command of proposal.commands) {
+    const risk = command.decision === "refused" ? t.risk.refused : t.risk[command.risk];
+    lines.push(`- ${inlineCode(command.command)} — **${risk}**${command.decision === "refused" ? `: ${inline(command.reason)}` : ""}${command.purpose ? ` — ${inline(command.purpose)}` : ""}`);
+  }
+  const rejection = (report.rejections ?? []).find((r) => r.round === proposal.round);
+  if (rejection) {
+    lines.push("", `**${t.rejected}:** ${inline(rejection.reason || "—")}`);
+  }
+  return lines;
+}
