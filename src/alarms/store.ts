@@ -1,0 +1,511 @@
+// AlarmStore: the alarms of this machine, grouped into incidents, persisted in one JSON file that
+// every VS Code window shares, with throttled change events for the UI.
+//
+// How several windows share one file without losing writes ("merge on write"):
+// - Every change is an operation (StoreOp, see incidents.ts), applied in memory at once (the UI sees
+//   it immediately) and queued until written.
+// - A write takes a lock file, and if the file changed since this window last read or wrote it (its
+//   inode/size/mtime stamp differs), it reads it and replays the queued operations on top of it; then
+//   it writes the result to a temp file, fsyncs, and renames it over the file (atomic: a reader sees
+//   the old or the new file, never half of one). So an "acknowledge" from a window that is not the
+//   poller and the poller's new alarms both survive, whichever writes first.
+// - Each window watches the folder (fs.watch, plus a stat poll as a fallback) and reloads the file
+//   when another window wrote it, replaying its own not-yet-written operations on top.
+// Writes coalesce: while one runs, every change that arrives joins the next one, so an alert storm
+// costs a few writes a second, not one per alarm.
+import { createHash, randomBytes } from "node:crypto";
+import { watch, type FSWatcher, type Stats } from "node:fs";
+import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { AtlError } from "../errors";
+import type { Logger } from "../log";
+import { silentLogger } from "../log";
+import { Emitter, Throttle, type Disposable, type Event } from "./events";
+import { FileLock, ignoreMissing } from "./fileLock";
+import {
+  DEFAULT_BOOK_OPTIONS,
+  IncidentBook,
+  isStoreFile,
+  type ApplyResult,
+  type BookOptions,
+  type IncidentTransition,
+  type StoreCounts,
+  type StoreFile,
+  type StoreOp,
+} from "./incidents";
+import type { Alarm, Incident, IncidentFilter, IncidentSource, UnparsedEntry } from "./model";
+import { parseAlarmMessage } from "./parse";
+
+export const STORE_FILE = "alarms.json";
+
+export interface AlarmStoreOptions {
+  /** Folder of the store file: the extension's global storage, shared by all windows. */
+  dir: string;
+  logger?: Logger;
+  /** Resolved incidents older than this (by their resolution time) are removed. Default 24. */
+  resolvedRetentionHours?: number;
+  /** A new ALARM within this many minutes after the incident resolved reopens it. Default 30. */
+  reopenWindowMinutes?: number;
+  /** Redelivery ids remembered for dedupe. Default 20,000. */
+  seenCapacity?: number;
+  /** Above this, the oldest resolved incidents are dropped. Default 5,000. */
+  maxIncidents?: number;
+  /** Minimum time between two change events (the UI refresh rate in a storm). Default 250 ms. */
+  changeIntervalMs?: number;
+  /** Follow writes of other windows. Default true. */
+  watch?: boolean;
+  /** Fallback stat poll when fs.watch misses an event (network folders). Default 2 s. */
+  pollIntervalMs?: number;
+  /** How often resolved incidents are aged out. Default 10 min. */
+  ageOutIntervalMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** One coalesced change notification. */
+export interface AlarmStoreChange {
+  /** Alarm state changes, oldest first (including those another window recorded). */
+  transitions: IncidentTransition[];
+  /** New unparsed message bodies. */
+  unparsed: UnparsedEntry[];
+  /** Ids of incidents or unparsed entries that were removed. */
+  removed: string[];
+  /** Ids of incidents whose acknowledgement changed. */
+  acknowledged: string[];
+  /** True when (part of) the change was written by another window. */
+  external: boolean;
+}
+
+export type IngestOutcome = { kind: "recorded"; transition: IncidentTransition } | { kind: "unparsed"; entry: UnparsedEntry } | { kind: "duplicate" };
+
+export interface IngestMeta {
+  sqsMessageId?: string;
+}
+
+export class AlarmStore implements IncidentSource, Disposable {
+  private book: IncidentBook;
+  /** Applied in memory, not yet on disk (replayed on top of the file when another window wrote). */
+  private pending: StoreOp[] = [];
+  /** Identity of the file as we last read or wrote it. */
+  private stamp: string | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private queuedWrite: Promise<void> | null = null;
+  private queuedReload: Promise<void> | null = null;
+  private readonly lock: FileLock;
+  private readonly changes = new Emitter<AlarmStoreChange>();
+  private change: AlarmStoreChange = emptyChange();
+  private readonly throttle: Throttle;
+  private readonly reloadThrottle: Throttle;
+  private watcher: FSWatcher | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private retentionMs: number;
+  private disposed = false;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly bookOptions: BookOptions;
+
+  /** Fires at most every `changeIntervalMs` with everything that changed since the last event. */
+  readonly onDidChange: Event<AlarmStoreChange> = this.changes.event;
+
+  private constructor(
+    readonly file: string,
+    private readonly options: AlarmStoreOptions,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? Date.now;
+    this.retentionMs = (options.resolvedRetentionHours ?? 24) * 3_600_000;
+    this.bookOptions = {
+      reopenWindowMs: (options.reopenWindowMinutes ?? DEFAULT_BOOK_OPTIONS.reopenWindowMs / 60_000) * 60_000,
+      seenCapacity: options.seenCapacity ?? DEFAULT_BOOK_OPTIONS.seenCapacity,
+      maxIncidents: options.maxIncidents ?? DEFAULT_BOOK_OPTIONS.maxIncidents,
+      maxUnparsed: DEFAULT_BOOK_OPTIONS.maxUnparsed,
+    };
+    this.book = new IncidentBook(this.bookOptions);
+    this.lock = new FileLock(`${file}.lock`);
+    this.throttle = new Throttle(options.changeIntervalMs ?? 250, () => this.emitChange());
+    this.reloadThrottle = new Throttle(200, () => {
+      this.reload().catch((error: unknown) => this.logger.warn(`Could not reload the alarm store: ${String(error)}`));
+    });
+  }
+
+  /** Opens (or creates) the store in `options.dir`, ages out old incidents and starts following other windows. */
+  static async open(options: AlarmStoreOptions): Promise<AlarmStore> {
+    try {
+      await mkdir(options.dir, { recursive: true });
+    } catch (error) {
+      throw new AtlError("storage", `Cannot create the alarm store folder ${options.dir}.`, { cause: error, fix: "Check its permissions." });
+    }
+    const store = new AlarmStore(join(options.dir, STORE_FILE), options);
+    await store.reload();
+    await store.ageOut();
+    store.startFollowing();
+    return store;
+  }
+
+  // ---- ingestion (the SQS consumer) ----
+
+  /** Parses and records one message body in memory. Call `persist()` before deleting the message. */
+  ingest(body: string, meta: IngestMeta = {}): IngestOutcome {
+    const parsed = parseAlarmMessage(body, meta);
+    if (parsed.ok) {
+      return this.ingestAlarm(parsed.alarm, meta);
+    }
+    const id = `unparsed:${meta.sqsMessageId ?? createHash("sha256").update(body).digest("hex").slice(0, 24)}`;
+    const entry: UnparsedEntry = {
+      id,
+      receivedAt: new Date(this.now()).toISOString(),
+      messageId: meta.sqsMessageId ?? null,
+      error: parsed.error,
+      body,
+    };
+    return this.record({ op: "unparsed", entry, key: meta.sqsMessageId ? `sqs:${meta.sqsMessageId}` : null });
+  }
+
+  /** Records an already parsed alarm (deduped by its SNS MessageId, else by the SQS MessageId). */
+  ingestAlarm(alarm: Alarm, meta: IngestMeta = {}): IngestOutcome {
+    const key = alarm.messageId ? `sns:${alarm.messageId}` : meta.sqsMessageId ? `sqs:${meta.sqsMessageId}` : null;
+    return this.record({ op: "alarm", alarm, key });
+  }
+
+  /** Resolves once every change made before the call is on disk. */
+  persist(): Promise<void> {
+    if (!this.queuedWrite) {
+      const run = this.serial(async () => {
+        this.queuedWrite = null;
+        await this.writeOnce();
+      });
+      this.queuedWrite = run;
+    }
+    return this.queuedWrite;
+  }
+
+  // ---- queries (IncidentSource) ----
+
+  /** Incidents, open first, most recent change first. Treat them as read-only snapshots. */
+  listIncidents(filter?: IncidentFilter): Incident[] {
+    return this.book.list(filter);
+  }
+
+  getIncident(id: string): Incident | undefined {
+    return this.book.get(id);
+  }
+
+  listUnparsed(): UnparsedEntry[] {
+    return this.book.listUnparsed();
+  }
+
+  getUnparsed(id: string): UnparsedEntry | undefined {
+    return this.book.getUnparsed(id);
+  }
+
+  /** The EC2 instance of an alarm ARN as far as stored incidents know it: how a composite alarm finds its host. */
+  hostForArn(arn: string): string | null {
+    return this.book.hostForArn(arn);
+  }
+
+  counts(): StoreCounts {
+    return this.book.counts();
+  }
+
+  // ---- user actions (any window) ----
+
+  async acknowledge(ids: string | string[], acknowledged = true): Promise<void> {
+    this.record({ op: "ack", ids: typeof ids === "string" ? [ids] : ids, acknowledged });
+    await this.persist();
+  }
+
+  /** Removes incidents and/or unparsed entries. A removed alarm comes back only with a new state change. */
+  async remove(ids: string | string[]): Promise<void> {
+    this.record({ op: "remove", ids: typeof ids === "string" ? [ids] : ids, onlyResolved: false });
+    await this.persist();
+  }
+
+  /** Removes every resolved incident; returns how many. */
+  async clearResolved(): Promise<number> {
+    const ids = this.book.list({ status: "resolved" }).map((i) => i.id);
+    if (ids.length > 0) {
+      this.record({ op: "remove", ids, onlyResolved: true });
+      await this.persist();
+    }
+    return ids.length;
+  }
+
+  /** Removes resolved incidents older than the retention; returns how many. */
+  async ageOut(): Promise<number> {
+    const cutoff = new Date(this.now() - this.retentionMs).toISOString();
+    const ids = this.book.resolvedBefore(cutoff);
+    if (ids.length > 0) {
+      this.record({ op: "remove", ids, onlyResolved: true });
+      await this.persist();
+      this.logger.debug(`Aged out ${ids.length} resolved incident(s).`);
+    }
+    return ids.length;
+  }
+
+  setResolvedRetentionHours(hours: number): void {
+    this.retentionMs = hours * 3_600_000;
+  }
+
+  /** Reads the file again if another window changed it (also done automatically while watching). */
+  reload(): Promise<void> {
+    if (!this.queuedReload) {
+      this.queuedReload = this.serial(async () => {
+        this.queuedReload = null;
+        await this.reloadOnce();
+      });
+    }
+    return this.queuedReload;
+  }
+
+  /** Writes what is pending and stops following the file. */
+  async close(): Promise<void> {
+    this.stopFollowing();
+    try {
+      await this.persist();
+    } finally {
+      this.dispose();
+    }
+  }
+
+  /** Stops watching and timers. Prefer `close()`, which also writes pending changes. */
+  dispose(): void {
+    this.disposed = true;
+    this.stopFollowing();
+    this.throttle.dispose();
+    this.changes.dispose();
+  }
+
+  // ---- internals ----
+
+  private record(op: StoreOp): IngestOutcome {
+    const result = this.book.apply(op);
+    if (result.kind !== "duplicate") {
+      this.pending.push(op);
+      this.noteChange(result, op);
+    }
+    return result.kind === "recorded" || result.kind === "unparsed" ? result : { kind: "duplicate" };
+  }
+
+  private noteChange(result: ApplyResult, op: StoreOp): void {
+    switch (result.kind) {
+      case "recorded":
+        this.change.transitions.push(result.transition);
+        break;
+      case "unparsed":
+        this.change.unparsed.push(result.entry);
+        break;
+      case "changed":
+        (op.op === "ack" ? this.change.acknowledged : this.change.removed).push(...result.ids);
+        break;
+      default:
+        return;
+    }
+    this.throttle.schedule();
+  }
+
+  private emitChange(): void {
+    const change = this.change;
+    this.change = emptyChange();
+    this.changes.fire(change, (error) => this.logger.error(`Alarm store listener failed: ${String(error)}`));
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeOnce(): Promise<void> {
+    if (this.pending.length === 0) {
+      return;
+    }
+    await this.lock.withLock(async () => {
+      // Someone else wrote since we last looked: start from their file, replay ours on top.
+      const current = await readStore(this.file, this.stamp, this.logger);
+      if (current.kind === "read") {
+        this.adopt(current.file, current.stamp);
+      }
+      const ops = this.pending.splice(0);
+      const text = JSON.stringify(this.book.toFile(new Date(this.now()).toISOString()));
+      try {
+        this.stamp = await writeAtomically(this.file, text);
+      } catch (error) {
+        this.pending.unshift(...ops);
+        throw new AtlError("storage", `Could not save alarms to ${this.file}.`, {
+          cause: error,
+          fix: "Check free disk space and the folder's permissions; messages stay in the queue until saved.",
+        });
+      }
+    });
+  }
+
+  private async reloadOnce(): Promise<void> {
+    const current = await readStore(this.file, this.stamp, this.logger);
+    if (current.kind === "read" && !this.disposed) {
+      this.adopt(current.file, current.stamp);
+    }
+  }
+
+  /** Switches to the file's state plus our pending operations, and reports what others changed. */
+  private adopt(file: StoreFile, stamp: string): void {
+    const before = this.book;
+    const fresh = IncidentBook.fromFile(file, this.bookOptions);
+    for (const op of this.pending) {
+      fresh.apply(op);
+    }
+    this.book = fresh;
+    this.stamp = stamp;
+    if (this.diffInto(before, fresh)) {
+      this.change.external = true;
+      this.throttle.schedule();
+    }
+  }
+
+  /** Adds to the pending change event what differs between two states; true if anything does. */
+  private diffInto(before: IncidentBook, after: IncidentBook): boolean {
+    let changed = false;
+    const seen = new Set<string>();
+    for (const incident of after.allIncidents()) {
+      seen.add(incident.id);
+      const old = before.get(incident.id);
+      if (old === undefined || old.lastChangeAt !== incident.lastChangeAt || old.status !== incident.status) {
+        const kind = old === undefined ? "opened" : incident.status === "resolved" ? (old.status === "open" ? "resolved" : "updated") : old.status === "resolved" ? "reopened" : "updated";
+        this.change.transitions.push({ kind, incident, alarm: incident.alarm });
+        changed = true;
+      } else if (old.acknowledged !== incident.acknowledged) {
+        this.change.acknowledged.push(incident.id);
+        changed = true;
+      } else if (old !== incident && old.hostId !== incident.hostId) {
+        changed = true;
+      }
+    }
+    for (const incident of before.allIncidents()) {
+      if (!seen.has(incident.id)) {
+        this.change.removed.push(incident.id);
+        changed = true;
+      }
+    }
+    const oldUnparsed = new Set(before.listUnparsed().map((u) => u.id));
+    const newUnparsed = after.listUnparsed();
+    for (const entry of newUnparsed) {
+      if (!oldUnparsed.delete(entry.id)) {
+        this.change.unparsed.push(entry);
+        changed = true;
+      }
+    }
+    for (const id of oldUnparsed) {
+      this.change.removed.push(id);
+      changed = true;
+    }
+    return changed;
+  }
+
+  private startFollowing(): void {
+    if (this.options.watch === false) {
+      return;
+    }
+    try {
+      this.watcher = watch(this.options.dir, { persistent: false }, (_event, name) => {
+        if (name === null || name === STORE_FILE) {
+          this.reloadThrottle.schedule();
+        }
+      });
+      this.watcher.on("error", (error) => {
+        this.logger.warn(`Stopped watching ${this.options.dir} (${error.message}); polling it instead.`);
+        this.watcher?.close();
+        this.watcher = undefined;
+      });
+    } catch (error) {
+      this.logger.warn(`Cannot watch ${this.options.dir} (${String(error)}); polling it instead.`);
+    }
+    const poll = setInterval(() => this.reloadThrottle.schedule(), this.options.pollIntervalMs ?? 2000);
+    const age = setInterval(() => {
+      this.ageOut().catch((error: unknown) => this.logger.warn(`Could not age out resolved incidents: ${String(error)}`));
+    }, this.options.ageOutIntervalMs ?? 600_000);
+    poll.unref();
+    age.unref();
+    this.timers.push(poll, age);
+  }
+
+  private stopFollowing(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    for (const timer of this.timers.splice(0)) {
+      clearInterval(timer);
+    }
+    this.reloadThrottle.dispose();
+  }
+}
+
+function emptyChange(): AlarmStoreChange {
+  return { transitions: [], unparsed: [], removed: [], acknowledged: [], external: false };
+}
+
+function stampOf(info: Stats): string {
+  return `${info.ino}:${info.size}:${info.mtimeMs}`;
+}
+
+type ReadResult = { kind: "missing" } | { kind: "unchanged" } | { kind: "read"; file: StoreFile; stamp: string };
+
+/**
+ * Reads the store file and its stamp from one open handle (so they match even if a writer renames a
+ * new file in meanwhile); skips the read when the stamp is `known`. A damaged or foreign file is set
+ * aside as `alarms.json.corrupt-…` and reported, then treated as missing.
+ */
+async function readStore(path: string, known: string | null, logger: Logger): Promise<ReadResult> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    ignoreMissing(error);
+    return { kind: "missing" };
+  }
+  let text: string;
+  let stamp: string;
+  try {
+    stamp = stampOf(await handle.stat());
+    if (stamp === known) {
+      return { kind: "unchanged" };
+    }
+    text = await handle.readFile("utf8");
+  } finally {
+    await handle.close();
+  }
+  let file: unknown;
+  try {
+    file = JSON.parse(text);
+  } catch {
+    file = undefined;
+  }
+  if (isStoreFile(file)) {
+    return { kind: "read", file, stamp };
+  }
+  const aside = `${path}.corrupt-${Date.now()}`;
+  await rename(path, aside).catch(ignoreMissing);
+  logger.error(`The alarm store file was damaged or not an ATL store; it was moved to ${aside} and a new one started.`);
+  return { kind: "missing" };
+}
+
+/** temp file + fsync + rename: readers see the old or the new file, never a partial one. */
+async function writeAtomically(path: string, text: string): Promise<string> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  let stamp: string;
+  const handle = await open(temp, "w", 0o600);
+  try {
+    await handle.writeFile(text, "utf8");
+    await handle.datasync();
+    stamp = stampOf(await handle.stat());
+  } catch (error) {
+    await handle.close();
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  return stamp;
+}
