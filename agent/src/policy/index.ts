@@ -2,6 +2,7 @@
 // default read-only profile and the operator's rules, and returns the decision with the Program
 // (argv per stage) that the agent spawns without a shell. Anything not understood is refused.
 
+import { own } from "./own";
 import { posix } from "node:path";
 import { ArgumentRefusal } from "./options";
 import { parseCommandLine, type ParsedStage } from "./parse";
@@ -100,7 +101,7 @@ class DefaultCommandPolicy implements CommandPolicy {
     const risk: Risk = segments.some((s) => s.risk === "mutating") ? "mutating" : "read-only";
     const refused = segments.find((s) => s.decision === "refused");
     if (refused) {
-      const prefix = segments.length > 1 ? `${refused.argv[0] ?? refused.text}: ` : "";
+      const prefix = segments.length > 1 ? `"${refused.text}": ` : "";
       return { command, decision: "refused", risk, reason: prefix + refused.reason, rule: refused.rule, segments, program: null };
     }
     const mutating = segments.filter((s) => s.risk === "mutating");
@@ -119,7 +120,7 @@ class DefaultCommandPolicy implements CommandPolicy {
     }
     const name = resolved.name;
     const args = stage.argv.slice(1);
-    const profile = READ_ONLY_PROGRAMS[name];
+    const profile = own(READ_ONLY_PROGRAMS, name);
 
     const operatorRefusal = this.refuseRules.find((r) => matchesOperatorRule(r, name, args));
     if (operatorRefusal) {

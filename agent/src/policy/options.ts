@@ -12,6 +12,20 @@ export class ArgumentRefusal extends Error {
   }
 }
 
+/**
+ * Builds the refusal without capturing a stack trace: refusals are ordinary results of a check
+ * (thousands per second in the agent), and stack capture would dominate their cost.
+ */
+export function argumentRefusal(what: string, reason: string): ArgumentRefusal {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new ArgumentRefusal(what, reason);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export interface OptionSpec {
   /** Short options that take a value, attached (`-n5`) or as the next argument (`-n 5`). */
   shortValue?: string;
@@ -72,7 +86,7 @@ function resolveLong(name: string, spec: OptionSpec): { name: string; kind: "val
     return candidates[0];
   }
   if (candidates.length > 1) {
-    throw new ArgumentRefusal(`option:--${name}`, `cannot verify: "--${name}" abbreviates several options (${candidates.map((c) => `--${c.name}`).join(", ")})`);
+    throw argumentRefusal(`option:--${name}`, `cannot verify: "--${name}" abbreviates several options (${candidates.map((c) => `--${c.name}`).join(", ")})`);
   }
   return null;
 }
@@ -105,17 +119,17 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
       const known = resolveLong(name, spec);
       if (!known) {
         if (spec.strict) {
-          throw new ArgumentRefusal(`option:--${name}`, `cannot verify option "--${name}"`);
+          throw argumentRefusal(`option:--${name}`, `cannot verify option "--${name}"`);
         }
         options.push({ name, long: true, value: attached, raw: arg });
         continue;
       }
       if (known.kind === "flag" && attached !== undefined) {
-        throw new ArgumentRefusal(`option:--${known.name}`, `cannot verify: "--${known.name}" takes no value`);
+        throw argumentRefusal(`option:--${known.name}`, `cannot verify: "--${known.name}" takes no value`);
       }
       if (known.kind === "value" && attached === undefined) {
         if (i >= args.length) {
-          throw new ArgumentRefusal(`option:--${known.name}`, `cannot verify: "--${known.name}" needs a value`);
+          throw argumentRefusal(`option:--${known.name}`, `cannot verify: "--${known.name}" needs a value`);
         }
         options.push({ name: known.name, long: true, value: args[i], raw: `${arg} ${args[i]}` });
         i++;
@@ -137,7 +151,7 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
           options.push({ name: letter, long: false, value: rest, raw: arg });
         } else {
           if (i >= args.length) {
-            throw new ArgumentRefusal(`option:-${letter}`, `cannot verify: "-${letter}" needs a value`);
+            throw argumentRefusal(`option:-${letter}`, `cannot verify: "-${letter}" needs a value`);
           }
           options.push({ name: letter, long: false, value: args[i], raw: `${arg} ${args[i]}` });
           i++;
@@ -150,10 +164,10 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
         break;
       }
       if (spec.strict && !spec.shortFlags?.includes(letter)) {
-        throw new ArgumentRefusal(`option:-${letter}`, `cannot verify option "-${letter}"`);
+        throw argumentRefusal(`option:-${letter}`, `cannot verify option "-${letter}"`);
       }
       if (!/[A-Za-z0-9]/.test(letter)) {
-        throw new ArgumentRefusal(`option:${arg}`, `cannot verify option "${arg}"`);
+        throw argumentRefusal(`option:${arg}`, `cannot verify option "${arg}"`);
       }
       options.push({ name: letter, long: false, value: undefined, raw: arg });
     }

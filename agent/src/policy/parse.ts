@@ -40,7 +40,12 @@ class Refused extends Error {
 }
 
 function refuse(what: string, reason: string): never {
-  throw new Refused(`refuse:structure:${what}`, reason);
+  // No stack trace: a refusal is an ordinary result, and capturing one would dominate its cost.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const refusal = new Refused(`refuse:structure:${what}`, reason);
+  Error.stackTraceLimit = limit;
+  throw refusal;
 }
 
 /** Characters that may appear unquoted in a word: nothing here is special to sh, bash, dash or zsh. */
@@ -328,6 +333,10 @@ function buildStage(src: string, tokens: Token[]): ParsedStage {
   if (argv.length === 0) {
     refuse("syntax", "cannot verify: a redirection without a command");
   }
+  const firstWord = tokens.find((t) => t.kind === "word");
+  if (firstWord && /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(src.slice(firstWord.start, firstWord.end))) {
+    refuse("assignment", "cannot verify: a variable assignment (NAME=value) changes what programs do; commands run with a fixed environment");
+  }
   const first = tokens[0];
   const last = tokens[tokens.length - 1];
   return {
@@ -360,7 +369,8 @@ function parseOrThrow(command: string): ParsedStep[] {
   if (src.length === 0) {
     refuse("empty", "cannot verify: the command is empty");
   }
-  for (const ch of src) {
+  // Fast path: printable ASCII and tabs need no per-character look.
+  for (const ch of /^[\x20-\x7e\t]*$/.test(src) ? "" : src) {
     if (ch === "\n" || ch === "\r") {
       refuse("newline", "cannot verify: a newline starts another command; join commands with ; && || or |");
     }
@@ -368,7 +378,7 @@ function parseOrThrow(command: string): ParsedStep[] {
       refuse("nul", "cannot verify: NUL byte in the command");
     }
     if (ch !== "\t" && INVISIBLE.test(ch)) {
-      refuse("invisible-character", `cannot verify: invisible or control character ${describeChar(ch)}`);
+      refuse("invisible-character", `cannot verify: invisible or control character U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`);
     }
   }
   // Non-ASCII letters may only appear inside quotes (look-alikes of ASCII commands and options).

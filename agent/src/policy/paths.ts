@@ -3,6 +3,7 @@
 // them is refused even through allowed readers. Relative paths are checked both from `/` (the
 // agent's working directory) and from a home directory (where an SSH command starts).
 
+import { own } from "./own";
 import { posix } from "node:path";
 
 export interface SensitiveMatch {
@@ -67,40 +68,49 @@ const SECRET_NAMES: [RegExp, string][] = [
 
 // environ and memory; root/ and cwd/ lead into another process's (or container's) file system; fd/N
 // opens another process's files.
+const SECRET_DIR_ENTRIES = Object.entries(SECRET_DIRS);
+
 const PROC_PRIVATE = /^\/proc\/[^/]+\/(task\/[^/]+\/)?((environ|mem|auxv|pagemap|syscall|stack|timers)$|(root|cwd)(\/|$)|(fd|map_files)\/.)/;
 const RAW_DEVICE = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|dm-|md|loop|nbd|sr|disk\/|mapper\/|mem$|kmem$|port$)/;
 
+/** One pass over all secret-name patterns; the per-pattern loop runs only on a hit, to say why. */
+const ANY_SECRET_NAME = new RegExp(SECRET_NAMES.map(([pattern]) => `(?:${pattern.source})`).join("|"), "i");
+
 function checkAbsolute(path: string, metadataOnly: boolean): string | null {
-  const exact = EXACT[path];
+  const exact = own(EXACT, path);
   if (exact) {
     return exact;
   }
-  for (const [dir, why] of Object.entries(SECRET_DIRS)) {
-    if (path === dir || path.startsWith(dir + "/")) {
+  for (const [dir, why] of SECRET_DIR_ENTRIES) {
+    if (path.startsWith(dir) && (path.length === dir.length || path[dir.length] === "/")) {
       return why;
     }
   }
-  if (PROC_PRIVATE.test(path)) {
+  if (path.startsWith("/proc/") && PROC_PRIVATE.test(path)) {
     return "another process's environment, memory or files";
   }
-  if (!metadataOnly && RAW_DEVICE.test(path)) {
+  if (!metadataOnly && path.startsWith("/dev/") && RAW_DEVICE.test(path)) {
     return "a raw device (bypasses file permissions)";
   }
-  const segments = path.split("/").filter((s) => s.length > 0);
-  for (let k = 0; k < segments.length; k++) {
-    const segment = segments[k];
-    const dirWhy = SECRET_DIR_NAMES[segment];
-    if (dirWhy && k < segments.length - 1) {
-      return dirWhy;
-    }
-    if (segment === ".ssh" && k < segments.length - 1 && !SSH_PUBLIC.test(segments[k + 1])) {
-      return "SSH keys";
+  if (path.includes("/.") || path.includes("/gcloud/")) {
+    const segments = path.split("/").filter((s) => s.length > 0);
+    for (let k = 0; k < segments.length - 1; k++) {
+      const segment = segments[k];
+      const dirWhy = own(SECRET_DIR_NAMES, segment);
+      if (dirWhy) {
+        return dirWhy;
+      }
+      if (segment === ".ssh" && !SSH_PUBLIC.test(segments[k + 1])) {
+        return "SSH keys";
+      }
     }
   }
-  const base = segments[segments.length - 1] ?? "";
-  for (const [pattern, why] of SECRET_NAMES) {
-    if (pattern.test(base)) {
-      return why;
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  if (ANY_SECRET_NAME.test(base)) {
+    for (const [pattern, why] of SECRET_NAMES) {
+      if (pattern.test(base)) {
+        return why;
+      }
     }
   }
   return null;
@@ -108,29 +118,31 @@ function checkAbsolute(path: string, metadataOnly: boolean): string | null {
 
 /** The absolute readings of a path argument: as given, or relative to `/` and to a home directory. */
 function readings(arg: string): string[] {
+  // normalize() only matters for "." and ".." segments and repeated slashes.
+  const clean = (p: string): string => (p.includes("/.") || p.includes("//") ? posix.normalize(p) : p);
   if (arg.startsWith("/")) {
-    return [posix.normalize(arg)];
+    return [clean(arg)];
   }
-  return [posix.normalize("/" + arg), posix.normalize("/home/user/" + arg)];
+  return [clean("/" + arg), clean("/home/user/" + arg)];
 }
 
 /** Why reading `arg` as a path would expose a secret, or null. Also looks inside `--opt=PATH` and `-xPATH`. */
 export function sensitivePath(arg: string, options: { metadataOnly?: boolean } = {}): SensitiveMatch | null {
-  const candidates = new Set<string>([arg]);
+  const candidates = [arg];
   const eq = arg.indexOf("=");
   if (eq >= 0) {
-    candidates.add(arg.slice(eq + 1));
+    candidates.push(arg.slice(eq + 1));
   }
-  if (/^-[A-Za-z]./.test(arg) && !arg.startsWith("--")) {
-    candidates.add(arg.slice(2));
+  if (arg.length > 2 && arg[0] === "-" && arg[1] !== "-") {
+    candidates.push(arg.slice(2));
   }
   // `@/etc/shadow` (curl-style) and `file:/…` forms.
   if (arg.startsWith("@")) {
-    candidates.add(arg.slice(1));
+    candidates.push(arg.slice(1));
   }
   const colon = arg.indexOf(":");
   if (colon >= 0) {
-    candidates.add(arg.slice(colon + 1));
+    candidates.push(arg.slice(colon + 1));
   }
   for (const candidate of candidates) {
     if (candidate.length === 0) {

@@ -2,7 +2,7 @@
 // other files, nor write files pass. The check errs on the side of refusing: it does not try to
 // tell strings and regexes from code, so a "|" inside a regex refuses the program too.
 
-import { ArgumentRefusal, parseOptions } from "../options";
+import { argumentRefusal, parseOptions } from "../options";
 
 /** Words that run commands, read files or the environment, or load code. */
 const FORBIDDEN_WORDS = /\b(system|getline|ENVIRON|PROCINFO)\b|@/;
@@ -11,18 +11,18 @@ export function checkAwkProgram(program: string): void {
   const word = FORBIDDEN_WORDS.exec(program);
   if (word) {
     const what = word[0] === "@" ? "@ directives (@load, @include)" : `"${word[1] ?? word[0]}"`;
-    throw new ArgumentRefusal("program", `awk program uses ${what}, which can run commands, read other files or the environment`);
+    throw argumentRefusal("program", `awk program uses ${what}, which can run commands, read other files or the environment`);
   }
   // A single "|" pipes to or from a command ("||" is logical or).
   const withoutOr = program.replace(/\|\|/g, "");
   if (withoutOr.includes("|")) {
-    throw new ArgumentRefusal("program", 'awk program contains "|" (a pipe to or from a command); use grep -E for alternatives');
+    throw argumentRefusal("program", 'awk program contains "|" (a pipe to or from a command); use grep -E for alternatives');
   }
   // ">" after print/printf in the same program is an output redirection to a file; before any
   // print it can only be a comparison in a pattern or condition.
   const printAt = program.search(/\bprintf?\b/);
   if (printAt >= 0 && program.slice(printAt).includes(">")) {
-    throw new ArgumentRefusal(
+    throw argumentRefusal(
       "program",
       'awk program has ">" after print, which may write a file; compare in the pattern instead (awk \'$3 > 80 {print $1}\')',
     );
@@ -41,7 +41,7 @@ export function checkAwk(args: readonly string[]): void {
   });
   const program = parsed.operands[0];
   if (program === undefined) {
-    throw new ArgumentRefusal("program", "awk without a program text");
+    throw argumentRefusal("program", "awk without a program text");
   }
   checkAwkProgram(program);
 }

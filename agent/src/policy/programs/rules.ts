@@ -1,7 +1,8 @@
 // The default read-only profile: which programs an SRE may run to diagnose a host, and the
 // argument rules that keep each of them read-only and finite. Everything not listed is refused.
 
-import { ArgumentRefusal, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
+import { own } from "../own";
+import { argumentRefusal, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
 import { sensitiveTree } from "../paths";
 import { checkAwk } from "./awk";
 import { checkSed } from "./sed";
@@ -19,13 +20,13 @@ export interface ProgramRule {
 }
 
 function deny(what: string, reason: string): never {
-  throw new ArgumentRefusal(what, reason);
+  throw argumentRefusal(what, reason);
 }
 
 /** Refuses any of the listed options (short letters or long names) with its reason. */
 function refuseOptions(parsed: ParsedArgs, refused: Record<string, string>): void {
   for (const option of parsed.options) {
-    const reason = refused[option.name];
+    const reason = own(refused, option.name);
     if (reason !== undefined) {
       deny(`option:${option.long ? "--" : "-"}${option.name}`, reason);
     }
@@ -119,7 +120,7 @@ const FIND_REFUSED: Record<string, string> = {
 
 function checkFind(args: readonly string[]): void {
   for (const arg of args) {
-    const why = FIND_REFUSED[arg];
+    const why = own(FIND_REFUSED, arg);
     if (why) {
       deny(`option:${arg}`, `find ${arg} ${why}`);
     }
@@ -454,6 +455,8 @@ function checkIotop(args: readonly string[]): void {
 }
 
 const anyArgs = (what: string): ProgramRule => ({ what });
+/** Programs that print their arguments or compute on names, never opening them. */
+const readsNothing = (what: string): ProgramRule => ({ what, paths: () => [] });
 const metadata = (what: string, check?: ProgramRule["check"]): ProgramRule => ({ what, metadataOnly: true, ...(check ? { check } : {}) });
 
 /** The default read-only profile. */
@@ -508,15 +511,15 @@ export const READ_ONLY_PROGRAMS: Record<string, ProgramRule> = {
   stat: metadata("file status"),
   readlink: metadata("link target"),
   realpath: metadata("path resolution"),
-  basename: metadata("path component"),
-  dirname: metadata("path component"),
+  basename: readsNothing("path component"),
+  dirname: readsNothing("path component"),
   lsblk: metadata("block devices"),
   blkid: metadata("block device attributes"),
   findmnt: metadata("mounts", optionsOnly({ shortValue: "FoOSTtMNdw", longValue: ["tab-file", "output", "options", "source", "target", "types", "mountpoint", "task", "direction", "timeout", "first-only"] }, { p: `findmnt -p ${FOLLOWS}`, poll: `findmnt --poll ${FOLLOWS}` })),
   find: { what: "file search", metadataOnly: true, check: checkFind, paths: findPaths },
   tree: metadata("directory tree", checkTree),
-  which: anyArgs("program lookup"),
-  whereis: anyArgs("program lookup"),
+  which: readsNothing("program lookup"),
+  whereis: readsNothing("program lookup"),
   mount: metadata("mounts (list only)", checkMount),
   fdisk: metadata("partition tables (list only)", checkFdisk),
   lsof: {
@@ -558,11 +561,11 @@ export const READ_ONLY_PROGRAMS: Record<string, ProgramRule> = {
   bzcat: anyArgs("compressed file contents"),
   xzcat: anyArgs("compressed file contents"),
   zstdcat: anyArgs("compressed file contents"),
-  echo: anyArgs("text"),
-  printf: anyArgs("text"),
-  true: anyArgs("nothing"),
-  false: anyArgs("nothing"),
-  seq: anyArgs("numbers"),
+  echo: readsNothing("text"),
+  printf: readsNothing("text"),
+  true: readsNothing("nothing"),
+  false: readsNothing("nothing"),
+  seq: readsNothing("numbers"),
   sort: { what: "sorting", check: checkSort },
   uniq: { what: "duplicate lines", check: checkUniq },
   grep: { what: "text search", check: checkGrep(false), paths: grepPaths },
@@ -616,7 +619,7 @@ export const READ_ONLY_PROGRAMS: Record<string, ProgramRule> = {
   sysctl: { what: "kernel parameters (read only)", check: checkSysctl },
   crontab: { what: "scheduled jobs (list only)", check: checkCrontab },
   "nvidia-smi": { what: "GPU status", check: checkNvidiaSmi },
-  sleep: { what: "a short pause", check: checkSleep },
+  sleep: { what: "a short pause", check: checkSleep, paths: () => [] },
 };
 
 /** Why a program that is not in the profile is refused; the rule id's middle part is the category. */
@@ -749,7 +752,7 @@ export function knownRefusal(program: string): KnownRefusal | null {
   if (SECRETS.includes(program)) {
     return { category: "secrets", reason: `${program} prints the environment or keys, which hold secrets${program === "env" ? " (and runs other programs)" : ""}` };
   }
-  const mutating = MUTATING[program] ?? (MKFS.test(program) ? "formats a file system" : undefined);
+  const mutating = own(MUTATING, program) ?? (MKFS.test(program) ? "formats a file system" : undefined);
   if (mutating) {
     return { category: "mutating", reason: `${program} ${mutating}; the default profile is read-only` };
   }

@@ -2,7 +2,8 @@
 // `w`/`W` and `s///w` write files, `r`/`R` read other files; they are refused, as is anything the
 // reader below does not recognise.
 
-import { ArgumentRefusal, findOption, parseOptions } from "../options";
+import { own } from "../own";
+import { argumentRefusal, findOption, parseOptions } from "../options";
 
 const SIMPLE_COMMANDS = new Set(["p", "P", "=", "d", "D", "l", "n", "N", "g", "G", "h", "H", "x", "z", "F"]);
 
@@ -11,7 +12,7 @@ class SedScript {
   constructor(private readonly s: string) {}
 
   private fail(reason: string): never {
-    throw new ArgumentRefusal("script", `sed script: ${reason}`);
+    throw argumentRefusal("script", `sed script: ${reason}`);
   }
 
   private skipBlanks(): void {
@@ -158,7 +159,7 @@ class SedScript {
         r: "the r command reads another file",
         R: "the R command reads another file",
       };
-      this.fail(why[cmd] ?? `command "${cmd}" is not allowed (allowed: p = d q l n N s y and addresses)`);
+      this.fail(own(why, cmd) ?? `command "${cmd}" is not allowed (allowed: p = d q l n N s y and addresses)`);
     }
     if (depth !== 0) {
       this.fail('unbalanced "{"');
@@ -191,16 +192,16 @@ export function checkSed(args: readonly string[]): void {
   });
   const inPlace = findOption(parsed, "i", "in-place");
   if (inPlace) {
-    throw new ArgumentRefusal("option:-i", "sed -i edits files in place");
+    throw argumentRefusal("option:-i", "sed -i edits files in place");
   }
   if (findOption(parsed, "f", "file")) {
-    throw new ArgumentRefusal("option:-f", "sed -f reads its script from a file the policy cannot see");
+    throw argumentRefusal("option:-f", "sed -f reads its script from a file the policy cannot see");
   }
   const scripts = parsed.options.filter((o) => o.name === "e" || o.name === "expression").map((o) => o.value ?? "");
   if (scripts.length === 0) {
     const first = parsed.operands[0];
     if (first === undefined) {
-      throw new ArgumentRefusal("script", "sed without a script");
+      throw argumentRefusal("script", "sed without a script");
     }
     scripts.push(first);
   }

@@ -2,10 +2,11 @@
 // the tool does, so options before it are read strictly (an unknown option could swallow the word
 // that looks like the subcommand) and only read-only subcommands pass.
 
-import { ArgumentRefusal, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
+import { own } from "../own";
+import { argumentRefusal, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
 
 function deny(what: string, reason: string): never {
-  throw new ArgumentRefusal(what, reason);
+  throw argumentRefusal(what, reason);
 }
 
 const FOLLOWS = "follows output forever (the command would only stop at its timeout)";
@@ -97,7 +98,7 @@ export function checkIp(args: readonly string[]): void {
   if (objectWord === undefined) {
     deny("operand", "ip without an object; use ip addr, ip link, ip route …");
   }
-  const object = IP_OBJECTS[objectWord];
+  const object = own(IP_OBJECTS, objectWord);
   if (object === undefined) {
     deny(`object:${objectWord}`, `ip ${objectWord} is not a read-only object (allowed: addr, link, route, neigh, rule, maddr, netns)`);
   }
@@ -163,12 +164,12 @@ export function checkDocker(args: readonly string[]): void {
     deny("option", "docker with global options or no subcommand; start with the subcommand (docker ps)");
   }
   const two = `${first} ${args[1] ?? ""}`;
-  const kind = DOCKER_SUBCOMMANDS[two] ?? (["container", "image", "network", "volume", "system"].includes(first) ? undefined : DOCKER_SUBCOMMANDS[first]);
+  const kind = own(DOCKER_SUBCOMMANDS, two) ?? (["container", "image", "network", "volume", "system"].includes(first) ? undefined : own(DOCKER_SUBCOMMANDS, first));
   if (kind === undefined) {
     const shown = ["container", "image", "network", "volume", "system"].includes(first) ? two : first;
     deny(`subcommand:${shown.trim()}`, `docker ${shown.trim()} is not a read-only subcommand (allowed: ps, logs, inspect, stats --no-stream, top, images, info, version)`);
   }
-  const rest = args.slice(DOCKER_SUBCOMMANDS[two] === undefined ? 1 : 2);
+  const rest = args.slice(own(DOCKER_SUBCOMMANDS, two) === undefined ? 1 : 2);
   if (kind === "top") {
     // docker top CONTAINER [ps options]: the rest goes to ps, which only lists.
     return;
@@ -232,7 +233,7 @@ export function checkKubectl(args: readonly string[]): void {
     forbidden.follow = `kubectl logs --follow ${FOLLOWS}`;
   }
   for (const option of parsed.options) {
-    const why = forbidden[option.name];
+    const why = own(forbidden, option.name);
     if (why) {
       deny(`option:${option.long ? "--" : "-"}${option.name}`, why);
     }
