@@ -1,0 +1,35 @@
+// Runs inside the real extension host (the `extensionTestsPath` module): mocha over every bundled
+// suite in ./suite. VS Code calls run(); a rejection ends the host with exit code 1.
+import Mocha from "mocha";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { format } from "node:util";
+
+/** Marks the reporter's lines in the forwarded extension-host console (run.ts keeps only these). */
+export const REPORT_MARKER = "@@atl-test@@";
+
+export async function run(): Promise<void> {
+  // Stack traces point into the TypeScript sources (the bundles carry linked source maps).
+  process.setSourceMapsEnabled(true);
+  // The host forwards console.log(format, ...args) unformatted: format here, and mark the report.
+  Mocha.reporters.Base.consoleLog = (...data: unknown[]) => {
+    console.log(REPORT_MARKER + format(...data));
+  };
+  const mocha = new Mocha({ ui: "tdd", color: false, reporter: "spec", timeout: 60_000, slow: 10_000 });
+  const grep = process.env.ATL_VSCODE_TEST_GREP;
+  if (grep) {
+    mocha.grep(grep);
+  }
+  const dir = join(__dirname, "suite");
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith(".test.js"))
+    // The foundation suite first: when the extension does not even activate, say so before anything else.
+    .sort((a, b) => Number(b === "foundation.test.js") - Number(a === "foundation.test.js") || a.localeCompare(b));
+  for (const name of files) {
+    mocha.addFile(join(dir, name));
+  }
+  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  if (failures > 0) {
+    throw new Error(`${failures} in-editor test(s) failed`);
+  }
+}

@@ -1,0 +1,146 @@
+// Layer 2 runner (plain Node, outside the editor): builds the extension, bundles index.ts and every
+// suite/*.test.ts, starts an isolated code-server with the smoke-test driver, opens it in headless
+// Chromium with the extension-development + extension-tests payload, streams mocha's output and
+// returns the extension host's exit code. Started by scripts/vscode-test.mjs.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as esbuild from "esbuild";
+import { CodeServer, ensureCodeServerInstalled, repoRoot, Workbench } from "../helpers/codeServer";
+import { REPORT_MARKER } from "./index";
+
+export interface InEditorRunOptions {
+  /** Only tests whose full title matches (mocha --grep). */
+  grep?: string;
+  /** Skip `node esbuild.mjs` (the caller built already). */
+  skipBuild?: boolean;
+  /** Whole-run limit; generous because two shared cores also run other people's tests. */
+  timeoutMs?: number;
+}
+
+const here = join(repoRoot, "test", "vscode");
+const resultsDir = join(repoRoot, "test-results", "vscode");
+
+/** Bundles the in-host runner and the suites into a fresh git-ignored folder; returns index.js. */
+async function bundleTests(): Promise<{ dir: string; index: string; suites: string[] }> {
+  const suites = readdirSync(join(here, "suite"))
+    .filter((name) => name.endsWith(".test.ts"))
+    .sort();
+  const base = join(repoRoot, ".vscode-test", "runs");
+  mkdirSync(base, { recursive: true });
+  // One folder per run: several people may run the layer at once in the same checkout.
+  const dir = mkdtempSync(join(base, "vscode-"));
+  await esbuild.build({
+    entryPoints: [
+      { in: join(here, "index.ts"), out: "index" },
+      ...suites.map((name) => ({ in: join(here, "suite", name), out: `suite/${name.replace(/\.ts$/, "")}` })),
+    ],
+    outdir: dir,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node22",
+    sourcemap: "linked",
+    // vscode is the host's; mocha must be one instance shared by index.js and the suites, so it is
+    // loaded from node_modules at run time (the folder is inside the checkout).
+    external: ["vscode", "mocha", "cpu-features", "*.node"],
+    logLevel: "warning",
+  });
+  return { dir, index: join(dir, "index.js"), suites };
+}
+
+function build(): void {
+  const result = spawnSync(process.execPath, ["esbuild.mjs", "--only", "extension,graph,webview"], {
+    cwd: repoRoot,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (result.status !== 0) {
+    throw new Error("the extension did not build (node esbuild.mjs failed, see above)");
+  }
+}
+
+/** Counts from mocha's spec reporter, for the closing line. */
+export function mochaCounts(output: string): { passed: number; failed: number } | undefined {
+  const passing = /(\d+) passing/.exec(output);
+  if (!passing) {
+    return undefined;
+  }
+  const failing = /(\d+) failing/.exec(output);
+  return { passed: Number(passing[1]), failed: failing ? Number(failing[1]) : 0 };
+}
+
+export async function runInEditorTests(options: InEditorRunOptions = {}): Promise<number> {
+  ensureCodeServerInstalled({ always: true });
+  if (!options.skipBuild) {
+    build();
+  }
+  let output = "";
+  // Everything else the workbench logs (and what suites print): saved, shown on failure.
+  const workbenchLog: string[] = [];
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+  let code: number;
+  let tests: Awaited<ReturnType<typeof bundleTests>> | undefined;
+  try {
+    tests = await bundleTests();
+    console.log(`in-editor tests: ${tests.suites.length} suite file(s): ${tests.suites.join(", ")}`);
+    server = await CodeServer.start({
+      label: "vscode-test",
+      smokeTestDriver: true,
+      env: options.grep ? { ATL_VSCODE_TEST_GREP: options.grep } : {},
+    });
+    console.log(`code-server ${server.url} (user data ${server.dirs.userData})`);
+    workbench = await Workbench.open(server, {
+      screenshots: "vscode",
+      payload: { extensionDevelopmentPath: repoRoot, extensionTestsPath: tests.index },
+      onLog: (_level, message) => {
+        const marked = message.indexOf(REPORT_MARKER);
+        if (marked >= 0) {
+          const line = `${message.slice(marked + REPORT_MARKER.length)}\n`;
+          output += line;
+          process.stdout.write(line);
+        } else {
+          workbenchLog.push(message);
+        }
+      },
+    });
+    const timeoutMs = options.timeoutMs ?? 15 * 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<number>((resolve) => {
+      timer = setTimeout(() => {
+        console.error(`in-editor tests: no result after ${timeoutMs / 1000} s`);
+        resolve(1);
+      }, timeoutMs);
+    });
+    code = await Promise.race([workbench.exitCode, timedOut]);
+    clearTimeout(timer);
+    const counts = mochaCounts(output);
+    if (code !== 0 || !counts) {
+      const shot = await workbench.screenshot("failure").catch(() => undefined);
+      console.error(`in-editor tests: extension host exited with ${code}${shot ? `; screenshot ${shot}` : ""}`);
+      console.error("── workbench log (tail) ──");
+      console.error(workbenchLog.join("\n").split("\n").slice(-40).join("\n"));
+      console.error("── extension host log (tail) ──");
+      console.error(server.extensionHostLog().split("\n").slice(-40).join("\n"));
+    }
+    if (counts) {
+      console.log(`${counts.passed} passed, ${counts.failed} failed`);
+    } else {
+      console.log("in-editor tests: mocha printed no summary (did the tests load?)");
+      code = code === 0 ? 1 : code;
+    }
+    const activation = server.atlActivationMs();
+    if (activation !== undefined) {
+      console.log(`ATL activated in ${activation} ms inside code-server`);
+    }
+  } finally {
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, "workbench.log"), workbenchLog.join("\n") + "\n");
+    await workbench?.close();
+    await server?.stop();
+    if (tests) {
+      rmSync(tests.dir, { recursive: true, force: true });
+    }
+  }
+  return code;
+}
