@@ -1,0 +1,465 @@
+// The agent service without a port (app.handle): signatures, replay protection, routing, body
+// validation, limits, the audit trail and the error handler, with real commands behind it.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { AgentApp, type AgentAppDeps, type AgentRequest, type AgentResponse } from "../src/app";
+import type { AuditEntry, AuditSink } from "../src/audit";
+import { NonceCache } from "../src/auth";
+import { DEFAULT_LIMITS, type AgentLimits } from "../src/config";
+import type { CommandPolicy } from "../src/policy/types";
+import {
+  HEADER_KEY,
+  HEADER_NONCE,
+  HEADER_SIGNATURE,
+  HEADER_TIMESTAMP,
+  checkResponseSchema,
+  errorResponseSchema,
+  execResponseSchema,
+  healthResponseSchema,
+  infoResponseSchema,
+  signedHeaders,
+  type ErrorResponse,
+  type ExecResponse,
+} from "../src/protocol";
+import { AGENT_VERSION } from "../src/version";
+import { allowlistPolicy } from "./support/policy";
+import { eventually, noneLeft, pidsMatching, uniqueSleepSeconds } from "./support/processes";
+
+class MemoryAudit implements AuditSink {
+  readonly records: AuditEntry[] = [];
+  healthy = true;
+  write(entry: AuditEntry): void {
+    this.records.push(entry);
+  }
+  of<E extends AuditEntry["event"]>(event: E): Extract<AuditEntry, { event: E }>[] {
+    return this.records.filter((r): r is Extract<AuditEntry, { event: E }> => r.event === event);
+  }
+}
+
+const KEY_ID = "ops-1";
+const SECRET = randomBytes(32).toString("hex");
+const OTHER_KEY_ID = "ops-2";
+const OTHER_SECRET = randomBytes(32).toString("hex");
+
+const policy = allowlistPolicy(["uptime", "df", "ps", "head", "echo", "sleep", "cat", "true", "false", "rm"]);
+
+interface Harness {
+  app: AgentApp;
+  audit: MemoryAudit;
+  logs: string[];
+}
+
+function makeApp(overrides: { limits?: Partial<AgentLimits>; policy?: CommandPolicy; now?: () => number } = {}): Harness {
+  const audit = new MemoryAudit();
+  const logs: string[] = [];
+  const deps: AgentAppDeps = {
+    policy: overrides.policy ?? policy,
+    keys: [
+      { id: KEY_ID, secret: Buffer.from(SECRET) },
+      { id: OTHER_KEY_ID, secret: Buffer.from(OTHER_SECRET) },
+    ],
+    limits: { ...DEFAULT_LIMITS, killGraceSec: 0.5, ...overrides.limits },
+    audit,
+    osName: "Test OS",
+    log: (m) => logs.push(m),
+    ...(overrides.now ? { now: overrides.now } : {}),
+  };
+  return { app: new AgentApp(deps), audit, logs };
+}
+
+function request(method: string, url: string, payload?: unknown, opts: { keyId?: string; secret?: string; now?: number; signed?: boolean; signal?: AbortSignal } = {}): AgentRequest {
+  const body = Buffer.from(payload === undefined ? "" : typeof payload === "string" ? payload : JSON.stringify(payload));
+  const headers: AgentRequest["headers"] = payload === undefined ? {} : { "content-type": "application/json" };
+  if (opts.signed !== false) {
+    Object.assign(headers, signedHeaders(opts.keyId ?? KEY_ID, opts.secret ?? SECRET, method, url, body, opts.now));
+  }
+  return { method, url, headers, body, remoteAddress: "127.0.0.1", ...(opts.signal ? { signal: opts.signal } : {}) };
+}
+
+function errorOf(response: AgentResponse): ErrorResponse {
+  return errorResponseSchema.parse(response.body);
+}
+
+void describe("agent app: authentication", () => {
+  void test("GET /v1/health is unsigned and reveals only status and version", async () => {
+    const { app } = makeApp();
+    const r = await app.handle(request("GET", "/v1/health", undefined, { signed: false }));
+    assert.equal(r.status, 200);
+    assert.deepEqual(healthResponseSchema.parse(r.body), { status: "ok", version: AGENT_VERSION });
+    assert.deepEqual(Object.keys(r.body as object).sort(), ["status", "version"]);
+  });
+
+  void test("unsigned requests to every other route are refused with 401 and audited", async () => {
+    const { app, audit } = makeApp();
+    for (const [method, url, body] of [
+      ["GET", "/v1/info", undefined],
+      ["POST", "/v1/check", { commands: ["uptime"] }],
+      ["POST", "/v1/exec", { commands: ["uptime"] }],
+    ] as const) {
+      const r = await app.handle(request(method, url, body, { signed: false }));
+      assert.equal(r.status, 401, url);
+      assert.equal(errorOf(r).error, "unauthorized");
+      assert.match(errorOf(r).message, /not signed/);
+      assert.equal(r.headers["www-authenticate"], "ATL-HMAC-SHA256");
+    }
+    assert.equal(audit.of("auth-refused").length, 3);
+    assert.equal(audit.of("exec").length, 0, "nothing ran");
+  });
+
+  void test("a forged signature (wrong secret) is refused", async () => {
+    const { app, audit } = makeApp();
+    const r = await app.handle(request("POST", "/v1/exec", { commands: ["uptime"] }, { secret: randomBytes(32).toString("hex") }));
+    assert.equal(r.status, 401);
+    assert.match(errorOf(r).message, /signature does not match/);
+    assert.equal(audit.of("exec").length, 0);
+    const [refusal] = audit.of("auth-refused");
+    assert.equal(refusal.keyId, KEY_ID);
+    assert.equal(refusal.path, "/v1/exec");
+  });
+
+  void test("an unknown key id is refused", async () => {
+    const { app } = makeApp();
+    const r = await app.handle(request("POST", "/v1/check", { commands: ["uptime"] }, { keyId: "nobody" }));
+    assert.equal(r.status, 401);
+    assert.match(errorOf(r).message, /unknown key id "nobody"/);
+  });
+
+  void test("stale and future timestamps (outside ±300 s) are refused, with a hint about clocks", async () => {
+    const { app } = makeApp();
+    for (const offset of [-301_000, +301_000]) {
+      const r = await app.handle(request("GET", "/v1/info", undefined, { now: Date.now() + offset }));
+      assert.equal(r.status, 401);
+      assert.match(errorOf(r).message, /clock/);
+    }
+    const ok = await app.handle(request("GET", "/v1/info", undefined, { now: Date.now() - 290_000 }));
+    assert.equal(ok.status, 200, "inside the window is fine");
+  });
+
+  void test("a replayed request (same nonce) is refused the second time", async () => {
+    const { app, audit } = makeApp();
+    const once = request("POST", "/v1/exec", { commands: ["echo replay"] });
+    assert.equal((await app.handle(once)).status, 200);
+    const again = await app.handle({ ...once, headers: { ...once.headers } });
+    assert.equal(again.status, 401);
+    assert.match(errorOf(again).message, /already used/);
+    assert.equal(audit.of("exec").length, 1, "the command ran once");
+  });
+
+  void test("the signature covers body, method and path: any change is refused", async () => {
+    const { app } = makeApp();
+    const original = request("POST", "/v1/check", { commands: ["uptime"] });
+    const tampered = await app.handle({ ...original, body: Buffer.from(JSON.stringify({ commands: ["rm -rf /tmp/x"] })) });
+    assert.equal(tampered.status, 401);
+    const moved = await app.handle({ ...request("POST", "/v1/check", { commands: ["uptime"] }), url: "/v1/exec" });
+    assert.equal(moved.status, 401);
+    const query = await app.handle({ ...request("GET", "/v1/info"), url: "/v1/info?x=1" });
+    assert.equal(query.status, 401);
+  });
+
+  void test("malformed auth headers are refused, not crashed on", async () => {
+    const { app } = makeApp();
+    const good = request("GET", "/v1/info");
+    const variants: Record<string, string | string[]>[] = [
+      { [HEADER_SIGNATURE]: "zz" },
+      { [HEADER_SIGNATURE]: "a".repeat(64) },
+      { [HEADER_TIMESTAMP]: "yesterday" },
+      { [HEADER_NONCE]: "short" },
+      { [HEADER_KEY]: "bad key id!" },
+      { [HEADER_KEY]: [KEY_ID, KEY_ID] },
+    ];
+    for (const variant of variants) {
+      const r = await app.handle({ ...good, headers: { ...good.headers, ...variant } });
+      assert.equal(r.status, 401, JSON.stringify(variant));
+    }
+  });
+
+  void test("several keys work at once (rotation), and a removed key stops working", async () => {
+    const { app } = makeApp();
+    assert.equal((await app.handle(request("GET", "/v1/info"))).status, 200);
+    assert.equal((await app.handle(request("GET", "/v1/info", undefined, { keyId: OTHER_KEY_ID, secret: OTHER_SECRET }))).status, 200);
+    app.replaceKeys([{ id: OTHER_KEY_ID, secret: Buffer.from(OTHER_SECRET) }]);
+    assert.equal((await app.handle(request("GET", "/v1/info"))).status, 401);
+    assert.equal((await app.handle(request("GET", "/v1/info", undefined, { keyId: OTHER_KEY_ID, secret: OTHER_SECRET }))).status, 200);
+  });
+
+  void test("a full replay cache answers 429 instead of forgetting nonces", async () => {
+    const { app } = makeApp({ limits: { maxNonces: 2 } });
+    assert.equal((await app.handle(request("GET", "/v1/info"))).status, 200);
+    assert.equal((await app.handle(request("GET", "/v1/info"))).status, 200);
+    const full = await app.handle(request("GET", "/v1/info"));
+    assert.equal(full.status, 429);
+    assert.equal(full.headers["retry-after"], "1");
+  });
+});
+
+void describe("agent app: replay cache", () => {
+  void test("remembers nonces for the window, then forgets them; capacity is enforced", () => {
+    const cache = new NonceCache(3, 300);
+    const t0 = 1_700_000_000_000;
+    const ts = t0 / 1000;
+    assert.equal(cache.remember("a".repeat(32), ts, t0), "ok");
+    assert.equal(cache.remember("A".repeat(32), ts, t0 + 1000), "replay", "hex case does not make a new nonce");
+    assert.equal(cache.remember("b".repeat(32), ts, t0), "ok");
+    assert.equal(cache.remember("c".repeat(32), ts, t0), "ok");
+    assert.equal(cache.remember("d".repeat(32), ts, t0), "full");
+    // After the window the old nonces are swept: room again, and a stale nonce is no replay.
+    const later = t0 + 302_000;
+    assert.equal(cache.remember("d".repeat(32), later / 1000, later), "ok");
+    assert.equal(cache.size, 1);
+  });
+});
+
+void describe("agent app: requests", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "atl-app-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  void test("GET /v1/info describes the host and the agent", async () => {
+    const { app } = makeApp();
+    const r = await app.handle(request("GET", "/v1/info"));
+    assert.equal(r.status, 200);
+    const info = infoResponseSchema.parse(r.body);
+    assert.equal(info.os, "Test OS");
+    assert.ok(info.cpus >= 1);
+    assert.ok(info.memoryBytes > 0);
+    assert.equal(info.agentVersion, AGENT_VERSION);
+    assert.equal(info.protocolVersion, 1);
+    assert.ok(info.policy.allowedPrograms.includes("uptime"));
+    assert.equal(info.limits.maxCommands, DEFAULT_LIMITS.maxCommands);
+  });
+
+  void test("POST /v1/check decides and runs nothing", async () => {
+    const { app, audit } = makeApp();
+    const marker = join(dir, "check-marker");
+    await writeFile(marker, "keep");
+    const r = await app.handle(request("POST", "/v1/check", { commands: ["uptime", `rm ${marker}`, "shutdown -h now"] }));
+    assert.equal(r.status, 200);
+    const { results } = checkResponseSchema.parse(r.body);
+    assert.deepEqual(
+      results.map((x) => [x.command, x.decision]),
+      [
+        ["uptime", "allowed"],
+        [`rm ${marker}`, "allowed"],
+        ["shutdown -h now", "refused"],
+      ],
+    );
+    assert.equal(results[2].rule, "refuse:program:shutdown");
+    await stat(marker);
+    assert.equal(audit.of("check").length, 3);
+    assert.equal(audit.of("exec").length, 0);
+  });
+
+  void test("POST /v1/exec runs allowed commands in order and reports refused ones without running them", async () => {
+    const { app, audit } = makeApp();
+    const marker = join(dir, "exec-marker");
+    await writeFile(marker, "keep");
+    const r = await app.handle(request("POST", "/v1/exec", { commands: ["echo first", `touch ${marker}`, "uptime", "df -h", "ps aux | head -n 3"] }));
+    assert.equal(r.status, 200);
+    const { results } = execResponseSchema.parse(r.body);
+    assert.deepEqual(
+      results.map((x) => x.decision),
+      ["allowed", "refused", "allowed", "allowed", "allowed"],
+    );
+    assert.equal(results[0].stdout, "first\n");
+    assert.equal(results[1].exitCode, null);
+    assert.equal(results[1].stdout, "");
+    assert.match(results[1].reason, /touch is not on the allowlist/);
+    assert.match(results[2].stdout, /load average/);
+    assert.match(results[3].stdout, /Filesystem/);
+    assert.equal(results[4].stdout.trimEnd().split("\n").length, 3);
+    const st = await stat(marker);
+    assert.equal(st.size, 4, "the refused command did not run");
+    assert.deepEqual(
+      audit.of("exec").map((a) => [a.decision, a.exitCode]),
+      [
+        ["allowed", 0],
+        ["refused", null],
+        ["allowed", 0],
+        ["allowed", 0],
+        ["allowed", 0],
+      ],
+    );
+  });
+
+  void test("timeoutSec is honoured and capped at the agent's maximum", async () => {
+    const { app } = makeApp({ limits: { maxTimeoutSec: 1 } });
+    const marker = uniqueSleepSeconds();
+    const r = await app.handle(request("POST", "/v1/exec", { commands: [`sleep ${marker}`], timeoutSec: 3600 }));
+    const [result] = (r.body as ExecResponse).results;
+    assert.equal(result.timedOut, true);
+    assert.equal(result.signal, "SIGTERM");
+    assert.ok(await noneLeft(`sleep ${marker}`));
+  });
+
+  void test("malformed bodies get 400 with the reason", async () => {
+    const { app } = makeApp({ limits: { maxCommands: 3 } });
+    const cases: [unknown, RegExp][] = [
+      ["{not json", /not valid JSON/],
+      [[], /must be an object/],
+      [{}, /commands: is required/],
+      [{ commands: [] }, /commands: must not be empty/],
+      [{ commands: "uptime" }, /commands: must be an array/],
+      [{ commands: ["uptime", 42] }, /commands\[1\]: must be a string/],
+      [{ commands: [""] }, /commands\[0\]: must not be empty/],
+      [{ commands: ["x".repeat(5000)] }, /at most 4096 characters/],
+      [{ commands: ["uptime"], timeoutSec: "10" }, /timeoutSec: must be a number/],
+      [{ commands: ["uptime"], timeoutSec: -1 }, /timeoutSec: must be at least/],
+      [{ commands: ["uptime"], dryRun: true }, /dryRun: is not a known field/],
+      [{ commands: ["uptime", "uptime", "uptime", "uptime"] }, /Too many commands in one request: 4 \(at most 3\)/],
+    ];
+    for (const [payload, reason] of cases) {
+      const r = await app.handle(request("POST", "/v1/exec", payload));
+      assert.equal(r.status, 400, JSON.stringify(payload).slice(0, 80));
+      assert.equal(errorOf(r).error, "bad-request");
+      assert.match(errorOf(r).message, reason);
+    }
+    const wrongType = request("POST", "/v1/check", { commands: ["uptime"] });
+    const r = await app.handle({ ...wrongType, headers: { ...wrongType.headers, "content-type": "text/plain" } });
+    assert.equal(r.status, 400);
+    assert.match(errorOf(r).message, /must be JSON/);
+  });
+
+  void test("a body over the limit gets 413", async () => {
+    const { app } = makeApp({ limits: { maxBodyBytes: 2048 } });
+    const r = await app.handle(request("POST", "/v1/exec", { commands: Array.from({ length: 40 }, () => "echo " + "y".repeat(60)) }));
+    assert.equal(r.status, 413);
+    assert.equal(errorOf(r).error, "too-large");
+    assert.match(errorOf(r).message, /2048 bytes/);
+  });
+
+  void test("unknown routes and methods get 404 and 405", async () => {
+    const { app } = makeApp();
+    const missing = await app.handle(request("GET", "/v1/shell"));
+    assert.equal(missing.status, 404);
+    const wrong = await app.handle(request("GET", "/v1/exec"));
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.allow, "POST");
+  });
+
+  void test("more concurrent executions than allowed get 429 with Retry-After", async () => {
+    const { app } = makeApp({ limits: { maxConcurrent: 1 } });
+    const marker = uniqueSleepSeconds();
+    const abort = new AbortController();
+    const first = app.handle(request("POST", "/v1/exec", { commands: [`sleep ${marker}`] }, { signal: abort.signal }));
+    assert.ok(await eventually(() => app.executing === 1));
+    const second = await app.handle(request("POST", "/v1/exec", { commands: ["uptime"] }));
+    assert.equal(second.status, 429);
+    assert.equal(second.headers["retry-after"], "1");
+    assert.equal(errorOf(second).error, "busy");
+    // Checks are not executions: still answered.
+    assert.equal((await app.handle(request("POST", "/v1/check", { commands: ["uptime"] }))).status, 200);
+    abort.abort();
+    const [stopped] = ((await first).body as ExecResponse).results;
+    assert.equal(stopped.signal, "SIGTERM");
+    assert.equal(app.executing, 0);
+    assert.equal((await app.handle(request("POST", "/v1/exec", { commands: ["true"] }))).status, 200);
+  });
+
+  void test("a client that goes away stops its commands, and the rest are not run", async () => {
+    const { app, audit } = makeApp();
+    const marker = uniqueSleepSeconds();
+    const abort = new AbortController();
+    const pending = app.handle(request("POST", "/v1/exec", { commands: [`sleep ${marker}`, "echo later"] }, { signal: abort.signal }));
+    assert.ok(await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length === 1));
+    abort.abort();
+    const { results } = (await pending).body as ExecResponse;
+    assert.equal(results[0].signal, "SIGTERM");
+    assert.equal(results[1].stdout, "", "the second command did not run");
+    assert.deepEqual(
+      audit.of("exec").map((a) => a.aborted),
+      [true, true],
+    );
+  });
+
+  void test("when the audit log cannot be written, nothing runs (503)", async () => {
+    const { app, audit } = makeApp();
+    audit.healthy = false;
+    const r = await app.handle(request("POST", "/v1/exec", { commands: ["uptime"] }));
+    assert.equal(r.status, 503);
+    assert.match(errorOf(r).message, /audit log/);
+  });
+
+  void test("while draining (shutdown) new executions get 503 and connections close", async () => {
+    const { app } = makeApp();
+    app.startDraining();
+    const r = await app.handle(request("POST", "/v1/exec", { commands: ["uptime"] }));
+    assert.equal(r.status, 503);
+    assert.equal(r.headers.connection, "close");
+  });
+
+  void test("a policy that throws refuses the command (fail closed), it does not 500", async () => {
+    const throwing: CommandPolicy = {
+      check: () => {
+        throw new Error("parser exploded");
+      },
+      summary: () => policy.summary(),
+    };
+    const { app, logs } = makeApp({ policy: throwing });
+    const r = await app.handle(request("POST", "/v1/exec", { commands: ["uptime"] }));
+    assert.equal(r.status, 200);
+    const [result] = (r.body as ExecResponse).results;
+    assert.equal(result.decision, "refused");
+    assert.equal(result.rule, "refuse:internal:policy-error");
+    assert.ok(logs.some((l) => l.includes("parser exploded")));
+  });
+
+  void test("an unexpected failure is a 500 that leaks no internals; the log has them", async () => {
+    const broken: CommandPolicy = {
+      check: (c) => policy.check(c),
+      summary: () => {
+        throw new Error("secret internal detail /etc/atl-agent/keys");
+      },
+    };
+    const { app, logs } = makeApp({ policy: broken });
+    const r = await app.handle(request("GET", "/v1/info"));
+    assert.equal(r.status, 500);
+    assert.equal(errorOf(r).error, "internal");
+    assert.doesNotMatch(JSON.stringify(r.body), /secret internal detail|keys/);
+    assert.ok(logs.some((l) => l.includes("secret internal detail")));
+  });
+
+  void test("the audit trail has every decision and no secret or signature", async () => {
+    const { app, audit } = makeApp();
+    const exec = request("POST", "/v1/exec", { commands: ["echo audited", "reboot"] });
+    await app.handle(exec);
+    await app.handle(request("POST", "/v1/check", { commands: ["uptime"] }));
+    await app.handle(request("GET", "/v1/info", undefined, { secret: "x".repeat(64) }));
+    const text = audit.records.map((r) => JSON.stringify(r)).join("\n");
+    assert.ok(!text.includes(SECRET) && !text.includes(OTHER_SECRET));
+    assert.ok(!text.includes(exec.headers[HEADER_SIGNATURE] as string), "no signature");
+    assert.ok(!text.includes("audited\\n"), "no command output");
+    const [ran, refused] = audit.of("exec");
+    assert.deepEqual(
+      { ...ran, durationMs: 0 },
+      {
+        event: "exec",
+        keyId: KEY_ID,
+        client: "127.0.0.1",
+        command: "echo audited",
+        decision: "allowed",
+        risk: "read-only",
+        rule: "allow:echo",
+        exitCode: 0,
+        signal: null,
+        durationMs: 0,
+        stdoutBytes: 8,
+        stderrBytes: 0,
+        truncated: false,
+        timedOut: false,
+        aborted: false,
+      },
+    );
+    assert.equal(refused.decision, "refused");
+    assert.equal(refused.rule, "refuse:program:reboot");
+    assert.equal(audit.of("check").length, 1);
+    assert.equal(audit.of("auth-refused").length, 1);
+  });
+});
