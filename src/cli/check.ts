@@ -37,14 +37,14 @@ async function readStdin(): Promise<string> {
 }
 
 export async function checkCommand(args: string[]): Promise<number> {
+  if (args.length === 1 && (args[0] === "--help" || args[0] === "-h")) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   let policyPath: string | undefined;
   const rest: string[] = [];
   for (let k = 0; k < args.length; k++) {
     const arg = args[k];
-    if (arg === "--help" || arg === "-h") {
-      process.stdout.write(USAGE);
-      return 0;
-    }
     if (arg === "--policy") {
       policyPath = args[k + 1];
       if (policyPath === undefined) {

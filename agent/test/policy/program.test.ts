@@ -1,0 +1,107 @@
+// The Program an allowed command turns into is exactly what the agent spawns: argv after quote
+// removal, redirections mapped to flags, steps joined by ; && ||. renderProgram turns it back into
+// a shell line (for SSH) that parses to the same Program.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createCommandPolicy, quoteArgv, renderProgram, type Program, type Stage } from "../../src/policy";
+import { corpus } from "./corpus";
+import { bashProgram } from "./oracle";
+
+const policy = createCommandPolicy();
+
+function stage(argv: string[], flags: Partial<Omit<Stage, "argv">> = {}): Stage {
+  return { argv, stdoutToNull: false, stderrToNull: false, stderrToStdout: false, ...flags };
+}
+
+function programOf(command: string): Program {
+  const d = policy.check(command);
+  assert.equal(d.decision, "allowed", `${command}: ${d.reason}`);
+  assert.ok(d.program);
+  return d.program;
+}
+
+void describe("Program of an allowed command", () => {
+  void it("removes quotes and backslashes the way a shell does", () => {
+    assert.deepEqual(programOf(`journalctl -u nginx --since "10 min ago" --no-pager`), {
+      steps: [{ op: null, pipeline: { stages: [stage(["journalctl", "-u", "nginx", "--since", "10 min ago", "--no-pager"])] } }],
+    });
+    assert.deepEqual(programOf(`awk '{print $1}' /var/log/x`).steps[0].pipeline.stages[0].argv, ["awk", "{print $1}", "/var/log/x"]);
+    assert.deepEqual(programOf(`echo 'it'\\''s' "a\\"b" "c\\d" e\\ f ''`).steps[0].pipeline.stages[0].argv, ["echo", "it's", 'a"b', "c\\d", "e f", ""]);
+    assert.deepEqual(programOf(`'df' -h`).steps[0].pipeline.stages[0].argv, ["df", "-h"]);
+    assert.deepEqual(programOf(`grep '오류' /var/log/app.log`).steps[0].pipeline.stages[0].argv, ["grep", "오류", "/var/log/app.log"]);
+  });
+
+  void it("keeps a path-qualified program as written", () => {
+    assert.deepEqual(programOf("/usr/bin/uptime").steps[0].pipeline.stages[0].argv, ["/usr/bin/uptime"]);
+  });
+
+  void it("splits pipelines and joins steps with their operators", () => {
+    assert.deepEqual(programOf("ps aux --sort=-%cpu | head -n 5 && uptime || df -h; free -m"), {
+      steps: [
+        { op: null, pipeline: { stages: [stage(["ps", "aux", "--sort=-%cpu"]), stage(["head", "-n", "5"])] } },
+        { op: "&&", pipeline: { stages: [stage(["uptime"])] } },
+        { op: "||", pipeline: { stages: [stage(["df", "-h"])] } },
+        { op: ";", pipeline: { stages: [stage(["free", "-m"])] } },
+      ],
+    });
+  });
+
+  void it("maps the allowed redirections, in order, like a shell", () => {
+    const first = (command: string): Stage => programOf(command).steps[0].pipeline.stages[0];
+    assert.deepEqual(first("find / -xdev -size +500M 2>/dev/null"), stage(["find", "/", "-xdev", "-size", "+500M"], { stderrToNull: true }));
+    assert.deepEqual(first("ls /x >/dev/null"), stage(["ls", "/x"], { stdoutToNull: true }));
+    assert.deepEqual(first("ls /x 1> /dev/null"), stage(["ls", "/x"], { stdoutToNull: true }));
+    assert.deepEqual(first("ls /x 2>&1"), stage(["ls", "/x"], { stderrToStdout: true }));
+    // >/dev/null 2>&1: both streams discarded.
+    assert.deepEqual(first("ls /x >/dev/null 2>&1"), stage(["ls", "/x"], { stdoutToNull: true, stderrToNull: true }));
+    // 2>&1 >/dev/null: stderr goes where stdout went before stdout was discarded.
+    assert.deepEqual(first("ls /x 2>&1 >/dev/null"), stage(["ls", "/x"], { stdoutToNull: true, stderrToStdout: true }));
+    // A redirection may stand anywhere among the arguments.
+    assert.deepEqual(first("ls 2>/dev/null /x"), stage(["ls", "/x"], { stderrToNull: true }));
+    // "2" quoted is an argument, not a descriptor.
+    assert.deepEqual(first(`echo "2">/dev/null`), stage(["echo", "2"], { stdoutToNull: true }));
+    assert.deepEqual(first("echo x2>/dev/null"), stage(["echo", "x2"], { stdoutToNull: true }));
+  });
+
+  void it("passes glob characters through only when quoted (no shell expands them)", () => {
+    assert.deepEqual(programOf("find /var/log -name '*.log'").steps[0].pipeline.stages[0].argv, ["find", "/var/log", "-name", "*.log"]);
+    assert.equal(policy.check("find /var/log -name *.log").decision, "refused");
+  });
+
+  void it("agrees with a real bash parser (mvdan/sh) on every allowed corpus command", () => {
+    let compared = 0;
+    for (const c of corpus) {
+      const d = policy.check(c.command);
+      if (d.decision === "allowed") {
+        assert.deepEqual(d.program, bashProgram(c.command), c.command);
+        compared++;
+      }
+    }
+    assert.ok(compared > 150);
+  });
+});
+
+void describe("quoteArgv and renderProgram", () => {
+  void it("single-quotes every argument", () => {
+    assert.equal(quoteArgv(["echo", "it's", "", "$(id)", "a b"]), `'echo' 'it'\\''s' '' '$(id)' 'a b'`);
+  });
+
+  void it("renders only | ; && || and the three redirections", () => {
+    const program = programOf("ps aux | head -n 5 2>&1 >/dev/null && uptime 2>/dev/null || df -h >/dev/null; free -m");
+    assert.equal(renderProgram(program), `'ps' 'aux' | 'head' '-n' '5' 2>&1 >/dev/null && 'uptime' 2>/dev/null || 'df' '-h' >/dev/null ; 'free' '-m'`);
+  });
+
+  void it("parses back to the same Program for every allowed corpus command", () => {
+    for (const c of corpus) {
+      const d = policy.check(c.command);
+      if (d.decision !== "allowed" || !d.program) {
+        continue;
+      }
+      const rendered = renderProgram(d.program);
+      const again = policy.check(rendered);
+      assert.equal(again.decision, "allowed", `${c.command} → ${rendered}: ${again.reason}`);
+      assert.deepEqual(again.program, d.program, rendered);
+      assert.deepEqual(bashProgram(rendered), d.program, `bash reads ${rendered} differently`);
+    }
+  });
+});
