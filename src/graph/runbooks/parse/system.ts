@@ -1,0 +1,434 @@
+// Parsers for load, CPU and memory tools: uptime, nproc, top, ps, mpstat, vmstat, free.
+// Header-driven where the tool prints a header, so other flag combinations (an LLM's `ps aux`)
+// still parse. Each record keeps the verbatim line it came from, for evidence.
+import { lines, num, sizeToBytes } from "./common";
+
+export interface LoadAverage {
+  one: number;
+  five: number;
+  fifteen: number;
+  /** Seconds since boot, when the line says ("up 21 min", "up 3 days, 2:03"). */
+  upSeconds: number | null;
+  line: string;
+}
+
+const LOAD_RE = /load averages?:\s*([\d.,]+?),?\s+([\d.,]+?),?\s+([\d.,]+)\s*$/i;
+
+export function parseUptime(text: string): LoadAverage | null {
+  const line = lines(text).find((l) => LOAD_RE.test(l));
+  if (!line) {
+    return null;
+  }
+  const m = LOAD_RE.exec(line);
+  const [one, five, fifteen] = [num(m?.[1]), num(m?.[2]), num(m?.[3])];
+  if (one === null || five === null || fifteen === null) {
+    return null;
+  }
+  return { one, five, fifteen, upSeconds: parseUpSince(line), line };
+}
+
+/** "up 21 min," / "up 2:03," / "up 3 days, 2:03," / "up 1 day, 17 min," → seconds. */
+function parseUpSince(line: string): number | null {
+  const m = /\bup\s+(.*?),\s+\d+\s+users?/i.exec(line) ?? /\bup\s+(.*?),\s+load/i.exec(line);
+  if (!m?.[1]) {
+    return null;
+  }
+  let seconds = 0;
+  let matched = false;
+  for (const part of m[1].split(",").map((p) => p.trim())) {
+    let p: RegExpExecArray | null;
+    if ((p = /^(\d+)\s+days?$/.exec(part))) {
+      seconds += Number(p[1]) * 86400;
+      matched = true;
+    } else if ((p = /^(\d+)\s+min/.exec(part))) {
+      seconds += Number(p[1]) * 60;
+      matched = true;
+    } else if ((p = /^(\d+):(\d{2})$/.exec(part))) {
+      seconds += Number(p[1]) * 3600 + Number(p[2]) * 60;
+      matched = true;
+    } else if ((p = /^(\d+)\s+(?:hrs?|hours?)$/.exec(part))) {
+      seconds += Number(p[1]) * 3600;
+      matched = true;
+    } else if ((p = /^(\d+)\s+secs?$/.exec(part))) {
+      seconds += Number(p[1]);
+      matched = true;
+    }
+  }
+  return matched ? seconds : null;
+}
+
+export function parseNproc(text: string): number | null {
+  const first = lines(text)[0]?.trim();
+  const n = first && /^\d+$/.test(first) ? Number(first) : null;
+  return n !== null && n > 0 && n < 100_000 ? n : null;
+}
+
+// ---- processes ----------------------------------------------------------------------------
+
+export interface ProcessSample {
+  pid: number;
+  user: string | null;
+  /** % of one CPU (can exceed 100 for multi-threaded processes). */
+  cpu: number | null;
+  mem: number | null;
+  rssBytes: number | null;
+  elapsedSec: number | null;
+  state: string | null;
+  name: string;
+  line: string;
+  source: "ps" | "top";
+}
+
+export interface ProcessTable {
+  header: string;
+  processes: ProcessSample[];
+}
+
+type Column = "pid" | "user" | "cpu" | "mem" | "rss" | "elapsed" | "state" | "name" | "args" | "other";
+
+const COLUMN_NAMES: Record<string, Column> = {
+  PID: "pid",
+  USER: "user",
+  RUSER: "user",
+  UID: "user",
+  "%CPU": "cpu",
+  PCPU: "cpu",
+  "%MEM": "mem",
+  PMEM: "mem",
+  RSS: "rss",
+  RSZ: "rss",
+  RES: "rss",
+  ELAPSED: "elapsed",
+  ETIME: "elapsed",
+  ETIMES: "elapsed",
+  STAT: "state",
+  S: "state",
+  STATE: "state",
+  COMMAND: "name",
+  COMM: "name",
+  CMD: "args",
+  ARGS: "args",
+};
+
+/** `[[dd-]hh:]mm:ss` or plain seconds. */
+function parseElapsed(value: string): number | null {
+  if (/^\d+$/.test(value)) {
+    return Number(value);
+  }
+  const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$/.exec(value);
+  if (!m) {
+    return null;
+  }
+  return Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
+}
+
+/** A process table under a header line that has a PID column (ps in any -o format, top's task list). */
+function parseProcessTable(allLines: string[], headerIndex: number, source: "ps" | "top"): ProcessTable {
+  const header = allLines[headerIndex] ?? "";
+  const names = header.trim().split(/\s+/);
+  const kinds: Column[] = names.map((n) => COLUMN_NAMES[n.toUpperCase()] ?? "other");
+  // With `comm,args` both headers read COMMAND: the second one is the argument list.
+  const firstName = kinds.indexOf("name");
+  kinds.forEach((k, i) => {
+    if (k === "name" && i !== firstName) {
+      kinds[i] = "args";
+    }
+  });
+  const processes: ProcessSample[] = [];
+  for (const line of allLines.slice(headerIndex + 1)) {
+    const parts = line.trim().split(/\s+/);
+    if (parts.length < names.length || !/^\d+$/.test(parts[kinds.indexOf("pid")] ?? "")) {
+      continue;
+    }
+    // The last column keeps its spaces ("npm install", full argument lists).
+    const cells = [...parts.slice(0, names.length - 1), parts.slice(names.length - 1).join(" ")];
+    const get = (kind: Column): string | undefined => {
+      const i = kinds.indexOf(kind);
+      return i >= 0 ? cells[i] : undefined;
+    };
+    const args = get("args");
+    const name = get("name") ?? (args ? (args.split(/\s+/)[0] ?? "").split("/").pop() ?? args : "?");
+    const rss = get("rss");
+    processes.push({
+      pid: Number(get("pid")),
+      user: get("user") ?? null,
+      cpu: num(get("cpu")),
+      mem: num(get("mem")),
+      // ps and top print RSS in KiB unless suffixed (top: 1.2g, 512m).
+      rssBytes: rss === undefined ? null : sizeToBytes(rss, 1024),
+      elapsedSec: get("elapsed") === undefined ? null : parseElapsed(get("elapsed") ?? ""),
+      state: get("state") ?? null,
+      name,
+      line,
+      source,
+    });
+  }
+  return { header, processes };
+}
+
+function findHeader(allLines: string[]): number {
+  return allLines.findIndex((l) => /(^|\s)PID(\s|$)/.test(l) && /(COMMAND|COMM|CMD|ARGS)/.test(l));
+}
+
+export function parsePs(text: string): ProcessTable | null {
+  const all = lines(text);
+  const headerIndex = findHeader(all);
+  return headerIndex < 0 ? null : parseProcessTable(all, headerIndex, "ps");
+}
+
+export interface CpuBreakdown {
+  user: number | null;
+  system: number | null;
+  nice: number | null;
+  idle: number | null;
+  iowait: number | null;
+  steal: number | null;
+  line: string;
+}
+
+export interface TopSnapshot {
+  load: LoadAverage | null;
+  cpu: CpuBreakdown | null;
+  /** From the "Mem"/"Swap" lines, in bytes. */
+  memory: { totalBytes: number; availableBytes: number | null; line: string } | null;
+  table: ProcessTable | null;
+}
+
+const TOP_CPU_KEYS: Record<string, keyof Omit<CpuBreakdown, "line">> = {
+  us: "user",
+  sy: "system",
+  ni: "nice",
+  id: "idle",
+  wa: "iowait",
+  st: "steal",
+};
+
+export function parseTop(text: string): TopSnapshot | null {
+  const all = lines(text);
+  if (all.length === 0) {
+    return null;
+  }
+  const headerIndex = findHeader(all);
+  const cpuLine = all.find((l) => /^%?Cpu\(s\)/i.test(l.trim()));
+  let cpu: CpuBreakdown | null = null;
+  if (cpuLine) {
+    cpu = { user: null, system: null, nice: null, idle: null, iowait: null, steal: null, line: cpuLine };
+    // "71.4 us," (procps 3.3+) and "71.4%us," (procps 3.2).
+    for (const m of cpuLine.matchAll(/([\d.,]+)\s*%?\s*(us|sy|ni|id|wa|st)\b/g)) {
+      const key = TOP_CPU_KEYS[m[2] ?? ""];
+      if (key) {
+        cpu[key] = num(m[1]);
+      }
+    }
+  }
+  const memLine = all.find((l) => /^(KiB|MiB|GiB|Mem)\s*Mem\s*:|^Mem:/i.test(l.trim()));
+  const swapLine = all.find((l) => /^(KiB|MiB|GiB)?\s*Swap\s*:/i.test(l.trim()));
+  let memory: TopSnapshot["memory"] = null;
+  if (memLine) {
+    const unit = /^GiB/i.test(memLine.trim()) ? 1024 ** 3 : /^MiB/i.test(memLine.trim()) ? 1024 ** 2 : 1024;
+    const total = num(/([\d.,]+)\s*(?:k\s*)?total/i.exec(memLine)?.[1]);
+    const avail = swapLine ? num(/([\d.,]+)\s*avail/i.exec(swapLine)?.[1]) : null;
+    if (total !== null) {
+      memory = { totalBytes: total * unit, availableBytes: avail === null ? null : avail * unit, line: memLine };
+    }
+  }
+  return {
+    load: parseUptime(all[0] ?? ""),
+    cpu,
+    memory,
+    table: headerIndex < 0 ? null : parseProcessTable(all, headerIndex, "top"),
+  };
+}
+
+// ---- mpstat / vmstat ------------------------------------------------------------------------
+
+export interface CoreUsage extends CpuBreakdown {
+  cpu: string;
+}
+
+/** mpstat -P ALL: the "Average:" rows when present, else the last interval. */
+export function parseMpstat(text: string): { all: CoreUsage | null; cores: CoreUsage[] } | null {
+  const all = lines(text);
+  const headerIndexes = all.map((l, i) => (/\sCPU\s+%usr/.test(l) ? i : -1)).filter((i) => i >= 0);
+  if (headerIndexes.length === 0) {
+    return null;
+  }
+  const headerIndex = headerIndexes[headerIndexes.length - 1];
+  const header = all[headerIndex];
+  const headerParts = header.trim().split(/\s+/);
+  const cpuAt = headerParts.indexOf("CPU");
+  const rows: CoreUsage[] = [];
+  for (const line of all.slice(headerIndex + 1)) {
+    const parts = line.trim().split(/\s+/);
+    if (parts.length !== headerParts.length || !/^(all|\d+)$/.test(parts[cpuAt] ?? "")) {
+      break;
+    }
+    const get = (name: string): number | null => {
+      const i = headerParts.indexOf(name);
+      return i >= 0 ? num(parts[i]) : null;
+    };
+    rows.push({
+      cpu: parts[cpuAt],
+      user: get("%usr"),
+      system: get("%sys"),
+      nice: get("%nice"),
+      idle: get("%idle"),
+      iowait: get("%iowait"),
+      steal: get("%steal"),
+      line,
+    });
+  }
+  return { all: rows.find((r) => r.cpu === "all") ?? null, cores: rows.filter((r) => r.cpu !== "all") };
+}
+
+export interface VmstatSample {
+  r: number;
+  b: number;
+  swpd: number | null;
+  si: number;
+  so: number;
+  us: number | null;
+  sy: number | null;
+  id: number | null;
+  wa: number | null;
+  st: number | null;
+  line: string;
+}
+
+export interface Vmstat {
+  header: string;
+  /** Interval samples (the first row, averages since boot, is left out when others follow). */
+  samples: VmstatSample[];
+  average: Omit<VmstatSample, "line">;
+}
+
+export function parseVmstat(text: string): Vmstat | null {
+  const all = lines(text);
+  const headerIndex = all.findIndex((l) => /^\s*r\s+b\s+/.test(l));
+  if (headerIndex < 0) {
+    return null;
+  }
+  const header = all[headerIndex];
+  const names = header.trim().split(/\s+/);
+  const rows: VmstatSample[] = [];
+  for (const line of all.slice(headerIndex + 1)) {
+    const parts = line.trim().split(/\s+/);
+    if (parts.length !== names.length || !parts.every((p) => /^\d+$/.test(p))) {
+      continue;
+    }
+    const get = (name: string): number | null => {
+      const i = names.indexOf(name);
+      return i >= 0 ? Number(parts[i]) : null;
+    };
+    rows.push({
+      r: get("r") ?? 0,
+      b: get("b") ?? 0,
+      swpd: get("swpd"),
+      si: get("si") ?? 0,
+      so: get("so") ?? 0,
+      us: get("us"),
+      sy: get("sy"),
+      id: get("id"),
+      wa: get("wa"),
+      st: get("st"),
+      line,
+    });
+  }
+  if (rows.length === 0) {
+    return null;
+  }
+  const samples = rows.length > 1 ? rows.slice(1) : rows;
+  const avg = (pick: (s: VmstatSample) => number | null): number | null => {
+    const values = samples.map(pick).filter((v): v is number => v !== null);
+    return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+  };
+  return {
+    header,
+    samples,
+    average: {
+      r: avg((s) => s.r) ?? 0,
+      b: avg((s) => s.b) ?? 0,
+      swpd: avg((s) => s.swpd),
+      si: avg((s) => s.si) ?? 0,
+      so: avg((s) => s.so) ?? 0,
+      us: avg((s) => s.us),
+      sy: avg((s) => s.sy),
+      id: avg((s) => s.id),
+      wa: avg((s) => s.wa),
+      st: avg((s) => s.st),
+    },
+  };
+}
+
+// ---- free -----------------------------------------------------------------------------------
+
+export interface MemoryUsage {
+  totalBytes: number;
+  usedBytes: number | null;
+  availableBytes: number;
+  /** True when "available" was estimated as free + buffers + cache (old procps without the column). */
+  availableEstimated: boolean;
+  swapTotalBytes: number;
+  swapUsedBytes: number;
+  header: string;
+  memLine: string;
+  swapLine: string | null;
+}
+
+/** Bytes per plain number in `free` output, from its flags (default KiB). */
+export function freeUnit(command: string): number {
+  const flags = command.match(/\s--?(\w+)/g)?.map((f) => f.trim()) ?? [];
+  for (const flag of flags) {
+    if (/^(-b|--bytes)$/.test(flag)) {
+      return 1;
+    }
+    if (/^(-m|--mega|--mebi)$/.test(flag)) {
+      return 1024 ** 2;
+    }
+    if (/^(-g|--giga|--gibi)$/.test(flag)) {
+      return 1024 ** 3;
+    }
+  }
+  return 1024;
+}
+
+export function parseFree(text: string, plainUnit = 1024): MemoryUsage | null {
+  const all = lines(text);
+  const headerIndex = all.findIndex((l) => /\btotal\b/.test(l) && /\bused\b/.test(l) && !/:/.test(l));
+  const memLine = all.find((l) => /^\s*Mem:/.test(l));
+  if (headerIndex < 0 || !memLine) {
+    return null;
+  }
+  const header = all[headerIndex];
+  const names = header.trim().split(/\s+/);
+  const values = memLine.trim().split(/\s+/).slice(1);
+  const get = (name: string): number | null => {
+    const i = names.indexOf(name);
+    return i >= 0 ? sizeToBytes(values[i], plainUnit) : null;
+  };
+  const total = get("total");
+  if (total === null) {
+    return null;
+  }
+  let available = get("available");
+  let estimated = false;
+  if (available === null) {
+    const free = get("free") ?? 0;
+    const cache = (get("buff/cache") ?? 0) + (get("buffers") ?? 0) + (get("cached") ?? 0);
+    available = free + cache;
+    estimated = true;
+  }
+  const swapLine = all.find((l) => /^\s*Swap:/.test(l)) ?? null;
+  const swapValues = swapLine?.trim().split(/\s+/).slice(1) ?? [];
+  return {
+    totalBytes: total,
+    usedBytes: get("used"),
+    availableBytes: available,
+    availableEstimated: estimated,
+    swapTotalBytes: sizeToBytes(swapValues[0], plainUnit) ?? 0,
+    swapUsedBytes: sizeToBytes(swapValues[1], plainUnit) ?? 0,
+    header,
+    memLine,
+    swapLine,
+  };
+}

@@ -1,0 +1,445 @@
+// SshTransport: runs policy-checked commands on a host over SSH (node-ssh / ssh2). The host key is
+// pinned by its SHA-256 fingerprint and checked before authenticating, so an impostor never sees
+// the key or a command. Each command is sent as the policy's parsed program re-rendered with every
+// argument single-quoted, so the remote shell runs exactly what the policy judged. One connection
+// per host is reused (no-delay on) and closed when idle; every command has a timeout and an
+// output cap like the agent's.
+import { createHash, timingSafeEqual } from "node:crypto";
+import { NodeSSH } from "node-ssh";
+import type { Client, ClientChannel } from "ssh2";
+import { renderProgram } from "../../agent/src/policy/index";
+import type { CommandPolicy } from "../../agent/src/policy/types";
+import { AtlError } from "../errors";
+import type { SshHostEntry } from "../hosts/model";
+import { probeHost } from "../hosts/probe";
+import type { Logger } from "../log";
+import { refusedResult } from "./results";
+import type { ExecOptions, ExecResult, HostHealth, Transport } from "./transport";
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+export const DEFAULT_IDLE_MS = 60_000;
+
+export interface SshTransportOptions {
+  host: SshHostEntry;
+  /** Private key contents (OpenSSH or PEM). Without it, the ssh-agent at `agentSocket` is used. */
+  privateKey?: string;
+  /** For an encrypted private key (from SecretStorage). Never logged. */
+  passphrase?: string;
+  policy: CommandPolicy;
+  logger: Logger;
+  /** Close the connection after this long without a command. Default 60 s. */
+  idleMs?: number;
+  /** TCP connect + handshake + auth. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Cap of kept stdout and, separately, stderr; the rest is read and dropped. Default 1 MiB. */
+  maxOutputBytes?: number;
+  /** Between TERM and KILL at a timeout. Default 2 s. */
+  killGraceMs?: number;
+  /** ssh-agent socket; default `SSH_AUTH_SOCK`. */
+  agentSocket?: string;
+}
+
+/** `SHA256:…` of a raw host key blob, as `ssh-keygen -lf` prints it. */
+export function hostKeyFingerprint(key: Buffer): string {
+  return `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
+}
+
+/** Constant-time comparison of two `SHA256:…` fingerprints (padding and prefix case ignored). */
+export function fingerprintsEqual(pinned: string, presented: string): boolean {
+  const decode = (value: string): Buffer => Buffer.from(value.trim().replace(/^sha256:/i, "").replace(/=+$/, ""), "base64");
+  const a = decode(pinned);
+  const b = decode(presented);
+  return a.length === 32 && b.length === 32 && timingSafeEqual(a, b);
+}
+
+interface Connection {
+  ssh: NodeSSH;
+  client: Client;
+  closed: boolean;
+}
+
+export class SshTransport implements Transport {
+  readonly kind = "ssh" as const;
+  /** TCP connections opened so far (reuse shows as 1 for many commands). */
+  connectionsOpened = 0;
+  private connecting: Promise<Connection> | null = null;
+  private current: Connection | null = null;
+  private inFlight = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private disposed = false;
+
+  constructor(private readonly options: SshTransportOptions) {}
+
+  private get host(): SshHostEntry {
+    return this.options.host;
+  }
+
+  private get where(): string {
+    return `${this.host.name} (${this.host.username}@${this.host.host}:${this.host.port ?? 22})`;
+  }
+
+  async exec(commands: string[], options: ExecOptions): Promise<ExecResult[]> {
+    const results: ExecResult[] = [];
+    this.inFlight++;
+    this.cancelIdle();
+    try {
+      for (const [index, command] of commands.entries()) {
+        throwIfCancelled(options.signal, this.host.id);
+        const decision = this.options.policy.check(command);
+        let result: ExecResult;
+        if (decision.decision === "refused" || decision.program === null) {
+          this.options.logger.info(`Not sending a refused command to ${this.host.id}: ${decision.reason}`);
+          result = refusedResult(command, decision.reason);
+        } else {
+          const connection = await this.connection();
+          result = await this.runOne(connection, command, renderProgram(decision.program), decision.reason, options);
+        }
+        results.push(result);
+        options.onResult?.(result, index);
+      }
+      return results;
+    } finally {
+      this.inFlight--;
+      this.scheduleIdle();
+    }
+  }
+
+  /** Banner and latency from a light probe, then a full connection: pinned key and login checked. */
+  async health(signal?: AbortSignal): Promise<HostHealth> {
+    const probe = await probeHost(this.host, signal ? { signal } : {});
+    if (!probe.reachable || probe.error) {
+      return probe;
+    }
+    try {
+      this.inFlight++;
+      await this.connection();
+      return probe;
+    } catch (error) {
+      const message = error instanceof AtlError ? error.userMessage : String(error);
+      return { ...probe, error: message };
+    } finally {
+      this.inFlight--;
+      this.scheduleIdle();
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.cancelIdle();
+    this.closeConnection();
+  }
+
+  // ---- connection ---------------------------------------------------------------------------
+
+  private connection(): Promise<Connection> {
+    if (this.disposed) {
+      return Promise.reject(new AtlError("cancelled", `The SSH connection to ${this.where} was closed.`));
+    }
+    if (!this.connecting) {
+      const attempt = this.connect();
+      this.connecting = attempt;
+      // A failed attempt is not cached: the next command tries again.
+      attempt.catch(() => {
+        if (this.connecting === attempt) {
+          this.connecting = null;
+        }
+      });
+    }
+    return this.connecting;
+  }
+
+  private async connect(): Promise<Connection> {
+    const ssh = new NodeSSH();
+    let presented: string | null = null;
+    const agent = this.options.privateKey ? undefined : (this.options.agentSocket ?? process.env.SSH_AUTH_SOCK);
+    if (!this.options.privateKey && !agent) {
+      throw new AtlError("config", `No SSH key for ${this.where}.`, {
+        fix: `Set "privateKeyFile" for ${this.host.id} in atl.hosts, or start an ssh-agent holding the key.`,
+      });
+    }
+    this.connectionsOpened++;
+    try {
+      await ssh.connect({
+        host: this.host.host,
+        port: this.host.port ?? 22,
+        username: this.host.username,
+        ...(this.options.privateKey ? { privateKey: this.options.privateKey } : { agent }),
+        ...(this.options.passphrase ? { passphrase: this.options.passphrase } : {}),
+        readyTimeout: this.options.connectTimeoutMs ?? 10_000,
+        keepaliveInterval: 15_000,
+        keepaliveCountMax: 3,
+        tryKeyboard: false,
+        // Called during key exchange, before any credential or command leaves this machine.
+        hostVerifier: (key: Buffer): boolean => {
+          presented = hostKeyFingerprint(key);
+          return fingerprintsEqual(this.host.hostKeySha256, presented);
+        },
+      });
+    } catch (error) {
+      ssh.dispose();
+      throw this.connectError(error, presented);
+    }
+    const client = ssh.connection;
+    if (!client) {
+      throw new AtlError("transport", `The SSH connection to ${this.where} closed right after login.`);
+    }
+    client.setNoDelay(true);
+    const connection: Connection = { ssh, client, closed: false };
+    const onGone = (): void => {
+      connection.closed = true;
+      if (this.current === connection) {
+        this.current = null;
+        this.connecting = null;
+      }
+    };
+    // node-ssh leaves no error listener after connecting; without one a reset would crash the host.
+    client.on("error", (error: Error) => {
+      this.options.logger.warn(`SSH connection to ${this.host.id} failed: ${error.message}`);
+      onGone();
+    });
+    client.on("close", onGone);
+    this.current = connection;
+    this.options.logger.debug(`SSH connected to ${this.host.id} (${this.host.host}:${this.host.port ?? 22}).`);
+    return connection;
+  }
+
+  private connectError(error: unknown, presented: string | null): AtlError {
+    const text = error instanceof Error ? error.message : String(error);
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (presented !== null && !fingerprintsEqual(this.host.hostKeySha256, presented)) {
+      return new AtlError(
+        "host-key-mismatch",
+        `${this.where} presented host key ${presented}, but ${this.host.hostKeySha256} is pinned for it. ATL did not log in.`,
+        {
+          cause: error,
+          fix: `If the host was rebuilt, confirm the new key on the host itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update hostKeySha256 of ${this.host.id} in atl.hosts; otherwise treat it as a possible attack.`,
+        },
+      );
+    }
+    if (/encrypted private .*key|no passphrase given|bad passphrase|integrity check failed/i.test(text)) {
+      return new AtlError("config", `Cannot use the SSH key for ${this.where}: ${text}.`, {
+        cause: error,
+        fix: `Store the key's passphrase for ${this.host.id} in ATL's secret storage (ATL: Set agent secret), or use an unencrypted key readable only by you.`,
+      });
+    }
+    if (/cannot parse privatekey|unsupported key format|malformed/i.test(text)) {
+      return new AtlError("config", `The private key for ${this.where} cannot be read: ${text}.`, {
+        cause: error,
+        fix: `Point privateKeyFile of ${this.host.id} at an OpenSSH or PEM private key (ssh-keygen -t ed25519 makes one).`,
+      });
+    }
+    if (/authentication methods failed|permission denied/i.test(text)) {
+      return new AtlError("transport", `${this.where} refused the SSH login (key not accepted).`, {
+        cause: error,
+        fix: `Check the username and that the public key is in ~${this.host.username}/.ssh/authorized_keys on the host.`,
+      });
+    }
+    if (/timed out|ETIMEDOUT|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|No response/i.test(`${text} ${code ?? ""}`)) {
+      return new AtlError("host-unreachable", `Cannot reach ${this.where}: ${text}`, {
+        cause: error,
+        fix: "Check the host name and port, that sshd runs, and that security groups / firewalls let this machine in.",
+      });
+    }
+    return new AtlError("transport", `SSH to ${this.where} failed: ${text}`, { cause: error });
+  }
+
+  private closeConnection(): void {
+    const connection = this.current;
+    this.current = null;
+    this.connecting = null;
+    if (connection && !connection.closed) {
+      connection.closed = true;
+      connection.ssh.dispose();
+    }
+  }
+
+  private scheduleIdle(): void {
+    if (this.inFlight > 0 || this.disposed) {
+      return;
+    }
+    this.cancelIdle();
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.inFlight === 0 && this.current) {
+        this.options.logger.debug(`Closing idle SSH connection to ${this.host.id}.`);
+        this.closeConnection();
+      }
+    }, this.options.idleMs ?? DEFAULT_IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  private cancelIdle(): void {
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
+  }
+
+  // ---- one command --------------------------------------------------------------------------
+
+  private runOne(connection: Connection, command: string, wire: string, reason: string, options: ExecOptions): Promise<ExecResult> {
+    const cap = this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const grace = this.options.killGraceMs ?? 2000;
+    const started = performance.now();
+    return new Promise<ExecResult>((resolve, reject) => {
+      const stdout = new CappedOutput(cap);
+      const stderr = new CappedOutput(cap);
+      let exitCode: number | null = null;
+      let exitSignal: string | null = null;
+      let sawExit = false;
+      let timedOut = false;
+      let aborted = false;
+      let settled = false;
+      const timers: NodeJS.Timeout[] = [];
+      let channel: ClientChannel | null = null;
+
+      const finish = (): void => {
+        if (settled) {
+          return;
+        }
+        settled = true;
+        timers.forEach(clearTimeout);
+        options.signal?.removeEventListener("abort", onAbort);
+        if (aborted) {
+          reject(new AtlError("cancelled", `Stopped \`${command}\` on ${this.host.id}.`));
+          return;
+        }
+        if (!sawExit && !timedOut && connection.closed) {
+          reject(new AtlError("host-unreachable", `The SSH connection to ${this.where} was lost while running \`${command}\`.`, {
+            fix: "Check the host and run the diagnosis again.",
+          }));
+          return;
+        }
+        const result: ExecResult = {
+          command,
+          decision: "allowed",
+          reason,
+          exitCode: timedOut ? null : exitCode,
+          signal: exitSignal ?? (timedOut ? "SIGKILL" : null),
+          stdout: stdout.text(),
+          stderr: stderr.text(),
+          durationMs: Math.round(performance.now() - started),
+          truncated: stdout.truncated || stderr.truncated,
+        };
+        if (timedOut) {
+          result.timedOut = true;
+        }
+        resolve(result);
+      };
+
+      // Stop like the agent: TERM, then KILL and close the channel after the grace period.
+      const stop = (): void => {
+        const ch = channel;
+        if (!ch) {
+          return;
+        }
+        signalChannel(ch, "TERM");
+        timers.push(
+          setTimeout(() => {
+            signalChannel(ch, "KILL");
+            ch.close();
+            // A server that ignores signals and close: give up on it after one more grace period.
+            timers.push(setTimeout(finish, grace));
+          }, grace),
+        );
+      };
+      const onAbort = (): void => {
+        aborted = true;
+        stop();
+        if (!channel) {
+          finish();
+        }
+      };
+
+      timers.push(
+        setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, Math.max(1, options.timeoutSec) * 1000),
+      );
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+
+      // LANG/LC_ALL as the agent sets them; sshd applies them where AcceptEnv allows (Debian and
+      // Amazon Linux accept LANG LC_*), so parsers see C-locale numbers.
+      connection.client.exec(wire, { env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8" } }, (error, ch) => {
+        if (error) {
+          settled = true;
+          timers.forEach(clearTimeout);
+          options.signal?.removeEventListener("abort", onAbort);
+          reject(new AtlError("transport", `${this.where} refused to start \`${command}\`: ${error.message}`, { cause: error }));
+          return;
+        }
+        channel = ch;
+        if (aborted || settled) {
+          stop();
+        }
+        ch.on("data", (chunk: Buffer) => stdout.push(chunk));
+        ch.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+        ch.on("exit", (code: number | null, signalName?: string) => {
+          sawExit = true;
+          exitCode = typeof code === "number" ? code : null;
+          exitSignal = signalName ? `SIG${signalName.replace(/^SIG/, "")}` : null;
+        });
+        ch.on("close", finish);
+      });
+    });
+  }
+}
+
+function signalChannel(channel: ClientChannel, name: "TERM" | "KILL"): void {
+  try {
+    channel.signal(name);
+  } catch {
+    // The channel may already be closing; close() follows.
+  }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined, hostId: string): void {
+  if (signal?.aborted) {
+    throw new AtlError("cancelled", `Stopped running commands on ${hostId}.`);
+  }
+}
+
+/** Keeps the first `cap` bytes of a stream, reads and drops the rest (as the agent does). */
+class CappedOutput {
+  private readonly chunks: Buffer[] = [];
+  private kept = 0;
+  truncated = false;
+
+  constructor(private readonly cap: number) {}
+
+  push(chunk: Buffer): void {
+    const room = this.cap - this.kept;
+    if (chunk.length <= room) {
+      this.chunks.push(chunk);
+      this.kept += chunk.length;
+      return;
+    }
+    this.truncated = true;
+    if (room > 0) {
+      this.chunks.push(chunk.subarray(0, room));
+      this.kept += room;
+    }
+  }
+
+  text(): string {
+    const bytes = Buffer.concat(this.chunks, this.kept);
+    return bytes.subarray(0, this.truncated ? wholeUtf8Prefix(bytes) : bytes.length).toString("utf8");
+  }
+}
+
+/** Length of the longest prefix that does not end inside a UTF-8 sequence. */
+function wholeUtf8Prefix(bytes: Buffer): number {
+  let i = bytes.length;
+  let continuation = 0;
+  while (i > 0 && continuation < 3 && ((bytes[i - 1] ?? 0) & 0xc0) === 0x80) {
+    i--;
+    continuation++;
+  }
+  if (i === 0) {
+    return bytes.length;
+  }
+  const lead = bytes[i - 1] ?? 0;
+  const expected = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
+  return expected > continuation ? i - 1 : bytes.length;
+}
