@@ -258,7 +258,7 @@ class App {
             s,
             checkCommand: (command) => this.checkCommand(command),
             approve: async (round, commandIds, edits, add) => (await this.request({ type: "approve", round, commandIds, edits, add })).error,
-            reject: async (round, reason) => (await this.request({ type: "reject", round, reason })).error,
+            reject: async (round, reason, replan) => (await this.request({ type: "reject", round, reason, replan })).error,
             saveDraft: (round, draft) => this.saveDraft(round, draft),
           },
           event.proposal,

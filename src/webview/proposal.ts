@@ -14,7 +14,7 @@ export interface ProposalActions {
   s: WebviewStrings;
   checkCommand(command: string): Promise<PolicyCheck>;
   approve(round: number, commandIds: string[], edits: { id: string; command: string }[], add: string[]): Promise<string | null>;
-  reject(round: number, reason: string): Promise<string | null>;
+  reject(round: number, reason: string, replan: boolean): Promise<string | null>;
   saveDraft(round: number, draft: ProposalDraft | null): void;
 }
 
@@ -61,12 +61,6 @@ export class ProposalCard {
   ) {
     const { s } = actions;
     this.list = h("ul", { class: "commands", attrs: { "aria-label": format(s.proposalTitle, proposal.round) } });
-    for (const command of proposal.commands) {
-      this.addCommandRow(command, draft?.edits[command.id] ?? command.command, draft ? draft.checked.includes(command.id) : undefined);
-    }
-    for (const text of draft?.added ?? []) {
-      this.addCommandRow(null, text, undefined);
-    }
 
     const addInput = h("input", {
       class: "add-input mono",
@@ -98,7 +92,7 @@ export class ProposalCard {
         this.showReject(false);
       } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
-        void this.sendReject();
+        void this.sendReject(true);
       }
     });
     this.rejectForm = h(
@@ -106,7 +100,13 @@ export class ProposalCard {
       { class: "reject-form", attrs: { hidden: "" } },
       h("label", {}, s.rejectReasonLabel),
       this.rejectReason,
-      h("div", { class: "actions" }, button(s.confirmReject, () => void this.sendReject(), { class: "danger", attrs: { "data-action": "confirm-reject" } }), button(s.cancel, () => this.showReject(false), { class: "secondary" })),
+      h(
+        "div",
+        { class: "actions" },
+        button(s.confirmReject, () => void this.sendReject(true), { class: "danger", attrs: { "data-action": "confirm-reject" } }),
+        button(s.rejectAndStop, () => void this.sendReject(false), { class: "secondary", attrs: { "data-action": "reject-stop" } }),
+        button(s.cancel, () => this.showReject(false), { class: "secondary" }),
+      ),
     );
     this.formError = h("div", { class: "form-error", attrs: { role: "alert" } });
     this.actionsBar = h(
@@ -129,6 +129,12 @@ export class ProposalCard {
       this.rejectForm,
       this.formError,
     );
+    for (const command of proposal.commands) {
+      this.addCommandRow(command, draft?.edits[command.id] ?? command.command, draft ? draft.checked.includes(command.id) : undefined);
+    }
+    for (const text of draft?.added ?? []) {
+      this.addCommandRow(null, text, undefined);
+    }
     this.setInteractive(false);
   }
 
@@ -326,7 +332,7 @@ export class ProposalCard {
     }
   }
 
-  private async sendReject(): Promise<void> {
+  private async sendReject(replan: boolean): Promise<void> {
     const reason = this.rejectReason.value.trim();
     if (!this.interactive || this.sending) {
       return;
@@ -338,7 +344,7 @@ export class ProposalCard {
     }
     this.setSending(true);
     try {
-      const error = await this.actions.reject(this.proposal.round, reason);
+      const error = await this.actions.reject(this.proposal.round, reason, replan);
       if (error) {
         this.formError.textContent = error;
         return;

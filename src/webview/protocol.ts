@@ -102,7 +102,8 @@ export type FromWebviewMessage =
       edits: { id: string; command: string }[];
       add: string[];
     }
-  | { type: "reject"; requestId: string; round: number; reason: string }
+  /** `replan`: the reason goes back to the planner for a different plan; false ends the thread. */
+  | { type: "reject"; requestId: string; round: number; reason: string; replan: boolean }
   | { type: "follow-up"; requestId: string; text: string }
   | { type: "pick-host"; requestId: string; hostId: string }
   | { type: "cancel"; requestId: string }
@@ -164,6 +165,7 @@ export const STRING_KEYS = [
   "rejectReasonLabel",
   "rejectReasonPlaceholder",
   "confirmReject",
+  "rejectAndStop",
   "cancel",
   "nothingSelected",
   "decisionApproved",

@@ -168,7 +168,7 @@ export class ChatPanel implements vscode.Disposable {
         );
         return ok;
       case "reject":
-        this.track(this.thread.reject(message.round, message.reason.trim()));
+        this.track(this.thread.reject(message.round, message.reason.trim(), message.replan));
         return ok;
       case "follow-up":
         this.track(this.thread.followUp(message.text.trim()));

@@ -193,9 +193,10 @@ export class DiagnosisThread {
     return this.decide(round, decision);
   }
 
-  reject(round: number, reason: string): Promise<ThreadStatus> {
+  /** `replan`: ask for a different plan (the reason goes to the planner); false ends the thread. */
+  reject(round: number, reason: string, replan = true): Promise<ThreadStatus> {
     this.pendingProposal(round);
-    return this.decide(round, { kind: "reject", reason });
+    return this.decide(round, { kind: "reject", reason, replan });
   }
 
   followUp(text: string): Promise<ThreadStatus> {

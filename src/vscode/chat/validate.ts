@@ -95,9 +95,14 @@ export function parseWebviewMessage(raw: unknown): FromWebviewMessage {
       }
       return { type, requestId, round: integer(fields, "round"), commandIds, edits, add };
     }
-    case "reject":
-      onlyKeys(fields, ["type", "requestId", "round", "reason"]);
-      return { type, requestId, round: integer(fields, "round"), reason: string(fields, "reason", LIMITS.reasonLength) };
+    case "reject": {
+      onlyKeys(fields, ["type", "requestId", "round", "reason", "replan"]);
+      const replan = fields.replan;
+      if (typeof replan !== "boolean") {
+        fail('"replan" is not true or false');
+      }
+      return { type, requestId, round: integer(fields, "round"), reason: string(fields, "reason", LIMITS.reasonLength), replan };
+    }
     case "follow-up":
       onlyKeys(fields, ["type", "requestId", "text"]);
       return { type, requestId, text: string(fields, "text", LIMITS.textLength) };

@@ -21,7 +21,7 @@ function record(id: string, createdAt: string, status: ThreadStatus = "done", te
   };
 }
 
-describe("DiagnosisHistory", () => {
+void describe("DiagnosisHistory", () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "atl-history-"));
@@ -30,7 +30,7 @@ describe("DiagnosisHistory", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("keeps threads across a reload, newest first, with their transcript", async () => {
+  void it("keeps threads across a reload, newest first, with their transcript", async () => {
     const folder = join(dir, "reload");
     const first = new DiagnosisHistory(folder, silentLogger);
     await first.load();
@@ -45,7 +45,7 @@ describe("DiagnosisHistory", () => {
     assert.deepEqual(restored, record("a1", "2026-11-25T01:00:00.000Z"));
   });
 
-  it("stores files readable by the user only", async () => {
+  void it("stores files readable by the user only", async () => {
     const folder = join(dir, "mode");
     const history = new DiagnosisHistory(folder, silentLogger);
     await history.save(record("m1", "2026-11-25T01:00:00.000Z"));
@@ -53,7 +53,7 @@ describe("DiagnosisHistory", () => {
     assert.equal((await stat(join(folder, "m1.meta.json"))).mode & 0o777, 0o600);
   });
 
-  it("lands concurrent saves of one thread in call order", async () => {
+  void it("lands concurrent saves of one thread in call order", async () => {
     const folder = join(dir, "order");
     const history = new DiagnosisHistory(folder, silentLogger);
     const saves = Array.from({ length: 20 }, (_, i) => history.save(record("t1", "2026-11-25T01:00:00.000Z", "running", `step ${i}`)));
@@ -63,7 +63,7 @@ describe("DiagnosisHistory", () => {
     assert.deepEqual((await readdir(folder)).sort(), ["t1.json", "t1.meta.json"]);
   });
 
-  it("tells listeners about every change", async () => {
+  void it("tells listeners about every change", async () => {
     const history = new DiagnosisHistory(join(dir, "events"), silentLogger);
     let changes = 0;
     const subscription = history.onDidChange(() => changes++);
@@ -74,7 +74,7 @@ describe("DiagnosisHistory", () => {
     assert.equal(changes, 2);
   });
 
-  it("skips damaged or foreign files instead of failing", async () => {
+  void it("skips damaged or foreign files instead of failing", async () => {
     const folder = join(dir, "damaged");
     const history = new DiagnosisHistory(folder, silentLogger);
     await history.save(record("ok1", "2026-11-25T01:00:00.000Z"));
@@ -89,14 +89,14 @@ describe("DiagnosisHistory", () => {
     assert.equal(await reloaded.get("torn"), undefined);
   });
 
-  it("never reads outside its folder for a crafted id", async () => {
+  void it("never reads outside its folder for a crafted id", async () => {
     const history = new DiagnosisHistory(join(dir, "ids"), silentLogger);
     assert.equal(await history.get("../../etc/passwd"), undefined);
     await history.remove("../escape");
     await assert.rejects(history.save(record("../x", "2026-11-25T01:00:00.000Z")), /Invalid diagnosis id/);
   });
 
-  it("removes both files of a thread", async () => {
+  void it("removes both files of a thread", async () => {
     const folder = join(dir, "remove");
     const history = new DiagnosisHistory(folder, silentLogger);
     await history.save(record("r1", "2026-11-25T01:00:00.000Z"));
@@ -105,7 +105,7 @@ describe("DiagnosisHistory", () => {
     assert.equal(history.list().length, 0);
   });
 
-  it("keeps the newest MAX_THREADS threads", async () => {
+  void it("keeps the newest MAX_THREADS threads", async () => {
     const folder = join(dir, "prune");
     const history = new DiagnosisHistory(folder, silentLogger);
     for (let i = 0; i <= MAX_THREADS; i++) {

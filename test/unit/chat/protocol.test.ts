@@ -13,15 +13,16 @@ function rejects(raw: unknown, pattern?: RegExp): void {
   );
 }
 
-describe("chat protocol: messages from the webview", () => {
-  it("accepts every message type in its exact shape", () => {
+void describe("chat protocol: messages from the webview", () => {
+  void it("accepts every message type in its exact shape", () => {
     const valid = [
       { type: "ready" },
       { type: "check-command", requestId: "r1", command: "df -h" },
       { type: "check-command", requestId: "r1", command: "" },
       { type: "approve", requestId: "r2", round: 1, commandIds: ["c1", "c2"], edits: [{ id: "c2", command: "ps aux --sort=-%cpu" }], add: ["uptime"] },
       { type: "approve", requestId: "r2", round: 0, commandIds: [], edits: [], add: ["uptime"] },
-      { type: "reject", requestId: "r3", round: 2, reason: "look at the network first" },
+      { type: "reject", requestId: "r3", round: 2, reason: "look at the network first", replan: true },
+      { type: "reject", requestId: "r3", round: 2, reason: "false alarm", replan: false },
       { type: "follow-up", requestId: "r4", text: "why is the load so high?" },
       { type: "pick-host", requestId: "r5", hostId: "i-0abc1234def567890" },
       { type: "cancel", requestId: "r6" },
@@ -35,7 +36,7 @@ describe("chat protocol: messages from the webview", () => {
     }
   });
 
-  it("refuses what is not an object or has an unknown type", () => {
+  void it("refuses what is not an object or has an unknown type", () => {
     for (const raw of [null, undefined, 42, "ready", [], [{ type: "ready" }]]) {
       rejects(raw, /not an object/);
     }
@@ -43,14 +44,14 @@ describe("chat protocol: messages from the webview", () => {
     rejects({ requestId: "r1" }, /unknown type/);
   });
 
-  it("refuses extra fields, so nothing unvalidated rides along", () => {
+  void it("refuses extra fields, so nothing unvalidated rides along", () => {
     rejects({ type: "ready", html: "<img src=x onerror=alert(1)>" }, /unexpected field/);
     rejects({ type: "cancel", requestId: "r1", force: true }, /unexpected field/);
     rejects(JSON.parse('{"type":"follow-up","requestId":"r1","text":"hi","__proto__":{"admin":true}}'), /unexpected field/);
     rejects({ type: "approve", requestId: "r1", round: 1, commandIds: ["c1"], edits: [{ id: "c1", command: "ls", risk: "read-only" }], add: [] }, /unexpected field/);
   });
 
-  it("refuses wrong types and empty values", () => {
+  void it("refuses wrong types and empty values", () => {
     rejects({ type: "follow-up", requestId: "r1", text: 42 }, /"text" is not a string/);
     rejects({ type: "follow-up", requestId: "r1", text: "   " }, /"text" is empty/);
     rejects({ type: "follow-up", text: "hello" }, /"requestId"/);
@@ -60,26 +61,27 @@ describe("chat protocol: messages from the webview", () => {
     rejects({ type: "approve", requestId: "r1", round: 1, commandIds: "c1", edits: [], add: [] }, /"commandIds" is not a list/);
     rejects({ type: "approve", requestId: "r1", round: 1, commandIds: [1], edits: [], add: [] }, /commandIds\[0\]/);
     rejects({ type: "approve", requestId: "r1", round: 1, commandIds: [], edits: [], add: [""] }, /add\[0\]/);
-    rejects({ type: "reject", requestId: "r1", round: 1, reason: "" }, /"reason" is empty/);
+    rejects({ type: "reject", requestId: "r1", round: 1, reason: "", replan: true }, /"reason" is empty/);
+    rejects({ type: "reject", requestId: "r1", round: 1, reason: "no" }, /"replan"/);
     rejects({ type: "report", requestId: "r1", action: "delete" }, /"action"/);
   });
 
-  it("refuses a command selected twice", () => {
+  void it("refuses a command selected twice", () => {
     rejects({ type: "approve", requestId: "r1", round: 1, commandIds: ["c1", "c1"], edits: [], add: [] }, /twice/);
   });
 
-  it("bounds every size", () => {
+  void it("bounds every size", () => {
     const long = (n: number): string => "x".repeat(n + 1);
     rejects({ type: "check-command", requestId: "r1", command: long(LIMITS.commandLength) }, /longer than/);
     rejects({ type: "follow-up", requestId: "r1", text: long(LIMITS.textLength) }, /longer than/);
-    rejects({ type: "reject", requestId: "r1", round: 1, reason: long(LIMITS.reasonLength) }, /longer than/);
+    rejects({ type: "reject", requestId: "r1", round: 1, reason: long(LIMITS.reasonLength), replan: true }, /longer than/);
     rejects({ type: "cancel", requestId: long(LIMITS.idLength) }, /longer than/);
     const many = Array.from({ length: LIMITS.commandsPerDecision + 1 }, (_, i) => `c${i}`);
     rejects({ type: "approve", requestId: "r1", round: 1, commandIds: many, edits: [], add: [] }, /more than/);
     rejects({ type: "approve", requestId: "r1", round: 1, commandIds: [], edits: [], add: [long(LIMITS.commandLength)] }, /add\[0\]/);
   });
 
-  it("keeps the offending text out of the message beyond a short prefix", () => {
+  void it("keeps the offending text out of the message beyond a short prefix", () => {
     try {
       parseWebviewMessage({ type: "x".repeat(10_000), requestId: "r1" });
       assert.fail("should throw");
@@ -90,15 +92,15 @@ describe("chat protocol: messages from the webview", () => {
   });
 });
 
-describe("chat protocol: strings", () => {
-  it("fills numbered placeholders and leaves unknown ones", () => {
+void describe("chat protocol: strings", () => {
+  void it("fills numbered placeholders and leaves unknown ones", () => {
     assert.equal(format("{0} tokens ({1} in)", 10, 7), "10 tokens (7 in)");
     assert.equal(format("Run: {0} {2}", "df -h"), "Run: df -h {2}");
     // A placeholder value is inserted literally, never re-expanded.
     assert.equal(format("{0}", "{0}{1}"), "{0}{1}");
   });
 
-  it("has no duplicate string keys", () => {
+  void it("has no duplicate string keys", () => {
     assert.equal(new Set(STRING_KEYS).size, STRING_KEYS.length);
   });
 });
