@@ -1,10 +1,136 @@
-// Activation: wiring only. (Foundation stub; the vscode layer fills it in.)
+// Activation: wiring only. Builds the services (logger, settings, secrets, alarm store, hosts),
+// the Alarms and Hosts views, the status bar, polling and the commands, registers every
+// disposable as it is created, and hands the services to the diagnosis features. Returns the
+// small API the in-editor tests drive.
+import * as path from "node:path";
 import * as vscode from "vscode";
+import { AlarmStore } from "./alarms/store";
+import { toAtlError } from "./errors";
+import { probeHost } from "./hosts/probe";
+import { registerDiagnosisFeatures, type DiagnosisFeatures } from "./vscode/chat/index";
+import { AlarmsView, registerAlarmCommands } from "./vscode/alarms/alarmsView";
+import { registerCommand, showError } from "./vscode/commands";
+import type { GraphParts } from "./vscode/hosts/hostCommands";
+import { registerHostCommands, HostsView } from "./vscode/hosts/hostsView";
+import { HostsModel } from "./vscode/hosts/hostsModel";
+import { OutputChannelLogger } from "./vscode/log";
+import { PollingController } from "./vscode/polling";
+import { createReportRenderers } from "./vscode/reportRenderers";
+import { SecretStore, setLlmApiKey } from "./vscode/secrets";
+import type { AtlServices } from "./vscode/services";
+import { AtlSettings } from "./vscode/settings";
+import { registerSqsCommands } from "./vscode/sqs/sqsCommands";
+import { createSqsPoller } from "./vscode/sqs/sqsPoller";
+import { AtlStatusBar } from "./vscode/statusBar";
 
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.commands.registerCommand("atl.showLog", () => undefined));
+/** What activate() returns: the pieces the in-editor tests inspect. Not a public API. */
+export interface AtlApi {
+  readonly services: AtlServices;
+  readonly alarms: AlarmsView;
+  readonly hosts: HostsView;
+  readonly statusBar: AtlStatusBar;
+  readonly polling: PollingController;
+  readonly diagnosis: DiagnosisFeatures;
+  readonly activationMs: number;
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+let shutdown: (() => Promise<void>) | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<AtlApi> {
+  const started = performance.now();
+  const logger = new OutputChannelLogger();
+  context.subscriptions.push(logger);
+  context.subscriptions.push(registerCommand("atl.showLog", () => logger.show(), logger));
+
+  try {
+    const settings = new AtlSettings(logger);
+    context.subscriptions.push(settings);
+    const secrets = new SecretStore(context.secrets, logger);
+    context.subscriptions.push(secrets);
+
+    const storageDir = context.globalStorageUri.fsPath;
+    const store = await AlarmStore.open({ dir: storageDir, logger, resolvedRetentionHours: settings.current.alarms.resolvedRetentionHours });
+    context.subscriptions.push(store);
+
+    const hosts = new HostsModel(settings, secrets, (host, signal) => probeHost(host, { signal }), logger);
+    context.subscriptions.push(hosts);
+
+    const graphBundle = path.join(context.extensionUri.fsPath, "dist", "graph.js");
+    const services: AtlServices = {
+      logger,
+      settings,
+      secrets,
+      hosts,
+      onDidChangeHosts: hosts.onDidChangeHosts,
+      store,
+      incidents: store,
+      reports: createReportRenderers(),
+      storageDir,
+      graphBundle,
+    };
+
+    const polling = new PollingController(settings, (sqs) => createSqsPoller(sqs, { store, storageDir, logger }), logger);
+    context.subscriptions.push(polling);
+
+    const alarms = new AlarmsView(services, polling);
+    context.subscriptions.push(alarms);
+    const hostsView = new HostsView(hosts);
+    context.subscriptions.push(hostsView);
+
+    const statusBar = new AtlStatusBar();
+    context.subscriptions.push(statusBar);
+    const updateStatus = (): void => {
+      const counts = store.counts();
+      statusBar.update(polling.state, counts.open, counts.unacknowledged);
+    };
+    context.subscriptions.push(polling.onDidChangeState(updateStatus), store.onDidChange(updateStatus));
+    updateStatus();
+
+    /** The graph bundle's host directory and policy (node-ssh lives there, not in extension.js). */
+    const loadGraph = (): GraphParts | null => {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const graph = require(graphBundle) as Partial<GraphParts>;
+        return graph.HostDirectory && graph.createCommandPolicy ? { HostDirectory: graph.HostDirectory, createCommandPolicy: graph.createCommandPolicy } : null;
+      } catch (error) {
+        logger.warn(`Could not load ${graphBundle}: ${error instanceof Error ? error.message : String(error)}`);
+        return null;
+      }
+    };
+
+    context.subscriptions.push(
+      ...registerAlarmCommands(alarms, { store, settings, logger }, polling),
+      ...registerHostCommands(hostsView, { settings, secrets, hosts, logger, loadGraph }),
+      ...registerSqsCommands({ settings, logger, polling }),
+      registerCommand("atl.setLlmApiKey", () => setLlmApiKey(secrets, settings.current.llm.provider), logger),
+      registerCommand("atl.openSettings", () => vscode.commands.executeCommand("workbench.action.openSettings", "@ext:atl-team.atl"), logger),
+    );
+
+    const diagnosis = registerDiagnosisFeatures(context, services);
+
+    settings.reportProblems();
+    await polling.initialize();
+    void hosts.refresh();
+
+    shutdown = async () => {
+      await polling.shutdown();
+      await store.close();
+    };
+
+    const activationMs = Math.round(performance.now() - started);
+    logger.info(`ATL activated in ${activationMs} ms`);
+    return { services, alarms, hosts: hostsView, statusBar, polling, diagnosis, activationMs };
+  } catch (error) {
+    // Without the store there is nothing to show: say why once, with the fix, and fail activation.
+    const atl = toAtlError(error, "storage");
+    showError(atl, logger, "activation");
+    throw atl;
+  }
+}
+
+/** Stops polling (awaiting the loop) and writes what the store still holds. */
+export async function deactivate(): Promise<void> {
+  const stop = shutdown;
+  shutdown = undefined;
+  await stop?.();
 }

@@ -63,3 +63,38 @@ export function validateApiKey(value: string): string | undefined {
   }
   return undefined;
 }
+
+/** ATL: Set LLM API key — a password box; the key goes to SecretStorage only. Empty input clears it. */
+export async function setLlmApiKey(secrets: SecretStore, provider: string): Promise<boolean> {
+  const hasKey = (await secrets.llmApiKey()) !== undefined;
+  const value = await vscode.window.showInputBox({
+    title: vscode.l10n.t("ATL: Set LLM API key"),
+    prompt: hasKey
+      ? vscode.l10n.t("A key is stored. Paste a new one to replace it, or clear the box and press Enter to remove it.")
+      : vscode.l10n.t("The API key of your {0} LLM. Stored in the OS keychain (SecretStorage), never in settings or logs.", provider === "none" ? "OpenAI" : provider),
+    password: true,
+    ignoreFocusOut: true,
+    placeHolder: "sk-…",
+    validateInput: (v) => (v.length === 0 && hasKey ? undefined : validateApiKey(v)),
+  });
+  if (value === undefined) {
+    return false;
+  }
+  if (value.length === 0) {
+    await secrets.delete(secretNames.llmApiKey);
+    void vscode.window.showInformationMessage(vscode.l10n.t("LLM API key removed."));
+    return true;
+  }
+  await secrets.set(secretNames.llmApiKey, value.trim());
+  const message =
+    provider === "none"
+      ? vscode.l10n.t("LLM API key saved. Set atl.llm.provider to use it; until then the built-in runbooks diagnose.")
+      : vscode.l10n.t("LLM API key saved.");
+  const open = vscode.l10n.t("Open settings");
+  void vscode.window.showInformationMessage(message, ...(provider === "none" ? [open] : [])).then(async (choice) => {
+    if (choice === open) {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "atl.llm.provider");
+    }
+  });
+  return true;
+}

@@ -170,7 +170,7 @@ export function incidentTooltipMarkdown(incident: Incident, hostName: string | n
     lines.push(escapeMarkdown(t("Acknowledged.")));
   }
   lines.push(`*${escapeMarkdown(t("Account"))}:* ${escapeMarkdown(`${a.accountId} · ${a.region}`)}`);
-  lines.push(`\`${a.arn.replace(/[`\r\n]/g, " ").slice(0, 300)}\``);
+  lines.push(escapeMarkdown(a.arn, 300));
   // Two trailing spaces would be fragile; a blank line between fields renders as separate paragraphs.
   return lines.join("\n\n");
 }
