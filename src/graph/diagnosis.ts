@@ -50,11 +50,12 @@ export interface Proposal {
  * The user's answer at the approval step. `approve` lists the ids to run; mutating commands run
  * only when listed explicitly; refused ones never run. `edits` replace a command's text and are
  * re-checked by the policy (an edit that is refused is reported, not run). `add` appends new
- * commands written by the user (also checked).
+ * commands written by the user (also checked). A reject sends the reason back to the planner for a
+ * different plan; `replan: false` ends the thread instead (status "rejected").
  */
 export type ApprovalDecision =
   | { kind: "approve"; commandIds: string[]; edits?: { id: string; command: string }[]; add?: string[] }
-  | { kind: "reject"; reason: string };
+  | { kind: "reject"; reason: string; replan?: boolean };
 
 export type RunStatus = "ok" | "failed" | "refused" | "timeout" | "error" | "skipped";
 
@@ -121,6 +122,14 @@ export interface DiagnosisReport {
   analysis: Analysis | null;
   usage: Usage | null;
   language: "en" | "ko";
+  /** Where the thread stood when the report was made (absent in reports from older versions). */
+  status?: ThreadStatus;
+  /** Rejected plans and why. */
+  rejections?: { round: number; reason: string; commands: string[] }[];
+  /** Follow-up questions and their answers. */
+  answers?: { question: string; answer: string }[];
+  /** Failures the thread survived (LLM errors, unreachable host), in order. */
+  errors?: { code: string; message: string }[];
 }
 
 /** What starts a thread. */

@@ -1,17 +1,37 @@
 // Token budgets for untrusted text sent to an LLM: command output keeps its head and tail with
-// "… N lines omitted …" in between (the full output stays in the report). Token counts are a
-// conservative estimate (no tokenizer in the bundle); the benchmark checks them with a real one.
+// "… N lines omitted …" in between (the full output stays in the report). Token counts are an
+// estimate (a real tokenizer would add megabytes to graph.js); tests and the benchmark check it
+// against gpt-tokenizer.
 
-/** Estimated tokens of a text: about one per three characters, never fewer than one per line. */
+// Token classes as GPT tokenizers (o200k/cl100k) split command output: words, digit groups of up to
+// three, whitespace runs (a single space merges into the next word), punctuation, non-Latin text.
+const PIECES = /[A-Za-z]+|[0-9]+|[ \t]+|\n+|[\u0080-\uffff]+|[^\sA-Za-z0-9\u0080-\uffff]/gu;
+
+/**
+ * Estimated tokens of a text, calibrated against gpt-tokenizer on real command output (ps, top,
+ * df, logs, dmesg, base64): within -10 % / +40 % on output, higher on prose. Mixed-case runs
+ * (keys, base64) cost more per letter than words.
+ */
 export function estimateTokens(text: string): number {
-  if (text.length === 0) {
-    return 0;
+  let n = 0;
+  for (const match of text.matchAll(PIECES)) {
+    const piece = match[0];
+    const code = piece.charCodeAt(0);
+    if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) {
+      n += /[a-z][A-Z]|[A-Z]{2}[a-z]/.test(piece) ? Math.ceil(piece.length / 2) : Math.ceil(piece.length / 4);
+    } else if (code >= 48 && code <= 57) {
+      n += Math.ceil(piece.length / 3);
+    } else if (code === 32 || code === 9) {
+      n += piece.length >= 2 ? 1 + Math.floor(piece.length / 12) : 0;
+    } else if (code === 10) {
+      n += 1;
+    } else if (code >= 0x80) {
+      n += Math.ceil(piece.length * 0.7);
+    } else {
+      n += 1;
+    }
   }
-  let lines = 1;
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) {
-    lines += 1;
-  }
-  return Math.max(Math.ceil(text.length / 3), lines);
+  return Math.ceil(n * 1.1);
 }
 
 /** Longest line kept whole; longer lines are cut in the middle. */
@@ -44,8 +64,8 @@ export function budgetText(text: string, maxTokens: number): BudgetedText {
     const keep = MAX_LINE_CHARS / 2;
     return `${line.slice(0, keep)} … ${line.length - 2 * keep} characters omitted … ${line.slice(-keep)}`;
   });
-  // Reserve room for the marker line.
-  const available = budget - 12;
+  // Reserve room for the marker line, and a margin for the estimate's error.
+  const available = Math.floor(budget * 0.9) - 12;
   const headBudget = Math.floor(available * 0.55);
   const tailBudget = available - headBudget;
   const head: string[] = [];
@@ -74,7 +94,7 @@ export function budgetText(text: string, maxTokens: number): BudgetedText {
   }
   // One enormous line (no newlines to cut at): keep characters from both ends instead.
   if (head.length === 0 && tail.length === 0) {
-    const chars = available * 3;
+    const chars = available * 2;
     const only = text;
     const headChars = Math.floor(chars * 0.55);
     const tailChars = chars - headChars;

@@ -37,6 +37,12 @@ export async function invokeStructured<S extends z.ZodType>(model: BaseChatModel
   try {
     result = (await runnable.invoke(call.messages, call.config));
   } catch (error) {
+    if (isParseFailure(error)) {
+      throw new AtlError("llm-reply", `The LLM's reply to the ${call.name} request was not the JSON ATL asked for (${(error as Error).message.split("\n")[0].slice(0, 120)}).`, {
+        cause: error,
+        fix: "Try again, or set atl.llm.structuredOutputMethod to functionCalling or jsonMode if the server does not support JSON schema.",
+      });
+    }
     throw llmError(error);
   }
   const raw = (result.raw ?? {}) as RawMessage;
@@ -56,6 +62,11 @@ export async function invokeStructured<S extends z.ZodType>(model: BaseChatModel
     throw new AtlError("llm-reply", `The LLM's ${call.name} reply does not match ATL's schema (${issues}).`, { fix: "Try again or use a stronger model." });
   }
   return { value: checked.data, usage };
+}
+
+function isParseFailure(error: unknown): boolean {
+  const e = error as { name?: string; message?: string; lc_error_code?: string };
+  return e?.name === "SyntaxError" || e?.name === "OutputParserException" || e?.lc_error_code === "OUTPUT_PARSING_FAILURE" || /is not valid JSON|Failed to parse/i.test(e?.message ?? "");
 }
 
 /** Replies ATL can still read when the parser gave up: a tool call's args, or JSON in (fenced) text. */

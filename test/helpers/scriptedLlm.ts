@@ -7,8 +7,9 @@
 //   new ChatOpenAI({ model: "gpt-4.1-mini", apiKey: "test", configuration: { baseURL: llm.url } });
 //   …; assert.equal(llm.requests.length, 1); await llm.close();
 //
-// Matching: each request takes the first unused reply whose `schema` (structured-output schema or
-// tool name) and `contains` (substring of the request's message text) match; `times` lets a reply
+// Matching: each request takes the first unused reply whose `schema` (structured-output schema name,
+// forced tool name, or for jsonMode the "(schema: NAME)" ATL's prompts carry) and `contains`
+// (substring of the request's message text) match; `times` lets a reply
 // serve several requests (Infinity: forever). Unmatched requests get the `fallback` reply if set,
 // otherwise HTTP 500 with "no scripted reply" (and are still recorded). Works for any path ending in
 // `/chat/completions`, so Azure deployments URLs (`/openai/deployments/D/chat/completions`) work too.
@@ -27,6 +28,8 @@ export interface ScriptedReply {
    * message content (JSON text). Ignored when `text` is set.
    */
   json?: unknown;
+  /** Like `json`, computed from the request (e.g. to quote output the prompt carried). */
+  jsonFrom?: (request: RecordedRequest) => unknown;
   /** Raw assistant content, sent as is (e.g. "not json at all"). */
   text?: string;
   /** Answer with this HTTP status and body instead of a completion. */
@@ -224,7 +227,8 @@ function schemaName(body: ChatRequestBody): string | null {
   if (body.tools?.length === 1) {
     return body.tools[0].function.name;
   }
-  return null;
+  // jsonMode carries no schema name; ATL's prompts name it as "(schema: NAME)".
+  return /\(schema: ([A-Za-z0-9_-]+)\)/.exec(messageText(body))?.[1] ?? null;
 }
 
 interface Completion {
@@ -247,7 +251,8 @@ interface ToolCall {
   function: { name: string; arguments: string };
 }
 
-function buildCompletion(reply: ScriptedReply, request: RecordedRequest, id: string, model: string): Completion {
+function buildCompletion(scripted: ScriptedReply, request: RecordedRequest, id: string, model: string): Completion {
+  const reply = scripted.jsonFrom ? { ...scripted, json: scripted.jsonFrom(request) } : scripted;
   let content: string | null;
   let toolCalls: ToolCall[] | undefined;
   const tools = request.body.tools ?? [];

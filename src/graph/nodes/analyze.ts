@@ -1,0 +1,147 @@
+// analyze: the runbook output parsers' findings, always; with an LLM, those findings and the
+// redacted, budgeted outputs go into a fenced prompt and the model's structured analysis is
+// validated (schema, then every cited excerpt against the output). A bad or late reply is an error
+// event and the runbook analysis stands (fallbackReason). The LLM may ask for more commands: they
+// become a new proposal and go through approval again.
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { z } from "zod";
+import { newDelimiter } from "../../llm/fence";
+import { createRedactor } from "../../llm/redact";
+import { invokeStructured } from "../../llm/structured";
+import { addUsage } from "../../llm/usage";
+import { labelCommands, nextCommandNumber } from "../commands";
+import { emit, type GraphContext } from "../context";
+import type { Analysis, Proposal } from "../diagnosis";
+import { latestRuns, outputsForPrompt, redactFindings, verifyFindings } from "../evidence";
+import { alarmForPrompt, analysisPrompt, MAX_FURTHER_COMMANDS, SCHEMA } from "../prompts";
+import { analyzeRuns } from "../runbooks";
+import type { DiagnosisStateType, DiagnosisStateUpdate, ThreadError } from "../state";
+import { droppedEvidenceNote, furtherCommandsRationale, llmFallbackReason } from "../text";
+
+/** Rounds of commands in one thread before ATL stops asking for more on its own. */
+export const MAX_ROUNDS = 4;
+
+const severity = z.enum(["info", "low", "medium", "high", "critical"]);
+
+export const AnalysisReply = z.object({
+  summary: z.string(),
+  severity,
+  findings: z.array(
+    z.object({
+      title: z.string(),
+      detail: z.string(),
+      severity,
+      evidence: z.array(z.object({ commandId: z.string(), excerpt: z.string() })),
+    }),
+  ),
+  nextSteps: z.array(z.string()),
+  furtherCommands: z.array(z.object({ command: z.string(), purpose: z.string(), expectedSignal: z.string() })),
+});
+
+export function analyzeNode(ctx: GraphContext) {
+  return async function analyze(state: DiagnosisStateType, config: LangGraphRunnableConfig): Promise<DiagnosisStateUpdate> {
+    emit(config, { type: "node", node: "analyze", phase: "started" });
+    const settings = ctx.deps.settings();
+    const runs = latestRuns(state.runs);
+    const runbook = analyzeRuns(runs, { alarm: state.alarm, question: state.question });
+    let analysis: Analysis = { ...runbook, source: "runbook", fallbackReason: null };
+    const errors: ThreadError[] = [];
+    let usage: DiagnosisStateUpdate["usage"] = null;
+    let further: Proposal | null = null;
+
+    if (ctx.model && ctx.llm) {
+      const redactor = createRedactor(settings.redactionPatterns);
+      const delimiter = newDelimiter();
+      const allowFurther = state.round < MAX_ROUNDS;
+      const prompt = analysisPrompt({
+        host: state.host,
+        alarmText: state.alarm ? redactor.redact(alarmForPrompt(state.alarm)).text : null,
+        question: state.question ? redactor.redact(state.question).text : null,
+        findings: redactFindings(runbook.findings, redactor),
+        runbookSummary: redactor.redact(runbook.summary).text,
+        outputs: outputsForPrompt(runs, redactor, settings.outputTokenBudget),
+        allowFurtherCommands: allowFurther,
+        delimiter,
+        language: settings.language,
+      });
+      try {
+        const result = await invokeStructured(ctx.model, {
+          schema: AnalysisReply,
+          name: SCHEMA.analysis,
+          method: ctx.llm.structuredOutputMethod,
+          messages: [
+            { role: "system", content: prompt.system },
+            { role: "user", content: prompt.user },
+          ],
+          config: { signal: config.signal },
+        });
+        usage = addUsage(null, result.usage, ctx.llm.model, ctx.llm.prices);
+        const reply = result.value;
+        const verified = verifyFindings(reply.findings, runs, redactor);
+        if (verified.droppedEvidence > 0) {
+          const message = droppedEvidenceNote(verified.droppedEvidence, verified.droppedFindings, settings.language);
+          errors.push({ code: "llm-reply", message, node: "analyze" });
+        }
+        const summary = reply.summary.trim();
+        if (!summary) {
+          throw Object.assign(new Error("The LLM's analysis has an empty summary."), { code: "llm-reply" });
+        }
+        analysis = {
+          summary,
+          severity: reply.severity,
+          findings: [...runbook.findings, ...verified.findings],
+          nextSteps: reply.nextSteps.map((s) => s.trim()).filter((s) => s.length > 0).slice(0, 10),
+          source: "llm",
+          fallbackReason: null,
+        };
+        if (analysis.nextSteps.length === 0) {
+          analysis.nextSteps = runbook.nextSteps;
+        }
+        if (allowFurther) {
+          further = furtherProposal(ctx, state, reply.furtherCommands.slice(0, MAX_FURTHER_COMMANDS), settings.language);
+        }
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        if (e.code === "cancelled") {
+          throw error;
+        }
+        const message = e.message ?? String(error);
+        errors.push({ code: e.code ?? "llm", message, node: "analyze" });
+        analysis = { ...analysis, fallbackReason: llmFallbackReason(message, settings.language) };
+      }
+    }
+    for (const error of errors) {
+      emit(config, { type: "error", code: error.code, message: error.message });
+    }
+    emit(config, { type: "analysis", analysis });
+    if (further) {
+      return { analysis, errors, usage, round: further.round, proposal: further, proposals: [further], decision: null, approved: [], status: "waiting-approval" };
+    }
+    return { analysis, errors, usage, status: "done" };
+  };
+}
+
+/** The LLM's extra commands as the next proposal, when any is new and allowed by the policy. */
+function furtherProposal(ctx: GraphContext, state: DiagnosisStateType, commands: { command: string; purpose: string; expectedSignal: string }[], language: "en" | "ko"): Proposal | null {
+  const ran = new Set(state.runs.map((r) => r.command));
+  const fresh = commands.filter((c) => !ran.has(c.command.trim()));
+  const labelled = labelCommands(ctx.deps.policy, fresh, nextCommandNumber(state.proposals));
+  if (!labelled.some((c) => c.decision === "allowed")) {
+    return null;
+  }
+  return {
+    threadId: state.threadId,
+    round: state.round + 1,
+    host: state.host!,
+    commands: labelled,
+    rationale: furtherCommandsRationale(language),
+    source: "llm",
+    autoApproved: false,
+  };
+}
+
+export type AnalyzeRoute = "approval" | "end";
+
+export function routeAfterAnalyze(state: DiagnosisStateType): AnalyzeRoute {
+  return state.status === "waiting-approval" && state.proposal !== null ? "approval" : "end";
+}

@@ -1,0 +1,119 @@
+// generate: the plan for this round. The built-in runbook's plan is always computed (it works
+// offline); with an LLM, the model gets the alarm and the runbook's idea as evidence and proposes
+// its own plan. Every command is labelled by the policy before anyone sees it. After a reject the
+// reason goes into the prompt and the new plan must differ from the rejected one.
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { z } from "zod";
+import { newDelimiter } from "../../llm/fence";
+import { createRedactor } from "../../llm/redact";
+import { invokeStructured } from "../../llm/structured";
+import { addUsage } from "../../llm/usage";
+import { labelCommands, nextCommandNumber, type PlannedCommand } from "../commands";
+import { emit, type GraphContext } from "../context";
+import type { Proposal } from "../diagnosis";
+import { alarmForPrompt, MAX_PLAN_COMMANDS, planPrompt, SCHEMA } from "../prompts";
+import { planFromAlarm, planFromText, type RunbookPlan } from "../runbooks";
+import type { DiagnosisStateType, DiagnosisStateUpdate, Rejection, ThreadError } from "../state";
+import { alternativeRationale, nothingElseToPropose } from "../text";
+
+export const PlanReply = z.object({
+  rationale: z.string(),
+  commands: z.array(z.object({ command: z.string(), purpose: z.string(), expectedSignal: z.string() })),
+});
+
+export function generateNode(ctx: GraphContext) {
+  return async function generate(state: DiagnosisStateType, config: LangGraphRunnableConfig): Promise<DiagnosisStateUpdate> {
+    emit(config, { type: "node", node: "generate", phase: "started" });
+    const settings = ctx.deps.settings();
+    const round = state.round + 1;
+    const host = state.host!;
+    // Rejections since the last executed round shape this plan.
+    const rejections = state.rejections.filter((r) => r.round > state.executedRound);
+    const rejectedCommands = new Set(rejections.flatMap((r) => r.commands));
+    const runbook = runbookPlan(state, rejections);
+
+    const errors: ThreadError[] = [];
+    let planned: PlannedCommand[] = [];
+    let rationale = runbook?.rationale ?? "";
+    let source: Proposal["source"] = "runbook";
+    let usage: DiagnosisStateUpdate["usage"] = null;
+
+    if (ctx.model && ctx.llm) {
+      const redactor = createRedactor(settings.redactionPatterns);
+      const delimiter = newDelimiter();
+      const ran = [...new Set(state.runs.filter((r) => r.status !== "refused").map((r) => r.command))];
+      const prompt = planPrompt({
+        host,
+        alarmText: state.alarm ? redactor.redact(alarmForPrompt(state.alarm)).text : null,
+        question: state.question ? redactor.redact(state.question).text : null,
+        runbook: runbook ? { name: runbook.runbook, rationale: runbook.rationale, commands: runbook.commands } : null,
+        earlier: state.analysis ? { summary: redactor.redact(state.analysis.summary).text, findings: state.analysis.findings, ranCommands: ran } : null,
+        rejections: rejections.map((r) => ({ commands: r.commands, reason: redactor.redact(r.reason).text })),
+        delimiter,
+        language: settings.language,
+      });
+      try {
+        const result = await invokeStructured(ctx.model, {
+          schema: PlanReply,
+          name: SCHEMA.plan,
+          method: ctx.llm.structuredOutputMethod,
+          messages: [
+            { role: "system", content: prompt.system },
+            { role: "user", content: prompt.user },
+          ],
+          config: { signal: config.signal },
+        });
+        usage = addUsage(null, result.usage, ctx.llm.model, ctx.llm.prices);
+        const commands = result.value.commands.filter((c) => !rejectedCommands.has(c.command.trim())).slice(0, MAX_PLAN_COMMANDS);
+        if (commands.length > 0) {
+          planned = commands;
+          rationale = result.value.rationale.trim() || rationale;
+          source = "llm";
+        } else {
+          const message = rejections.length > 0 ? "The LLM proposed only commands the operator rejected; ATL falls back to its runbook." : "The LLM proposed no commands; ATL falls back to its runbook.";
+          errors.push({ code: "llm-reply", message, node: "generate" });
+        }
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        if (e.code === "cancelled") {
+          throw error;
+        }
+        errors.push({ code: e.code ?? "llm", message: `${e.message ?? String(error)} ATL proposes its built-in runbook instead.`, node: "generate" });
+      }
+    }
+    if (planned.length === 0 && runbook) {
+      planned = runbook.commands.filter((c) => !rejectedCommands.has(c.command));
+      rationale = rejections.length > 0 ? alternativeRationale(runbook.rationale, settings.language) : runbook.rationale;
+      source = "runbook";
+    }
+    for (const error of errors) {
+      emit(config, { type: "error", code: error.code, message: error.message });
+    }
+
+    const commands = labelCommands(ctx.deps.policy, planned, nextCommandNumber(state.proposals));
+    if (commands.length === 0) {
+      const message = nothingElseToPropose(settings.language);
+      emit(config, { type: "progress", message });
+      return { errors, usage, round, proposal: null, status: rejections.length > 0 ? "rejected" : "done" };
+    }
+    const proposal: Proposal = { threadId: state.threadId, round, host, commands, rationale, source, autoApproved: false };
+    return { errors, usage, round, proposal, proposals: [proposal], decision: null, approved: [], status: "waiting-approval" };
+  };
+}
+
+/**
+ * The runbook's plan for this turn. After a reject: a runbook the reason names ("check memory
+ * instead") first, else the same plan without the rejected commands.
+ */
+function runbookPlan(state: DiagnosisStateType, rejections: Rejection[]): RunbookPlan | null {
+  const base = state.question ? (planFromText(state.question) ?? (state.alarm ? planFromAlarm(state.alarm) : null)) : state.alarm ? planFromAlarm(state.alarm) : null;
+  const latest = rejections[rejections.length - 1];
+  if (latest) {
+    const rejected = new Set(rejections.flatMap((r) => r.commands));
+    const named = planFromText(latest.reason);
+    if (named && named.commands.some((c) => !rejected.has(c.command))) {
+      return named;
+    }
+  }
+  return base ?? planFromText("general health check");
+}

@@ -1,0 +1,23 @@
+// The report of a thread, from its checkpointed state: what the chat panel, the "ATL Reports"
+// channel and the CLI render (src/report/ turns it into Markdown or plain text).
+import type { DiagnosisReport, ThreadStatus } from "./diagnosis";
+import type { DiagnosisStateType } from "./state";
+
+export function buildReport(state: DiagnosisStateType, status: ThreadStatus, language: "en" | "ko"): DiagnosisReport {
+  return {
+    threadId: state.threadId,
+    createdAt: state.createdAt,
+    alarm: state.alarm,
+    host: state.host,
+    question: state.question,
+    proposals: state.proposals,
+    runs: state.runs,
+    analysis: state.analysis,
+    usage: state.usage,
+    language,
+    status,
+    rejections: state.rejections,
+    answers: state.answers.map((a) => ({ question: a.question, answer: a.answer })),
+    errors: state.errors.map((e) => ({ code: e.code, message: e.message })),
+  };
+}
