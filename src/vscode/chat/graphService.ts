@@ -4,7 +4,7 @@
 import * as path from "node:path";
 import type { CommandPolicy } from "../../../agent/src/policy/types";
 import type { DiagnosisDeps, DiagnosisIncidents, DiagnosisSettings, HostResolver } from "../../graph/deps";
-import type { DiagnosisService } from "../../graph/diagnosis";
+import type { DiagnosisServiceHandle } from "../../graph/service";
 import type { HostDirectoryOptions } from "../../hosts/directory";
 import type { HostEntry, SecretLookup } from "../../hosts/model";
 import type { LlmSettings } from "../../llm/settings";
@@ -12,7 +12,7 @@ import type { Logger } from "../../log";
 
 /** What dist/graph.js exports that the editor uses. */
 export interface GraphModule {
-  createDiagnosisService(deps: DiagnosisDeps): DiagnosisService;
+  createDiagnosisService(deps: DiagnosisDeps): DiagnosisServiceHandle;
   HostDirectory: new (hosts: HostEntry[], secrets: SecretLookup, options: HostDirectoryOptions) => HostResolver & { dispose(): void };
   createCommandPolicy(): CommandPolicy;
 }
@@ -36,7 +36,7 @@ export interface GraphServiceOptions {
 
 interface Built {
   key: string;
-  service: DiagnosisService;
+  service: DiagnosisServiceHandle;
   directory: HostResolver & { dispose(): void };
 }
 
@@ -66,7 +66,7 @@ export class GraphServiceProvider {
   }
 
   /** The service for the current settings (rebuilt when they changed since the last call). */
-  async get(): Promise<DiagnosisService> {
+  async get(): Promise<DiagnosisServiceHandle> {
     const apiKey = await this.options.secrets.llmApiKey();
     const llm = this.options.llmSettings(apiKey);
     const hosts = this.options.hosts();
@@ -93,6 +93,11 @@ export class GraphServiceProvider {
     });
     this.current = { key, service, directory };
     return service;
+  }
+
+  /** The service if one was built already (without loading graph.js or reading settings). */
+  get built(): DiagnosisServiceHandle | undefined {
+    return this.current?.service;
   }
 
   dispose(): void {

@@ -211,6 +211,12 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
     thread?.dispose();
     this.threads.delete(threadId);
     await this.history.remove(threadId);
+    // The graph's checkpoint of the thread goes too (when the graph is loaded; else it is inert).
+    try {
+      await this.graph.built?.deleteThread(threadId);
+    } catch (error) {
+      this.logger.warn(`Could not delete the checkpoint of diagnosis ${threadId}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private async report(threadId: string, action: ReportAction): Promise<void> {

@@ -21,18 +21,21 @@ export type ReportLookup = (threadId: string) => Promise<DiagnosisReport | null>
 export class ReportPublisher implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly channel: vscode.OutputChannel;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  private readonly published = new vscode.EventEmitter<{ threadId: string; text: string }>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Virtual documents opened so far, by thread, so a newer report refreshes them. */
   private readonly openUris = new Map<string, vscode.Uri>();
 
   readonly onDidChange = this.changed.event;
+  /** A report was appended to the "ATL Reports" channel (its plain text). */
+  readonly onDidPublish = this.published.event;
 
   constructor(
     private readonly renderers: ReportRenderers,
     private readonly lookup: ReportLookup,
   ) {
     this.channel = vscode.window.createOutputChannel(REPORTS_CHANNEL);
-    this.disposables.push(this.channel, this.changed, vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, this));
+    this.disposables.push(this.channel, this.changed, this.published, vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, this));
   }
 
   /** Appends a finished report to the "ATL Reports" channel (and refreshes an open preview). */
@@ -46,6 +49,7 @@ export class ReportPublisher implements vscode.TextDocumentContentProvider, vsco
     if (uri) {
       this.changed.fire(uri);
     }
+    this.published.fire({ threadId: report.threadId, text });
   }
 
   showChannel(): void {
