@@ -14,8 +14,11 @@ export const HEADER_TIMESTAMP = "x-atl-timestamp";
 export const HEADER_NONCE = "x-atl-nonce";
 export const HEADER_SIGNATURE = "x-atl-signature";
 
-/** Longest command line the agent accepts (characters). */
-export const MAX_COMMAND_CHARS = 4096;
+/**
+ * Longest command string the wire accepts (characters). The policy refuses much shorter ones
+ * (4096) as a per-command decision; this only bounds what a request may carry.
+ */
+export const MAX_COMMAND_CHARS = 65_536;
 /** Longest timeout a request may ask for; the agent's own maximum (config) usually is lower. */
 export const MAX_REQUEST_TIMEOUT_SEC = 86_400;
 
@@ -93,7 +96,8 @@ export interface ErrorResponse {
 
 // ---- schemas (the agent validates requests with them, the client validates responses) -----
 
-const commandsSchema = array(string({ minLength: 1, maxLength: MAX_COMMAND_CHARS }), { minItems: 1, maxItems: 1000 });
+// Empty or overlong command strings are not malformed requests: the policy refuses them one by one.
+const commandsSchema = array(string({ maxLength: MAX_COMMAND_CHARS }), { minItems: 1, maxItems: 1000 });
 const decisionSchema = literal("allowed", "refused");
 const riskSchema = literal("read-only", "mutating");
 

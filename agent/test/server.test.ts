@@ -97,7 +97,7 @@ void describe("agent process: authentication and protocol", () => {
     } finally {
       stranger.close();
     }
-    const audit = await agent.audit();
+    const audit = await agent.waitForAudit((records) => records.filter((r) => r.event === "auth-refused").length >= 4 && records.some((r) => r.event === "exec"));
     const refusals = audit.filter((r) => r.event === "auth-refused");
     assert.ok(refusals.length >= 4);
     const execs = audit.filter((r) => r.event === "exec");
@@ -211,7 +211,9 @@ void describe("agent process: running commands", () => {
     assert.equal(r.exitCode, 0);
     assert.equal(r.truncated, true);
     assert.equal(Buffer.byteLength(r.stdout), 1024 * 1024);
-    const audit = (await agent.audit()).filter((a) => a.event === "exec" && a.command.startsWith("head -c"));
+    const audit = (await agent.waitForAudit((records) => records.some((a) => a.event === "exec" && a.command.startsWith("head -c")))).filter(
+      (a) => a.event === "exec" && a.command.startsWith("head -c"),
+    );
     assert.equal(audit.length, 1);
     assert.equal(audit[0].event === "exec" && audit[0].stdoutBytes, 64 * 1024 * 1024);
   });
@@ -252,8 +254,8 @@ void describe("agent process: running commands", () => {
     const client = agent.client();
     await client.exec(["echo audit-output-xyz", "reboot"]);
     await client.check(["shutdown -h now"]);
+    const records = await agent.waitForAudit((all) => all.some((r) => r.event === "check" && r.command === "shutdown -h now"));
     const text = await readFile(agent.auditFile, "utf8");
-    const records = await agent.audit();
     assert.ok(!text.includes(agent.secret), "no secret");
     assert.ok(!text.includes("audit-output-xyz\\n"), "no command output");
     assert.ok(!/[0-9a-f]{64}/.test(text), "no signature or secret-like hex");

@@ -18,13 +18,15 @@
 //                   agent/dist/atl-agent.js as built by esbuild.mjs; a path: that file;
 //                   false: the TypeScript source through tsx (slow start, no build)
 //   keyFromEnv      pass the secret in ATL_AGENT_SECRET instead of --secret-file
+//   user            run the agent as this unprivileged user (e.g. "nobody") when the tests run as
+//                   root, like the systemd unit's dedicated user; its temp files are chowned to it
 //   args, env       extra flags and environment variables for the agent
 //   startTimeoutMs  how long to wait for "listening" (default 30 s; the machine may be busy)
 // The agent's stderr is kept (output()); the audit log is parsed by audit().
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { AuditRecord } from "../../agent/src/audit";
@@ -45,6 +47,7 @@ export interface StartAgentOptions {
   bundle?: boolean | string;
   keyFromEnv?: boolean;
   keyId?: string;
+  user?: string;
   args?: string[];
   env?: Record<string, string>;
   startTimeoutMs?: number;
@@ -73,12 +76,31 @@ export interface RunningAgent {
   client(overrides?: Partial<AgentClientOptions>): AgentClient;
   /** The agent's stderr so far. */
   output(): string;
-  /** The audit log's records so far. */
+  /** The audit log's records so far (lines are written just after each response: see waitForAudit). */
   audit(): Promise<AuditRecord[]>;
+  /** Polls the audit log until `done(records)` holds (default 15 s), then returns the records. */
+  waitForAudit(done: (records: AuditRecord[]) => boolean, timeoutMs?: number): Promise<AuditRecord[]>;
   /** Resolves when the agent process has exited. */
   exited: Promise<ExitStatus>;
   /** SIGTERM (or `signal`), wait for exit (SIGKILL after `timeoutMs`), remove the temp dir. */
   stop(options?: { signal?: NodeJS.Signals; timeoutMs?: number; keepDir?: boolean }): Promise<ExitStatus>;
+}
+
+async function lookupUser(name: string): Promise<{ uid: number; gid: number }> {
+  const passwd = await readFile("/etc/passwd", "utf8");
+  const line = passwd.split("\n").find((l) => l.startsWith(`${name}:`));
+  const [, , uid, gid] = line?.split(":") ?? [];
+  if (uid === undefined || gid === undefined) {
+    throw new Error(`No user ${name} in /etc/passwd`);
+  }
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+async function chownTree(dir: string, account: { uid: number; gid: number }): Promise<void> {
+  await chown(dir, account.uid, account.gid);
+  for (const entry of await readdir(dir)) {
+    await chown(join(dir, entry), account.uid, account.gid);
+  }
 }
 
 async function writeSecret(path: string, secret: string): Promise<void> {
@@ -189,8 +211,19 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
 
   const entry = await agentEntry(options.bundle);
 
+  const account = options.user && process.getuid?.() === 0 ? await lookupUser(options.user) : null;
+  if (account) {
+    await chownTree(dir, account);
+    // The agent must be able to read its own code.
+    for (const file of entry.filter((e) => e.endsWith(".js"))) {
+      await chmod(dirname(file), 0o755);
+      await chmod(file, 0o755);
+    }
+  }
+
   const child = spawn(process.execPath, [...entry, ...args], {
-    cwd: REPO_ROOT,
+    cwd: account ? "/" : REPO_ROOT,
+    ...(account ? { uid: account.uid, gid: account.gid } : {}),
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       ...(options.keyFromEnv ? { ATL_AGENT_SECRET: secret } : {}),
@@ -241,6 +274,20 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
 
   const clients: AgentClient[] = [];
   let stopped: Promise<ExitStatus> | null = null;
+  const readAudit = async (): Promise<AuditRecord[]> => {
+    let text: string;
+    try {
+      text = await readFile(auditFile, "utf8");
+    } catch {
+      return [];
+    }
+    // A line still being written (no newline yet) is left for the next read.
+    return text
+      .slice(0, text.lastIndexOf("\n") + 1)
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as AuditRecord);
+  };
 
   return {
     url,
@@ -260,17 +307,16 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
       return client;
     },
     output: () => stderr,
-    async audit() {
-      let text: string;
-      try {
-        text = await readFile(auditFile, "utf8");
-      } catch {
-        return [];
+    audit: readAudit,
+    async waitForAudit(done, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const records = await readAudit();
+        if (done(records) || Date.now() > deadline) {
+          return records;
+        }
+        await new Promise((resolveWait) => setTimeout(resolveWait, 50));
       }
-      return text
-        .split("\n")
-        .filter((line) => line.trim() !== "")
-        .map((line) => JSON.parse(line) as AuditRecord);
     },
     stop({ signal = "SIGTERM", timeoutMs: stopTimeoutMs = 30_000, keepDir = false } = {}) {
       stopped ??= (async () => {

@@ -32,7 +32,7 @@ export function allowlistPolicy(programs: readonly string[], mutating: readonly 
         argv = [];
         return true;
       };
-      for (const word of command.trim().split(/\s+/)) {
+      for (const word of command.trim().split(/\s+/).filter((w) => w !== "")) {
         if (word === "|") {
           if (!endStage()) {
             return refuse(command, "empty pipeline stage", "refuse:structure");
@@ -54,7 +54,7 @@ export function allowlistPolicy(programs: readonly string[], mutating: readonly 
       steps.push({ op, pipeline: { stages } });
       const programs = steps.flatMap((s) => s.pipeline.stages.map((st) => st.argv[0]));
       const denied = programs.find((p) => !allowed.has(p.split("/").pop() ?? p));
-      if (denied) {
+      if (denied !== undefined) {
         return refuse(command, `${denied} is not on the allowlist`, `refuse:program:${denied}`);
       }
       const program: Program = { steps };
