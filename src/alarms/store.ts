@@ -320,20 +320,22 @@ export class AlarmStore implements IncidentSource, Disposable {
       return;
     }
     await this.lock.withLock(async () => {
-      // Someone else wrote since we last looked: start from their file, replay ours on top.
-      const current = await readStore(this.file, this.stamp, this.logger);
-      if (current.kind === "read") {
-        this.adopt(current.file, current.stamp);
-      }
-      const ops = this.pending.splice(0);
-      const text = JSON.stringify(this.book.toFile(new Date(this.now()).toISOString()));
+      let ops: StoreOp[] = [];
       try {
+        // Someone else wrote since we last looked: start from their file, replay ours on top.
+        const current = await readStore(this.file, this.stamp, this.logger);
+        if (current.kind === "read") {
+          this.adopt(current.file, current.stamp);
+        }
+        ops = this.pending.splice(0);
+        const text = JSON.stringify(this.book.toFile(new Date(this.now()).toISOString()));
         this.stamp = await writeAtomically(this.file, text);
       } catch (error) {
         this.pending.unshift(...ops);
-        throw new AtlError("storage", `Could not save alarms to ${this.file}.`, {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new AtlError("storage", `Could not save alarms to ${this.file} (${reason}).`, {
           cause: error,
-          fix: "Check free disk space and the folder's permissions; messages stay in the queue until saved.",
+          fix: "Check free disk space and the folder's permissions; the messages stay in the queue until saved.",
         });
       }
     });
