@@ -128,7 +128,15 @@ class DefaultCommandPolicy implements CommandPolicy {
     }
 
     // Secrets stay secret whatever allowed the program.
-    const paths = profile?.paths ? profile.paths(args) : args;
+    let paths: readonly string[];
+    try {
+      paths = profile?.paths ? profile.paths(args) : args;
+    } catch (error) {
+      if (error instanceof ArgumentRefusal) {
+        return refusedVerdict(`refuse:args:${name}:${error.what}`, error.reason);
+      }
+      throw error;
+    }
     for (const arg of paths) {
       const hit = sensitivePath(arg, { metadataOnly: profile?.metadataOnly ?? false });
       if (hit) {

@@ -190,14 +190,9 @@ function tokenize(src: string): Token[] {
       if (ch === "~") {
         refuse("tilde", 'cannot verify: unquoted "~" may expand to a home directory; write the full path, or quote it');
       }
-      if (ch === "#" && !any) {
-        refuse("comment", 'cannot verify: "#" starts a comment that hides the rest of the line');
-      }
       if (ch === "#") {
-        value += ch;
-        i++;
-        any = true;
-        continue;
+        // At the start of a word it hides the rest of the line; inside one, parsers disagree.
+        refuse("comment", 'cannot verify: unquoted "#" (a comment hides the rest of the line); quote it');
       }
       if (!PLAIN.test(ch)) {
         refuse("character", `cannot verify: unquoted ${describeChar(ch)}; quote it`);
@@ -275,9 +270,13 @@ function tokenize(src: string): Token[] {
       refuse("syntax", `cannot verify: unexpected ${describeChar(ch)}`);
     }
     // An all-digit unquoted word directly followed by ">" is a file descriptor number.
-    if (src[i] === ">" && word.plain && /^[0-9]+$/.test(word.value)) {
+    if (src[i] === ">" && word.plain && (word.value === "1" || word.value === "2")) {
       tokens.push(readRedirect(Number(word.value), word.start));
       continue;
+    }
+    // "'a'2>x" is the word a2 and ">x" to bash, but other parsers read "2>": refuse the ambiguity.
+    if (src[i] === ">" && /[0-9]$/.test(src.slice(word.start, word.end))) {
+      refuse("redirect", 'cannot verify: a word ending in a digit directly before ">"; put a space before ">"');
     }
     if (src[i] === "<" && word.plain && /^[0-9]+$/.test(word.value)) {
       refuse("redirect", "cannot verify: input redirection; commands read no input");
@@ -301,7 +300,7 @@ function tokenize(src: string): Token[] {
     }
     if (next === "&") {
       i++;
-      if (fd === 2 && src[i] === "1" && (i + 1 >= n || /[ \t|;&>]/.test(src[i + 1]))) {
+      if (fd === 2 && src[i] === "1" && (i + 1 >= n || /[ \t|;&]/.test(src[i + 1]))) {
         i++;
         return { kind: "redirect", value: "2>&1", start, end: i };
       }
@@ -364,9 +363,10 @@ function parseOrThrow(command: string): ParsedStep[] {
   if (command.length > MAX_COMMAND_LENGTH) {
     refuse("too-long", `cannot verify: the command is ${command.length} characters long; the limit is ${MAX_COMMAND_LENGTH}`);
   }
-  // Surrounding blank lines and spaces are harmless (an LLM often ends a command with a newline).
-  const src = command.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
-  if (src.length === 0) {
+  // Surrounding blank lines are harmless (an LLM often ends a command with a newline), unless a
+  // backslash escapes the line end. Spaces need no trimming: the tokenizer skips them.
+  const src = command.replace(/^[ \t\r\n]+/, "").replace(/(^|[^\\])[\r\n]+$/, "$1");
+  if (src.trim().length === 0) {
     refuse("empty", "cannot verify: the command is empty");
   }
   // Fast path: printable ASCII and tabs need no per-character look.

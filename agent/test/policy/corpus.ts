@@ -629,6 +629,8 @@ export const corpus: CorpusCase[] = [
     "uptime 2>/tmp/err",
     "uptime &>/dev/null",
     "uptime >&2",
+    "echo 'a'2>/dev/null",
+    "echo x3>/dev/null",
     "uptime 3>/dev/null",
     "cat < /etc/hosts",
     "cat 0</etc/hosts",
