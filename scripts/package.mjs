@@ -2,7 +2,7 @@
 // Dependencies are bundled by esbuild, so the VSIX ships no node_modules (--no-dependencies);
 // .vscodeignore keeps it to dist/, media/, l10n/, the manifest, README, CHANGELOG and LICENSE.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -18,6 +18,10 @@ function step(command, args) {
 }
 
 step(process.execPath, ["esbuild.mjs", "--production"]);
+// The old `vsce package --out dist-vsix/` wrote a file of that name when the folder was missing.
+if (existsSync(join(root, "dist-vsix")) && !statSync(join(root, "dist-vsix")).isDirectory()) {
+  rmSync(join(root, "dist-vsix"));
+}
 mkdirSync(join(root, "dist-vsix"), { recursive: true });
 step(process.execPath, [join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--no-dependencies", "--out", out]);
 console.log(`package: ${out} (${(statSync(join(root, out)).size / 1024 / 1024).toFixed(2)} MiB)`);

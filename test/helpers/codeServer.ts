@@ -33,6 +33,8 @@ export const quietUserSettings: Readonly<Record<string, unknown>> = {
   "update.mode": "none",
   "security.workspace.trust.enabled": false,
   "window.restoreWindows": "none",
+  // An empty chat side bar otherwise takes a third of every screenshot.
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
 };
 
 export interface CodeServerOptions {
@@ -334,6 +336,16 @@ export class CodeServer {
     }
   }
 
+  /** Extensions installed in the isolated extensions folder, as `publisher.name@version`. */
+  installedExtensions(): string[] {
+    const manifestFile = join(this.dirs.extensions, "extensions.json");
+    if (!existsSync(manifestFile)) {
+      return [];
+    }
+    const installed = JSON.parse(readFileSync(manifestFile, "utf8")) as { identifier: { id: string }; version: string }[];
+    return installed.map((e) => `${e.identifier.id}@${e.version}`);
+  }
+
   /** Every server-side log file (extension host, output channels), newest session only. */
   logFiles(): { path: string; contents: string }[] {
     const logsRoot = join(this.dirs.userData, "logs");
@@ -374,6 +386,18 @@ export class CodeServer {
     const matches = [...this.atlLog().matchAll(/ATL activated in (\d+(?:\.\d+)?) ?ms/g)];
     const last = matches.at(-1);
     return last ? Number(last[1]) : undefined;
+  }
+
+  /** Waits (polling the log) for ATL's activation time; undefined if it is not logged in time. */
+  async waitForAtlActivationMs(timeoutMs = 30_000): Promise<number | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ms = this.atlActivationMs();
+      if (ms !== undefined || Date.now() > deadline) {
+        return ms;
+      }
+      await sleep(250);
+    }
   }
 
   /** Stops the server, its extension host and every helper; removes the temp folder. */
@@ -484,14 +508,43 @@ export class Workbench {
     await this.page.locator(".monaco-workbench .part.editor").waitFor({ state: "visible", timeout: timeoutMs });
   }
 
-  /** Runs a command from the palette by its full title, e.g. "ATL: Show Log". */
+  /**
+   * Runs a command from the palette by its full title, e.g. "ATL: Show log"; resolves once the
+   * palette accepted it (closed), not when the command finished.
+   */
   async runCommand(title: string): Promise<void> {
     await this.openPalette();
-    const input = this.page.locator(".quick-input-widget input");
-    await input.fill(`>${title}`);
-    const row = this.page.locator(`.quick-input-list .monaco-list-row[aria-label^="${cssString(title)}"]`).first();
+    const widget = this.page.locator(".quick-input-widget");
+    await widget.locator("input").fill(`>${title}`);
+    const row = widget.locator(`.quick-input-list .monaco-list-row[aria-label^="${cssString(title)}"]`).first();
     await row.waitFor({ state: "visible" });
     await row.click();
+    try {
+      await widget.waitFor({ state: "hidden", timeout: 10_000 });
+    } catch {
+      // The list was re-rendering under the click and it missed: click the row again.
+      await row.click();
+      await widget.waitFor({ state: "hidden" });
+    }
+  }
+
+  /** Polls `read` until it returns `expected` (UI state that settles asynchronously). */
+  async waitForValue<T>(read: () => Promise<T>, expected: T, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: T | undefined;
+    while (Date.now() < deadline) {
+      last = await read().catch(() => undefined);
+      if (last === expected) {
+        return;
+      }
+      await sleep(250);
+    }
+    throw new Error(`expected ${JSON.stringify(expected)}, still ${JSON.stringify(last)} after ${timeoutMs} ms`);
+  }
+
+  /** The channel the Output panel shows (its "Switch Output" picker). */
+  async outputChannel(): Promise<string> {
+    return this.page.locator('.part.panel select.monaco-select-box[aria-label="Switch Output"]').first().inputValue({ timeout: 5_000 });
   }
 
   /** Opens the command palette (F1), retrying once if focus was elsewhere. */
