@@ -39,6 +39,15 @@ export interface OptionSpec {
   longOptional?: readonly string[];
   /** Long flags the program knows; also used to resolve abbreviations. */
   longFlags?: readonly string[];
+  /**
+   * Short options whose value is optional but may also be the next argument when it looks like
+   * one (`journalctl -n 50`, `journalctl -n` alone): the next argument is taken only if it matches `peekValue`.
+   */
+  shortPeek?: string;
+  /** Long options with the same behaviour (`--lines 50`). */
+  longPeek?: readonly string[];
+  /** What a peeked value looks like; default: an optionally signed integer. */
+  peekValue?: RegExp;
   /** Refuse options the spec does not know, instead of reading them as flags. */
   strict?: boolean;
   /** `-20` means a count (head, tail, grep context). */
@@ -63,10 +72,13 @@ export interface ParsedArgs {
   operands: string[];
 }
 
-function resolveLong(name: string, spec: OptionSpec): { name: string; kind: "value" | "optional" | "flag" } | null {
-  const kinds: [readonly string[] | undefined, "value" | "optional" | "flag"][] = [
+type LongKind = "value" | "optional" | "peek" | "flag";
+
+function resolveLong(name: string, spec: OptionSpec): { name: string; kind: LongKind } | null {
+  const kinds: [readonly string[] | undefined, LongKind][] = [
     [spec.longValue, "value"],
     [spec.longOptional, "optional"],
+    [spec.longPeek, "peek"],
     [spec.longFlags, "flag"],
   ];
   for (const [list, kind] of kinds) {
@@ -74,7 +86,7 @@ function resolveLong(name: string, spec: OptionSpec): { name: string; kind: "val
       return { name, kind };
     }
   }
-  const candidates: { name: string; kind: "value" | "optional" | "flag" }[] = [];
+  const candidates: { name: string; kind: LongKind }[] = [];
   for (const [list, kind] of kinds) {
     for (const known of list ?? []) {
       if (known.startsWith(name)) {
@@ -135,6 +147,11 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
         i++;
         continue;
       }
+      if (known.kind === "peek" && attached === undefined && i < args.length && (spec.peekValue ?? /^[+-]?[0-9]+$/).test(args[i])) {
+        options.push({ name: known.name, long: true, value: args[i], raw: `${arg} ${args[i]}` });
+        i++;
+        continue;
+      }
       options.push({ name: known.name, long: true, value: attached, raw: arg });
       continue;
     }
@@ -155,6 +172,16 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
           }
           options.push({ name: letter, long: false, value: args[i], raw: `${arg} ${args[i]}` });
           i++;
+        }
+        break;
+      }
+      if (spec.shortPeek?.includes(letter)) {
+        const rest = arg.slice(k + 1);
+        if (rest.length === 0 && i < args.length && (spec.peekValue ?? /^[+-]?[0-9]+$/).test(args[i])) {
+          options.push({ name: letter, long: false, value: args[i], raw: `${arg} ${args[i]}` });
+          i++;
+        } else {
+          options.push({ name: letter, long: false, value: rest.length > 0 ? rest : undefined, raw: arg });
         }
         break;
       }

@@ -71,7 +71,8 @@ const SECRET_NAMES: [RegExp, string][] = [
 const SECRET_DIR_ENTRIES = Object.entries(SECRET_DIRS);
 
 const PROC_PRIVATE = /^\/proc\/[^/]+\/(task\/[^/]+\/)?((environ|mem|auxv|pagemap|syscall|stack|timers)$|(root|cwd)(\/|$)|(fd|map_files)\/.)/;
-const RAW_DEVICE = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|dm-|md|loop|nbd|sr|disk\/|mapper\/|mem$|kmem$|port$)/;
+/** Reading a device: raw disks bypass file permissions, /dev/mem and /dev/input expose memory and keystrokes. */
+const DEVICE = /^\/dev\/(?!null$|stdin$|stdout$|stderr$)./;
 
 /** One pass over all secret-name patterns; the per-pattern loop runs only on a hit, to say why. */
 const ANY_SECRET_NAME = new RegExp(SECRET_NAMES.map(([pattern]) => `(?:${pattern.source})`).join("|"), "i");
@@ -89,8 +90,8 @@ function checkAbsolute(path: string, metadataOnly: boolean): string | null {
   if (path.startsWith("/proc/") && PROC_PRIVATE.test(path)) {
     return "another process's environment, memory or files";
   }
-  if (!metadataOnly && path.startsWith("/dev/") && RAW_DEVICE.test(path)) {
-    return "a raw device (bypasses file permissions)";
+  if (!metadataOnly && path.startsWith("/dev/") && DEVICE.test(path)) {
+    return "a device (raw disks bypass file permissions; others are memory, terminals or endless streams)";
   }
   if (path.includes("/.") || path.includes("/gcloud/")) {
     const segments = path.split("/").filter((s) => s.length > 0);

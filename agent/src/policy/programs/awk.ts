@@ -5,7 +5,8 @@
 import { argumentRefusal, parseOptions } from "../options";
 
 /** Words that run commands, read files or the environment, or load code. */
-const FORBIDDEN_WORDS = /\b(system|getline|ENVIRON|PROCINFO)\b|@/;
+// ARGV/ARGC: the program could name the files it reads itself, past the path check.
+const FORBIDDEN_WORDS = /\b(system|getline|ENVIRON|PROCINFO|ARGV|ARGC)\b|@/;
 
 export function checkAwkProgram(program: string): void {
   const word = FORBIDDEN_WORDS.exec(program);

@@ -5,6 +5,7 @@ import { own } from "../own";
 import { argumentRefusal, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
 import { sensitiveTree } from "../paths";
 import { checkAwk } from "./awk";
+import { checkPs } from "./ps";
 import { checkSed } from "./sed";
 import { checkDocker, checkIp, checkKubectl, checkSystemctl } from "./tools";
 
@@ -127,19 +128,8 @@ function checkFind(args: readonly string[]): void {
   }
 }
 
-/** find's starting points: the arguments before the first expression. */
-function findPaths(args: readonly string[]): string[] {
-  const paths: string[] = [];
-  for (const arg of args) {
-    if (arg.startsWith("-") || arg === "(" || arg === "!" || arg === ",") {
-      break;
-    }
-    paths.push(arg);
-  }
-  return paths;
-}
-
 function checkTail(args: readonly string[]): void {
+  refuseFollowWords("tail", args, ["-f", "-F", "--follow"]);
   for (const arg of args) {
     if (/^[-+][0-9]*[bcl]?f$/.test(arg)) {
       deny("option:-f", `tail ${arg} ${FOLLOWS}`);
@@ -175,18 +165,6 @@ function checkUniq(args: readonly string[]): void {
   }
 }
 
-function checkPs(args: readonly string[]): void {
-  // BSD-style "e" (ps auxe, ps eww) prints every process's environment, which holds secrets.
-  const valueOptions = new Set(["-o", "-O", "--format", "-p", "--pid", "--ppid", "-u", "-U", "--user", "-g", "-G", "--group", "-C", "-t", "--tty", "--sort", "-q", "-s", "--sid", "-N"]);
-  let previous = "";
-  for (const arg of args) {
-    const previousTakesValue = valueOptions.has(previous) || (/^[A-Za-z]+$/.test(previous) && /[oOkpUtqgG]$/.test(previous));
-    if (!previousTakesValue && /^[A-Za-z]+$/.test(arg) && arg.includes("e")) {
-      deny("option:e", `ps ${arg}: the BSD "e" option prints each process's environment, which holds secrets`);
-    }
-    previous = arg;
-  }
-}
 
 function checkTop(args: readonly string[]): void {
   const parsed = parseOptions(args, { shortValue: "dnopuUEe", shortOptional: "w" });
@@ -206,6 +184,7 @@ function checkFree(args: readonly string[]): void {
 }
 
 function checkDmesg(args: readonly string[]): void {
+  refuseFollowWords("dmesg", args, ["-w", "-W", "--follow", "--follow-new"]);
   const parsed = parseOptions(args, {
     shortValue: "fFlns",
     shortOptional: "L",
@@ -234,14 +213,26 @@ function checkDmesg(args: readonly string[]): void {
 }
 
 const JOURNALCTL_SPEC: OptionSpec = {
-  shortValue: "cDFgHiMnopStTuU",
-  shortOptional: "b",
+  shortValue: "cDFgHiMopStTuU",
+  // "-n 50" and "-b -1": journalctl takes the next argument only when it looks like a value.
+  shortPeek: "nb",
+  longPeek: ["lines", "boot"],
+  peekValue: /^([+-]?[0-9]+|[0-9a-f]{32}([+-][0-9]+)?|all)$/,
   longValue: ["machine", "directory", "file", "root", "image", "namespace", "since", "until", "cursor", "after-cursor", "cursor-file", "unit", "user-unit", "identifier", "priority", "facility", "grep", "output", "output-fields", "field", "interval", "verify-key", "vacuum-size", "vacuum-files", "vacuum-time", "host", "exclude-identifier", "image-policy", "invocation"],
-  longOptional: ["boot", "lines", "case-sensitive", "list-boots"],
+  longOptional: ["case-sensitive", "list-boots"],
   longFlags: ["system", "user", "merge", "dmesg", "reverse", "show-cursor", "utc", "catalog", "no-hostname", "no-full", "full", "all", "follow", "no-tail", "quiet", "no-pager", "pager-end", "force", "help", "version", "fields", "disk-usage", "verify", "sync", "relinquish-var", "smart-relinquish-var", "flush", "rotate", "header", "list-catalog", "dump-catalog", "update-catalog", "setup-keys", "list-namespaces", "list-invocations", "truncate-newline"],
 };
 
+/** Belt and braces for "follows forever": the flag itself anywhere, even where a parser would see a value. */
+function refuseFollowWords(program: string, args: readonly string[], words: string[]): void {
+  const hit = args.find((a) => words.includes(a) || words.some((w) => w.startsWith("--") && a.startsWith(w + "=")));
+  if (hit !== undefined) {
+    deny(`option:${hit.split("=")[0]}`, `${program} ${hit} ${FOLLOWS}`);
+  }
+}
+
 function checkJournalctl(args: readonly string[]): void {
+  refuseFollowWords("journalctl", args, ["-f", "--follow"]);
   // -n takes an optional value in journalctl, but "-n 50" is how people write it.
   const parsed = parseOptions(args, JOURNALCTL_SPEC);
   const writes = "changes the journal files";
@@ -330,7 +321,7 @@ function checkSysctl(args: readonly string[]): void {
 }
 
 function checkPing(args: readonly string[]): void {
-  const parsed = parseOptions(args, { shortValue: "cfiIlmMpQsStwWT", shortFlags: "46aAbBdDfLnOqrRUvVhH", strict: true });
+  const parsed = parseOptions(args, { shortValue: "ciIlmMpQsStwWFT", shortFlags: "46aAbBdDfLnOqrRUvVhH", strict: true });
   refuseOptions(parsed, { f: "ping -f floods the network", l: "ping -l floods the network", p: "ping -p puts chosen bytes on the network" });
   const count = findOption(parsed, "c");
   if (!count || !/^[0-9]+$/.test(count.value ?? "") || Number(count.value) > 100) {
@@ -516,7 +507,7 @@ export const READ_ONLY_PROGRAMS: Record<string, ProgramRule> = {
   lsblk: metadata("block devices"),
   blkid: metadata("block device attributes"),
   findmnt: metadata("mounts", optionsOnly({ shortValue: "FoOSTtMNdw", longValue: ["tab-file", "output", "options", "source", "target", "types", "mountpoint", "task", "direction", "timeout", "first-only"] }, { p: `findmnt -p ${FOLLOWS}`, poll: `findmnt --poll ${FOLLOWS}` })),
-  find: { what: "file search", metadataOnly: true, check: checkFind, paths: findPaths },
+  find: { what: "file search", metadataOnly: true, check: checkFind },
   tree: metadata("directory tree", checkTree),
   which: readsNothing("program lookup"),
   whereis: readsNothing("program lookup"),
@@ -526,7 +517,7 @@ export const READ_ONLY_PROGRAMS: Record<string, ProgramRule> = {
     what: "open files and sockets",
     metadataOnly: true,
     check: (args) => {
-      const repeat = args.find((a) => /^[-+]r/.test(a));
+      const repeat = args.find((a) => /^[-+][A-Za-z]*r/.test(a));
       if (repeat) {
         deny("option:-r", `lsof ${repeat} repeats forever`);
       }
@@ -573,11 +564,11 @@ export const READ_ONLY_PROGRAMS: Record<string, ProgramRule> = {
   fgrep: { what: "text search", check: checkGrep(false), paths: grepPaths },
   zgrep: { what: "compressed text search", check: checkGrep(false), paths: grepPaths },
   rgrep: { what: "recursive text search", check: checkGrep(true), paths: grepPaths },
-  sed: { what: "stream editing (print only)", check: checkSed, paths: (args) => args.slice(1) },
-  awk: { what: "text processing", check: checkAwk, paths: (args) => args.slice(1) },
-  gawk: { what: "text processing", check: checkAwk, paths: (args) => args.slice(1) },
-  mawk: { what: "text processing", check: checkAwk, paths: (args) => args.slice(1) },
-  nawk: { what: "text processing", check: checkAwk, paths: (args) => args.slice(1) },
+  sed: { what: "stream editing (print only)", check: checkSed },
+  awk: { what: "text processing", check: checkAwk },
+  gawk: { what: "text processing", check: checkAwk },
+  mawk: { what: "text processing", check: checkAwk },
+  nawk: { what: "text processing", check: checkAwk },
   file: { what: "file type", check: checkFile },
   journalctl: { what: "system journal", check: checkJournalctl },
   systemctl: { what: "service status", check: checkSystemctl },

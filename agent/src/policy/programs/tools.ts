@@ -3,6 +3,7 @@
 // that looks like the subcommand) and only read-only subcommands pass.
 
 import { own } from "../own";
+import { checkPs } from "./ps";
 import { argumentRefusal, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
 
 function deny(what: string, reason: string): never {
@@ -13,7 +14,7 @@ const FOLLOWS = "follows output forever (the command would only stop at its time
 
 // ---- systemctl ---------------------------------------------------------------------------
 
-const SYSTEMCTL_READ = ["status", "show", "is-active", "is-failed", "is-enabled", "is-system-running", "list-units", "list-timers", "list-unit-files", "list-sockets", "list-dependencies", "list-jobs", "list-machines", "list-paths", "cat", "help", "get-default"];
+const SYSTEMCTL_READ = ["status", "show", "is-active", "is-failed", "is-enabled", "is-system-running", "list-units", "list-timers", "list-unit-files", "list-sockets", "list-dependencies", "list-jobs", "list-machines", "list-paths", "cat", "get-default"];
 
 const SYSTEMCTL_SPEC: OptionSpec = {
   shortValue: "tpPsnoHM",
@@ -147,14 +148,26 @@ const DOCKER_SUBCOMMANDS: Record<string, string> = {
   "system info": "info",
 };
 
-/** `docker inspect` prints a container's environment (database passwords…) unless a format picks fields. */
+/** A template action that prints one field path, e.g. `{{.State.Status}}` or `{{json .NetworkSettings.Ports}}`. */
+const FIELD_ACTION = /^-?\s*((json|upper|lower|title|println)\s+)?\.[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*\s*-?$/;
+
+/**
+ * `docker inspect` prints a container's environment (database passwords…): it is allowed only with
+ * a --format whose every action prints a named field path, none of them the environment, and none a
+ * whole object that contains it (`.`, `.Config`, variables, range, index…).
+ */
 function checkInspectFormat(format: string | undefined): void {
   if (format === undefined) {
     deny("inspect-format", "docker inspect prints the container's environment, which holds secrets; pick fields with --format '{{.State.Status}}'");
   }
-  const whole = /\{\{-?\s*(json\s+)?\.\s*-?\}\}|\.Config\s*(\}\}|\||\s)|\bEnv\b|\bSecret/i;
-  if (whole.test(format)) {
-    deny("inspect-format", "docker inspect --format would print the environment (secrets); pick other fields");
+  const actions = [...format.matchAll(/\{\{(.*?)\}\}/g)].map((m) => m[1]);
+  if (format.replace(/\{\{.*?\}\}/g, "").includes("{{")) {
+    deny("inspect-format", "docker inspect --format with an unclosed action");
+  }
+  for (const action of actions) {
+    if (!FIELD_ACTION.test(action) || /(^|[^A-Za-z])\.Config\s*-?$|\.(Env|Secrets?)\b/i.test(action)) {
+      deny("inspect-format", `docker inspect --format action {{${action}}} could print the environment (secrets); use plain field paths such as {{.State.Status}}`);
+    }
   }
 }
 
@@ -171,12 +184,13 @@ export function checkDocker(args: readonly string[]): void {
   }
   const rest = args.slice(own(DOCKER_SUBCOMMANDS, two) === undefined ? 1 : 2);
   if (kind === "top") {
-    // docker top CONTAINER [ps options]: the rest goes to ps, which only lists.
+    // docker top CONTAINER [ps options]: the rest goes to ps (which must not print environments).
+    checkPs(rest.slice(1));
     return;
   }
   const parsed = parseOptions(rest, { shortValue: "fn", longValue: ["format", "filter", "since", "until", "tail", "type", "last"] });
   if (kind === "logs") {
-    if (parsed.options.some((o) => o.name === "f" || o.name === "follow")) {
+    if (parsed.options.some((o) => o.name === "f" || o.name === "follow") || rest.some((a) => a === "-f" || a === "--follow" || a.startsWith("--follow="))) {
       deny("option:--follow", `docker logs --follow ${FOLLOWS}`);
     }
   }
@@ -229,6 +243,9 @@ export function checkKubectl(args: readonly string[]): void {
     token: "kubectl --token puts a credential on the command line",
   };
   if (sub === "logs") {
+    if (rest.some((a) => a === "-f" || a === "--follow" || a.startsWith("--follow=") || a.startsWith("-f="))) {
+      deny("option:--follow", `kubectl logs --follow ${FOLLOWS}`);
+    }
     forbidden.f = `kubectl logs -f ${FOLLOWS}`;
     forbidden.follow = `kubectl logs --follow ${FOLLOWS}`;
   }
