@@ -51,7 +51,7 @@ export function parsePolicyFile(data: unknown, source = "policy file"): PolicyFi
     const issue = result.error.issues[0];
     const field = fieldPath(issue.path);
     const where = field.length > 0 ? `field "${field}"` : "the top level";
-    throw new PolicyFileError(`Invalid ${source}: ${where} ${issue.message}`, source, field.length > 0 ? field : null, 'Fix that field; the format is {"version":1,"rules":[{"id","program","args","allowExtraArgs","risk","effect","reason"}]} (see docs/policy.md).');
+    throw new PolicyFileError(`Invalid ${source}: ${where}: ${issue.message}`, source, field.length > 0 ? field : null, 'Fix that field; the format is {"version":1,"rules":[{"id","program","args","allowExtraArgs","risk","effect","reason"}]} (see docs/policy.md).');
   }
   const ids = new Set<string>();
   result.data.rules.forEach((rule, index) => {

@@ -7,11 +7,16 @@ export type Risk = "read-only" | "mutating";
 /** One stage of a pipeline: a program and its arguments, after quote removal. */
 export interface Stage {
   argv: string[];
-  /** `>/dev/null` or `1>/dev/null`. */
+  /** `>/dev/null` or `1>/dev/null`: the stage's stdout is discarded. */
   stdoutToNull: boolean;
-  /** `2>/dev/null`. */
+  /** `2>/dev/null`: the stage's stderr is discarded. Never true together with stderrToStdout. */
   stderrToNull: boolean;
-  /** `2>&1`: stderr joins stdout (into the next stage or the result). */
+  /**
+   * `2>&1`: stderr goes where stdout went when the `2>&1` was read, i.e. into the next stage or the
+   * result's stdout. Redirections apply left to right as in a shell, so the policy normalizes:
+   * `>/dev/null 2>&1` → stdoutToNull + stderrToNull (both discarded);
+   * `2>&1 >/dev/null` → stdoutToNull + stderrToStdout (stdout discarded, stderr still flows on).
+   */
   stderrToStdout: boolean;
 }
 
