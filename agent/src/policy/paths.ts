@@ -37,7 +37,19 @@ const SECRET_DIRS: Record<string, string> = {
   "/var/run/secrets": "mounted secrets",
   "/etc/atl": "ATL agent keys",
   "/etc/atl-agent": "ATL agent keys",
+  "/etc/kubernetes/pki": "Kubernetes cluster keys",
+  "/var/lib/kubelet/pki": "kubelet keys",
+  "/etc/rancher": "Kubernetes admin credentials",
+  "/etc/NetworkManager/system-connections": "network passwords",
 };
+
+/** Secret files by a pattern of their absolute path. */
+const SECRET_PATHS: [RegExp, string][] = [
+  [/^\/var\/lib\/docker\/containers\/[^/]+\/config\.v2\.json$/, "a container's environment (secrets)"],
+  [/\/kubernetes\.io~secret(\/|$)/, "mounted Kubernetes secrets"],
+  [/^\/etc\/kubernetes\/[^/]+\.conf$/, "Kubernetes admin credentials"],
+  [/^\/etc\/mysql\/debian\.cnf$/, "database credentials"],
+];
 
 /** Secret directories found under any home directory (or anywhere), by directory name. */
 const SECRET_DIR_NAMES: Record<string, string> = {
@@ -62,6 +74,7 @@ const SECRET_NAMES: [RegExp, string][] = [
   [/^\.(lesshst|viminfo|netrc|pgpass|my\.cnf|git-credentials|npmrc|pypirc|dockercfg|boto|s3cfg|vault-token)$/i, "stored credentials"],
   [/^\.env(\..+)?$/, "an environment file (often holds secrets)"],
   [/^credentials\.(json|csv)$/i, "stored credentials"],
+  [/^(.+[-_.])?secrets?(\.(json|ya?ml|txt|env|conf|cfg|ini|toml))?$/i, "secrets"],
   [/^service-account.*\.json$/i, "a service account key"],
   [/^wp-config\.php$/, "application secrets"],
 ];
@@ -84,6 +97,11 @@ function checkAbsolute(path: string, metadataOnly: boolean): string | null {
   }
   for (const [dir, why] of SECRET_DIR_ENTRIES) {
     if (path.startsWith(dir) && (path.length === dir.length || path[dir.length] === "/")) {
+      return why;
+    }
+  }
+  for (const [pattern, why] of SECRET_PATHS) {
+    if (pattern.test(path)) {
       return why;
     }
   }
@@ -120,7 +138,10 @@ function checkAbsolute(path: string, metadataOnly: boolean): string | null {
 /** The absolute readings of a path argument: as given, or relative to `/` and to a home directory. */
 function readings(arg: string): string[] {
   // normalize() only matters for "." and ".." segments and repeated slashes.
-  const clean = (p: string): string => (p.includes("/.") || p.includes("//") ? posix.normalize(p) : p);
+  const clean = (p: string): string => {
+    const normalized = p.includes("/.") || p.includes("//") ? posix.normalize(p) : p;
+    return normalized.length > 1 && normalized.endsWith("/") ? normalized.replace(/\/+$/, "") || "/" : normalized;
+  };
   if (arg.startsWith("/")) {
     return [clean(arg)];
   }

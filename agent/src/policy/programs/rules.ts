@@ -119,11 +119,34 @@ const FIND_REFUSED: Record<string, string> = {
   "-fls": "writes a file",
 };
 
+/** find tests whose value is a name pattern, not a file to open. */
+const FIND_PATTERN_TESTS = new Set(["-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname"]);
+
+/** Every argument may name a file (starting points, -newer FILE, -files0-from FILE) except name patterns. */
+function findPaths(args: readonly string[]): string[] {
+  return args.filter((_, k) => k === 0 || !FIND_PATTERN_TESTS.has(args[k - 1]));
+}
+
 function checkFind(args: readonly string[]): void {
   for (const arg of args) {
     const why = own(FIND_REFUSED, arg);
     if (why) {
       deny(`option:${arg}`, `find ${arg} ${why}`);
+    }
+  }
+}
+
+/** diff compares the files inside two directories (recursively with -r) and prints their contents. */
+function checkDiff(args: readonly string[]): void {
+  const parsed = parseOptions(args, {
+    shortValue: "CDFILSUWx",
+    longValue: ["context", "unified", "ignore-matching-lines", "label", "show-function-line", "starting-file", "exclude", "exclude-from", "from-file", "to-file", "width", "tabsize", "line-format", "old-line-format", "new-line-format", "unchanged-line-format", "old-group-format", "new-group-format", "changed-group-format", "unchanged-group-format", "horizon-lines", "color", "palette"],
+  });
+  const files = [...parsed.operands, ...parsed.options.filter((o) => o.name === "from-file" || o.name === "to-file").map((o) => o.value ?? "")];
+  for (const file of files) {
+    const hit = sensitiveTree(file);
+    if (hit) {
+      deny("directory", `diff ${file} may compare the files of a directory that holds secrets (${hit.why}); compare named files outside it`);
     }
   }
 }
@@ -507,7 +530,7 @@ export const READ_ONLY_PROGRAMS: Record<string, ProgramRule> = {
   lsblk: metadata("block devices"),
   blkid: metadata("block device attributes"),
   findmnt: metadata("mounts", optionsOnly({ shortValue: "FoOSTtMNdw", longValue: ["tab-file", "output", "options", "source", "target", "types", "mountpoint", "task", "direction", "timeout", "first-only"] }, { p: `findmnt -p ${FOLLOWS}`, poll: `findmnt --poll ${FOLLOWS}` })),
-  find: { what: "file search", metadataOnly: true, check: checkFind },
+  find: { what: "file search", metadataOnly: true, check: checkFind, paths: findPaths },
   tree: metadata("directory tree", checkTree),
   which: readsNothing("program lookup"),
   whereis: readsNothing("program lookup"),
@@ -538,7 +561,7 @@ export const READ_ONLY_PROGRAMS: Record<string, ProgramRule> = {
   expand: anyArgs("tabs to spaces"),
   comm: anyArgs("sorted comparison"),
   join: anyArgs("joined lines"),
-  diff: anyArgs("file comparison"),
+  diff: { what: "file comparison", check: checkDiff },
   cmp: anyArgs("file comparison"),
   md5sum: anyArgs("checksums"),
   sha1sum: anyArgs("checksums"),

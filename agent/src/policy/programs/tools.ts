@@ -204,8 +204,8 @@ export function checkDocker(args: readonly string[]): void {
 
 // ---- kubectl -----------------------------------------------------------------------------
 
-const KUBECTL_GLOBAL_VALUE = new Set(["-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "--request-timeout", "-s", "--server", "--cache-dir", "-v", "--v"]);
-const KUBECTL_GLOBAL_FLAG = new Set(["--insecure-skip-tls-verify", "--warnings-as-errors", "--match-server-version", "-A", "--all-namespaces"]);
+const KUBECTL_GLOBAL_VALUE = new Set(["-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "--request-timeout", "--cache-dir", "-v", "--v"]);
+const KUBECTL_GLOBAL_FLAG = new Set(["--warnings-as-errors", "--match-server-version", "-A", "--all-namespaces"]);
 const KUBECTL_READ = ["get", "describe", "logs", "top", "events", "version", "api-resources", "api-versions", "explain", "cluster-info"];
 
 export function checkKubectl(args: readonly string[]): void {
@@ -241,6 +241,18 @@ export function checkKubectl(args: readonly string[]): void {
     "watch-only": `kubectl --watch-only ${FOLLOWS}`,
     raw: "kubectl --raw reads any API path, secrets included",
     token: "kubectl --token puts a credential on the command line",
+    s: "kubectl -s sends the cluster credentials to another API server",
+    server: "kubectl --server sends the cluster credentials to another API server",
+    "insecure-skip-tls-verify": "kubectl --insecure-skip-tls-verify lets another server pose as the cluster",
+    "tls-server-name": "kubectl --tls-server-name lets another server pose as the cluster",
+    as: "kubectl --as impersonates another user",
+    "as-group": "kubectl --as-group impersonates another group",
+    "as-uid": "kubectl --as-uid impersonates another user",
+    username: "kubectl --username puts a credential on the command line",
+    password: "kubectl --password puts a credential on the command line",
+    "client-key": "kubectl --client-key chooses other credentials",
+    "client-certificate": "kubectl --client-certificate chooses other credentials",
+    "certificate-authority": "kubectl --certificate-authority trusts another server",
   };
   if (sub === "logs") {
     if (rest.some((a) => a === "-f" || a === "--follow" || a.startsWith("--follow=") || a.startsWith("-f="))) {
