@@ -468,6 +468,70 @@ function checkIotop(args: readonly string[]): void {
   }
 }
 
+/** `apt list --upgradable`, `apt show nginx`, `apt policy nginx`: nothing that installs or runs hooks (-o, -c). */
+function checkApt(args: readonly string[]): void {
+  const parsed = parseOptions(args, { shortFlags: "aq", longFlags: ["installed", "upgradable", "upgradeable", "all-versions", "manual-installed", "full", "quiet"], strict: true });
+  const sub = parsed.operands[0];
+  if (sub === undefined || !["list", "show", "policy"].includes(sub)) {
+    deny(`subcommand:${sub ?? ""}`, "apt is allowed only to list, show or print the policy of packages (apt list --upgradable)");
+  }
+}
+
+function checkAptCache(args: readonly string[]): void {
+  const parsed = parseOptions(args, { shortFlags: "naiq", longFlags: ["names-only", "full", "installed", "recurse", "quiet"], strict: true });
+  const sub = parsed.operands[0];
+  if (sub === undefined || !["policy", "show", "showpkg", "search", "depends", "rdepends", "madison", "stats", "pkgnames"].includes(sub)) {
+    deny(`subcommand:${sub ?? ""}`, "apt-cache is allowed only to query (apt-cache policy nginx)");
+  }
+}
+
+/** dpkg / dpkg-query: queries only. */
+function checkDpkg(program: string) {
+  return (args: readonly string[]): void => {
+    const parsed = parseOptions(args, {
+      shortValue: "f",
+      shortFlags: "lsLSW",
+      longValue: ["showformat"],
+      longFlags: ["list", "status", "listfiles", "search", "show", "get-selections", "print-architecture", "print-foreign-architectures", "no-pager"],
+      strict: true,
+    });
+    const query = parsed.options.find((o) => "lsLSW".includes(o.name) || ["list", "status", "listfiles", "search", "show", "get-selections", "print-architecture", "print-foreign-architectures"].includes(o.name));
+    if (!query) {
+      deny("operand", `${program} is allowed only to query installed packages (${program} -l NAME, -s, -L, -S)`);
+    }
+  };
+}
+
+/** rpm: query mode only (-q…), without the options that run programs or macros. */
+function checkRpm(args: readonly string[]): void {
+  const parsed = parseOptions(args, {
+    shortFlags: "qaifldcsR",
+    longValue: ["qf", "queryformat", "whatprovides", "whatrequires", "whatrecommends", "whatsuggests"],
+    longFlags: ["query", "all", "info", "list", "docfiles", "configfiles", "state", "requires", "provides", "last", "changelog", "scripts", "triggers", "file", "dump", "conflicts", "obsoletes", "nosignature", "nodigest"],
+    strict: true,
+  });
+  if (!findOption(parsed, "q", "query")) {
+    deny("operand", "rpm is allowed only to query (rpm -qa, rpm -qi NAME)");
+  }
+}
+
+/** chronyc: status reports of the local daemon; no other host (-h), no batch of commands (-m). */
+function checkChronyc(args: readonly string[]): void {
+  const parsed = parseOptions(args, { shortFlags: "ncNav", strict: true });
+  const sub = parsed.operands[0];
+  if (sub === undefined || !["tracking", "sources", "sourcestats", "activity", "ntpdata", "serverstats", "selectdata", "authdata"].includes(sub)) {
+    deny(`subcommand:${sub ?? ""}`, "chronyc is allowed only to report (chronyc tracking, chronyc sources -v)");
+  }
+}
+
+/** ntpq: the local peer list only (-p, -n, -w); -c runs control commands, operands query other hosts. */
+function checkNtpq(args: readonly string[]): void {
+  const parsed = parseOptions(args, { shortFlags: "pnw46", longFlags: ["peers", "numeric", "wide"], strict: true });
+  if (parsed.operands.length > 0) {
+    deny("operand", "ntpq is allowed only for the local daemon (ntpq -pn)");
+  }
+}
+
 const anyArgs = (what: string): ProgramRule => ({ what });
 /** Programs that print their arguments or compute on names, never opening them. */
 const readsNothing = (what: string): ProgramRule => ({ what, paths: () => [] });
@@ -634,6 +698,13 @@ export const READ_ONLY_PROGRAMS: Record<string, ProgramRule> = {
   crontab: { what: "scheduled jobs (list only)", check: checkCrontab },
   "nvidia-smi": { what: "GPU status", check: checkNvidiaSmi },
   sleep: { what: "a short pause", check: checkSleep, paths: () => [] },
+  apt: { what: "package status (query only)", check: checkApt },
+  "apt-cache": { what: "package status (query only)", check: checkAptCache },
+  dpkg: { what: "package status (query only)", check: checkDpkg("dpkg") },
+  "dpkg-query": { what: "package status (query only)", check: checkDpkg("dpkg-query") },
+  rpm: { what: "package status (query only)", check: checkRpm },
+  chronyc: { what: "time sync status", check: checkChronyc },
+  ntpq: { what: "time sync status", check: checkNtpq },
 };
 
 /** Why a program that is not in the profile is refused; the rule id's middle part is the category. */
