@@ -98,7 +98,7 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
     const attempt = (fn: () => unknown, code: string, pattern: RegExp): void => {
       assert.throws(fn, (error: unknown) => error instanceof AtlError && error.code === code && pattern.test(error.message));
     };
-    attempt(() => thread.approve(2, { kind: "approve", commandIds: [proposal.commands[0]!.id] }), "webview-message", /already decided/);
+    attempt(() => thread.approve(2, { kind: "approve", commandIds: [proposal.commands[0].id] }), "webview-message", /already decided/);
     attempt(() => thread.approve(1, { kind: "approve", commandIds: ["c99"] }), "webview-message", /unknown c99/);
     attempt(() => thread.approve(1, { kind: "approve", commandIds: [] }), "webview-message", /nothing to run/);
     attempt(() => thread.approve(1, { kind: "approve", commandIds: [], edits: [{ id: "c42", command: "uptime" }] }), "webview-message", /unknown c42/);
@@ -171,9 +171,9 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
 
   void it("asks for a host when it cannot tell, and continues on the one picked", async () => {
     // Two hosts and a symptom naming neither: the graph has to ask.
+    // (prod-db-01 is never contacted: the user picks prod-web-01.)
     const two = await startFixture({
-      agent: fx.agent,
-      extraHosts: [{ id: "prod-db-01", name: "prod-db-01", transport: "agent", url: fx.agent.url, keyId: fx.agent.keyId, secretFile: fx.agent.secretFile }],
+      extraHosts: [{ id: "prod-db-01", name: "prod-db-01", transport: "agent", url: "http://127.0.0.1:9", keyId: "unused", secretFile: fx.agent.secretFile }],
     });
     try {
       const twoDeps: ThreadDeps = { ...deps, service: () => Promise.resolve(two.service) };
@@ -186,11 +186,11 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
         ["prod-db-01", "prod-web-01"],
       );
       assert.equal(history.summary(id)?.status, "needs-host");
-      assert.equal(await thread.pickHost({ id: "prod-db-01", name: "prod-db-01", transport: "agent" }), "waiting-approval");
+      assert.equal(await thread.pickHost({ id: "prod-web-01", name: "prod-web-01", transport: "agent" }), "waiting-approval");
       assert.equal(thread.snapshot().entries.filter((e) => e.kind === "host-picked").length, 1);
-      assert.equal(proposalOf(thread, 1).host.id, "prod-db-01", "the plan is for the picked host");
-      assert.equal(thread.header.host?.id, "prod-db-01");
-      assert.equal(history.summary(id)?.hostName, "prod-db-01");
+      assert.equal(proposalOf(thread, 1).host.id, "prod-web-01", "the plan is for the picked host");
+      assert.equal(thread.header.host?.id, "prod-web-01");
+      assert.equal(history.summary(id)?.hostName, "prod-web-01");
     } finally {
       await two.close();
     }
