@@ -92,6 +92,25 @@ void describe("policy properties", () => {
     );
   });
 
+  void it("refuses any allowed command given a secret file to read, however the path is spelled", () => {
+    const secrets = ["/etc/shadow", "/etc//shadow", "/var/../etc/shadow", "/etc/./gshadow", "/root/.ssh/id_rsa", "/home/u/.ssh/id_ed25519", ".ssh/id_rsa", "/proc/1/environ", "/proc/self/environ", ".aws/credentials", "/root/.aws/credentials", "/home/u/.bash_history", "/srv/app/.env", "/etc/ssl/private/site.key", "/etc/ssh/ssh_host_ed25519_key", "--file=/etc/shadow"];
+    const candidates = allowedPrograms.filter((p) => p.steps.some((s) => s.pipeline.stages.some((st) => !READ_ONLY_PROGRAMS[st.argv[0].slice(st.argv[0].lastIndexOf("/") + 1)]?.paths)));
+    fc.assert(
+      fc.property(fc.constantFrom(...candidates), fc.constantFrom(...secrets), fc.nat(), (program, secret, pick) => {
+        const stages = program.steps.flatMap((s) => s.pipeline.stages).filter((st) => !READ_ONLY_PROGRAMS[st.argv[0].slice(st.argv[0].lastIndexOf("/") + 1)]?.paths);
+        const target = stages[pick % stages.length];
+        const mutated: Program = structuredClone(program);
+        const stage = mutated.steps.flatMap((s) => s.pipeline.stages).find((st) => isDeepStrictEqual(st, target));
+        assert.ok(stage);
+        stage.argv.push(secret);
+        const line = renderProgram(mutated);
+        const d = policy.check(line);
+        assert.equal(d.decision, "refused", line);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   void it("refuses any allowed command followed by a newline and another command", () => {
     fc.assert(
       fc.property(fc.constantFrom(...allowedPrograms), fc.constantFrom("\n", "\r", "\r\n", "\n\n", "\\\n"), fc.constantFrom("id", "uptime", "rm -f /tmp/x"), (program, newline, next) => {
