@@ -4,7 +4,7 @@
 
 import { own } from "./own";
 import { posix } from "node:path";
-import { ArgumentRefusal } from "./options";
+import { ArgumentRefusal, refusalRisk } from "./options";
 import { parseCommandLine, type ParsedStage } from "./parse";
 import { sensitivePath } from "./paths";
 import { knownRefusal, READ_ONLY_PROGRAMS } from "./programs/rules";
@@ -133,7 +133,7 @@ class DefaultCommandPolicy implements CommandPolicy {
       paths = profile?.paths ? profile.paths(args) : args;
     } catch (error) {
       if (error instanceof ArgumentRefusal) {
-        return refusedVerdict(`refuse:args:${name}:${error.what}`, error.reason);
+        return refusedVerdict(`refuse:args:${name}:${error.what}`, error.reason, refusalRisk(error));
       }
       throw error;
     }
@@ -166,7 +166,7 @@ class DefaultCommandPolicy implements CommandPolicy {
         profile.check(args);
       } catch (error) {
         if (error instanceof ArgumentRefusal) {
-          return refusedVerdict(`refuse:args:${name}:${error.what}`, error.reason);
+          return refusedVerdict(`refuse:args:${name}:${error.what}`, error.reason, refusalRisk(error));
         }
         throw error;
       }

@@ -26,6 +26,14 @@ export function argumentRefusal(what: string, reason: string): ArgumentRefusal {
   }
 }
 
+/** Reason suffix for options that never end (tail -f, journalctl -f …): read-only, but refused. */
+export const FOLLOWS = "follows output forever (the command would only stop at its timeout)";
+
+/** Refusals of read-only programs that stay read-only in effect (they run forever, are interactive, or read secrets). */
+export function refusalRisk(refusal: ArgumentRefusal): "read-only" | "mutating" {
+  return /^(interval-without-count|interactive|recursive|inspect-format|secrets|sensitive|directory|option:e)$/.test(refusal.what) || refusal.reason.endsWith(FOLLOWS) ? "read-only" : "mutating";
+}
+
 export interface OptionSpec {
   /** Short options that take a value, attached (`-n5`) or as the next argument (`-n 5`). */
   shortValue?: string;

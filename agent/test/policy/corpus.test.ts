@@ -70,6 +70,26 @@ void describe("policy corpus", () => {
     assert.match(d.reason, /^"rm -rf \/tmp\/x": rm deletes files/);
   });
 
+  void it("labels refusals of read-only programs read-only when they only run forever or read secrets", () => {
+    const cases: [string, string][] = [
+      ["tail -f /var/log/syslog", "read-only"],
+      ["vmstat 1", "read-only"],
+      ["top", "read-only"],
+      ["kubectl get pods -w", "read-only"],
+      ["cat /etc/shadow", "read-only"],
+      ["grep -r x /", "read-only"],
+      ["sort -o /etc/passwd /etc/passwd", "mutating"],
+      ["journalctl --rotate", "mutating"],
+      ["rm -f /tmp/x", "mutating"],
+      ["echo $(id)", "mutating"],
+    ];
+    for (const [command, risk] of cases) {
+      const d = policy.check(command);
+      assert.equal(d.decision, "refused", command);
+      assert.equal(d.risk, risk, command);
+    }
+  });
+
   void it("names the construct it cannot verify", () => {
     const cases: [string, string][] = [
       ["echo $(id)", "refuse:structure:command-substitution"],

@@ -2,7 +2,7 @@
 // argument rules that keep each of them read-only and finite. Everything not listed is refused.
 
 import { own } from "../own";
-import { argumentRefusal, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
+import { argumentRefusal, FOLLOWS, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
 import { sensitiveTree } from "../paths";
 import { checkAwk } from "./awk";
 import { checkPs } from "./ps";
@@ -50,7 +50,6 @@ function noOperands(program: string, spec: OptionSpec, refused: Record<string, s
   };
 }
 
-const FOLLOWS = "follows output forever (the command would only stop at its timeout)";
 
 /** `vmstat 1` repeats forever; `vmstat 1 5` stops. */
 function intervalNeedsCount(program: string, refused: Record<string, string> = {}, spec: OptionSpec = {}) {

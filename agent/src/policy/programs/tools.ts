@@ -4,13 +4,12 @@
 
 import { own } from "../own";
 import { checkPs } from "./ps";
-import { argumentRefusal, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
+import { argumentRefusal, FOLLOWS, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
 
 function deny(what: string, reason: string): never {
   throw argumentRefusal(what, reason);
 }
 
-const FOLLOWS = "follows output forever (the command would only stop at its timeout)";
 
 // ---- systemctl ---------------------------------------------------------------------------
 
