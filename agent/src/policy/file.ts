@@ -1,7 +1,7 @@
 // The operator policy file (JSON): rules that add to or remove from the default read-only profile,
 // e.g. allow `systemctl restart nginx` as mutating. Validated field by field; an error names the field.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import type { PolicyFile } from "./types";
 
@@ -67,8 +67,22 @@ export function parsePolicyFile(data: unknown, source = "policy file"): PolicyFi
 export function loadPolicyFile(path: string): PolicyFile {
   let text: string;
   try {
+    // Whoever can write the policy can allow any command. World-writable is refused; group-writable
+    // is left to the operator (umask 002 systems create files that way).
+    const mode = statSync(path).mode;
+    if ((mode & 0o002) !== 0) {
+      throw new PolicyFileError(
+        `The policy file ${path} is writable by every user (mode ${(mode & 0o777).toString(8).padStart(3, "0")}); anyone could allow any command`,
+        path,
+        null,
+        `Run: chmod go-w ${path}`,
+      );
+    }
     text = readFileSync(path, "utf8");
   } catch (error) {
+    if (error instanceof PolicyFileError) {
+      throw error;
+    }
     throw new PolicyFileError(`Cannot read the policy file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, path, null, "Check the path given with --policy and that the agent's user may read it.", { cause: error });
   }
   let data: unknown;

@@ -1,7 +1,7 @@
 // The operator policy file: rules that add to the read-only profile (allow `systemctl restart nginx`
 // as mutating) or take something away from it; a bad file fails with an error naming the field.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -122,6 +122,23 @@ void describe("operator policy file", () => {
       assert.match(error.message, message, JSON.stringify(content));
       assert.equal(error.field, field, JSON.stringify(content));
       assert.ok(error.fix.length > 0);
+    }
+  });
+
+  void it("refuses a policy file every user can write (they could allow any command)", () => {
+    for (const mode of [0o666, 0o646, 0o602]) {
+      const path = writePolicy(`writable-${mode.toString(8)}.json`, operatorPolicyExample);
+      chmodSync(path, mode);
+      assert.throws(
+        () => loadPolicyFile(path),
+        (e: unknown) => e instanceof PolicyFileError && /writable by every user/.test(e.message) && e.fix === `Run: chmod go-w ${path}`,
+        mode.toString(8),
+      );
+    }
+    for (const mode of [0o644, 0o664, 0o600]) {
+      const path = writePolicy(`ok-${mode.toString(8)}.json`, operatorPolicyExample);
+      chmodSync(path, mode);
+      assert.equal(loadPolicyFile(path).rules.length, 3);
     }
   });
 
