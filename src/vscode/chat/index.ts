@@ -51,6 +51,8 @@ export interface DiagnosisFeatureServices {
 export interface DiagnosisFeatures {
   readonly history: DiagnosisHistory;
   readonly reports: ReportPublisher;
+  /** The Diagnoses view's provider. */
+  readonly tree: DiagnosesTreeProvider;
   /** Fires when a chat panel is created (opened or restored). */
   readonly onDidOpenPanel: vscode.Event<ChatPanel>;
   panel(threadId: string): ChatPanel | undefined;
@@ -79,7 +81,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
   private readonly graph: GraphServiceProvider;
   private readonly openEmitter = new vscode.EventEmitter<ChatPanel>();
   private readonly logger: Logger;
-  private readonly tree: DiagnosesTreeProvider;
+  readonly tree: DiagnosesTreeProvider;
   private readonly treeView: vscode.TreeView<DiagnosisSummary>;
 
   readonly onDidOpenPanel = this.openEmitter.event;

@@ -123,5 +123,6 @@ export function threadTexts(): ThreadTexts {
     unknownCommand: (id) => t("The proposal has no command {0}.", id),
     refusedCommand: (command) => t("The policy refuses “{0}”; it cannot be approved.", command),
     nothingToRun: t("Select at least one command that the policy allows."),
+    noHostNeeded: t("This diagnosis already has its host."),
   };
 }

@@ -37,6 +37,7 @@ export interface ThreadTexts {
   unknownCommand: (id: string) => string;
   refusedCommand: (command: string) => string;
   nothingToRun: string;
+  noHostNeeded: string;
 }
 
 type Post = (message: ToWebviewMessage) => void;
@@ -208,6 +209,9 @@ export class DiagnosisThread {
   /** Answers the graph's "which host?" question and starts the thread again on that host. */
   pickHost(host: HostRef): Promise<ThreadStatus> {
     this.ensureIdle();
+    if (this.status !== "needs-host") {
+      throw new AtlError("webview-message", this.deps.text.noHostNeeded);
+    }
     const input = this.record.input;
     this.append({ kind: "host-picked", at: this.now(), host });
     this.record.header = { ...this.record.header, host };

@@ -23,6 +23,7 @@ const texts: ThreadTexts = {
   unknownCommand: (id) => `unknown ${id}`,
   refusedCommand: (command) => `refused ${command}`,
   nothingToRun: "nothing to run",
+  noHostNeeded: "no host needed",
 };
 
 function events(entries: readonly TranscriptEntry[], type: string): TranscriptEntry[] {
@@ -101,6 +102,7 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
     attempt(() => thread.approve(2, { kind: "approve", commandIds: [proposal.commands[0].id] }), "webview-message", /already decided/);
     attempt(() => thread.approve(1, { kind: "approve", commandIds: ["c99"] }), "webview-message", /unknown c99/);
     attempt(() => thread.approve(1, { kind: "approve", commandIds: [] }), "webview-message", /nothing to run/);
+    attempt(() => thread.pickHost({ id: "prod-web-01", name: "prod-web-01", transport: "agent" }), "webview-message", /no host needed/);
     attempt(() => thread.approve(1, { kind: "approve", commandIds: [], edits: [{ id: "c42", command: "uptime" }] }), "webview-message", /unknown c42/);
     const refused = proposal.commands.find((c) => c.decision === "refused");
     if (refused) {
