@@ -708,6 +708,26 @@ export const READ_ONLY_PROGRAMS: Record<string, ProgramRule> = {
   "dpkg-query": { what: "package status (query only)", check: checkDpkg("dpkg-query") },
   rpm: { what: "package status (query only)", check: checkRpm },
   chronyc: { what: "time sync status", check: checkChronyc },
+  conntrack: {
+    what: "connection tracking (list and statistics)",
+    check: optionsOnly(
+      { shortValue: "pstdrqmfgzo", longValue: ["proto", "src", "dst", "reply-src", "reply-dst", "mark", "family", "zone", "output", "orig-src", "orig-dst", "status", "timeout"] },
+      {
+        D: "conntrack -D deletes connections",
+        delete: "conntrack --delete deletes connections",
+        F: "conntrack -F flushes the table",
+        flush: "conntrack --flush flushes the table",
+        U: "conntrack -U changes connections",
+        update: "conntrack --update changes connections",
+        I: "conntrack -I creates connections",
+        create: "conntrack --create creates connections",
+        E: `conntrack -E ${FOLLOWS}`,
+        event: `conntrack --event ${FOLLOWS}`,
+        R: "conntrack -R loads entries from a file",
+        "load-file": "conntrack --load-file loads entries from a file",
+      },
+    ),
+  },
   ntpq: { what: "time sync status", check: checkNtpq },
 };
 

@@ -205,7 +205,7 @@ export function checkDocker(args: readonly string[]): void {
 
 const KUBECTL_GLOBAL_VALUE = new Set(["-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "--request-timeout", "--cache-dir", "-v", "--v"]);
 const KUBECTL_GLOBAL_FLAG = new Set(["--warnings-as-errors", "--match-server-version", "-A", "--all-namespaces"]);
-const KUBECTL_READ = ["get", "describe", "logs", "top", "events", "version", "api-resources", "api-versions", "explain", "cluster-info"];
+const KUBECTL_READ = ["get", "describe", "logs", "top", "events", "version", "api-resources", "api-versions", "explain", "cluster-info", "rollout"];
 
 export function checkKubectl(args: readonly string[]): void {
   let k = 0;
@@ -227,6 +227,9 @@ export function checkKubectl(args: readonly string[]): void {
     deny(`subcommand:${sub ?? ""}`, `kubectl ${sub ?? ""} is not a read-only subcommand (allowed: ${KUBECTL_READ.join(", ")})`.replace("kubectl  is", "kubectl without a subcommand is"));
   }
   const rest = args.slice(k + 1);
+  if (sub === "rollout" && !["status", "history"].includes(rest[0] ?? "")) {
+    deny(`subcommand:rollout ${rest[0] ?? ""}`.trim(), "kubectl rollout is allowed only for status and history (restart, undo, pause and resume change the deployment)");
+  }
   if (sub === "cluster-info" && rest.length > 0 && rest[0] === "dump") {
     deny("subcommand:cluster-info dump", "kubectl cluster-info dump can write files and prints secrets");
   }
@@ -262,7 +265,8 @@ export function checkKubectl(args: readonly string[]): void {
   }
   for (const option of parsed.options) {
     const why = own(forbidden, option.name);
-    if (why) {
+    // --watch=false (rollout status waits for the rollout otherwise) ends by itself.
+    if (why && !((option.name === "w" || option.name === "watch") && option.value === "false")) {
       deny(`option:${option.long ? "--" : "-"}${option.name}`, why);
     }
   }
