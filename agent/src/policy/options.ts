@@ -60,7 +60,7 @@ export interface OptionSpec {
   strict?: boolean;
   /** `-20` means a count (head, tail, grep context). */
   numericShort?: boolean;
-  /** Options end at the first operand (POSIX order, e.g. `kubectl`-style subcommands are not this). */
+  /** Options end at the first operand (POSIX order, as awk reads its command line). */
   stopAtOperand?: boolean;
   /** Long options are written with one dash (`-brief`, `-json`): `ip`. */
   singleDashLong?: boolean;

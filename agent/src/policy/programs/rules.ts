@@ -50,7 +50,6 @@ function noOperands(program: string, spec: OptionSpec, refused: Record<string, s
   };
 }
 
-
 /** `vmstat 1` repeats forever; `vmstat 1 5` stops. */
 function intervalNeedsCount(program: string, refused: Record<string, string> = {}, spec: OptionSpec = {}) {
   return (args: readonly string[]): void => {
@@ -186,7 +185,6 @@ function checkUniq(args: readonly string[]): void {
     deny("operand", "uniq with a second file name writes its output to that file");
   }
 }
-
 
 function checkTop(args: readonly string[]): void {
   const parsed = parseOptions(args, { shortValue: "dnopuUEe", shortOptional: "w" });

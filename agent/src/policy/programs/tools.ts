@@ -10,7 +10,6 @@ function deny(what: string, reason: string): never {
   throw argumentRefusal(what, reason);
 }
 
-
 // ---- systemctl ---------------------------------------------------------------------------
 
 const SYSTEMCTL_READ = ["status", "show", "is-active", "is-failed", "is-enabled", "is-system-running", "list-units", "list-timers", "list-unit-files", "list-sockets", "list-dependencies", "list-jobs", "list-machines", "list-paths", "cat", "get-default"];
