@@ -15,7 +15,7 @@ import { registerHostCommands, HostsView } from "./vscode/hosts/hostsView";
 import { HostsModel } from "./vscode/hosts/hostsModel";
 import { OutputChannelLogger } from "./vscode/log";
 import { PollingController } from "./vscode/polling";
-import { createReportRenderers } from "./vscode/reportRenderers";
+import { createReportRenderers } from "./report/index";
 import { SecretStore, setLlmApiKey } from "./vscode/secrets";
 import type { AtlServices } from "./vscode/services";
 import { AtlSettings } from "./vscode/settings";

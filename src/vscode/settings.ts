@@ -7,8 +7,11 @@ import type { LlmProvider, LlmSettings, ModelPrice, StructuredOutputMethod } fro
 import { AtlError } from "../errors";
 import type { HostEntry } from "../hosts/model";
 import { parseHostsInventory } from "../hosts/inventory";
+import { regionFromQueueUrl } from "../sqs/client";
 import type { Logger } from "../log";
 import { Disposable } from "./disposable";
+
+export { regionFromQueueUrl };
 
 export type SqsMode = "consume" | "peek";
 export type GroupBy = "state" | "host";
@@ -77,20 +80,6 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const HTTP_URL = /^https?:\/\/\S+$/;
 const PROFILE = /^[A-Za-z0-9_.+=,@-]{1,64}$/;
 const MODEL = /^[A-Za-z0-9._:/-]{1,128}$/;
-
-/** Region code in an SQS queue URL (`https://sqs.eu-west-1.amazonaws.com/…`, `sqs.us-east-1.localhost`). */
-export function regionFromQueueUrl(queueUrl: string): string | null {
-  let host: string;
-  try {
-    host = new URL(queueUrl).hostname;
-  } catch {
-    return null;
-  }
-  const labels = host.split(".");
-  const sqs = labels.indexOf("sqs");
-  const candidate = sqs >= 0 ? labels[sqs + 1] : labels[0];
-  return candidate !== undefined && REGION.test(candidate) ? candidate : null;
-}
 
 /** Reads `atl.*` from a configuration section into a validated snapshot. Pure apart from `get`. */
 export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">): SettingsSnapshot {

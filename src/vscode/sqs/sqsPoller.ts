@@ -1,11 +1,17 @@
-// Adapter between the editor's PollingController and the SQS consumer + per-machine election in
-// src/sqs/. (Wired to SqsAlarmConsumer/PollerElection as they land.)
+// Adapter between the editor's PollingController and src/sqs: this window takes part in the
+// per-machine election (lock file in global storage) and runs the SqsAlarmConsumer only while it is
+// the poller. Stopping waits for the consumer's loop before the lock is given up, so another window
+// never polls while this one still deletes what it saved.
 import * as vscode from "vscode";
 import type { AlarmStore } from "../../alarms/store";
-import { AtlError } from "../../errors";
 import type { Logger } from "../../log";
+import { createSqsClient, describeQueue as describe, type QueueDescription, type SqsConnection } from "../../sqs/client";
+import { SqsAlarmConsumer, type ConsumerState } from "../../sqs/consumer";
+import { PollerElection } from "../../sqs/pollerElection";
 import type { PollerStatus, QueuePoller } from "../polling";
 import type { SqsSettings } from "../settings";
+
+export type { QueueDescription };
 
 export interface SqsPollerDeps {
   store: AlarmStore;
@@ -13,26 +19,114 @@ export interface SqsPollerDeps {
   logger: Logger;
 }
 
-export interface QueueDescription {
-  queueUrl: string;
-  region: string;
-  visibleMessages: number;
-  inFlightMessages: number;
+export function connectionOf(sqs: SqsSettings & { queueUrl: string }): SqsConnection {
+  return { queueUrl: sqs.queueUrl, region: sqs.region, endpoint: sqs.endpoint, profile: sqs.profile };
 }
 
-export function createSqsPoller(_sqs: SqsSettings & { queueUrl: string }, _deps: SqsPollerDeps): QueuePoller {
-  const emitter = new vscode.EventEmitter<PollerStatus>();
-  return {
-    onDidChangeStatus: emitter.event,
-    start: () => emitter.fire({ kind: "error", error: new AtlError("sqs", "The SQS consumer is not available in this build.") }),
-    stop: () => {
-      emitter.dispose();
-      return Promise.resolve();
-    },
-    retryNow: () => undefined,
-  };
+class ElectedSqsPoller implements QueuePoller {
+  private readonly statusEmitter = new vscode.EventEmitter<PollerStatus>();
+  readonly onDidChangeStatus = this.statusEmitter.event;
+  private readonly election: PollerElection;
+  private consumer: SqsAlarmConsumer | undefined;
+  /** Consumer starts and stops in order, whatever the election does meanwhile. */
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly sqs: SqsSettings & { queueUrl: string },
+    private readonly deps: SqsPollerDeps,
+  ) {
+    this.election = new PollerElection({ dir: deps.storageDir, id: `${vscode.env.sessionId}-${process.pid}`, logger: deps.logger });
+  }
+
+  start(): void {
+    this.statusEmitter.fire({ kind: "starting" });
+    this.election.onDidChangeLeadership((leader) => {
+      this.chain = this.chain.then(() => (leader ? this.startConsumer() : this.stopConsumer(true)));
+    });
+    this.chain = this.chain.then(async () => {
+      await this.election.start();
+      if (!this.election.isPoller && !this.stopped) {
+        this.deps.logger.info("Another VS Code window polls the queue; this window follows the shared alarm store.");
+        this.statusEmitter.fire({ kind: "standby" });
+      }
+    });
+  }
+
+  retryNow(): void {
+    this.consumer?.retryNow();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.chain = this.chain.then(() => this.stopConsumer(false));
+    await this.chain;
+    // Only now give the lock up: the loop has finished its deletes.
+    this.election.dispose();
+    this.statusEmitter.dispose();
+  }
+
+  private startConsumer(): void {
+    if (this.stopped || this.consumer) {
+      return;
+    }
+    this.deps.logger.info("This window is the machine's SQS poller.");
+    const consumer = new SqsAlarmConsumer({
+      connection: connectionOf(this.sqs),
+      store: this.deps.store,
+      mode: this.sqs.mode,
+      waitTimeSeconds: this.sqs.waitTimeSeconds,
+      visibilityTimeoutSeconds: this.sqs.visibilityTimeoutSeconds,
+      logger: this.deps.logger,
+    });
+    consumer.onDidChangeState((state) => this.onConsumerState(state));
+    this.consumer = consumer;
+    consumer.start();
+  }
+
+  private async stopConsumer(lostLeadership: boolean): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (consumer) {
+      await consumer.stop();
+      consumer.dispose();
+    }
+    if (lostLeadership && !this.stopped) {
+      this.statusEmitter.fire({ kind: "standby" });
+    }
+  }
+
+  private onConsumerState(state: ConsumerState): void {
+    if (this.stopped) {
+      return;
+    }
+    switch (state.status) {
+      case "starting":
+        this.statusEmitter.fire({ kind: "starting" });
+        return;
+      case "polling":
+        this.statusEmitter.fire({ kind: "leader" });
+        return;
+      case "retrying":
+        this.statusEmitter.fire({ kind: "error", error: state.error });
+        return;
+      case "stopped":
+        return;
+    }
+  }
 }
 
-export function describeQueue(_sqs: SqsSettings & { queueUrl: string }): Promise<QueueDescription> {
-  return Promise.reject(new AtlError("sqs", "The SQS consumer is not available in this build."));
+export function createSqsPoller(sqs: SqsSettings & { queueUrl: string }, deps: SqsPollerDeps): QueuePoller {
+  return new ElectedSqsPoller(sqs, deps);
+}
+
+/** GetQueueAttributes with the configured credentials (Test SQS connection). */
+export async function describeQueue(sqs: SqsSettings & { queueUrl: string }): Promise<QueueDescription> {
+  const connection = connectionOf(sqs);
+  const client = createSqsClient(connection);
+  try {
+    return await describe(client, connection);
+  } finally {
+    client.destroy();
+  }
 }
