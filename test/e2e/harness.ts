@@ -2,7 +2,7 @@
 // driver, so notifications show) with the packaged ATL VSIX installed, opened in headless Chromium;
 // screenshots go to test-results/e2e/. Everything stops after the file's tests, pass or fail.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CodeServer, repoRoot, Workbench, type CodeServerOptions } from "../helpers/codeServer";
@@ -48,7 +48,9 @@ export function vsixUnderTest(): string {
   if (!existsSync(source)) {
     throw new Error(`VSIX not found: ${source}`);
   }
-  const copy = join(mkdtempSync(join(tmpdir(), "atl-vsix-")), `${extensionId}-${manifest.version}.vsix`);
+  const dir = mkdtempSync(join(tmpdir(), "atl-vsix-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const copy = join(dir, `${extensionId}-${manifest.version}.vsix`);
   copyFileSync(source, copy);
   packaged = copy;
   return copy;

@@ -85,7 +85,12 @@ function killEverything(): void {
   live.clear();
   for (const tag of tags) {
     sweepTagged(tag);
+    // The tag is the run's temp folder.
+    if (process.env.ATL_KEEP_TEST_DIRS !== "1") {
+      rmSync(tag, { recursive: true, force: true });
+    }
   }
+  tags.clear();
 }
 
 function installExitHooks(): void {
@@ -94,11 +99,10 @@ function installExitHooks(): void {
   }
   exitHooksInstalled = true;
   process.on("exit", killEverything);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(signal, () => {
-      killEverything();
-      process.kill(process.pid, signal);
-    });
+  const codes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+  for (const [signal, code] of Object.entries(codes)) {
+    // exit() rather than re-raising the signal: `exit` handlers (here and in runners) still run.
+    process.once(signal, () => process.exit(code));
   }
 }
 

@@ -42,8 +42,8 @@ async function bundleTests(): Promise<{ dir: string; index: string; suites: stri
     target: "node22",
     sourcemap: "linked",
     // vscode is the host's; mocha must be one instance shared by index.js and the suites, so it is
-    // loaded from node_modules at run time (the folder is inside the checkout).
-    external: ["vscode", "mocha", "cpu-features", "*.node"],
+    // loaded from node_modules at run time (the folder is inside the checkout); esbuild cannot be bundled.
+    external: ["vscode", "mocha", "esbuild", "cpu-features", "*.node"],
     logLevel: "warning",
   });
   return { dir, index: join(dir, "index.js"), suites };
@@ -83,6 +83,9 @@ export async function runInEditorTests(options: InEditorRunOptions = {}): Promis
   let tests: Awaited<ReturnType<typeof bundleTests>> | undefined;
   try {
     tests = await bundleTests();
+    const bundled = tests.dir;
+    // Interrupted (Ctrl-C): the helper exits the process; leave no bundle folder behind.
+    process.once("exit", () => rmSync(bundled, { recursive: true, force: true }));
     console.log(`in-editor tests: ${tests.suites.length} suite file(s): ${tests.suites.join(", ")}`);
     server = await CodeServer.start({
       label: "vscode-test",
