@@ -201,8 +201,14 @@ function identifiers(host: HostEntry): string[] {
 }
 
 const WORD = /[a-z0-9_-]/;
+const SEPARATOR = /[-_.]/;
+const LETTER = /[a-z]/;
 
-/** Index of `token` in `text` as a whole word (not inside a longer id or host name), or -1. */
+/**
+ * Index of `token` in `text` as a whole word, or -1. Not inside a longer id ("prod-web-010" does
+ * not mention "prod-web-01"), but a separator followed by a letter ends a word, as in alarm names
+ * like "prod-web-01-cpu-high" or "high-cpu-prod-web-01".
+ */
 function findMention(text: string, token: string): number {
   let from = 0;
   for (;;) {
@@ -211,10 +217,12 @@ function findMention(text: string, token: string): number {
       return -1;
     }
     const before = text[at - 1] ?? " ";
+    const beforePrev = text[at - 2] ?? " ";
     const after = text[at + token.length] ?? " ";
     const afterNext = text[at + token.length + 1] ?? " ";
-    const continuesAsName = after === "." && WORD.test(afterNext);
-    if (!WORD.test(before) && before !== "." && !WORD.test(after) && !continuesAsName) {
+    const startsWord = (!WORD.test(before) && before !== ".") || (SEPARATOR.test(before) && LETTER.test(beforePrev));
+    const endsWord = (!WORD.test(after) && !(after === "." && WORD.test(afterNext))) || (SEPARATOR.test(after) && LETTER.test(afterNext));
+    if (startsWord && endsWord) {
       return at;
     }
     from = at + 1;

@@ -52,9 +52,23 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** A process spinning one core at ~100 % user CPU. */
-export function startCpuBurner(name = "atl-burn-cpu"): Promise<StagedProcess> {
-  return spawnNamed(name, `process.stdout.write("ready\\n"); for (;;) { Math.sqrt(Math.random()); }`);
+/**
+ * A process spinning `threads` cores at ~100 % user CPU each (worker threads), like a runaway job.
+ * `nice` below 0 (root only; ignored otherwise) raises its priority: on a machine busy with other
+ * work (other engineers' builds on a shared 2-core box) it then stays the top consumer, as a
+ * runaway is on a production host.
+ */
+export function startCpuBurner(name = "atl-burn-cpu", options: { threads?: number; nice?: number } = {}): Promise<StagedProcess> {
+  const spin = "for (;;) { Math.sqrt(Math.random()); }";
+  const threads = Math.max(1, Math.floor(options.threads ?? 1));
+  return spawnNamed(
+    name,
+    // Workers inherit the nice value of the thread that creates them: set it first.
+    `try { require("node:os").setPriority(${Math.floor(options.nice ?? 0)}); } catch {}
+     const { Worker } = require("node:worker_threads");
+     for (let i = 1; i < ${threads}; i++) { new Worker(${JSON.stringify(spin)}, { eval: true }); }
+     process.stdout.write("ready\\n"); ${spin}`,
+  );
 }
 
 /** A process holding `bytes` of resident memory (every page touched) and otherwise idle. */

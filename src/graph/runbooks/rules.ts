@@ -59,7 +59,9 @@ function busiest(facts: Facts): { list: ProcessSample[]; tables: From<ProcessTab
     }
     tables.push(source);
     for (const p of source.value.processes) {
-      if (p.cpu === null || p.state?.startsWith("Z") || MEASURING_TOOLS.has(p.name) || byPid.has(p.pid)) {
+      // ps divides CPU time by age: for a process a second old that figure is noise.
+      const tooYoung = p.source === "ps" && p.elapsedSec !== null && p.elapsedSec < 3;
+      if (p.cpu === null || tooYoung || p.state?.startsWith("Z") || MEASURING_TOOLS.has(p.name) || byPid.has(p.pid)) {
         continue;
       }
       byPid.set(p.pid, p);
@@ -493,7 +495,10 @@ export function serviceRules(facts: Facts, target: Target): RuleOutput {
     phrases.push({ severity: "medium", text: `there is no unit named ${code(unit)}` });
   }
   for (const { run, value: status } of facts.unitStatus) {
-    const ev = evidence(run, [status.activeLine, ...status.exitLines, ...status.logLines.filter((l) => /error|fail|denied|refused|emerg|fatal/i.test(l)).slice(-4)]);
+    // The cause (emerg/error/denied…) usually comes before systemd's own "Failed …" lines: quote it first.
+    const causes = status.logLines.filter((l) => /emerg|error|denied|refused|fatal|cannot|unable|in use/i.test(l));
+    const failures = status.logLines.filter((l) => !causes.includes(l) && /fail/i.test(l));
+    const ev = evidence(run, [status.activeLine, ...status.exitLines, ...[...causes.slice(0, 3), ...failures].slice(0, 4)]);
     if (status.state === "active") {
       out.findings.push(finding(`${code(status.unit)} is ${displayName(status.activeText.split(" since")[0] ?? "active")}${status.mainPid ? `, main PID ${status.mainPid}` : ""}`, "systemd reports the service as running.", "info", [ev]));
       phrases.push({ severity: "info", text: `${code(status.unit)} is active` });

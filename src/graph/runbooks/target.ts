@@ -107,13 +107,11 @@ function targetFromDimensions(dimensions: Record<string, string>, into: Target):
   into.port ??= safePort(dimensions.port ?? dimensions.Port);
 }
 
-/** Names of the child alarms of a composite alarm: triggering children first, then the rule. */
-function compositeChildNames(alarm: Alarm): string[] {
-  const names = alarm.children.map((arn) => arn.slice(arn.indexOf(":alarm:") + 7)).filter((n) => n.length > 0);
-  for (const match of (alarm.rule ?? "").matchAll(/ALARM\(\s*"?([^")]+)"?\s*\)/g)) {
-    names.push(match[1] ?? "");
-  }
-  return names;
+/** Names of the child alarms of a composite alarm: those that triggered it, and all in its rule. */
+function compositeChildNames(alarm: Alarm): { triggering: string[]; inRule: string[] } {
+  const triggering = alarm.children.map((arn) => arn.slice(arn.indexOf(":alarm:") + 7)).filter((n) => n.length > 0);
+  const inRule = [...(alarm.rule ?? "").matchAll(/ALARM\(\s*"?([^")]+)"?\s*\)/g)].map((m) => m[1] ?? "");
+  return { triggering, inRule };
 }
 
 export function targetForAlarm(alarm: Alarm): Target {
@@ -133,16 +131,26 @@ export function targetForAlarm(alarm: Alarm): Target {
     }
     targetFromDimensions(alarm.metric.dimensions, target);
   } else {
-    // Composite: what the child alarms are about, from their names.
-    for (const child of compositeChildNames(alarm)) {
-      const fromName = targetForText(child);
-      if (fromName) {
-        add(fromName.kinds, `child alarm ${child}`);
-        target.path ??= fromName.path;
-        target.service ??= fromName.service;
-        target.port ??= fromName.port;
+    // Composite: what the triggering children are about, from their names; else the rule's.
+    const { triggering, inRule } = compositeChildNames(alarm);
+    for (const names of [triggering, inRule]) {
+      for (const child of names) {
+        const fromName = targetForText(child);
+        if (fromName) {
+          add(fromName.kinds.filter((k) => k !== "generic"), `child alarm ${child}`);
+          target.path ??= fromName.path;
+          target.service ??= fromName.service;
+          target.port ??= fromName.port;
+        }
+      }
+      if (target.kinds.length > 0) {
+        break;
       }
     }
+  }
+  // procstat: the watched process is usually the service of the same name.
+  if (target.kinds.includes("service") && !target.service && target.process) {
+    target.service = target.process;
   }
   if (target.kinds.length === 0) {
     const fromName = targetForText(`${alarm.name} ${alarm.metric?.name ?? ""}`);
@@ -171,7 +179,7 @@ const KEYWORDS: { kind: RunbookKind; pattern: RegExp }[] = [
   { kind: "disk-io", pattern: /\biowait\b|\bi\/o\b|\bio wait|disk (?:io|i\/o|latency|slow)|디스크 (?:io|i\/o|지연)|\biops\b/i },
   { kind: "disk", pattern: /\bdisk\b|\bdisks\b|\bdf\b|filesystem|file system|\binodes?\b|no space|space left|디스크|용량|파일 ?시스템|아이노드|공간/i },
   { kind: "network", pattern: /network|\bpackets?\b|\blatency\b|\bnic\b|bandwidth|\btraffic\b|retransmi|네트워크|패킷|트래픽|대역폭/i },
-  { kind: "status-check", pattern: /status ?check|unreachable|\breboot|상태 ?검사|재부팅|접속(?:이)? ?안|\bhung\b|\bfroze/i },
+  { kind: "status-check", pattern: /status[ _-]?check|unreachable|\breboot|상태 ?검사|재부팅|접속(?:이)? ?안|\bhung\b|\bfroze/i },
   { kind: "service", pattern: /\bservices?\b|\bdaemon\b|systemctl|journalctl|\bunit\b|\bport\s*\d|\bdown\b|not responding|crash|서비스|데몬|포트|죽었|다운|응답(?:이)? ?없|응답하지/i },
 ];
 

@@ -44,7 +44,7 @@ export function parseSystemctlStatus(text: string): UnitStatus | null {
     activeText,
     activeLine,
     mainPid: mainPid ? Number(mainPid) : null,
-    exitLines: all.filter((l) => /^\s*(Process|Main PID):.*\((code|status)=/.test(l)),
+    exitLines: all.filter((l) => /^\s*(Process|Main PID):.*\((code|status)=/.test(l) && !/status=0\/SUCCESS/.test(l)),
     logLines,
   };
 }

@@ -146,8 +146,14 @@ function parseProcessTable(allLines: string[], headerIndex: number, source: "ps"
       const i = kinds.indexOf(kind);
       return i >= 0 ? cells[i] : undefined;
     };
-    const args = get("args");
-    const name = get("name") ?? (args ? (args.split(/\s+/)[0] ?? "").split("/").pop() ?? args : "?");
+    // `ps aux` labels the argument list COMMAND too: a comm is at most 15 characters and has no path.
+    let named = get("name");
+    let args = get("args");
+    if (named !== undefined && (named.length > 15 || named.startsWith("/"))) {
+      args ??= named;
+      named = undefined;
+    }
+    const name = named ?? (args ? programName(args) : "?");
     const rss = get("rss");
     processes.push({
       pid: Number(get("pid")),
@@ -164,6 +170,15 @@ function parseProcessTable(allLines: string[], headerIndex: number, source: "ps"
     });
   }
   return { header, processes };
+}
+
+/** `/usr/bin/java -jar x` → java; `[kworker/0:1]` → kworker/0:1. */
+function programName(args: string): string {
+  const first = args.trim().split(/\s+/)[0] ?? "?";
+  if (/^\[.*\]$/.test(first)) {
+    return first.slice(1, -1);
+  }
+  return first.split("/").pop() || first;
 }
 
 function findHeader(allLines: string[]): number {
