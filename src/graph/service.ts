@@ -171,14 +171,14 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
   }
 
   return {
-    start(threadId: string, input: DiagnosisInput, onEvent: DiagnosisEventSink, signal?: AbortSignal): Promise<ThreadStatus> {
+    async start(threadId: string, input: DiagnosisInput, onEvent: DiagnosisEventSink, signal?: AbortSignal): Promise<ThreadStatus> {
       validateThreadId(threadId);
       const hostId = input.hostId ?? null;
       const turn = input.kind === "alarm" ? { kind: "alarm" as const, alarm: input.alarm, hostId } : { kind: "chat" as const, text: input.text, hostId };
       return serialized(threadId, () => run(threadId, { threadId, turn }, onEvent, signal));
     },
 
-    resume(threadId: string, decision: ApprovalDecision, onEvent: DiagnosisEventSink, signal?: AbortSignal): Promise<ThreadStatus> {
+    async resume(threadId: string, decision: ApprovalDecision, onEvent: DiagnosisEventSink, signal?: AbortSignal): Promise<ThreadStatus> {
       validateThreadId(threadId);
       const checked = parseApprovalDecision(decision);
       return serialized(threadId, async () => {
@@ -193,7 +193,7 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
       });
     },
 
-    followUp(threadId: string, text: string, onEvent: DiagnosisEventSink, signal?: AbortSignal): Promise<ThreadStatus> {
+    async followUp(threadId: string, text: string, onEvent: DiagnosisEventSink, signal?: AbortSignal): Promise<ThreadStatus> {
       validateThreadId(threadId);
       return serialized(threadId, async () => {
         const snapshot = await snapshotOf(threadId);
@@ -221,7 +221,7 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
       return statusOf(await snapshotOf(threadId));
     },
 
-    deleteThread(threadId: string): Promise<void> {
+    async deleteThread(threadId: string): Promise<void> {
       validateThreadId(threadId);
       return serialized(threadId, () => checkpointer.deleteThread(threadId));
     },

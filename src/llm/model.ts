@@ -67,8 +67,8 @@ export function createChatModel(settings: LlmSettings): BaseChatModel {
   const common = {
     timeout: Math.max(1, settings.timeoutSeconds) * 1000,
     maxRetries: clampRetries(settings.maxRetries),
-    // Never `streaming: true` (its token counting downloads a tokenizer); the graph streams tokens.
-    streaming: false,
+    // `streaming` stays unset: true makes its token counting download a tokenizer, false disables
+    // streaming altogether. The graph's "messages" stream mode streams the answer node's tokens.
     streamUsage: true,
   };
   if (settings.provider === "azure") {

@@ -37,6 +37,10 @@ export async function invokeStructured<S extends z.ZodType>(model: BaseChatModel
   try {
     result = (await runnable.invoke(call.messages, call.config));
   } catch (error) {
+    const issues = zodIssues(error);
+    if (issues) {
+      throw new AtlError("llm-reply", `The LLM's ${call.name} reply does not match ATL's schema (${issues}).`, { cause: error, fix: "Try again or use a stronger model." });
+    }
     if (isParseFailure(error)) {
       throw new AtlError("llm-reply", `The LLM's reply to the ${call.name} request was not the JSON ATL asked for (${(error as Error).message.split("\n")[0].slice(0, 120)}).`, {
         cause: error,
@@ -62,6 +66,18 @@ export async function invokeStructured<S extends z.ZodType>(model: BaseChatModel
     throw new AtlError("llm-reply", `The LLM's ${call.name} reply does not match ATL's schema (${issues}).`, { fix: "Try again or use a stronger model." });
   }
   return { value: checked.data, usage };
+}
+
+/** The parser validated the reply with zod itself and threw: summarize the first issues. */
+function zodIssues(error: unknown): string | null {
+  const issues = (error as { issues?: unknown })?.issues;
+  if (!Array.isArray(issues) || issues.length === 0) {
+    return null;
+  }
+  return issues
+    .slice(0, 3)
+    .map((issue: { path?: unknown[]; message?: string }) => `${(issue.path ?? []).join(".") || "(root)"}: ${issue.message ?? "invalid"}`)
+    .join("; ");
 }
 
 function isParseFailure(error: unknown): boolean {

@@ -6,6 +6,7 @@ import { renderText } from "./text";
 
 export { codeBlock, escapeMarkdown, fenceFor, inlineCode, renderMarkdown } from "./markdown";
 export { renderText } from "./text";
+export { redactReport, type RenderOptions } from "./redact";
 export { reportStrings } from "./strings";
 
 export interface ReportRenderers {
@@ -13,6 +14,10 @@ export interface ReportRenderers {
   plainText(report: DiagnosisReport): string;
 }
 
-export function createReportRenderers(): ReportRenderers {
-  return { markdown: renderMarkdown, plainText: renderText };
+/** Renderers for the editor; `patterns` reads the user's extra redaction patterns at render time. */
+export function createReportRenderers(patterns: () => string[] = () => []): ReportRenderers {
+  return {
+    markdown: (report) => renderMarkdown(report, { redactionPatterns: patterns() }),
+    plainText: (report) => renderText(report, { redactionPatterns: patterns() }),
+  };
 }

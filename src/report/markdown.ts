@@ -5,6 +5,7 @@
 import type { Alarm } from "../alarms/model";
 import type { CommandRun, DiagnosisReport, Finding, Proposal } from "../graph/diagnosis";
 import { reportStrings, type ReportStrings } from "./strings";
+import { redactReport, type RenderOptions } from "./redact";
 import { cleanControl, formatUsageLine, headline, metricLine } from "./shared";
 
 /** A fence of backticks longer than any backtick run in `text` (at least three). */
@@ -70,7 +71,8 @@ function prose(text: string): string {
   return cleanControl(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").trim();
 }
 
-export function renderMarkdown(report: DiagnosisReport): string {
+export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = {}): string {
+  const report = redactReport(input, options);
   const t = reportStrings(report.language);
   const out: string[] = [];
   out.push(`# ${t.title}: ${inline(headline(report))}`, "");

@@ -2,6 +2,7 @@
 // outputs indented under each command and shortened to head and tail (the Markdown report keeps
 // them whole). Untrusted text is stripped of terminal escapes and control characters.
 import type { DiagnosisReport } from "../graph/diagnosis";
+import { redactReport, type RenderOptions } from "./redact";
 import { cleanControl, formatUsageLine, headline, metricLine } from "./shared";
 import { reportStrings } from "./strings";
 
@@ -19,7 +20,8 @@ function oneLine(text: string): string {
   return cleanControl(text).replace(/\s*\n\s*/g, " ").trim();
 }
 
-export function renderText(report: DiagnosisReport): string {
+export function renderText(input: DiagnosisReport, options: RenderOptions = {}): string {
+  const report = redactReport(input, options);
   const t = reportStrings(report.language);
   const out: string[] = [];
   const rule = "═".repeat(72);

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCommandPolicy } from "../../../agent/src/policy";
 import type { ExecAuditRecord } from "../../../agent/src/audit";
+import type { PolicyFile } from "../../../agent/src/policy/types";
 import type { Alarm } from "../../../src/alarms/model";
 import { parseAlarmMessage } from "../../../src/alarms/parse";
 import { AlarmStore } from "../../../src/alarms/store";
@@ -64,9 +65,17 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(options: { llm?: LlmSettings | null; settings?: Partial<DiagnosisSettings>; extraHosts?: HostEntry[]; agent?: RunningAgent } = {}): Promise<Fixture> {
-  const agent = options.agent ?? (await startAgent());
-  const policy = createCommandPolicy();
+export interface FixtureOptions {
+  llm?: LlmSettings | null;
+  settings?: Partial<DiagnosisSettings>;
+  extraHosts?: HostEntry[];
+  /** Operator policy rules for both the agent and ATL's own policy. */
+  policyFile?: PolicyFile;
+}
+
+export async function startFixture(options: FixtureOptions = {}): Promise<Fixture> {
+  const agent = await startAgent(options.policyFile ? { policy: options.policyFile } : {});
+  const policy = createCommandPolicy(options.policyFile);
   const host: AgentHostEntry = {
     id: "prod-web-01",
     name: "prod-web-01",
@@ -114,9 +123,7 @@ export async function startFixture(options: { llm?: LlmSettings | null; settings
     async close() {
       hosts.dispose();
       store.dispose();
-      if (!options.agent) {
-        await agent.stop();
-      }
+      await agent.stop();
       await rm(root, { recursive: true, force: true });
     },
   };

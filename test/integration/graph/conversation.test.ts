@@ -1,0 +1,165 @@
+// A thread as an on-call engineer drives it in the chat: reject with a reason → a different plan,
+// a follow-up question answered from the evidence (tokens streamed), "show open alarms", a host
+// that must be picked, auto-approval of read-only commands, and a host that is down.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
+import { expectStatus, llmSettings, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
+
+const plan = (rationale: string, ...commands: string[]) => ({
+  schema: "command_plan",
+  json: { rationale, commands: commands.map((command) => ({ command, purpose: `run ${command}`, expectedSignal: "something" })) },
+});
+const quietAnalysis = { schema: "diagnosis_analysis", json: { summary: "Load is moderate.", severity: "low", findings: [], nextSteps: ["Watch it."], furtherCommands: [] } };
+
+void describe("a diagnosis conversation (LLM)", () => {
+  let llm: ScriptedLlm;
+  let fx: Fixture;
+  before(async () => {
+    llm = await startScriptedLlm();
+    fx = await startFixture({
+      policyFile: { version: 1, rules: [{ id: "restart-nginx", program: "systemctl", args: ["restart", "nginx"], risk: "mutating", effect: "allow" }] },
+      extraHosts: [{ id: "prod-db-01", name: "prod-db-01", transport: "agent", url: "http://127.0.0.1:9", keyId: "k", secretFile: "/nonexistent/secret" }],
+    });
+    fx.deps.llm = llmSettings(llm);
+    fx.service = fx.reopen();
+  });
+  after(async () => {
+    await fx.close();
+    await llm.close();
+  });
+
+  void it("a reject sends the reason back to the planner and the new plan differs", async () => {
+    llm.push(plan("Check CPU.", "uptime", "top -b -n 1 | head -n 20"));
+    llm.push({ ...plan("Memory instead, as asked.", "free -m", "vmstat 1 2"), contains: "too heavy, check memory instead" });
+    const alarm = sampleAlarm("01-ec2-cpu-alarm.json");
+    const first = recorder();
+    expectStatus(await fx.service.start("t-conv-reject", { kind: "alarm", alarm }, first.sink), "waiting-approval", first.events);
+    const second = recorder();
+    expectStatus(await fx.service.resume("t-conv-reject", { kind: "reject", reason: "too heavy, check memory instead" }, second.sink), "waiting-approval", second.events);
+    const replan = second.of("proposal")[0].proposal;
+    assert.equal(replan.round, 2);
+    assert.deepEqual(
+      replan.commands.map((c) => c.command),
+      ["free -m", "vmstat 1 2"],
+    );
+    assert.deepEqual(
+      replan.commands.map((c) => c.id),
+      ["c3", "c4"],
+      "ids stay unique across rounds",
+    );
+    const replanRequest = llm.requests.filter((r) => r.schema === "command_plan").at(-1)!;
+    assert.match(replanRequest.text, /REJECTED this plan:\n- uptime\n- top -b -n 1 \| head -n 20/);
+    assert.deepEqual(await fx.executed(), [], "a rejected plan runs nothing");
+
+    // The LLM repeats a rejected plan: ATL does not propose it again.
+    llm.push(plan("Same again.", "free -m", "vmstat 1 2"));
+    const third = recorder();
+    expectStatus(await fx.service.resume("t-conv-reject", { kind: "reject", reason: "no" }, third.sink), "waiting-approval", third.events);
+    const fallback = third.of("proposal")[0].proposal;
+    assert.equal(fallback.source, "runbook");
+    const rejected = new Set(["uptime", "top -b -n 1 | head -n 20", "free -m", "vmstat 1 2"]);
+    assert.ok(fallback.commands.length > 0 && fallback.commands.every((c) => !rejected.has(c.command)), JSON.stringify(fallback.commands));
+
+    // A reject that asks to stop ends the thread.
+    const fourth = recorder();
+    expectStatus(await fx.service.resume("t-conv-reject", { kind: "reject", reason: "leave it", replan: false }, fourth.sink), "rejected", fourth.events);
+    assert.equal(await fx.service.pendingProposal("t-conv-reject"), null);
+  });
+
+  void it("answers a follow-up from the evidence, streaming tokens, without running anything", async () => {
+    llm.push(plan("Load.", "uptime"), quietAnalysis);
+    const first = recorder();
+    expectStatus(await fx.service.start("t-conv-answer", { kind: "chat", text: "check the load on prod-web-01" }, first.sink), "waiting-approval", first.events);
+    expectStatus(await fx.service.resume("t-conv-answer", { kind: "approve", commandIds: ["c1"] }, recorder().sink), "done", []);
+    const ran = (await fx.executed()).length;
+
+    llm.push({ contains: "why is the load like that?", text: "The load average in c1 is below the CPU count, so the host is not saturated." });
+    const followUp = recorder();
+    expectStatus(await fx.service.followUp("t-conv-answer", "why is the load like that?", followUp.sink), "answered", followUp.events);
+    const tokens = followUp.of("token");
+    assert.ok(tokens.length >= 2, "the answer streams in pieces");
+    assert.ok(tokens.every((t) => t.node === "answer"));
+    assert.equal(tokens.map((t) => t.text).join(""), "The load average in c1 is below the CPU count, so the host is not saturated.");
+    assert.equal(followUp.of("answer")[0].text, "The load average in c1 is below the CPU count, so the host is not saturated.");
+    assert.equal((await fx.executed()).length, ran, "answering runs nothing");
+    const answerRequest = llm.requests.at(-1)!;
+    assert.equal(answerRequest.stream, true, "the answer is requested as a stream");
+    assert.match(answerRequest.text, /load average/, "the answer prompt carries the evidence");
+    const report = followUp.of("report")[0].report;
+    assert.deepEqual(report.answers?.at(-1)?.question, "why is the load like that?");
+  });
+
+  void it("lists open alarms on a host from the store", async () => {
+    fx.store.ingestAlarm(sampleAlarm("01-ec2-cpu-alarm.json"));
+    fx.store.ingestAlarm(sampleAlarm("02-cwagent-mem-used-percent-alarm-raw.json"));
+    const r = recorder();
+    expectStatus(await fx.service.start("t-conv-fetch", { kind: "chat", text: "show open alarms on prod-web-01" }, r.sink), "answered", r.events);
+    const [alarms] = r.of("alarms");
+    assert.deepEqual(
+      alarms.incidents.map((i) => i.name),
+      ["prod-web-01-cpu-high"],
+    );
+    assert.match(r.of("answer")[0].text, /1 open alarm on prod-web-01/);
+    const all = recorder();
+    expectStatus(await fx.service.followUp("t-conv-fetch", "알람 목록 보여줘", all.sink), "answered", all.events);
+    assert.equal(all.of("alarms")[0].incidents.length, 2);
+  });
+
+  void it("asks for the host when it cannot tell, then continues with the one picked", async () => {
+    llm.push(plan("Disk.", "df -hP"));
+    const alarm = sampleAlarm("03-cwagent-disk-used-percent-alarm.json", { name: "orders-db disk_used_percent above 85 percent" });
+    const first = recorder();
+    expectStatus(await fx.service.start("t-conv-host", { kind: "alarm", alarm }, first.sink), "needs-host", first.events);
+    const needed = first.of("host-needed")[0];
+    assert.deepEqual(
+      needed.candidates.map((c) => c.id),
+      ["prod-web-01", "prod-db-01"],
+    );
+    assert.match(needed.message, /orders-db disk_used_percent/);
+    const second = recorder();
+    expectStatus(await fx.service.followUp("t-conv-host", "prod-web-01", second.sink), "waiting-approval", second.events);
+    const proposal = second.of("proposal")[0].proposal;
+    assert.equal(proposal.host.id, "prod-web-01");
+    assert.match(llm.requests.at(-1)!.text, /disk_used_percent/, "the stalled alarm is what gets planned");
+  });
+
+  void it("auto-approves read-only plans for listed hosts, and stops at a mutating one", async () => {
+    fx.settings.autoApproveReadOnlyHosts = ["prod-web-01"];
+    try {
+      llm.push(plan("Load.", "uptime"), quietAnalysis);
+      const r = recorder();
+      expectStatus(await fx.service.start("t-conv-auto", { kind: "chat", text: "check load on prod-web-01" }, r.sink), "done", r.events);
+      const proposal = r.of("proposal")[0].proposal;
+      assert.equal(proposal.autoApproved, true);
+      assert.equal(r.of("command-finished")[0].run.status, "ok");
+
+      llm.push(plan("Restart.", "uptime", "systemctl restart nginx"));
+      const m = recorder();
+      expectStatus(await fx.service.start("t-conv-auto-2", { kind: "chat", text: "fix nginx on prod-web-01" }, m.sink), "waiting-approval", m.events);
+      assert.equal(m.of("proposal")[0].proposal.autoApproved, false);
+    } finally {
+      fx.settings.autoApproveReadOnlyHosts = [];
+    }
+  });
+
+  void it("a host whose agent cannot be reached fails the thread with the reason, and runs nothing", async () => {
+    llm.push(plan("Load.", "uptime"));
+    const first = recorder();
+    expectStatus(await fx.service.start("t-conv-down", { kind: "chat", text: "check load on prod-db-01", hostId: "prod-db-01" }, first.sink), "waiting-approval", first.events);
+    const second = recorder();
+    expectStatus(await fx.service.resume("t-conv-down", { kind: "approve", commandIds: ["c1"] }, second.sink), "failed", second.events);
+    const error = second.of("error")[0];
+    assert.equal(error.code, "config");
+    assert.match(error.message, /secretFile of prod-db-01/);
+    assert.equal(second.of("command-finished")[0].run.status, "error");
+  });
+
+  void it("refuses a malformed approval from an untrusted caller", async () => {
+    await assert.rejects(
+      fx.service.resume("t-conv-down", { kind: "approve", commandIds: "c1" } as unknown as Parameters<typeof fx.service.resume>[1], () => undefined),
+      /approval decision is malformed/,
+    );
+    await assert.rejects(fx.service.start("../../etc", { kind: "chat", text: "x" }, () => undefined), /Invalid diagnosis thread id/);
+  });
+});

@@ -1,0 +1,109 @@
+// No LLM at all: the built-in runbooks plan, the real agent runs, the output parsers name the
+// culprit (a real CPU burner staged on this machine). And a pending approval made in this process
+// is resumed by another process from the checkpoint directory alone.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { DiagnosisEvent, Proposal, ThreadStatus } from "../../../src/graph/diagnosis";
+import { renderMarkdown, renderText } from "../../../src/report";
+import { startCpuBurner, type StagedProcess } from "../../helpers/faults";
+import { expectStatus, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
+
+function runChild(input: unknown): Promise<{ pending: Proposal | null; status: ThreadStatus; events: DiagnosisEvent[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "resumeChild.ts"), JSON.stringify(input)], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) {
+        reject(new Error(`child exited ${code}: ${err}`));
+        return;
+      }
+      resolve(JSON.parse(out) as { pending: Proposal | null; status: ThreadStatus; events: DiagnosisEvent[] });
+    });
+  });
+}
+
+void describe("without an LLM", () => {
+  let fx: Fixture;
+  let burner: StagedProcess;
+  before(async () => {
+    fx = await startFixture({ llm: null });
+    burner = await startCpuBurner();
+  });
+  after(async () => {
+    await burner.stop();
+    await fx.close();
+  });
+
+  void it("plans from the runbook, runs on the agent and names the CPU burner in the report", async () => {
+    const alarm = sampleAlarm("01-ec2-cpu-alarm.json");
+    const first = recorder();
+    expectStatus(await fx.service.start("t-off-cpu", { kind: "alarm", alarm }, first.sink), "waiting-approval", first.events);
+    const proposal = first.of("proposal")[0].proposal;
+    assert.equal(proposal.source, "runbook");
+    assert.ok(proposal.commands.every((c) => c.decision === "allowed" && c.risk === "read-only"));
+    assert.ok(proposal.commands.every((c) => c.purpose && c.expectedSignal));
+    assert.deepEqual(await fx.executed(), []);
+
+    const ids = proposal.commands.filter((c) => !/^(mpstat|vmstat)/.test(c.command)).map((c) => c.id);
+    const second = recorder();
+    expectStatus(await fx.service.resume("t-off-cpu", { kind: "approve", commandIds: ids }, second.sink), "done", second.events);
+    assert.equal(second.of("token").length, 0);
+    const analysis = second.of("analysis")[0].analysis;
+    assert.equal(analysis.source, "runbook");
+    assert.match(analysis.summary, new RegExp(burner.name));
+    const report = second.of("report")[0].report;
+    assert.match(renderMarkdown(report), new RegExp(burner.name));
+    assert.match(renderText(report), new RegExp(burner.name));
+    assert.equal(report.usage, null);
+  });
+
+  void it("answers a follow-up from the findings and says an LLM would do better", async () => {
+    const r = recorder();
+    expectStatus(await fx.service.followUp("t-off-cpu", "which process is using the CPU?", r.sink), "answered", r.events);
+    const answer = r.of("answer")[0].text;
+    assert.match(answer, new RegExp(burner.name));
+    assert.match(answer, /an LLM/);
+  });
+
+  void it("routes Korean requests: CPU 사용률이 높아 → commands, 알람 목록 보여줘 → alarms", async () => {
+    const cpu = recorder();
+    expectStatus(await fx.service.start("t-off-ko", { kind: "chat", text: "prod-web-01 CPU 사용률이 높아" }, cpu.sink), "waiting-approval", cpu.events);
+    assert.ok(cpu.of("proposal")[0].proposal.commands.some((c) => c.command.startsWith("ps ") && c.command.includes("pcpu")));
+    const list = recorder();
+    expectStatus(await fx.service.start("t-off-ko-2", { kind: "chat", text: "알람 목록 보여줘" }, list.sink), "answered", list.events);
+    assert.equal(list.of("alarms").length, 1);
+  });
+
+  void it("a pending approval made here is resumed by another process", async () => {
+    const alarm = sampleAlarm("01-ec2-cpu-alarm.json");
+    const first = recorder();
+    expectStatus(await fx.service.start("t-off-xproc", { kind: "alarm", alarm }, first.sink), "waiting-approval", first.events);
+    const proposal = first.of("proposal")[0].proposal;
+    const uptime = proposal.commands.find((c) => c.command === "uptime")!;
+    const before = (await fx.executed()).length;
+
+    const child = await runChild({ checkpointDir: fx.checkpointDir, host: fx.host, threadId: "t-off-xproc", decision: { kind: "approve", commandIds: [uptime.id] } });
+    assert.deepEqual(child.pending, proposal, "the other process sees the same proposal");
+    assert.equal(child.status, "done");
+    assert.ok(child.events.some((e) => e.type === "analysis"));
+    assert.deepEqual((await fx.executed()).slice(before), ["uptime"]);
+
+    // Back in this process, the thread is finished and its report has the run made over there.
+    assert.equal(await fx.service.pendingProposal("t-off-xproc"), null);
+    const report = await fx.service.report("t-off-xproc");
+    assert.deepEqual(
+      report?.runs.map((r) => r.command),
+      ["uptime"],
+    );
+    const again = recorder();
+    await fx.service.resume("t-off-xproc", { kind: "approve", commandIds: [uptime.id] }, again.sink);
+    assert.match(again.of("error")[0].message, /No command proposal is waiting/);
+    assert.equal((await fx.executed()).length, before + 1, "a second approval runs nothing");
+  });
+});
