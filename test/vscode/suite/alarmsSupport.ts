@@ -1,6 +1,9 @@
 // Shared by the ATL in-editor suites (bundled into each suite): the extension's test API, the sample
 // alarm bodies, and waiting for something the UI does asynchronously (no fixed sleeps).
+import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
@@ -73,4 +76,87 @@ export async function clearStore(api: AtlApi): Promise<void> {
   if (ids.length > 0) {
     await store.remove(ids);
   }
+}
+
+/**
+ * fauxqs (SQS + SNS emulator) in a child process on 127.0.0.1. test/helpers/fauxqs.ts cannot be
+ * bundled into the in-editor suites (it resolves its samples through import.meta), so the suites
+ * start the same emulator here and talk to it with the AWS SDK.
+ */
+export interface Emulator {
+  endpoint: string;
+  sqs: SQSClient;
+  sns: SNSClient;
+  stop(): Promise<void>;
+}
+
+const EMULATOR_SCRIPT = `
+const { startFauxqs } = await import("fauxqs");
+const server = await startFauxqs({ port: 0, logger: false, defaultRegion: "ap-northeast-2" });
+process.stdout.write(JSON.stringify({ port: server.port }) + "\\n");
+process.on("SIGTERM", () => { server.stop().then(() => process.exit(0)); });
+`;
+
+export const TEST_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+
+export async function startEmulator(): Promise<Emulator> {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", EMULATOR_SCRIPT], { cwd: extensionPath(), stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split("\n")[0];
+      if (out.includes("\n") && line) {
+        resolve((JSON.parse(line) as { port: number }).port);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`fauxqs exited with ${code} before listening`)));
+    child.once("error", reject);
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const config = { region: "ap-northeast-2", endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 };
+  const sqs = new SQSClient(config);
+  const sns = new SNSClient(config);
+  return {
+    endpoint,
+    sqs,
+    sns,
+    stop: async () => {
+      sqs.destroy();
+      sns.destroy();
+      if (child.exitCode === null) {
+        await new Promise((done) => {
+          child.once("exit", done);
+          child.kill("SIGTERM");
+        });
+      }
+    },
+  };
+}
+
+/** CloudWatch → SNS topic → SQS queue on the emulator. */
+export async function alarmRoute(emulator: Emulator, name: string): Promise<{ topicArn: string; queueUrl: string }> {
+  const topic = await emulator.sns.send(new CreateTopicCommand({ Name: `${name}-topic` }));
+  const queue = await emulator.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: "5" } }));
+  const queueUrl = queue.QueueUrl ?? "";
+  const attrs = await emulator.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
+  await emulator.sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: "sqs", Endpoint: attrs.Attributes?.QueueArn }));
+  return { topicArn: topic.TopicArn ?? "", queueUrl };
+}
+
+/** The alarm JSON inside a sample's SNS envelope (what CloudWatch publishes to the topic). */
+export function alarmMessage(file: string, overrides: Record<string, unknown> = {}): string {
+  const envelope = JSON.parse(sampleBody(file)) as { Message: string };
+  return JSON.stringify({ ...(JSON.parse(envelope.Message) as Record<string, unknown>), ...overrides });
+}
+
+export async function publish(emulator: Emulator, topicArn: string, message: string): Promise<void> {
+  await emulator.sns.send(new PublishCommand({ TopicArn: topicArn, Message: message }));
+}
+
+export async function queueDepth(emulator: Emulator, queueUrl: string): Promise<number> {
+  const out = await emulator.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+  );
+  return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
