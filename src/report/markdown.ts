@@ -45,10 +45,10 @@ export function escapeMarkdown(text: string): string {
     .replace(/[\\`*_[\]|~]/g, "\\$&")
     .replace(/&(?=#?[A-Za-z0-9]+;)/g, "&amp;")
     .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
     .replace(/:\/\//g, ":\\/\\/")
     .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}\\.`)
     .replace(/^(\s*)([#+=-])(?=\s|$)/gm, "$1\\$2")
+    .replace(/^(\s*)>/gm, "$1\\>")
     .replace(/^(\s*\d+)([.)])(?=\s|$)/gm, "$1\\$2");
 }
 

@@ -1,0 +1,140 @@
+// Reports render attacker-controlled text as data: fences longer than any backtick run, escaped
+// Markdown and HTML, stripped terminal escapes, redacted secrets; in English and Korean.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import MarkdownIt from "markdown-it";
+import type { DiagnosisReport } from "../../../src/graph/diagnosis";
+import { codeBlock, escapeMarkdown, fenceFor, inlineCode, renderMarkdown, renderText } from "../../../src/report";
+
+const md = new MarkdownIt({ html: true, linkify: true });
+
+function report(patch: Partial<DiagnosisReport> = {}): DiagnosisReport {
+  return {
+    threadId: "t-1",
+    createdAt: "2026-11-25T03:12:45.148Z",
+    alarm: {
+      name: "<img src=x onerror=alert(1)> cpu-high | [click](http://evil.example)",
+      description: "# Heading\n- list",
+      state: "ALARM",
+      previousState: "OK",
+      reason: "Threshold Crossed: 3 datapoints **were** greater than 80",
+      changedAt: "2026-11-25T03:12:45.148Z",
+      region: "ap-northeast-2",
+      accountId: "123456789012",
+      arn: "arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:cpu-high",
+      source: "sns",
+      messageId: null,
+      metric: { namespace: "AWS/EC2", name: "CPUUtilization", statistic: "Average", threshold: 80, comparison: "GreaterThanThreshold", dimensions: { InstanceId: "i-0a1b2c3d4e5f67890" }, period: 60, evaluationPeriods: 3, queries: [] },
+      children: [],
+      rule: null,
+      hostId: "i-0a1b2c3d4e5f67890",
+    },
+    host: { id: "prod-web-01", name: "prod-web-01", transport: "agent" },
+    question: null,
+    proposals: [
+      {
+        threadId: "t-1",
+        round: 1,
+        host: { id: "prod-web-01", name: "prod-web-01", transport: "agent" },
+        commands: [
+          { id: "c1", command: "uptime", purpose: "load", expectedSignal: "x", decision: "allowed", risk: "read-only", reason: "ok", rule: "allow:uptime" },
+          { id: "c2", command: "rm -rf /", purpose: "injected", expectedSignal: "x", decision: "refused", risk: "mutating", reason: "rm deletes files", rule: "refuse:rm" },
+        ],
+        rationale: "CPU runbook",
+        source: "llm",
+        autoApproved: false,
+      },
+    ],
+    runs: [
+      { id: "c1", command: "uptime", status: "ok", exitCode: 0, signal: null, stdout: "load average: 7.93\n```\n</pre><script>alert(1)</script>\n````` nested\n\u001b[31mred\u001b[0m AKIAIOSFODNN7EXAMPLE\n", stderr: "", durationMs: 12, truncated: false, reason: null },
+      { id: "c2", command: "rm -rf /", status: "refused", exitCode: null, signal: null, stdout: "", stderr: "", durationMs: 0, truncated: false, reason: "rm deletes files" },
+    ],
+    analysis: {
+      summary: "atl-burn-cpu (pid 4242) uses 99% CPU.",
+      severity: "high",
+      findings: [{ title: "Busy <b>process</b>", detail: "pid 4242", severity: "high", source: "llm", evidence: [{ commandId: "c1", command: "uptime", excerpt: "load average: 7.93" }] }],
+      nextSteps: ["Stop atl-burn-cpu <script>x</script>"],
+      source: "llm",
+      fallbackReason: null,
+    },
+    usage: { model: "gpt-4.1-mini", promptTokens: 1000, completionTokens: 200, totalTokens: 1200, costUsd: 0.00072, calls: 2 },
+    language: "en",
+    status: "done",
+    answers: [{ question: "why?", answer: "Because **c1** shows load." }],
+    errors: [{ code: "llm-reply", message: "dropped 1 excerpt" }],
+    ...patch,
+  };
+}
+
+void describe("Markdown report", () => {
+  void it("uses a fence longer than any backtick run, so output cannot close it", () => {
+    assert.equal(fenceFor("no ticks"), "```");
+    assert.equal(fenceFor("a ````` b"), "``````");
+    const block = codeBlock("x\n```\ny");
+    const tokens = md.parse(block, {});
+    assert.equal(tokens.filter((t) => t.type === "fence").length, 1);
+    assert.equal(tokens.find((t) => t.type === "fence")!.content, "x\n```\ny\n");
+  });
+
+  void it("renders alarm text, output and LLM text as text: no HTML, no links, no injected headings", () => {
+    const markdown = renderMarkdown(report());
+    const html = md.render(markdown);
+    assert.ok(!/<img|<script|<b>|onerror=alert\(1\)>/.test(html.replace(/&lt;[^&]*&gt;/g, "")), html);
+    assert.ok(!/href="http:\/\/evil/.test(html), "no link to the attacker's URL");
+    assert.ok(!html.includes("<h1>Heading</h1>"), "a heading in the description stays text");
+    assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);
+    assert.match(html, /<li>Stop atl-burn-cpu &lt;script&gt;x&lt;\/script&gt;<\/li>/);
+    assert.match(html, /atl-burn-cpu/);
+    // Every output stays inside its own code block.
+    const fences = md.parse(markdown, {}).filter((t) => t.type === "fence");
+    assert.ok(fences.some((t) => t.content.includes("</pre><script>alert(1)</script>")));
+  });
+
+  void it("strips terminal escapes and redacts secrets in what gets saved or pasted", () => {
+    const markdown = renderMarkdown(report());
+    assert.ok(!markdown.includes("\u001b"));
+    assert.ok(!markdown.includes("AKIAIOSFODNN7EXAMPLE"));
+    assert.match(markdown, /red \[REDACTED\]/);
+    assert.ok(renderMarkdown(report(), { redact: false }).includes("AKIAIOSFODNN7EXAMPLE"));
+  });
+
+  void it("has the sections an on-call ticket needs", () => {
+    const markdown = renderMarkdown(report());
+    for (const heading of ["## Summary", "## Alarm", "## Findings", "## Next steps", "## Commands and output", "## Plans", "## Follow-up questions", "## Problems during the diagnosis", "## LLM usage"]) {
+      assert.ok(markdown.includes(heading), heading);
+    }
+    assert.match(markdown, /\*\*Severity:\*\* HIGH/);
+    assert.match(markdown, /AWS\/EC2\/CPUUtilization > 80/);
+    assert.match(markdown, /1,200 tokens .* ≈ \$0\.0007/);
+    assert.match(markdown, /rm deletes files/);
+  });
+
+  void it("escapes inline text and code spans safely", () => {
+    assert.equal(escapeMarkdown("*a* [b](c) <d>"), "\\*a\\* \\[b\\](c) &lt;d>");
+    assert.equal(escapeMarkdown("> quote\n# head\n1. item"), "\\> quote\n\\# head\n1\\. item");
+    assert.equal(inlineCode("a`b"), "``a`b``");
+    assert.equal(inlineCode("`x`"), "`` `x` ``");
+  });
+
+  void it("renders in Korean", () => {
+    const markdown = renderMarkdown(report({ language: "ko" }));
+    assert.match(markdown, /# ATL 진단/);
+    assert.match(markdown, /## 요약/);
+    assert.match(markdown, /\*\*심각도:\*\* 높음/);
+    assert.match(renderText(report({ language: "ko" })), /발견 사항:/);
+  });
+});
+
+void describe("plain-text report", () => {
+  void it("is readable in an output channel and shortens long outputs", () => {
+    const long = Array.from({ length: 500 }, (_, i) => `row ${i}`).join("\n");
+    const text = renderText(report({ runs: [{ ...report().runs[0], stdout: long }] }));
+    assert.match(text, /Severity: HIGH/);
+    assert.match(text, /c1 \$ uptime {3}\(ok, exit 0, 12 ms\)/);
+    assert.match(text, /row 0/);
+    assert.match(text, /row 499/);
+    assert.ok(!text.includes("row 250"));
+    assert.match(text, /460 more lines/);
+    assert.ok(!text.includes("\u001b"));
+  });
+});
