@@ -1,0 +1,88 @@
+// What a person sees of the Alarms view: the packaged ATL in code-server polls a real SQS queue
+// (fauxqs) fed by an SNS topic; a published CloudWatch alarm appears in the tree, a toast offers to
+// diagnose it, the status bar counts it; an alarm named <img src=x onerror=alert(1)> shows as text in
+// the tree and its tooltip, and no script runs. Screenshots: test-results/e2e/alarms-*.png.
+import * as assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Fauxqs, sample, type AlarmRoute } from "../helpers/fauxqs";
+import { openAtl, waitForActivation, type AtlSession } from "./harness";
+
+const HOSTILE = "<img src=x onerror=alert(1)>";
+
+/** The alarm JSON inside sample 01's SNS envelope, optionally renamed. */
+function cpuAlarm(name?: string): string {
+  const alarm = JSON.parse((JSON.parse(sample("01-ec2-cpu-alarm.json")) as { Message: string }).Message) as Record<string, unknown>;
+  if (name) {
+    alarm.AlarmName = name;
+    alarm.AlarmArn = `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:${name}`;
+  }
+  return JSON.stringify(alarm);
+}
+
+void describe("Alarms view (code-server, fauxqs)", { timeout: 900_000 }, () => {
+  let session: AtlSession;
+  let emulator: Fauxqs;
+  let route: AlarmRoute;
+  const dialogs: string[] = [];
+
+  before(async () => {
+    emulator = await Fauxqs.start();
+    route = await emulator.createAlarmRoute({ visibilityTimeoutSeconds: 5 });
+    session = await openAtl("alarms", {
+      env: { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      userSettings: {
+        "atl.sqs.queueUrl": route.queueUrl,
+        "atl.sqs.endpoint": emulator.endpoint,
+        "atl.sqs.region": "ap-northeast-2",
+        "atl.sqs.waitTimeSeconds": 2,
+        "atl.sqs.visibilityTimeoutSeconds": 10,
+        "atl.alarms.notify": "alarm",
+      },
+    });
+    // alert() from any frame would open a dialog: record it (the hostile alarm must not open one).
+    session.workbench.page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await session.workbench.openAtlContainer();
+    await waitForActivation(session.server);
+  });
+
+  after(async () => {
+    await session?.stop();
+    await emulator?.stop();
+  });
+
+  void it("an alarm published to SNS appears in the Alarms tree, with a Diagnose toast and a count in the status bar", async () => {
+    const { workbench } = session;
+    await emulator.publish(route.topicArn, cpuAlarm());
+    const row = workbench.treeRow("prod-web-01-cpu-high");
+    await row.waitFor({ state: "visible", timeout: 180_000 });
+    assert.match(await row.innerText(), /prod-web-01-cpu-high\s*CPUUtilization 97\.35 > 80/);
+    await workbench.treeRow("ALARM").waitFor({ state: "visible" });
+    const toast = workbench.notifications().filter({ hasText: "prod-web-01-cpu-high is in ALARM" }).first();
+    await toast.waitFor({ state: "visible", timeout: 60_000 });
+    await toast.locator(".monaco-button", { hasText: "Diagnose" }).waitFor({ state: "visible" });
+    const status = workbench.page.locator('.statusbar-item[id="atl-team.atl.atl.status"]');
+    await status.filter({ hasText: "ATL 1" }).waitFor({ state: "visible", timeout: 60_000 });
+    await workbench.screenshot("alarms-01-alarm-in-tree");
+  });
+
+  void it("an alarm named <img src=x onerror=alert(1)> renders as text in the tree and its tooltip", async () => {
+    const { workbench } = session;
+    await emulator.publish(route.topicArn, cpuAlarm(HOSTILE));
+    const row = workbench.treeRow(HOSTILE);
+    await row.waitFor({ state: "visible", timeout: 180_000 });
+    assert.equal((await row.locator(".label-name").innerText()).trim(), HOSTILE);
+    assert.equal(await row.locator("img").count(), 0, "no <img> element in the row");
+    await workbench.screenshot("alarms-02-hostile-row");
+
+    await row.hover();
+    const hover = workbench.page.locator(".monaco-hover, .workbench-hover").filter({ hasText: "onerror" }).first();
+    await hover.waitFor({ state: "visible", timeout: 60_000 });
+    assert.ok((await hover.innerText()).includes(HOSTILE), `tooltip text: ${await hover.innerText()}`);
+    assert.equal(await hover.locator("img").count(), 0, "no <img> element in the tooltip");
+    await workbench.screenshot("alarms-03-hostile-tooltip");
+    assert.deepEqual(dialogs, [], "no script ran");
+  });
+});
