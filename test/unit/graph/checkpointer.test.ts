@@ -51,7 +51,7 @@ void describe("FileCheckpointSaver", () => {
 
     // The first instance notices the file changed and sees the finished thread too.
     const seenByFirst = await first.getState(config);
-    assert.deepEqual(seenByFirst.values.log, ["start", "planned", "answer:yes", "ran"]);
+    assert.deepEqual((seenByFirst.values as { log: string[] }).log, ["start", "planned", "answer:yes", "ran"]);
     assert.equal(seenByFirst.tasks.length, 0);
   });
 
@@ -76,7 +76,7 @@ void describe("FileCheckpointSaver", () => {
     const file = JSON.parse(await readFile(saver.fileFor("thread-prune"), "utf8")) as { storage: Record<string, Record<string, unknown>> };
     assert.equal(Object.keys(file.storage[""]).length, 3);
     const state = await graphWith(new FileCheckpointSaver(dir)).getState(config);
-    assert.deepEqual(state.values.log, ["a", "planned", "answer:ok", "ran"], "pruning keeps the latest state intact");
+    assert.deepEqual((state.values as { log: string[] }).log, ["a", "planned", "answer:ok", "ran"], "pruning keeps the latest state intact");
   });
 
   void it("deletes a thread and its file", async () => {
