@@ -4,7 +4,7 @@
 // signature are checked by the transports on the first real connection.
 import { readFile as fsReadFile } from "node:fs/promises";
 import * as net from "node:net";
-import { AgentClient } from "../../agent/src/protocol";
+import { AgentClient, AgentRequestError } from "../../agent/src/protocol";
 import type { HostHealth } from "../transports/transport";
 import type { AgentHostEntry, HostEntry, SshHostEntry } from "./model";
 
@@ -33,7 +33,16 @@ async function probeAgent(host: AgentHostEntry, timeoutMs: number, options: Prob
   const client = new AgentClient({ url: host.url, keyId: host.keyId, secret: "", requestTimeoutMs: timeoutMs, ...(ca ? { ca } : {}) });
   try {
     const started = performance.now();
-    const health = await client.health(options.signal);
+    let health;
+    try {
+      health = await client.health(options.signal);
+    } catch (error) {
+      // Something answered HTTP, but not the agent's health document.
+      if (error instanceof AgentRequestError && error.kind === "protocol") {
+        return { reachable: true, latencyMs: null, version: null, error: `${host.url} answered, but it is not an ATL agent (${error.message})` };
+      }
+      throw error;
+    }
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
     if (health?.status !== "ok") {
       return { reachable: true, latencyMs, version: null, error: `${host.url} answered but is not an ATL agent (no {"status":"ok"})` };

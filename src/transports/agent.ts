@@ -142,9 +142,19 @@ export class AgentTransport implements Transport {
           cause: error,
           fix: `Check that the agent runs on the host (systemctl status atl-agent), that ${host.url} is the right address, and that its port is open from this machine.`,
         });
+      case "protocol":
+        if (error.status === 503) {
+          return new AtlError("agent-busy", `The agent on ${this.label} cannot run commands right now: ${error.message}`, {
+            cause: error,
+            fix: "Try again in a moment; if it persists, read the agent's log on the host (journalctl -u atl-agent).",
+          });
+        }
+        return new AtlError("agent-protocol", `The agent on ${this.label} did not accept the request: ${error.message}`, {
+          cause: error,
+          fix: "Update the agent on the host to the version that ships with this extension.",
+        });
       case "too-large":
       case "bad-request":
-      case "protocol":
         return new AtlError("agent-protocol", `The agent on ${this.label} did not accept the request: ${error.message}`, {
           cause: error,
           fix: "Update the agent on the host to the version that ships with this extension.",
