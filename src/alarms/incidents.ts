@@ -2,6 +2,7 @@
 // to `IncidentBook`. The same op log is replayed on top of a fresher file when another window wrote
 // in between (see store.ts), so every op must give the same result whenever it is applied.
 // Incident objects are replaced, never mutated: a reference the UI holds stays a consistent snapshot.
+import { createHash } from "node:crypto";
 import type { Alarm, AlarmState, AlarmTransition, Incident, IncidentFilter, UnparsedEntry } from "./model";
 
 export const HISTORY_LIMIT = 20;
@@ -39,7 +40,7 @@ export type ApplyResult =
 export interface BookOptions {
   /** A new ALARM this soon after the incident resolved reopens it (counted as a flap). */
   reopenWindowMs: number;
-  /** Redelivery ids remembered (oldest forgotten first). */
+  /** Message ids and state-change keys remembered for dedupe (oldest forgotten first); two per message. */
   seenCapacity: number;
   /** Above this, the oldest resolved incidents are dropped. */
   maxIncidents: number;
@@ -211,13 +212,17 @@ export class IncidentBook {
   // ---- operations ----
 
   private applyAlarm(alarm: Alarm, key: string | null): ApplyResult {
-    if (key !== null && this.seen.has(key)) {
+    // The same state change can reach us under different ids (published to two topics, SNS and
+    // EventBridge, a re-sent copy): it is also remembered by ARN, state and time.
+    const change = transitionKey(alarm);
+    if ((key !== null && this.seen.has(key)) || this.seen.has(change)) {
+      this.remember(key);
       return { kind: "duplicate" };
     }
     this.remember(key);
+    this.remember(change);
     const ids = this.byArn.get(alarm.arn) ?? [];
     const list = ids.map((id) => this.incidents.get(id)).filter((i): i is Incident => i !== undefined);
-    // The same state change reached us twice (e.g. published to two topics, or SNS and EventBridge).
     if (list.some((i) => i.history.some((h) => h.state === alarm.state && h.at === alarm.changedAt))) {
       return { kind: "duplicate" };
     }
@@ -441,6 +446,11 @@ export interface StoreCounts {
   /** Open and not acknowledged: what the badge shows. */
   unacknowledged: number;
   unparsed: number;
+}
+
+/** A short, fixed-size key for one state change of one alarm. */
+function transitionKey(alarm: Alarm): string {
+  return `t:${createHash("sha1").update(`${alarm.arn}\n${alarm.state}\n${alarm.changedAt}`).digest("base64url").slice(0, 16)}`;
 }
 
 function appendStep(history: AlarmTransition[], step: AlarmTransition): AlarmTransition[] {

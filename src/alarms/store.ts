@@ -50,6 +50,11 @@ export interface AlarmStoreOptions {
   seenCapacity?: number;
   /** Above this, the oldest resolved incidents are dropped. Default 5,000. */
   maxIncidents?: number;
+  /**
+   * Minimum time between two writes of the file. A lone alarm is written at once; in a storm the
+   * writes of many batches merge into one. Default 200 ms.
+   */
+  minWriteIntervalMs?: number;
   /** Minimum time between two change events (the UI refresh rate in a storm). Default 250 ms. */
   changeIntervalMs?: number;
   /** Follow writes of other windows. Default true. */
@@ -90,6 +95,8 @@ export class AlarmStore implements IncidentSource, Disposable {
   private stamp: string | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private queuedWrite: Promise<void> | null = null;
+  private lastWriteAt = -Infinity;
+  private lastWriteMs = 0;
   private queuedReload: Promise<void> | null = null;
   private readonly lock: FileLock;
   private readonly changes = new Emitter<AlarmStoreChange>();
@@ -171,6 +178,13 @@ export class AlarmStore implements IncidentSource, Disposable {
   persist(): Promise<void> {
     if (!this.queuedWrite) {
       const run = this.serial(async () => {
+        // At most one write per interval, and never more than a third of the time spent writing.
+        const interval = Math.max(this.options.minWriteIntervalMs ?? 200, 2 * this.lastWriteMs);
+        const wait = this.lastWriteAt + interval - performance.now();
+        if (wait > 0 && this.pending.length > 0) {
+          // Let more changes join this write (they still resolve with it: it has not started yet).
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
         this.queuedWrite = null;
         await this.writeOnce();
       });
@@ -328,8 +342,11 @@ export class AlarmStore implements IncidentSource, Disposable {
           this.adopt(current.file, current.stamp);
         }
         ops = this.pending.splice(0);
-        const text = JSON.stringify(this.book.toFile(new Date(this.now()).toISOString()));
-        this.stamp = await writeAtomically(this.file, text);
+        const started = performance.now();
+        const snapshot = this.book.toFile(new Date(this.now()).toISOString());
+        this.stamp = await writeAtomically(this.file, serialize(snapshot));
+        this.lastWriteAt = performance.now();
+        this.lastWriteMs = this.lastWriteAt - started;
       } catch (error) {
         this.pending.unshift(...ops);
         const reason = error instanceof Error ? error.message : String(error);
@@ -488,13 +505,50 @@ async function readStore(path: string, known: string | null, logger: Logger): Pr
   return { kind: "missing" };
 }
 
+/**
+ * The file as JSON, in pieces: a storm store is megabytes, and one big string per write would sit
+ * in the old generation until the next full GC (the peak memory of a storm). Incident objects are
+ * never mutated, so serializing the captured arrays while the store moves on is consistent.
+ */
+function* serialize(file: StoreFile): Generator<string> {
+  const { incidents, unparsed, seen, ...head } = file;
+  yield JSON.stringify(head).slice(0, -1);
+  for (const [key, list] of [
+    ["incidents", incidents],
+    ["unparsed", unparsed],
+    ["seen", seen],
+  ] as const) {
+    yield `,${JSON.stringify(key)}:[`;
+    for (let i = 0; i < list.length; i++) {
+      yield (i > 0 ? "," : "") + JSON.stringify(list[i]);
+    }
+    yield "]";
+  }
+  yield "}";
+}
+
 /** temp file + fsync + rename: readers see the old or the new file, never a partial one. */
-async function writeAtomically(path: string, text: string): Promise<string> {
+async function writeAtomically(path: string, pieces: Iterable<string>): Promise<string> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   let stamp: string;
   const handle = await open(temp, "w", 0o600);
   try {
-    await handle.writeFile(text, "utf8");
+    // Small strings become off-heap buffers (freed with their young wrappers), written in one go.
+    const buffers: Buffer[] = [];
+    let chunk = "";
+    for (const piece of pieces) {
+      chunk += piece;
+      if (chunk.length >= 64 * 1024) {
+        buffers.push(Buffer.from(chunk, "utf8"));
+        chunk = "";
+      }
+    }
+    buffers.push(Buffer.from(chunk, "utf8"));
+    const expected = buffers.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } = await handle.writev(buffers);
+    if (bytesWritten !== expected) {
+      throw new Error(`short write (${bytesWritten} of ${expected} bytes)`);
+    }
     await handle.datasync();
     stamp = stampOf(await handle.stat());
   } catch (error) {

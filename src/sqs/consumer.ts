@@ -45,7 +45,10 @@ export interface SqsAlarmConsumerOptions {
   visibilityTimeoutSeconds?: number;
   /** Peek mode: pause between receives that brought nothing new, so old messages are not re-read in a loop. Default 20. */
   peekIntervalSeconds?: number;
-  /** Batches saved-but-not-yet-deleted at once before receiving waits. Default 10. */
+  /**
+   * Received batches waiting for the store to save them before receiving pauses. Saves of waiting
+   * batches merge, so a storm drains at receive speed. Default 100 (1,000 messages).
+   */
   maxPendingBatches?: number;
   /** Exponential backoff with jitter after errors. Default 1 s doubling up to 60 s. */
   backoff?: { initialMs?: number; maxMs?: number };
@@ -105,14 +108,11 @@ export class SqsAlarmConsumer implements Disposable {
 
   private readonly stateEmitter = new Emitter<ConsumerState>();
   private readonly failEmitter = new Emitter<AtlError>();
-  private readonly batchEmitter = new Emitter<IngestOutcome[]>();
 
   /** Every state change (also each new retry time). */
   readonly onDidChangeState: Event<ConsumerState> = this.stateEmitter.event;
   /** An error, reported once: the same error again is not repeated until polling recovered. */
   readonly onDidFail: Event<AtlError> = this.failEmitter.event;
-  /** What each received batch did to the store (after it was saved). */
-  readonly onDidSaveBatch: Event<IngestOutcome[]> = this.batchEmitter.event;
 
   constructor(options: SqsAlarmConsumerOptions) {
     validateConnection(options.connection);
@@ -123,7 +123,7 @@ export class SqsAlarmConsumer implements Disposable {
     this.maxMessages = clamp(options.maxMessages ?? 10, 1, 10);
     this.visibilityTimeoutSeconds = clamp(options.visibilityTimeoutSeconds ?? 60, 0, 43_200);
     this.peekIntervalMs = (options.peekIntervalSeconds ?? 20) * 1000;
-    this.maxPendingBatches = Math.max(1, options.maxPendingBatches ?? 10);
+    this.maxPendingBatches = Math.max(1, options.maxPendingBatches ?? 100);
     this.initialBackoffMs = options.backoff?.initialMs ?? 1000;
     this.maxBackoffMs = options.backoff?.maxMs ?? 60_000;
     this.logger = options.logger ?? silentLogger;
@@ -186,7 +186,6 @@ export class SqsAlarmConsumer implements Disposable {
     this.stop().catch((error: unknown) => this.logger.error(`Stopping the SQS consumer failed: ${String(error)}`));
     this.stateEmitter.dispose();
     this.failEmitter.dispose();
-    this.batchEmitter.dispose();
   }
 
   // ---- the loop ----
@@ -244,7 +243,9 @@ export class SqsAlarmConsumer implements Disposable {
     }
     const outcomes = messages.map((m) => this.store.ingest(m.Body ?? "", { sqsMessageId: m.MessageId }));
     this.count(outcomes);
-    this.track(this.settle(client, messages, outcomes, signal));
+    // Keep only the receipt handles while the batch waits for the save: the bodies can go.
+    const entries = messages.flatMap((m, i) => (m.ReceiptHandle ? [{ Id: String(i), ReceiptHandle: m.ReceiptHandle }] : []));
+    this.track(this.settle(client, entries, signal));
 
     // Receive ahead while earlier batches are written, but not without bound.
     while (this.pending.size >= this.maxPendingBatches && !signal.aborted) {
@@ -257,15 +258,11 @@ export class SqsAlarmConsumer implements Disposable {
   }
 
   /** Persist, then delete (consume) or hand back (peek). A failed save leaves the messages in the queue. */
-  private async settle(client: SQSClient, messages: Message[], outcomes: IngestOutcome[], signal: AbortSignal): Promise<void> {
+  private async settle(client: SQSClient, entries: { Id: string; ReceiptHandle: string }[], signal: AbortSignal): Promise<void> {
     if (!(await this.persistWithRetry(signal))) {
       // Stopped before the store could save: the messages come back after the visibility timeout.
       return;
     }
-    this.batchEmitter.fire(outcomes, (error) => this.logger.error(`SQS batch listener failed: ${String(error)}`));
-    const entries = messages
-      .map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" }))
-      .filter((e) => e.ReceiptHandle !== "");
     if (entries.length === 0) {
       return;
     }
