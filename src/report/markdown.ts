@@ -160,6 +160,20 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
   return out.join("\n");
 }
 
+/** A pending proposal as Markdown (the CLI's `--approve none` output, tickets asking for approval). */
+export function renderProposalMarkdown(proposal: Proposal, language: "en" | "ko" = "en"): string {
+  const t = reportStrings(language);
+  const out = [`# ${t.proposal}: ${inline(proposal.host.name)} (${inlineCode(proposal.host.id)})`, "", `${t.round} ${proposal.round} · ${t.source[proposal.source]}`, "", paragraph(proposal.rationale), ""];
+  out.push(`| id | ${t.commandColumn} | ${t.riskColumn} | ${t.purpose} | ${t.expectedSignal} |`, "| --- | --- | --- | --- | --- |");
+  for (const c of proposal.commands) {
+    const risk = c.decision === "refused" ? `**${t.risk.refused}**: ${inline(c.reason)}` : t.risk[c.risk];
+    const cells = [c.id, inlineCode(c.command), risk, inline(c.purpose), inline(c.expectedSignal)];
+    out.push(`| ${cells.map((cell) => cell.replace(/(?<!\\)\|/g, "\\|")).join(" | ")} |`);
+  }
+  out.push("");
+  return out.join("\n");
+}
+
 function alarmTable(alarm: Alarm, t: ReportStrings): string[] {
   const rows: [string, string][] = [
     [t.name, inline(alarm.name)],

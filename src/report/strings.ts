@@ -38,6 +38,9 @@ export interface ReportStrings {
   emptyOutput: string;
   truncated: string;
   plans: string;
+  proposal: string;
+  commandColumn: string;
+  riskColumn: string;
   round: string;
   autoApproved: string;
   rejected: string;
@@ -90,6 +93,9 @@ const en: ReportStrings = {
   emptyOutput: "(no output)",
   truncated: "The output hit the host's size cap and was cut.",
   plans: "Plans",
+  proposal: "Commands waiting for approval",
+  commandColumn: "Command",
+  riskColumn: "Risk",
   round: "Round",
   autoApproved: "auto-approved (read-only)",
   rejected: "Rejected",
@@ -150,6 +156,9 @@ const ko: ReportStrings = {
   emptyOutput: "(출력 없음)",
   truncated: "출력이 호스트의 크기 제한에 걸려 잘렸습니다.",
   plans: "계획",
+  proposal: "승인 대기 중인 명령",
+  commandColumn: "명령",
+  riskColumn: "위험도",
   round: "라운드",
   autoApproved: "자동 승인 (읽기 전용)",
   rejected: "거절됨",

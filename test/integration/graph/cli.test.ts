@@ -1,0 +1,141 @@
+// `node dist/cli.js diagnose` as a user runs it: the built bundle, a hosts file, the real agent on
+// 127.0.0.1, with and without the scripted LLM. Exit codes and stdout/stderr are the contract.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startAgent, type RunningAgent } from "../../helpers/agent";
+import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
+import { SAMPLES } from "./support";
+import type { ExecAuditRecord } from "../../../agent/src/audit";
+
+const ROOT = resolve(__dirname, "..", "..", "..");
+const CLI = join(ROOT, "dist", "cli.js");
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, "diagnose", ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+void describe("atl diagnose (dist/cli.js)", () => {
+  let agent: RunningAgent;
+  let llm: ScriptedLlm;
+  let dir: string;
+  let hostsFile: string;
+  const alarmFile = join(SAMPLES, "01-ec2-cpu-alarm.json");
+
+  before(async () => {
+    // `npm test` builds every bundle first; build here only when run on its own.
+    if (!existsSync(CLI)) {
+      const build = spawnSync(process.execPath, ["esbuild.mjs", "--only", "cli"], { cwd: ROOT, encoding: "utf8" });
+      assert.equal(build.status, 0, build.stderr);
+    }
+    agent = await startAgent();
+    llm = await startScriptedLlm();
+    dir = await mkdtemp(join(tmpdir(), "atl-cli-"));
+    hostsFile = join(dir, "hosts.json");
+    await writeFile(
+      hostsFile,
+      JSON.stringify([
+        { id: "prod-web-01", name: "prod-web-01", aliases: ["i-0a1b2c3d4e5f67890"], transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile },
+        { id: "prod-db-01", name: "prod-db-01", transport: "agent", url: "http://127.0.0.1:9", keyId: "k", secretFile: agent.secretFile },
+      ]),
+    );
+  });
+  after(async () => {
+    await agent.stop();
+    await llm.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const executed = async () => (await agent.audit()).filter((r): r is ExecAuditRecord => r.event === "exec").map((r) => r.command);
+
+  void it("--approve none prints the proposal, runs nothing and exits 3", async () => {
+    const r = await cli(["--alarm", alarmFile, "--hosts", hostsFile]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stdout, /# Commands waiting for approval: prod-web-01/);
+    assert.match(r.stdout, /`uptime`/);
+    assert.match(r.stderr, /waiting for approval/);
+    assert.deepEqual(await executed(), []);
+  });
+
+  void it("--approve read-only runs the runbook on the agent and prints the Markdown report (no LLM)", async () => {
+    const r = await cli(["--alarm", alarmFile, "--hosts", hostsFile, "--approve", "read-only", "--timeout", "20"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^# ATL diagnosis: prod-web-01-cpu-high on prod-web-01/);
+    assert.match(r.stdout, /## Findings/);
+    assert.match(r.stdout, /### c1 `uptime` — ok, exit 0/);
+    assert.match(r.stderr, /\$ uptime/, "progress goes to stderr");
+    assert.ok((await executed()).includes("uptime"));
+  });
+
+  void it("asks through the LLM with --llm-base-url and prints JSON with --json", async () => {
+    llm.push(
+      { schema: "command_plan", json: { rationale: "Memory.", commands: [{ command: "free -m", purpose: "memory", expectedSignal: "low available" }] } },
+      { schema: "diagnosis_analysis", json: { summary: "Memory is fine.", severity: "info", findings: [], nextSteps: [], furtherCommands: [] } },
+    );
+    const r = await cli(["--host", "prod-web-01", "--ask", "is memory ok?", "--hosts", hostsFile, "--approve", "read-only", "--llm-base-url", llm.url, "--llm-model", "gpt-4.1-mini", "--json", "--quiet"], {
+      OPENAI_API_KEY: "sk-test-cli",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "", "--quiet");
+    const report = JSON.parse(r.stdout) as { analysis: { summary: string; source: string }; runs: { command: string }[]; usage: { calls: number } };
+    assert.equal(report.analysis.summary, "Memory is fine.");
+    assert.equal(report.analysis.source, "llm");
+    assert.deepEqual(
+      report.runs.map((x) => x.command),
+      ["free -m"],
+    );
+    assert.equal(report.usage.calls, 2);
+    assert.equal(llm.requests.at(-1)!.headers.authorization, "Bearer sk-test-cli");
+  });
+
+  void it("keeps a waiting thread with --checkpoint-dir and continues it with another --approve", async () => {
+    const checkpoints = join(dir, "ckpt");
+    const wait = await cli(["--host", "prod-web-01", "--ask", "check disk", "--hosts", hostsFile, "--checkpoint-dir", checkpoints, "--thread", "disk-1"]);
+    assert.equal(wait.code, 3, wait.stderr);
+    assert.match(wait.stderr, /--checkpoint-dir .* --thread disk-1/);
+    const go = await cli(["--hosts", hostsFile, "--checkpoint-dir", checkpoints, "--thread", "disk-1", "--approve", "read-only"]);
+    assert.equal(go.code, 0, go.stderr);
+    assert.match(go.stdout, /df -hP/);
+  });
+
+  void it("exits 1 with one line when the host is unknown or unreachable", async () => {
+    const unknown = await cli(["--host", "nope", "--ask", "x", "--hosts", hostsFile]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^atl diagnose: Unknown host "nope": the inventory has prod-web-01, prod-db-01\. /);
+    assert.equal(unknown.stderr.trim().split("\n").length, 1);
+
+    const down = await cli(["--host", "prod-db-01", "--ask", "check load", "--hosts", hostsFile, "--approve", "read-only"]);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /^atl diagnose: Host prod-db-01 is unreachable/);
+    assert.equal(down.stderr.trim().split("\n").length, 1);
+  });
+
+  void it("exits 2 on usage errors and a body that is not an alarm", async () => {
+    const noHosts = await cli(["--alarm", alarmFile]);
+    assert.equal(noHosts.code, 2);
+    assert.match(noHosts.stderr, /--hosts FILE is required/);
+    const malformed = await cli(["--alarm", join(SAMPLES, "10-malformed-truncated-body.json"), "--hosts", hostsFile]);
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /is not an alarm/);
+    const badMode = await cli(["--alarm", alarmFile, "--hosts", hostsFile, "--approve", "yes"]);
+    assert.equal(badMode.code, 2);
+  });
+});
