@@ -98,7 +98,7 @@ class Worker {
   private readonly child;
 
   constructor(script: string, job: WorkerJob) {
-    this.child = spawn(process.execPath, ["--expose-gc", script, JSON.stringify(job)], {
+    this.child = spawn(process.execPath, [...(process.env.ATL_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), "--expose-gc", script, JSON.stringify(job)], {
       stdio: ["pipe", "pipe", "inherit"],
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     });
@@ -132,11 +132,17 @@ class Worker {
   }
 
   finish(): void {
-    this.child.stdin.end("done\n");
+    this.child.stdin.write("done\n");
   }
 
-  kill(): void {
-    this.child.kill("SIGKILL");
+  /** Lets the worker exit by itself (it closes its store), or kills it after 10 s. */
+  async close(): Promise<void> {
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.stdin.end();
+      await this.exited;
+    }
+    clearTimeout(timer);
   }
 }
 
@@ -172,7 +178,7 @@ async function measureLatency(emulator: Fauxqs, script: string, dir: string, sam
       { name: "ingestion: SNS publish → alarm in store, p99", value: p99, unit: "ms", baseline: null, ratio: null, target: `≤ ${LATENCY_TARGET_MS} ms`, pass: p99 <= LATENCY_TARGET_MS },
     ];
   } finally {
-    worker.kill();
+    await worker.close();
   }
 }
 
@@ -232,7 +238,7 @@ async function measureStorm(emulator: Fauxqs, script: string, dir: string, total
   try {
     result = (await worker.next((l): l is { result: WorkerResult } => "result" in l, 300_000)).result;
   } finally {
-    worker.kill();
+    await worker.close();
   }
   const expected = { incidents: plan.alarms, unparsed: plan.malformed, duplicates: plan.duplicates, flaps: plan.flaps, open: plan.open };
   const actual = { incidents: result.incidents, unparsed: result.unparsed, duplicates: result.duplicates, flaps: result.flaps, open: result.open };

@@ -47,7 +47,8 @@ export interface SqsAlarmConsumerOptions {
   peekIntervalSeconds?: number;
   /**
    * Received batches waiting for the store to save them before receiving pauses. Saves of waiting
-   * batches merge, so a storm drains at receive speed. Default 100 (1,000 messages).
+   * batches merge, so a storm drains at receive speed. Default 500 (5,000 messages; only their
+   * receipt handles are kept).
    */
   maxPendingBatches?: number;
   /** Exponential backoff with jitter after errors. Default 1 s doubling up to 60 s. */
@@ -123,7 +124,7 @@ export class SqsAlarmConsumer implements Disposable {
     this.maxMessages = clamp(options.maxMessages ?? 10, 1, 10);
     this.visibilityTimeoutSeconds = clamp(options.visibilityTimeoutSeconds ?? 60, 0, 43_200);
     this.peekIntervalMs = (options.peekIntervalSeconds ?? 20) * 1000;
-    this.maxPendingBatches = Math.max(1, options.maxPendingBatches ?? 100);
+    this.maxPendingBatches = Math.max(1, options.maxPendingBatches ?? 500);
     this.initialBackoffMs = options.backoff?.initialMs ?? 1000;
     this.maxBackoffMs = options.backoff?.maxMs ?? 60_000;
     this.logger = options.logger ?? silentLogger;
