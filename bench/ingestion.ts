@@ -8,6 +8,7 @@
 // is its own.
 //
 //   node --import tsx bench/ingestion.ts [--storm 10000] [--samples 60]
+//   ATL_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" … profiles the measured process.
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -130,7 +130,8 @@ export class AlarmStore implements IncidentSource, Disposable {
     this.book = new IncidentBook(this.bookOptions);
     this.lock = new FileLock(`${file}.lock`);
     this.throttle = new Throttle(options.changeIntervalMs ?? 250, () => this.emitChange());
-    this.reloadThrottle = new Throttle(200, () => {
+    // Other windows follow at most twice a second: a storm store is megabytes to parse.
+    this.reloadThrottle = new Throttle(500, () => {
       this.reload().catch((error: unknown) => this.logger.warn(`Could not reload the alarm store: ${String(error)}`));
     });
   }
