@@ -6,7 +6,7 @@
 // output cap like the agent's.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { NodeSSH } from "node-ssh";
-import type { Client, ClientChannel } from "ssh2";
+import type { Client, ClientChannel, ServerHostKeyAlgorithm } from "ssh2";
 import { renderProgram } from "../../agent/src/policy/index";
 import type { CommandPolicy } from "../../agent/src/policy/types";
 import { AtlError } from "../errors";
@@ -42,6 +42,28 @@ export interface SshTransportOptions {
    * small command in a few ms instead of ~40 ms. Only the benchmark turns it off, to show that.
    */
   noDelay?: boolean;
+}
+
+/** Host key algorithms ATL accepts, in the order it asks for them (ssh2's default order). */
+const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "rsa-sha2-512",
+  "rsa-sha2-256",
+  "ssh-rsa",
+];
+
+/** The key type at the start of an SSH public key blob (uint32 length + name), e.g. `ssh-rsa`. */
+export function hostKeyType(key: Buffer): string {
+  const length = key.length >= 4 ? key.readUInt32BE(0) : 0;
+  return length > 0 && length < 64 && key.length >= 4 + length ? key.subarray(4, 4 + length).toString("latin1") : "unknown";
+}
+
+/** One RSA key is offered under three algorithm names. */
+function sameKeyType(algorithm: string, keyType: string): boolean {
+  return algorithm === keyType || (keyType === "ssh-rsa" && /^(rsa-sha2-|ssh-rsa)/.test(algorithm));
 }
 
 /** `SHA256:…` of a raw host key blob, as `ssh-keygen -lf` prints it. */
@@ -154,36 +176,61 @@ export class SshTransport implements Transport {
   }
 
   private async connect(): Promise<Connection> {
-    const ssh = new NodeSSH();
-    let presented: string | null = null;
     const agent = this.options.privateKey ? undefined : (this.options.agentSocket ?? process.env.SSH_AUTH_SOCK);
     if (!this.options.privateKey && !agent) {
       throw new AtlError("config", `No SSH key for ${this.where}.`, {
         fix: `Set "privateKeyFile" for ${this.host.id} in atl.hosts, or start an ssh-agent holding the key.`,
       });
     }
-    this.connectionsOpened++;
-    try {
-      await ssh.connect({
-        host: this.host.host,
-        port: this.host.port ?? 22,
-        username: this.host.username,
-        ...(this.options.privateKey ? { privateKey: this.options.privateKey } : { agent }),
-        ...(this.options.passphrase ? { passphrase: this.options.passphrase } : {}),
-        readyTimeout: this.options.connectTimeoutMs ?? 10_000,
-        keepaliveInterval: 15_000,
-        keepaliveCountMax: 3,
-        tryKeyboard: false,
-        // Called during key exchange, before any credential or command leaves this machine.
-        hostVerifier: (key: Buffer): boolean => {
-          presented = hostKeyFingerprint(key);
-          return fingerprintsEqual(this.host.hostKeySha256, presented);
-        },
-      });
-    } catch (error) {
-      ssh.dispose();
-      throw this.connectError(error, presented);
+    // A host has several host keys (ed25519, ecdsa, rsa) and the pin may be any of them. If the
+    // key negotiated first is not the pinned one, ask again without its type, until one matches or
+    // none is left. Nothing but the key exchange happens on a connection whose key did not match.
+    const seen: { type: string; fingerprint: string }[] = [];
+    let remaining = [...HOST_KEY_ALGORITHMS];
+    for (;;) {
+      const ssh = new NodeSSH();
+      let presented: { type: string; fingerprint: string } | null = null;
+      this.connectionsOpened++;
+      try {
+        await ssh.connect({
+          host: this.host.host,
+          port: this.host.port ?? 22,
+          username: this.host.username,
+          ...(this.options.privateKey ? { privateKey: this.options.privateKey } : { agent }),
+          ...(this.options.passphrase ? { passphrase: this.options.passphrase } : {}),
+          readyTimeout: this.options.connectTimeoutMs ?? 10_000,
+          keepaliveInterval: 15_000,
+          keepaliveCountMax: 3,
+          tryKeyboard: false,
+          algorithms: { serverHostKey: remaining },
+          // Called during key exchange, before any credential or command leaves this machine.
+          hostVerifier: (key: Buffer): boolean => {
+            presented = { type: hostKeyType(key), fingerprint: hostKeyFingerprint(key) };
+            return fingerprintsEqual(this.host.hostKeySha256, presented.fingerprint);
+          },
+        });
+        return this.connected(ssh);
+      } catch (error) {
+        ssh.dispose();
+        const shown = presented as { type: string; fingerprint: string } | null;
+        if (shown && !fingerprintsEqual(this.host.hostKeySha256, shown.fingerprint)) {
+          seen.push(shown);
+          remaining = remaining.filter((a) => !sameKeyType(a, shown.type));
+          if (remaining.length > 0 && seen.length < HOST_KEY_ALGORITHMS.length) {
+            continue;
+          }
+          throw this.mismatch(error, seen);
+        }
+        // The server offers none of the remaining key types: the pinned key is not among its keys.
+        if (seen.length > 0 && /no matching host key|handshake failed/i.test(error instanceof Error ? error.message : "")) {
+          throw this.mismatch(error, seen);
+        }
+        throw this.connectError(error);
+      }
     }
+  }
+
+  private connected(ssh: NodeSSH): Connection {
     const client = ssh.connection;
     if (!client) {
       throw new AtlError("transport", `The SSH connection to ${this.where} closed right after login.`);
@@ -208,19 +255,20 @@ export class SshTransport implements Transport {
     return connection;
   }
 
-  private connectError(error: unknown, presented: string | null): AtlError {
+  private mismatch(error: unknown, seen: { type: string; fingerprint: string }[]): AtlError {
+    const keys = seen.map((k) => `${k.fingerprint} (${k.type})`).join(", ");
+    return new AtlError("host-key-mismatch", `${this.where} presented host key ${keys}, but ${this.host.hostKeySha256} is pinned for it. ATL did not log in.`, {
+      cause: error,
+      fix: `If the host was rebuilt, confirm the new key on the host itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update hostKeySha256 of ${this.host.id} in atl.hosts; otherwise treat it as a possible attack.`,
+    });
+  }
+
+  private connectError(error: unknown): AtlError {
+    if (error instanceof AtlError) {
+      return error;
+    }
     const text = error instanceof Error ? error.message : String(error);
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (presented !== null && !fingerprintsEqual(this.host.hostKeySha256, presented)) {
-      return new AtlError(
-        "host-key-mismatch",
-        `${this.where} presented host key ${presented}, but ${this.host.hostKeySha256} is pinned for it. ATL did not log in.`,
-        {
-          cause: error,
-          fix: `If the host was rebuilt, confirm the new key on the host itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update hostKeySha256 of ${this.host.id} in atl.hosts; otherwise treat it as a possible attack.`,
-        },
-      );
-    }
     if (/encrypted private .*key|no passphrase given|bad passphrase|integrity check failed/i.test(text)) {
       return new AtlError("config", `Cannot use the SSH key for ${this.where}: ${text}.`, {
         cause: error,

@@ -26,6 +26,8 @@ export interface SshdOptions {
   username?: string;
   /** Encrypt the client key with this passphrase (to test passphrase lookup). */
   keyPassphrase?: string;
+  /** Host key types the server has, in order (default ["ed25519"]); hostKeySha256 is the first's. */
+  hostKeyTypes?: ("ed25519" | "ecdsa" | "rsa")[];
   /** Extra sshd_config lines. */
   extraConfig?: string[];
 }
@@ -36,8 +38,10 @@ export interface Sshd {
   username: string;
   /** OpenSSH-format ed25519 private key that the server accepts. */
   privateKeyFile: string;
-  /** The server's host key fingerprint as `ssh-keygen -lf` prints it: `SHA256:…` (no padding). */
+  /** The server's (first) host key fingerprint as `ssh-keygen -lf` prints it: `SHA256:…` (no padding). */
   hostKeySha256: string;
+  /** Fingerprint of each host key by type. */
+  hostKeys: Record<string, string>;
   /** The key passphrase, when one was asked for. */
   keyPassphrase: string | null;
   /** Temp dir holding keys, config and log (removed by stop()). */
@@ -63,13 +67,19 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const dir = await mkdtemp(join(tmpdir(), "atl-sshd-"));
   // sshd reads authorized_keys as the login user; private keys inside stay mode 600.
   await chmod(dir, 0o755);
-  const hostKey = join(dir, "ssh_host_ed25519_key");
+  const hostKeys: Record<string, string> = {};
+  const hostKeyFiles: string[] = [];
+  for (const type of options.hostKeyTypes ?? ["ed25519"]) {
+    const file = join(dir, `ssh_host_${type}_key`);
+    await run("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "atl-test-host", "-f", file]);
+    hostKeys[type] = parseFingerprint(await run("ssh-keygen", ["-l", "-E", "sha256", "-f", `${file}.pub`]));
+    hostKeyFiles.push(file);
+  }
   const clientKey = join(dir, "client_ed25519");
-  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "atl-test-host", "-f", hostKey]);
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", options.keyPassphrase ?? "", "-C", "atl-test-client", "-f", clientKey]);
   const authorizedKeys = join(dir, "authorized_keys");
   await writeFile(authorizedKeys, await readFile(`${clientKey}.pub`), { mode: 0o644 });
-  const hostKeySha256 = parseFingerprint(await run("ssh-keygen", ["-l", "-E", "sha256", "-f", `${hostKey}.pub`]));
+  const hostKeySha256 = Object.values(hostKeys)[0] ?? "";
 
   const logFile = join(dir, "sshd.log");
   const configFile = join(dir, "sshd_config");
@@ -81,7 +91,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       [
         `Port ${port}`,
         "ListenAddress 127.0.0.1",
-        `HostKey ${hostKey}`,
+        ...hostKeyFiles.map((f) => `HostKey ${f}`),
         `PidFile ${join(dir, "sshd.pid")}`,
         `AuthorizedKeysFile ${authorizedKeys}`,
         "AuthenticationMethods publickey",
@@ -113,6 +123,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         username,
         privateKeyFile: clientKey,
         hostKeySha256,
+        hostKeys,
         keyPassphrase: options.keyPassphrase ?? null,
         dir,
         logFile,

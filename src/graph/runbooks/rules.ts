@@ -555,7 +555,7 @@ export function serviceRules(facts: Facts, target: Target): RuleOutput {
           [evidence(run, [value.table?.header ?? "", ...procs.slice(0, 5).map((p) => p.line)])],
         ),
       );
-      phrases.push({ severity: young ? "medium" : "info", text: young ? `${proc(first)} restarted ${duration(first.elapsedSec ?? 0)} ago` : `${proc(first)} is running` });
+      phrases.push({ severity: young ? "medium" : "info", text: young ? `${proc(first)} started only ${duration(first.elapsedSec ?? 0)} ago (it may be restarting)` : `${proc(first)} is running` });
     }
   }
   if (facts.listeners) {
@@ -591,7 +591,9 @@ export function serviceRules(facts: Facts, target: Target): RuleOutput {
   // One sentence: the worst facts first ("`x` is not running and nothing listens on port 8080").
   const sorted = phrases.sort((a, b) => RANK[b.severity] - RANK[a.severity]);
   const bad = sorted.filter((p) => RANK[p.severity] >= RANK.medium);
-  const chosen = (bad.length > 0 ? bad : sorted).slice(0, 3);
+  // Problems first; the state of the port asked about is part of the answer either way.
+  const portState = sorted.filter((p) => RANK[p.severity] < RANK.medium && /^port /.test(p.text));
+  const chosen = (bad.length > 0 ? [...bad, ...portState] : sorted).slice(0, 3);
   if (chosen.length > 0) {
     out.headlines.push({ kind: "service", severity: worst(chosen.map((p) => p.severity)), text: joinAnd(chosen.map((p) => p.text)) });
   }

@@ -251,6 +251,36 @@ void describe("SshTransport against a private sshd", { timeout: 180_000 }, () =>
   });
 });
 
+void describe("SshTransport with a host that has several host keys", { timeout: 120_000 }, () => {
+  let sshd: Sshd;
+  before(async () => {
+    sshd = await startSshd({ hostKeyTypes: ["ed25519", "ecdsa", "rsa"] });
+  });
+  after(async () => {
+    await sshd?.stop();
+  });
+
+  void it("accepts a pin of any of the host's keys (ecdsa or rsa from known_hosts), and only those", async () => {
+    const key = await readFile(sshd.privateKeyFile, "utf8");
+    for (const type of ["ecdsa", "rsa", "ed25519"]) {
+      const t = new SshTransport({ host: hostOf(sshd, { hostKeySha256: sshd.hostKeys[type] }), privateKey: key, policy, logger: silentLogger });
+      const [who] = await t.exec(["id -un"], { timeoutSec: 20 });
+      assert.equal(who?.stdout.trim(), sshd.username, type);
+      t.dispose();
+    }
+    const before = await sshd.log();
+    const impostor = new SshTransport({ host: hostOf(sshd, { hostKeySha256: OTHER_FP }), privateKey: key, policy, logger: silentLogger });
+    await rejectsAtl(impostor.exec(["id -un"], { timeoutSec: 20 }), "host-key-mismatch", (e) => {
+      for (const fp of Object.values(sshd.hostKeys)) {
+        assert.ok(e.message.includes(fp), `lists ${fp}`);
+      }
+    });
+    impostor.dispose();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(count((await sshd.log()).slice(before.length), /publickey|Accepted/), 0, "no key offered to any of them");
+  });
+});
+
 void describe("SshTransport with an encrypted key", { timeout: 120_000 }, () => {
   let sshd: Sshd;
   before(async () => {
