@@ -86,6 +86,8 @@ class App {
   private readonly proposals = new Map<number, ProposalCard>();
   private readonly runRows = new Map<string, HTMLElement>();
   private readonly steps = new Map<NodeName, HTMLElement>();
+  /** A decision was just made: the approval step re-runs on resume and need not show twice. */
+  private resumed = false;
 
   private readonly root: HTMLElement;
   private header!: HTMLElement;
@@ -226,6 +228,7 @@ class App {
         this.transcript.append(renderUser(s, entry.text));
         return;
       case "decision":
+        this.resumed = true;
         this.proposals.get(entry.round)?.markDecided();
         this.transcript.append(renderDecision(s, entry.decision));
         return;
@@ -239,6 +242,11 @@ class App {
     switch (event.type) {
       case "node": {
         if (event.phase === "started") {
+          if (event.node === "approval" && this.resumed) {
+            this.resumed = false;
+            return;
+          }
+          this.resumed = false;
           const step = renderNodeStep(s, event.node);
           this.steps.get(event.node)?.classList.replace("running", "done");
           this.steps.set(event.node, step);

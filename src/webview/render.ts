@@ -248,7 +248,7 @@ export function renderAnalysis(s: WebviewStrings, analysis: EventOf<"analysis">[
     h(
       "li",
       { class: `finding sev-${finding.severity}` },
-      h("div", { class: "finding-head" }, severityBadge(s, finding.severity), h("strong", { class: "finding-title" }, finding.title)),
+      h("div", { class: "finding-head" }, severityBadge(s, finding.severity), h("strong", { class: "finding-title" }, markdownInline(finding.title))),
       finding.detail ? h("div", { class: "finding-detail markdown" }, markdownBlock(finding.detail)) : null,
       finding.evidence.length > 0
         ? h(

@@ -558,5 +558,5 @@ function hostPick(host: HostEntry, status: HostStatus): HostPick {
       break;
   }
   const where = host.transport === "agent" ? `agent ${host.url}` : `ssh ${host.username}@${host.host}${host.port ? `:${host.port}` : ""}`;
-  return { label: host.name, description: `${host.id} · ${where}`, detail, host };
+  return { label: host.name, description: host.id === host.name ? where : `${host.id} · ${where}`, detail, host };
 }

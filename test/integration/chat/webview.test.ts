@@ -504,7 +504,7 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
           fallbackReason: null,
           findings: [
             {
-              title: "stress-ng-cpu uses 198% CPU",
+              title: "`stress-ng-cpu` uses 198% CPU <img src=x onerror=\"window.__pwned='title'\">",
               detail: "pid 4242 <script>window.__pwned='finding'</script>",
               severity: "high",
               source: "parser",
@@ -532,7 +532,8 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
     assert.equal(await page.locator("#app img, #app script").count(), 0);
     assert.equal(await page.locator('.analysis a[href^="javascript"]').count(), 0);
     assert.equal(await page.locator('.analysis a[href="https://example.com/runbook"]').count(), 1);
-    assert.equal(await page.locator(".finding-title").textContent(), "stress-ng-cpu uses 198% CPU");
+    assert.equal(await page.locator(".finding-title").textContent(), "stress-ng-cpu uses 198% CPU <img src=x onerror=\"window.__pwned='title'\">");
+    assert.equal(await page.locator(".finding-title code").textContent(), "stress-ng-cpu", "titles are sanitized Markdown");
     assert.equal(await page.locator(".evidence pre").textContent(), "load average: 7.91, 7.40, 6.12");
     assert.equal(await page.locator(".next-steps li").count(), 2);
     assert.equal(await page.locator(".next-steps code").first().textContent(), "stress-ng-cpu");
