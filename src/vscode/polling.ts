@@ -30,6 +30,8 @@ export interface QueuePoller {
   retryNow(): void;
 }
 
+const SETTINGS_SETTLE_MS = 750;
+
 export type PollerFactory = (sqs: SqsSettings & { queueUrl: string }) => QueuePoller;
 
 /** The queue's name for display: the last path segment of its URL. */
@@ -47,6 +49,7 @@ export class PollingController extends Disposable {
   private wanted: boolean;
   private transition: Promise<void> = Promise.resolve();
   private lastErrorLogged: string | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly settings: AtlSettings,
@@ -55,13 +58,14 @@ export class PollingController extends Disposable {
   ) {
     super();
     this.wanted = settings.current.sqs.autoStart;
+    this._register({ dispose: () => clearTimeout(this.restartTimer) });
     this._register(
       settings.onDidChange((change) => {
         if (change.affects("sqs") || change.affects("aws")) {
           const before = JSON.stringify({ ...change.previous.sqs, autoStart: undefined });
           const after = JSON.stringify({ ...change.current.sqs, autoStart: undefined });
           if (before !== after) {
-            void this.restart();
+            this.scheduleRestart();
           }
         }
       }),
@@ -95,13 +99,32 @@ export class PollingController extends Disposable {
     return this.restart();
   }
 
+  /** Resolves once no settings-triggered restart is pending or running (tests, the demo). */
+  async idle(): Promise<void> {
+    while (this.restartTimer !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, SETTINGS_SETTLE_MS));
+    }
+    await this.transition;
+  }
+
   /** Retry at once after an error (the Refresh button). */
   retryNow(): void {
     this.poller?.retryNow();
   }
 
+  /**
+   * Settings arrive one key at a time (Connect SQS queue writes four): restart once they settle,
+   * not once per key, so no long poll is aborted half-way for nothing.
+   */
+  private scheduleRestart(): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => void this.restart(), SETTINGS_SETTLE_MS);
+  }
+
   /** Stops the running poller, then starts a new one for the current settings if wanted. Serialized. */
   private restart(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     this.transition = this.transition.then(() => this.applySettings());
     return this.transition;
   }
