@@ -118,8 +118,7 @@ export class SshTransport implements Transport {
           this.options.logger.info(`Not sending a refused command to ${this.host.id}: ${decision.reason}`);
           result = refusedResult(command, decision.reason);
         } else {
-          const connection = await this.connection();
-          result = await this.runOne(connection, command, renderProgram(decision.program), decision.reason, options);
+          result = await this.runOnFreshOrReused(command, renderProgram(decision.program), decision.reason, options);
         }
         results.push(result);
         options.onResult?.(result, index);
@@ -330,6 +329,27 @@ export class SshTransport implements Transport {
 
   // ---- one command --------------------------------------------------------------------------
 
+  /** A reused connection may have died silently: if the command could not even start, reconnect once. */
+  private async runOnFreshOrReused(command: string, wire: string, reason: string, options: ExecOptions): Promise<ExecResult> {
+    const connection = await this.connection();
+    try {
+      return await this.runOne(connection, command, wire, reason, options);
+    } catch (error) {
+      if (!(error instanceof NotStarted)) {
+        throw error;
+      }
+      this.options.logger.debug(`SSH connection to ${this.host.id} was gone (${error.message}); reconnecting.`);
+      if (this.current === connection) {
+        this.closeConnection();
+      }
+      try {
+        return await this.runOne(await this.connection(), command, wire, reason, options);
+      } catch (again) {
+        throw again instanceof NotStarted ? new AtlError("transport", `${this.where} did not start \`${command}\`: ${again.message}`, { cause: again }) : again;
+      }
+    }
+  }
+
   private runOne(connection: Connection, command: string, wire: string, reason: string, options: ExecOptions): Promise<ExecResult> {
     const cap = this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const grace = this.options.killGraceMs ?? 2000;
@@ -414,12 +434,15 @@ export class SshTransport implements Transport {
 
       // LANG/LC_ALL as the agent sets them; sshd applies them where AcceptEnv allows (Debian and
       // Amazon Linux accept LANG LC_*), so parsers see C-locale numbers.
-      connection.client.exec(wire, { env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8" } }, (error, ch) => {
+      const notStarted = (error: Error): void => {
+        settled = true;
+        timers.forEach(clearTimeout);
+        options.signal?.removeEventListener("abort", onAbort);
+        reject(new NotStarted(error.message, { cause: error }));
+      };
+      const onChannel = (error: Error | undefined, ch: ClientChannel): void => {
         if (error) {
-          settled = true;
-          timers.forEach(clearTimeout);
-          options.signal?.removeEventListener("abort", onAbort);
-          reject(new AtlError("transport", `${this.where} refused to start \`${command}\`: ${error.message}`, { cause: error }));
+          notStarted(error);
           return;
         }
         channel = ch;
@@ -434,9 +457,20 @@ export class SshTransport implements Transport {
           exitSignal = signalName ? `SIG${signalName.replace(/^SIG/, "")}` : null;
         });
         ch.on("close", finish);
-      });
+      };
+      try {
+        connection.client.exec(wire, { env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8" } }, onChannel);
+      } catch (error) {
+        // ssh2 throws "Not connected" when the socket died without a close event yet.
+        notStarted(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
+}
+
+/** The command never reached the host (no channel): safe to try again on a new connection. */
+class NotStarted extends Error {
+  override readonly name = "NotStarted";
 }
 
 function signalChannel(channel: ClientChannel, name: "TERM" | "KILL"): void {

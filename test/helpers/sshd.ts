@@ -46,6 +46,8 @@ export interface Sshd {
   keyPassphrase: string | null;
   /** Temp dir holding keys, config and log (removed by stop()). */
   dir: string;
+  /** pid of the listening sshd (its children are the per-connection processes). */
+  pid: number;
   logFile: string;
   /** The sshd log so far (useful in assertion messages). */
   log(): Promise<string>;
@@ -126,6 +128,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         hostKeys,
         keyPassphrase: options.keyPassphrase ?? null,
         dir,
+        pid: child.pid ?? -1,
         logFile,
         log: () => readFile(logFile, "utf8").catch(() => ""),
         stop: () => stopSshd(child, exited, dir),

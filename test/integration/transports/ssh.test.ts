@@ -210,6 +210,24 @@ void describe("SshTransport against a private sshd", { timeout: 180_000 }, () =>
     }
   });
 
+  void it("reconnects when the server dropped the reused connection", async () => {
+    const t = await transportFor(sshd);
+    try {
+      await t.exec(["echo before"], { timeoutSec: 20 });
+      // Kill this sshd's per-connection processes (its children): the server side of our connection.
+      const children = spawnSync("ps", ["-o", "pid=", "--ppid", String(sshd.pid)], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean).map(Number);
+      assert.ok(children.length > 0);
+      for (const pid of children) {
+        process.kill(pid, "SIGKILL");
+      }
+      const [after] = await t.exec(["echo after"], { timeoutSec: 20 });
+      assert.equal(after?.stdout, "after\n");
+      assert.equal(t.connectionsOpened, 2);
+    } finally {
+      t.dispose();
+    }
+  });
+
   void it("runs commands of concurrent callers over the same connection", async () => {
     const t = await transportFor(sshd);
     try {
