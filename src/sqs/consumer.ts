@@ -51,6 +51,8 @@ export interface SqsAlarmConsumerOptions {
    * receipt handles are kept).
    */
   maxPendingBatches?: number;
+  /** Parallel receives while a backlog drains (consume mode; one long poll when idle). Default 4. */
+  maxReceivers?: number;
   /** Exponential backoff with jitter after errors. Default 1 s doubling up to 60 s. */
   backoff?: { initialMs?: number; maxMs?: number };
   logger?: Logger;
@@ -73,6 +75,8 @@ export interface ConsumerStats {
   deleted: number;
   /** Peek mode: handed back to the queue. */
   released: number;
+  /** Most receive loops running at once (more than 1 only while a backlog drains). */
+  peakReceivers: number;
   /** Left in the queue after a failed delete (they come back after the visibility timeout and are deduped). */
   deleteFailures: number;
 }
@@ -88,6 +92,8 @@ export class SqsAlarmConsumer implements Disposable {
   private readonly visibilityTimeoutSeconds: number;
   private readonly peekIntervalMs: number;
   private readonly maxPendingBatches: number;
+  private readonly maxReceivers: number;
+  private readonly helpers = new Set<Promise<void>>();
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly logger: Logger;
@@ -105,7 +111,7 @@ export class SqsAlarmConsumer implements Disposable {
   private attempt = 0;
   private lastReported: string | null = null;
   private descriptionValue: QueueDescription | undefined;
-  private readonly statsValue: ConsumerStats = { receives: 0, received: 0, recorded: 0, duplicates: 0, unparsed: 0, deleted: 0, released: 0, deleteFailures: 0 };
+  private readonly statsValue: ConsumerStats = { receives: 0, received: 0, recorded: 0, duplicates: 0, unparsed: 0, deleted: 0, released: 0, deleteFailures: 0, peakReceivers: 0 };
 
   private readonly stateEmitter = new Emitter<ConsumerState>();
   private readonly failEmitter = new Emitter<AtlError>();
@@ -125,6 +131,7 @@ export class SqsAlarmConsumer implements Disposable {
     this.visibilityTimeoutSeconds = clamp(options.visibilityTimeoutSeconds ?? 60, 0, 43_200);
     this.peekIntervalMs = (options.peekIntervalSeconds ?? 20) * 1000;
     this.maxPendingBatches = Math.max(1, options.maxPendingBatches ?? 500);
+    this.maxReceivers = Math.max(1, options.maxReceivers ?? 4);
     this.initialBackoffMs = options.backoff?.initialMs ?? 1000;
     this.maxBackoffMs = options.backoff?.maxMs ?? 60_000;
     this.logger = options.logger ?? silentLogger;
@@ -206,17 +213,40 @@ export class SqsAlarmConsumer implements Disposable {
         await this.failed("queue", await diagnoseSqsError(error, this.connection), signal);
       }
     }
+    this.statsValue.peakReceivers = Math.max(this.statsValue.peakReceivers, 1);
     while (!signal.aborted) {
-      await this.receiveOnce(client, signal);
+      const received = await this.receiveOnce(client, signal);
+      if (received === this.maxMessages && this.mode === "consume" && this.helpers.size < this.maxReceivers - 1) {
+        this.startHelper(client, signal);
+      }
     }
+    await Promise.all([...this.helpers]);
     await this.drainPending();
   }
 
-  private async receiveOnce(client: SQSClient, signal: AbortSignal): Promise<void> {
+  /**
+   * A backlog (a full batch came back): one more receive loop, up to `maxReceivers`, that ends as
+   * soon as a receive comes back short. A storm on real SQS drains several times faster, and an idle
+   * queue still costs a single long poll.
+   */
+  private startHelper(client: SQSClient, signal: AbortSignal): void {
+    const helper = (async () => {
+      while (!signal.aborted && this.errors.size === 0) {
+        if ((await this.receiveOnce(client, signal)) < this.maxMessages) {
+          break;
+        }
+      }
+    })().finally(() => this.helpers.delete(helper));
+    this.helpers.add(helper);
+    this.statsValue.peakReceivers = Math.max(this.statsValue.peakReceivers, this.helpers.size + 1);
+  }
+
+  /** One ReceiveMessage and what follows; returns how many messages came (-1 after an error). */
+  private async receiveOnce(client: SQSClient, signal: AbortSignal): Promise<number> {
     if (this.storeRecovery) {
       // The store cannot save: receiving more would only pile up messages we cannot delete.
       await this.storeRecovery;
-      return;
+      return -1;
     }
     let messages: Message[];
     try {
@@ -235,12 +265,12 @@ export class SqsAlarmConsumer implements Disposable {
       if (!signal.aborted) {
         await this.failed("queue", await diagnoseSqsError(error, this.connection), signal);
       }
-      return;
+      return -1;
     }
     this.statsValue.receives++;
     this.cleared("queue");
     if (messages.length === 0) {
-      return;
+      return 0;
     }
     const outcomes = messages.map((m) => this.store.ingest(m.Body ?? "", { sqsMessageId: m.MessageId }));
     this.count(outcomes);
@@ -256,6 +286,7 @@ export class SqsAlarmConsumer implements Disposable {
       // Only messages we already have: do not spin on them.
       await this.pause(this.peekIntervalMs, signal);
     }
+    return messages.length;
   }
 
   /** Persist, then delete (consume) or hand back (peek). A failed save leaves the messages in the queue. */

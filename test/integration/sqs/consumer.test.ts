@@ -177,6 +177,36 @@ void describe("SqsAlarmConsumer: nothing lost, nothing twice", () => {
     await eventually(() => c.state.status === "polling", "polling again");
   });
 
+  void it("a backlog of 600 flapping alarms drains through parallel receives into grouped incidents", async () => {
+    const route = await emulator.createAlarmRoute({ raw: true });
+    const bodies: string[] = [];
+    for (let step = 0; step < 6; step++) {
+      for (let a = 0; a < 100; a++) {
+        const name = `backlog-${a}`;
+        bodies.push(
+          JSON.stringify({
+            AlarmName: name,
+            AlarmArn: `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:${name}`,
+            NewStateValue: step % 2 === 0 ? "ALARM" : "OK",
+            StateChangeTime: new Date(Date.parse("2026-11-25T03:00:00Z") + step * 60_000).toISOString().replace("Z", "+0000"),
+            Trigger: { MetricName: "CPUUtilization", Namespace: "AWS/EC2", Dimensions: [{ name: "InstanceId", value: "i-0a1b2c3d4e5f67890" }] },
+          }),
+        );
+      }
+    }
+    await emulator.sendBatch(route.queueUrl, bodies);
+    const store = await openStore();
+    const c = consumer(route, store);
+    c.start();
+    await eventually(() => c.stats.deleted === 600, "the backlog to drain", 60_000);
+    assert.equal(c.stats.recorded, 600);
+    assert.ok(c.stats.peakReceivers > 1, "a backlog is received in parallel");
+    const incidents = store.listIncidents();
+    assert.equal(incidents.length, 100);
+    assert.ok(incidents.every((i) => i.status === "resolved" && i.flaps === 2 && i.history.length === 6));
+    await eventually(() => queueEmpty(route), "an empty queue");
+  });
+
   void it("the same SNS message delivered twice is recorded once; both copies are deleted", async () => {
     const route = await emulator.createAlarmRoute({ raw: false });
     const store = await openStore();
