@@ -230,6 +230,11 @@ export class SshTransport implements Transport {
   }
 
   private connected(ssh: NodeSSH): Connection {
+    if (this.disposed) {
+      // dispose() came while the handshake ran: do not keep a connection nobody will close.
+      ssh.dispose();
+      throw new AtlError("cancelled", `The SSH connection to ${this.where} was closed.`);
+    }
     const client = ssh.connection;
     if (!client) {
       throw new AtlError("transport", `The SSH connection to ${this.where} closed right after login.`);
