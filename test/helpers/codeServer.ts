@@ -55,6 +55,8 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** How long to wait for the server to listen. */
   startTimeoutMs?: number;
+  /** Port on 127.0.0.1; default 0 (the kernel picks a free one). `npm run demo -- --port N`. */
+  port?: number;
 }
 
 export interface CodeServerDirs {
@@ -229,7 +231,7 @@ export class CodeServer {
     );
     const config = join(root, "config.yaml");
     // Port 0: the kernel picks a free port and the server prints it, so parallel runs never collide.
-    writeFileSync(config, "bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n");
+    writeFileSync(config, `bind-addr: 127.0.0.1:${options.port ?? 0}\nauth: none\ncert: false\n`);
     tags.add(root);
     const env = isolatedEnv(dirs, root, options.env);
     const common = ["--config", config, "--user-data-dir", dirs.userData, "--extensions-dir", dirs.extensions];
