@@ -213,4 +213,22 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
     await chat().locator(".thread-header").scrollIntoViewIfNeeded();
     await shot("11-hostile-alarm");
   });
+  void it("follows the color theme: dark and high contrast (screenshots)", async () => {
+    const { workbench } = session;
+    for (const [theme, bodyClass, name] of [
+      ["Dark Modern", "vscode-dark", "12-dark"],
+      ["Dark High Contrast", "vscode-high-contrast", "13-high-contrast"],
+      ["Light Modern", "vscode-light", "14-light"],
+    ] as const) {
+      await pickCommand("Preferences: Color Theme");
+      // The list is long and virtualized: filter it to the theme.
+      await workbench.page.locator(".quick-input-widget input").fill(theme);
+      const row = workbench.page.locator(`.quick-input-widget .quick-input-list .monaco-list-row[aria-label^="${theme}"]`).first();
+      await row.waitFor({ state: "visible" });
+      await row.click();
+      await chat().locator(`body.${bodyClass}`).waitFor({ state: "attached", timeout: 60_000 });
+      await chat().locator(".thread-header").scrollIntoViewIfNeeded();
+      await shot(name);
+    }
+  });
 });
