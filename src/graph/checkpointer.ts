@@ -1,6 +1,8 @@
 // A checkpointer with MemorySaver's semantics that also keeps every thread in one JSON file
 // (written atomically: temp file + rename) in a directory, so a pending approval survives a window
 // reload and can be resumed by another process. Pure JS, no native modules (fits a VSIX).
+// Writes during a run are coalesced (one file write per burst of checkpoints, at most `writeDelayMs`
+// later); `flush()` makes everything durable, and the service calls it before a run returns.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -29,12 +31,17 @@ interface ThreadFile {
 }
 
 export interface FileCheckpointSaverOptions {
-  /** Checkpoints kept per thread and namespace (older ones are dropped with their writes). Default 12. */
+  /** Checkpoints kept per thread and namespace (older ones are dropped with their writes). Default 4. */
   keep?: number;
+  /** Coalescing window of file writes during a run. Default 50 ms; 0 writes on every checkpoint. */
+  writeDelayMs?: number;
 }
 
 export class FileCheckpointSaver extends MemorySaver {
   private readonly keep: number;
+  private readonly writeDelayMs: number;
+  /** Threads changed in memory and not yet written: the timer of their write, and the write. */
+  private readonly dirty = new Map<string, { timer: NodeJS.Timeout; fire: () => void; done: Promise<void> }>();
   /** What we last read or wrote per thread, to notice another process writing the file. */
   private readonly seen = new Map<string, string>();
   private readonly chains = new Map<string, Promise<void>>();
@@ -45,7 +52,8 @@ export class FileCheckpointSaver extends MemorySaver {
     options: FileCheckpointSaverOptions = {},
   ) {
     super();
-    this.keep = Math.max(2, options.keep ?? 12);
+    this.keep = Math.max(2, options.keep ?? 4);
+    this.writeDelayMs = Math.max(0, options.writeDelayMs ?? 50);
   }
 
   /** The file that holds a thread. */
@@ -70,20 +78,36 @@ export class FileCheckpointSaver extends MemorySaver {
 
   override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata): Promise<RunnableConfig> {
     const threadId = threadOf(config);
-    await this.load(threadId);
+    await this.loadOnce(threadId);
     const result = await super.put(config, checkpoint, metadata);
-    await this.persist(threadId);
+    await this.schedule(threadId);
     return result;
   }
 
   override async putWrites(config: RunnableConfig, writes: PendingWrites, taskId: string, taskPath?: string): Promise<void> {
     const threadId = threadOf(config);
-    await this.load(threadId);
+    await this.loadOnce(threadId);
     await super.putWrites(config, writes, taskId, taskPath);
-    await this.persist(threadId);
+    await this.schedule(threadId);
+  }
+
+  /** Writes every changed thread now (all of them, or one). */
+  async flush(threadId?: string): Promise<void> {
+    const ids = threadId === undefined ? [...this.dirty.keys()] : [threadId];
+    const writes: Promise<void>[] = [];
+    for (const id of ids) {
+      const entry = this.dirty.get(id);
+      if (entry) {
+        clearTimeout(entry.timer);
+        entry.fire();
+        writes.push(entry.done);
+      }
+    }
+    await Promise.all(writes);
   }
 
   override async deleteThread(threadId: string): Promise<void> {
+    await this.flush(threadId);
     await super.deleteThread(threadId);
     await this.serialize(threadId, async () => {
       await rm(this.fileFor(threadId), { force: true });
@@ -131,12 +155,44 @@ export class FileCheckpointSaver extends MemorySaver {
     return next;
   }
 
+  /** During a run the thread in memory is current: read the file only if this process never did. */
+  private loadOnce(threadId: string | undefined): Promise<void> {
+    return threadId && !this.seen.has(threadId) && !this.dirty.has(threadId) ? this.load(threadId) : Promise.resolve();
+  }
+
+  /** Marks a thread changed; its file is written once per burst (or at once with writeDelayMs 0). */
+  private schedule(threadId: string | undefined): Promise<void> {
+    if (!threadId) {
+      return Promise.resolve();
+    }
+    if (this.writeDelayMs === 0) {
+      return this.persist(threadId);
+    }
+    if (!this.dirty.has(threadId)) {
+      let fire: () => void = () => undefined;
+      const due = new Promise<void>((resolve) => (fire = resolve));
+      const timer = setTimeout(fire, this.writeDelayMs);
+      const done = due.then(() => {
+        this.dirty.delete(threadId);
+        return this.persist(threadId);
+      });
+      // A failed write surfaces through flush(); never as an unhandled rejection.
+      done.catch(() => undefined);
+      this.dirty.set(threadId, { timer, fire, done });
+    }
+    return Promise.resolve();
+  }
+
   /** Reads the thread's file when it changed since we last saw it (another process wrote it). */
   private load(threadId: string | undefined): Promise<void> {
     if (!threadId) {
       return Promise.resolve();
     }
     return this.serialize(threadId, async () => {
+      if (this.dirty.has(threadId)) {
+        // Our own newer state is not on disk yet: memory wins.
+        return;
+      }
       const file = this.fileFor(threadId);
       let signature: string;
       try {
@@ -213,8 +269,11 @@ export class FileCheckpointSaver extends MemorySaver {
       const file: ThreadFile = { version: FILE_VERSION, threadId, updatedAt: new Date().toISOString(), storage: {}, writes: {} };
       for (const [ns, checkpoints] of Object.entries(this.storageMap[threadId] ?? {})) {
         file.storage[ns] = {};
-        for (const [id, [checkpoint, metadata, parent]] of Object.entries(checkpoints)) {
-          file.storage[ns][id] = [text(checkpoint), text(metadata), parent ?? null];
+        for (const [id, entry] of Object.entries(checkpoints)) {
+          // Keep the decoded text in memory too, so the next write does not decode it again.
+          entry[0] = text(entry[0]);
+          entry[1] = text(entry[1]);
+          file.storage[ns][id] = [entry[0], entry[1], entry[2] ?? null];
         }
       }
       for (const [key, records] of Object.entries(this.writeMap)) {
@@ -222,8 +281,9 @@ export class FileCheckpointSaver extends MemorySaver {
           continue;
         }
         file.writes[key] = {};
-        for (const [inner, [taskId, channel, value, taskPath]] of Object.entries(records)) {
-          file.writes[key][inner] = [taskId, channel, text(value), taskPath];
+        for (const [inner, record] of Object.entries(records)) {
+          record[2] = text(record[2]);
+          file.writes[key][inner] = [record[0], record[1], record[2], record[3]];
         }
       }
       const target = this.fileFor(threadId);

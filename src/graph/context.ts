@@ -8,8 +8,10 @@ import type { HostEntry } from "../hosts/model";
 
 export interface GraphContext {
   deps: DiagnosisDeps;
-  /** null: no LLM configured; runbooks plan and analyse. */
+  /** null: no LLM configured; runbooks plan and analyse. Streams its tokens (the answer node). */
   model: BaseChatModel | null;
+  /** The same model for structured calls (route, plan, analysis): one plain request, not streamed. */
+  structuredModel: BaseChatModel | null;
   llm: LlmSettings | null;
   now(): Date;
 }

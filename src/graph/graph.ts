@@ -38,7 +38,13 @@ export interface DiagnosisGraphOptions {
 
 export function createGraphContext(deps: DiagnosisDeps): GraphContext {
   const clock = deps.clock ?? (() => new Date());
-  return { deps, llm: deps.llm, model: deps.llm ? createChatModel(deps.llm) : null, now: clock };
+  return {
+    deps,
+    llm: deps.llm,
+    model: deps.llm ? createChatModel(deps.llm) : null,
+    structuredModel: deps.llm ? createChatModel(deps.llm, { stream: false }) : null,
+    now: clock,
+  };
 }
 
 export function createDiagnosisGraph(deps: DiagnosisDeps, options: DiagnosisGraphOptions = {}, context: GraphContext = createGraphContext(deps)) {

@@ -67,6 +67,8 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
   const context = createGraphContext(deps);
   const graph: DiagnosisGraph = createDiagnosisGraph(deps, { checkpointer }, context);
   const queues = new Map<string, Promise<unknown>>();
+  /** Usage last reported per thread, to send a usage event only when it changed. */
+  const lastUsage = new Map<string, Usage>();
 
   /** Runs `task` after every earlier task of the same thread. */
   function serialized<T>(threadId: string, task: () => Promise<T>): Promise<T> {
@@ -114,8 +116,22 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
   }
 
   async function run(threadId: string, input: GraphInput, onEvent: DiagnosisEventSink, signal: AbortSignal | undefined): Promise<ThreadStatus> {
-    const before = await snapshotOf(threadId);
-    const usageBefore = (before?.values as DiagnosisStateType | undefined)?.usage ?? null;
+    try {
+      return await runGraph(threadId, input, onEvent, signal);
+    } finally {
+      // A returned status means the thread is on disk (a pending approval survives a reload).
+      await flush(threadId);
+    }
+  }
+
+  async function flush(threadId: string): Promise<void> {
+    if (checkpointer instanceof FileCheckpointSaver) {
+      await checkpointer.flush(threadId);
+    }
+  }
+
+  async function runGraph(threadId: string, input: GraphInput, onEvent: DiagnosisEventSink, signal: AbortSignal | undefined): Promise<ThreadStatus> {
+    const usageBefore = lastUsage.get(threadId) ?? null;
     let analysisSeen = false;
     onEvent({ type: "status", status: "running" });
     try {
@@ -165,6 +181,9 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
     const usage = values?.usage ?? null;
     if (usage && usageChanged(usageBefore, usage)) {
       onEvent({ type: "usage", usage });
+    }
+    if (usage) {
+      lastUsage.set(threadId, usage);
     }
     onEvent({ type: "status", status });
     return status;
@@ -223,6 +242,7 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
 
     async deleteThread(threadId: string): Promise<void> {
       validateThreadId(threadId);
+      lastUsage.delete(threadId);
       return serialized(threadId, () => checkpointer.deleteThread(threadId));
     },
   };

@@ -61,14 +61,23 @@ export function validateLlmSettings(settings: LlmSettings): void {
   }
 }
 
-export function createChatModel(settings: LlmSettings): BaseChatModel {
+export interface ChatModelOptions {
+  /**
+   * Whether the graph's "messages" stream mode may stream this model's replies token by token
+   * (the answer node). Structured calls are not shown as they arrive: a plain request is cheaper.
+   */
+  stream?: boolean;
+}
+
+export function createChatModel(settings: LlmSettings, options: ChatModelOptions = {}): BaseChatModel {
   validateLlmSettings(settings);
   applyTracingPolicy(settings);
   const common = {
     timeout: Math.max(1, settings.timeoutSeconds) * 1000,
     maxRetries: clampRetries(settings.maxRetries),
-    // `streaming` stays unset: true makes its token counting download a tokenizer, false disables
-    // streaming altogether. The graph's "messages" stream mode streams the answer node's tokens.
+    // Never `streaming: true` (its token counting downloads a tokenizer). Unset lets the graph's
+    // "messages" mode stream; `disableStreaming` keeps structured calls to one plain request.
+    ...(options.stream === false ? { disableStreaming: true } : {}),
     streamUsage: true,
   };
   if (settings.provider === "azure") {

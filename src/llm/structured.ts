@@ -29,13 +29,34 @@ interface RawMessage {
   usage_metadata?: { input_tokens?: number; output_tokens?: number };
 }
 
-export async function invokeStructured<S extends z.ZodType>(model: BaseChatModel, call: StructuredCall<S>): Promise<StructuredResult<z.infer<S>>> {
+type StructuredRunnable = { invoke(input: BaseMessageLike[], config?: RunnableConfig): Promise<unknown> };
+
+/** Built once per model, schema and method: converting the zod schema to JSON schema is not free. */
+const runnables = new WeakMap<BaseChatModel, Map<string, { schema: z.ZodType; runnable: StructuredRunnable }>>();
+
+function structuredRunnable(model: BaseChatModel, call: StructuredCall<z.ZodType>): StructuredRunnable {
+  let byKey = runnables.get(model);
+  if (!byKey) {
+    byKey = new Map();
+    runnables.set(model, byKey);
+  }
+  const key = `${call.name}\u0000${call.method}`;
+  const cached = byKey.get(key);
+  if (cached && cached.schema === call.schema) {
+    return cached.runnable;
+  }
   const runnable = model
     .withStructuredOutput(call.schema, { name: call.name, method: call.method, includeRaw: true, strict: call.method === "jsonSchema" ? true : undefined })
     .withConfig({ tags: ["nostream"], runName: `atl.${call.name}` });
+  byKey.set(key, { schema: call.schema, runnable });
+  return runnable;
+}
+
+export async function invokeStructured<S extends z.ZodType>(model: BaseChatModel, call: StructuredCall<S>): Promise<StructuredResult<z.infer<S>>> {
+  const runnable = structuredRunnable(model, call);
   let result: { raw: unknown; parsed: unknown };
   try {
-    result = (await runnable.invoke(call.messages, call.config));
+    result = (await runnable.invoke(call.messages, call.config)) as { raw: unknown; parsed: unknown };
   } catch (error) {
     const issues = zodIssues(error);
     if (issues) {

@@ -65,7 +65,7 @@ export function analyzeNode(ctx: GraphContext) {
         language: settings.language,
       });
       try {
-        const result = await invokeStructured(ctx.model, {
+        const result = await invokeStructured(ctx.structuredModel!, {
           schema: AnalysisReply,
           name: SCHEMA.analysis,
           method: ctx.llm.structuredOutputMethod,

@@ -53,7 +53,7 @@ export function generateNode(ctx: GraphContext) {
         language: settings.language,
       });
       try {
-        const result = await invokeStructured(ctx.model, {
+        const result = await invokeStructured(ctx.structuredModel!, {
           schema: PlanReply,
           name: SCHEMA.plan,
           method: ctx.llm.structuredOutputMethod,

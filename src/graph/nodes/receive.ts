@@ -169,7 +169,7 @@ async function routeChat(ctx: GraphContext, state: DiagnosisStateType, text: str
   const delimiter = newDelimiter();
   const prompt = routePrompt(redactor.redact(text).text, { hasEvidence, ranCommands: [...ran] }, delimiter);
   try {
-    const result = await invokeStructured(ctx.model, {
+    const result = await invokeStructured(ctx.structuredModel!, {
       schema: RouteReply,
       name: SCHEMA.route,
       method: ctx.llm.structuredOutputMethod,

@@ -36,8 +36,10 @@ void describe("FileCheckpointSaver", () => {
 
   void it("an interrupt saved by one instance is resumed by a fresh one", async () => {
     const config = { configurable: { thread_id: "thread-1" } };
-    const first = graphWith(new FileCheckpointSaver(dir));
+    const firstSaver = new FileCheckpointSaver(dir);
+    const first = graphWith(firstSaver);
     await first.invoke({ log: ["start"] }, config);
+    await firstSaver.flush();
     const waiting = await first.getState(config);
     assert.deepEqual(waiting.tasks[0]?.interrupts[0]?.value, { question: "run it?" });
 
@@ -47,6 +49,7 @@ void describe("FileCheckpointSaver", () => {
     assert.deepEqual(restored.values, waiting.values);
     assert.deepEqual(restored.tasks[0]?.interrupts[0]?.value, { question: "run it?" });
     const done = await second.invoke(new Command({ resume: "yes" }), config);
+    await saver.flush();
     assert.deepEqual(done.log, ["start", "planned", "answer:yes", "ran"]);
 
     // The first instance notices the file changed and sees the finished thread too.
@@ -58,6 +61,7 @@ void describe("FileCheckpointSaver", () => {
   void it("writes one private JSON file per thread, atomically (no temp files left)", async () => {
     const saver = new FileCheckpointSaver(dir);
     await graphWith(saver).invoke({ log: ["x"] }, { configurable: { thread_id: "thread/../2" } });
+    await saver.flush();
     const names = await readdir(dir);
     assert.ok(names.every((n) => /^thread-[0-9a-f]{40}\.json$/.test(n)), names.join(","));
     const file = saver.fileFor("thread/../2");
@@ -73,15 +77,27 @@ void describe("FileCheckpointSaver", () => {
     const config = { configurable: { thread_id: "thread-prune" } };
     await graph.invoke({ log: ["a"] }, config);
     await graph.invoke(new Command({ resume: "ok" }), config);
+    await saver.flush();
     const file = JSON.parse(await readFile(saver.fileFor("thread-prune"), "utf8")) as { storage: Record<string, Record<string, unknown>> };
     assert.equal(Object.keys(file.storage[""]).length, 3);
     const state = await graphWith(new FileCheckpointSaver(dir)).getState(config);
     assert.deepEqual((state.values as { log: string[] }).log, ["a", "planned", "answer:ok", "ran"], "pruning keeps the latest state intact");
   });
 
+  void it("coalesces the writes of a run into few file writes, and flush() makes them durable", async () => {
+    const saver = new FileCheckpointSaver(dir, { writeDelayMs: 10_000 });
+    await graphWith(saver).invoke({ log: ["burst"] }, { configurable: { thread_id: "thread-burst" } });
+    assert.equal(await saver.has("thread-burst"), false, "nothing written yet inside the window");
+    await saver.flush();
+    const state = await graphWith(new FileCheckpointSaver(dir)).getState({ configurable: { thread_id: "thread-burst" } });
+    assert.deepEqual((state.values as { log: string[] }).log, ["burst", "planned"]);
+  });
+
   void it("deletes a thread and its file", async () => {
     const saver = new FileCheckpointSaver(dir);
     await graphWith(saver).invoke({ log: ["gone"] }, { configurable: { thread_id: "thread-del" } });
+    await saver.flush();
+    assert.equal(await saver.has("thread-del"), true);
     await saver.deleteThread("thread-del");
     assert.equal(await saver.has("thread-del"), false);
     const state = await graphWith(new FileCheckpointSaver(dir)).getState({ configurable: { thread_id: "thread-del" } });
