@@ -48,18 +48,23 @@ async function record(api: AtlApi, body: string, messageId: string): Promise<voi
   await api.services.store.persist();
 }
 
-/** A copy of sample 01 with another name/ARN/time (a different alarm). */
-function cpuAlarm(name: string, state: "ALARM" | "OK" = "ALARM", at = "2026-11-25T03:12:45.148+0000"): string {
-  const envelope = JSON.parse(sampleBody("01-ec2-cpu-alarm.json")) as { MessageId: string; Message: string };
+/**
+ * A sample's SNS envelope as another alarm (name, ARN, state, time). The store shares one file with
+ * the other suites and keeps a removed alarm removed until its next state change, so every test
+ * uses alarm names of its own (prefix `view-`).
+ */
+function renamed(file: string, name: string, overrides: Record<string, unknown> = {}): string {
+  const envelope = JSON.parse(sampleBody(file)) as { MessageId: string; Message: string };
   const message = JSON.parse(envelope.Message) as Record<string, unknown>;
-  message.AlarmName = name;
-  message.AlarmArn = `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:${name}`;
-  message.NewStateValue = state;
-  message.OldStateValue = state === "OK" ? "ALARM" : "OK";
-  message.StateChangeTime = at;
-  envelope.MessageId = `${name}-${state}-${at}-${Date.now()}-${sequence++}`;
+  Object.assign(message, { AlarmName: name, AlarmArn: `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:${name}` }, overrides);
+  envelope.MessageId = `${name}-${Date.now()}-${sequence++}`;
   envelope.Message = JSON.stringify(message);
   return JSON.stringify(envelope);
+}
+
+/** Sample 01 (EC2 CPU) as another alarm, in ALARM or OK. */
+function cpuAlarm(name: string, state: "ALARM" | "OK" = "ALARM", at = "2026-11-25T03:12:45.148+0000"): string {
+  return renamed("01-ec2-cpu-alarm.json", name, { NewStateValue: state, OldStateValue: state === "OK" ? "ALARM" : "OK", StateChangeTime: at });
 }
 
 suite("Alarms view", () => {
@@ -81,7 +86,7 @@ suite("Alarms view", () => {
   });
 
   test("an ALARM shows under ALARM: name as label, metric vs threshold and age as description, open contextValue", async () => {
-    await record(api, sampleBody("01-ec2-cpu-alarm.json"), "sqs-01");
+    await record(api, cpuAlarm("view-cpu-high"), "sqs-01");
     const groups = await eventually(() => {
       const tree = rendered(api);
       return tree.length > 0 && tree[0]?.children.length ? tree : undefined;
@@ -95,7 +100,7 @@ suite("Alarms view", () => {
     assert.equal(alarmGroup.item.description, "1");
     assert.equal(alarmGroup.item.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
     const [{ item, node }] = alarmGroup.children as [{ item: vscode.TreeItem; node: Incident }];
-    assert.equal(labelOf(item), "prod-web-01-cpu-high");
+    assert.equal(labelOf(item), "view-cpu-high");
     assert.match(String(item.description), /^CPUUtilization 97\.35 > 80 · /);
     assert.equal(item.contextValue, "incident.open");
     assert.ok(item.iconPath instanceof vscode.ThemeIcon);
@@ -113,8 +118,8 @@ suite("Alarms view", () => {
   });
 
   test("OK resolves the incident: it moves under OK as incident.resolved", async () => {
-    await record(api, cpuAlarm("recovering-cpu"), "sqs-01");
-    await record(api, cpuAlarm("recovering-cpu", "OK", "2026-11-25T03:30:00.000+0000"), "sqs-05");
+    await record(api, cpuAlarm("view-recovering-cpu"), "sqs-01");
+    await record(api, cpuAlarm("view-recovering-cpu", "OK", "2026-11-25T03:30:00.000+0000"), "sqs-05");
     const tree = await eventually(() => {
       const t = rendered(api);
       return t.length === 1 && t[0]?.group.key === "OK" ? t : undefined;
@@ -122,14 +127,14 @@ suite("Alarms view", () => {
     const ok = tree[0];
     assert.equal(ok.item.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
     const child = ok.children[0];
-    assert.equal(labelOf(child.item), "recovering-cpu");
+    assert.equal(labelOf(child.item), "view-recovering-cpu");
     assert.equal(child.item.contextValue, "incident.resolved");
     assert.equal((child.item.iconPath as vscode.ThemeIcon).id, "pass");
     await eventually(() => api.alarms.treeView.badge === undefined, 10_000, "no badge");
   });
 
   test("INSUFFICIENT_DATA and a malformed body get their own groups; Unparsed opens as plain text", async () => {
-    await record(api, sampleBody("06-cwagent-mem-insufficient-data.json"), "sqs-06");
+    await record(api, renamed("06-cwagent-mem-insufficient-data.json", "view-mem-data-gap"), "sqs-06");
     await record(api, sampleBody("10-malformed-truncated-body.json"), "sqs-10");
     const tree = await eventually(() => {
       const t = rendered(api);
@@ -152,7 +157,7 @@ suite("Alarms view", () => {
   });
 
   test("Acknowledge marks the incident (incident.open.ack) and Copy alarm ARN copies it", async () => {
-    await record(api, cpuAlarm("ack-me"), "sqs-ack");
+    await record(api, cpuAlarm("view-ack-me"), "sqs-ack");
     const incident = await eventually(() => api.services.store.listIncidents({ status: "open" })[0]);
     await vscode.commands.executeCommand("atl.acknowledgeAlarm", incident);
     const item = await eventually(() => {
@@ -162,15 +167,15 @@ suite("Alarms view", () => {
     assert.match(String(item.description), /acknowledged/);
     assert.equal((item.iconPath as vscode.ThemeIcon).id, "bell-slash");
     await vscode.commands.executeCommand("atl.copyAlarmArn", incident);
-    assert.equal(await vscode.env.clipboard.readText(), "arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:ack-me");
+    assert.equal(await vscode.env.clipboard.readText(), "arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:view-ack-me");
   });
 
   test("group by host names hosts from atl.hosts, and the toggle writes the setting", async () => {
     await setSettings(api, {
       hosts: [{ id: "web-01", name: "prod-web-01", transport: "agent", url: "http://127.0.0.1:9", keyId: "k", aliases: ["i-0a1b2c3d4e5f67890"] }],
     });
-    await record(api, cpuAlarm("web-cpu"), "sqs-01");
-    await record(api, sampleBody("03-cwagent-disk-used-percent-alarm.json"), "sqs-03");
+    await record(api, cpuAlarm("view-web-cpu"), "sqs-01");
+    await record(api, renamed("03-cwagent-disk-used-percent-alarm.json", "view-disk-full"), "sqs-03");
     await vscode.commands.executeCommand("atl.groupAlarmsByHost");
     assert.equal(vscode.workspace.getConfiguration("atl").get("alarms.groupBy"), "host");
     const tree = await eventually(() => {
@@ -200,7 +205,7 @@ suite("Alarms view", () => {
     const subscription = api.alarms.provider.onDidChangeTreeData(() => redraws++);
     try {
       for (let i = 0; i < 300; i++) {
-        api.services.store.ingest(cpuAlarm(`storm-${i}`), { sqsMessageId: `storm-${i}` });
+        api.services.store.ingest(cpuAlarm(`view-storm-${i}`), { sqsMessageId: `view-storm-${i}-${Date.now()}` });
       }
       await api.services.store.persist();
       await eventually(() => rendered(api)[0]?.children.length === 300, 30_000, "300 alarms in the view");
@@ -212,9 +217,9 @@ suite("Alarms view", () => {
   });
 
   test("Clear resolved removes resolved incidents only", async () => {
-    await record(api, cpuAlarm("resolved-one"), "r1");
-    await record(api, cpuAlarm("resolved-one", "OK", "2026-11-25T03:20:00.000+0000"), "r2");
-    await record(api, cpuAlarm("still-open"), "o1");
+    await record(api, cpuAlarm("view-resolved-one"), "r1");
+    await record(api, cpuAlarm("view-resolved-one", "OK", "2026-11-25T03:20:00.000+0000"), "r2");
+    await record(api, cpuAlarm("view-still-open"), "o1");
     await eventually(() => rendered(api).length === 2, 30_000, "ALARM and OK groups");
     const cleared = await vscode.commands.executeCommand<number>("atl.clearResolved");
     assert.equal(cleared, 1);
@@ -224,7 +229,7 @@ suite("Alarms view", () => {
     });
     assert.deepEqual(
       tree[0].children.map((c) => labelOf(c.item)),
-      ["still-open"],
+      ["view-still-open"],
     );
   });
 });

@@ -122,10 +122,10 @@ suite("Alarms from SQS (fauxqs), status bar and notifications", function () {
       await publish(
         emulator,
         route.topicArn,
-        alarmMessage("01-ec2-cpu-alarm.json", { AlarmName: `storm-${i}`, AlarmArn: `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:storm-${i}` }),
+        alarmMessage("01-ec2-cpu-alarm.json", { AlarmName: `sqs-storm-${i}`, AlarmArn: `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:sqs-storm-${i}` }),
       );
     }
-    await eventually(() => api.services.store.listIncidents({ status: "open" }).filter((i) => i.name.startsWith("storm-")).length === 40, 120_000, "40 storm alarms");
+    await eventually(() => api.services.store.listIncidents({ status: "open" }).filter((i) => i.name.startsWith("sqs-storm-")).length === 40, 120_000, "40 storm alarms");
     const shown = await eventually(() => {
       const recent = api.alarms.notifier.shown.slice(shownBefore);
       return recent.some((a) => a.kind === "summary") ? recent : undefined;
@@ -150,7 +150,7 @@ suite("Alarms from SQS (fauxqs), status bar and notifications", function () {
     assert.match(api.statusBar.view?.text ?? "", /^\$\(debug-pause\) ATL/);
     assert.equal(api.statusBar.view?.command, "atl.startPolling");
     // Nothing is consumed while stopped.
-    await publish(emulator, route.topicArn, alarmMessage("04-ec2-status-check-failed-alarm.json"));
+    await publish(emulator, route.topicArn, alarmMessage("04-ec2-status-check-failed-alarm.json", { AlarmName: "sqs-status-check", AlarmArn: "arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:sqs-status-check" }));
     await eventually(async () => (await queueDepth(emulator, route.queueUrl)) === 1, 30_000, "the message waiting in the queue");
     await vscode.commands.executeCommand("atl.startPolling");
     await eventually(() => api.services.store.listIncidents({ status: "open" }).some((i) => i.alarm.metric?.name === "StatusCheckFailed"), 60_000, "the waiting alarm consumed after restart");
