@@ -127,10 +127,12 @@ export async function configureSqs(deps: SqsCommandDeps): Promise<QueueDescripti
     endpoint = typed.trim();
   }
 
-  await deps.settings.update("sqs.queueUrl", url);
+  // The queue URL last: polling starts (or restarts) with the other settings already in place,
+  // instead of starting a long poll that the next write would abort.
   await deps.settings.update("sqs.region", region.trim() === derived ? "" : region.trim());
   await deps.settings.update("aws.profile", profile);
   await deps.settings.update("sqs.endpoint", endpoint);
+  await deps.settings.update("sqs.queueUrl", url);
   deps.logger.info(`SQS queue set to ${url}${profile ? ` (profile ${profile})` : ""}${endpoint ? ` via ${endpoint}` : ""}.`);
   return testSqsConnection(deps);
 }

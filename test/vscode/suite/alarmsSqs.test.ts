@@ -44,14 +44,18 @@ suite("Alarms from SQS (fauxqs), status bar and notifications", function () {
     emulator = await startEmulator();
     route = await alarmRoute(emulator, `atl-editor-${Date.now()}`);
     await clearStore(api);
+    // The queue URL last, as Connect SQS queue writes it: a poller never starts with half the
+    // settings (a long poll aborted by a restart can swallow the next message for the visibility
+    // timeout, on SQS as on fauxqs).
     await setSettings(api, {
-      "sqs.queueUrl": route.queueUrl,
       "sqs.endpoint": emulator.endpoint,
       "sqs.region": "ap-northeast-2",
       "sqs.waitTimeSeconds": 1,
       "sqs.visibilityTimeoutSeconds": 5,
       "alarms.notify": "alarm",
+      "sqs.queueUrl": route.queueUrl,
     });
+    await eventually(() => api.services.settings.current.sqs.queueUrl === route.queueUrl && api.services.settings.current.sqs.visibilityTimeoutSeconds === 5, 30_000, "the settings read");
     await vscode.commands.executeCommand("atl.startPolling");
   });
 
