@@ -80,6 +80,30 @@ void describe("without an LLM", () => {
     assert.equal(list.of("alarms").length, 1);
   });
 
+  void it("cancelling a run stops the command on the host and fails the thread as cancelled", async () => {
+    const first = recorder();
+    expectStatus(await fx.service.start("t-off-cancel", { kind: "chat", text: "check cpu on prod-web-01" }, first.sink), "waiting-approval", first.events);
+    const vmstat = first.of("proposal")[0].proposal.commands.find((c) => c.command.startsWith("vmstat"))!;
+    const controller = new AbortController();
+    const second = recorder();
+    const started = Date.now();
+    const status = await fx.service.resume(
+      "t-off-cancel",
+      { kind: "approve", commandIds: [vmstat.id] },
+      (event) => {
+        second.sink(event);
+        if (event.type === "command-started") {
+          controller.abort();
+        }
+      },
+      controller.signal,
+    );
+    assert.equal(status, "failed");
+    assert.ok(second.of("error").some((e) => e.code === "cancelled"), JSON.stringify(second.of("error")));
+    assert.ok(Date.now() - started < 30_000);
+    assert.equal(second.of("analysis").length, 0);
+  });
+
   void it("a pending approval made here is resumed by another process", async () => {
     const alarm = sampleAlarm("01-ec2-cpu-alarm.json");
     const first = recorder();
