@@ -260,6 +260,15 @@ async function measureStorm(emulator: Fauxqs, script: string, dir: string, total
       pass: scaled ? seconds <= STORM_TIME_TARGET_S : null,
     },
     {
+      name: "ingestion: CPU time of the consumer process for the storm (user + system)",
+      value: round(result.cpuMs / 1000, 2),
+      unit: "s",
+      baseline: null,
+      ratio: null,
+      target: null,
+      pass: null,
+    },
+    {
       name: `ingestion: storm throughput (${plan.alarms} incidents, ${plan.duplicates} duplicates, ${plan.malformed} unparsed)`,
       value: Math.round(total / ((result.drainMs ?? 1) / 1000)),
       unit: "msg/s",

@@ -20,6 +20,8 @@ export interface WorkerResult {
   /** JS heap in use after a full GC once the storm is saved. */
   retainedHeapBytes: number;
   drainMs?: number;
+  /** CPU (user + system) the consumer process spent while draining: steadier than wall time on a busy machine. */
+  cpuMs: number;
   changeEvents?: number;
   incidents: number;
   unparsed: number;
@@ -54,6 +56,7 @@ async function main(job: WorkerJob): Promise<void> {
   });
   const rssBeforeBytes = process.memoryUsage().rss;
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   consumer.start();
   send({ ready: true });
 
@@ -66,6 +69,7 @@ async function main(job: WorkerJob): Promise<void> {
     await new Promise<void>((resolve) => process.stdin.once("data", () => resolve()));
   }
   const drainMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuAtStart);
   await store.persist();
   await consumer.stop();
   // Started with --expose-gc (which changes nothing until called): what the store really keeps.
@@ -78,6 +82,7 @@ async function main(job: WorkerJob): Promise<void> {
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     retainedHeapBytes,
     drainMs: job.kind === "storm" ? drainMs : undefined,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     changeEvents,
     incidents: incidents.length,
     unparsed: counts.unparsed,

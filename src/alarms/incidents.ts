@@ -2,7 +2,6 @@
 // to `IncidentBook`. The same op log is replayed on top of a fresher file when another window wrote
 // in between (see store.ts), so every op must give the same result whenever it is applied.
 // Incident objects are replaced, never mutated: a reference the UI holds stays a consistent snapshot.
-import { createHash } from "node:crypto";
 import type { Alarm, AlarmState, AlarmTransition, Incident, IncidentFilter, UnparsedEntry } from "./model";
 
 export const HISTORY_LIMIT = 20;
@@ -448,9 +447,21 @@ export interface StoreCounts {
   unparsed: number;
 }
 
-/** A short, fixed-size key for one state change of one alarm. */
+/**
+ * A short, fixed-size key for one state change of one alarm: two 32-bit FNV-1a hashes (64 bits;
+ * a collision among the ~10,000 remembered changes is about one in 10^11). Not a security
+ * boundary: a forged collision could only hide one state change of an alarm the sender controls.
+ */
 function transitionKey(alarm: Alarm): string {
-  return `t:${createHash("sha1").update(`${alarm.arn}\n${alarm.state}\n${alarm.changedAt}`).digest("base64url").slice(0, 16)}`;
+  const text = `${alarm.arn}\n${alarm.state}\n${alarm.changedAt}`;
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return `t:${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}`;
 }
 
 function appendStep(history: AlarmTransition[], step: AlarmTransition): AlarmTransition[] {
