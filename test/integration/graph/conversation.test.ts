@@ -124,6 +124,75 @@ void describe("a diagnosis conversation (LLM)", () => {
     assert.match(llm.requests.at(-1)!.text, /disk_used_percent/, "the stalled alarm is what gets planned");
   });
 
+  void it("the LLM's request for more evidence becomes a new proposal that waits for approval", async () => {
+    llm.push(plan("Load.", "uptime"));
+    llm.push({
+      schema: "diagnosis_analysis",
+      contains: "Command c",
+      when: (r) => !r.text.includes("df -hP"),
+      json: {
+        summary: "Load is high; disk not checked yet.",
+        severity: "medium",
+        findings: [],
+        nextSteps: [],
+        furtherCommands: [
+          { command: "df -hP", purpose: "disk space", expectedSignal: "a full filesystem" },
+          { command: "uptime", purpose: "again", expectedSignal: "x" },
+          { command: "rm -rf /tmp/cache", purpose: "clean", expectedSignal: "x" },
+        ],
+      },
+    });
+    llm.push({ schema: "diagnosis_analysis", json: { summary: "Disk is fine too.", severity: "low", findings: [], nextSteps: [], furtherCommands: [] } });
+    const first = recorder();
+    expectStatus(await fx.service.start("t-conv-more", { kind: "chat", text: "check load on prod-web-01" }, first.sink), "waiting-approval", first.events);
+    const second = recorder();
+    const ran = (await fx.executed()).length;
+    expectStatus(await fx.service.resume("t-conv-more", { kind: "approve", commandIds: ["c1"] }, second.sink), "waiting-approval", second.events);
+    assert.equal(second.of("analysis")[0].analysis.summary, "Load is high; disk not checked yet.");
+    assert.equal(second.of("report").length, 1, "the analysis so far is reported while more evidence waits");
+    const more = second.of("proposal")[0].proposal;
+    assert.equal(more.round, 2);
+    assert.equal(more.source, "llm");
+    assert.deepEqual(
+      more.commands.map((c) => [c.command, c.decision]),
+      [
+        ["df -hP", "allowed"],
+        ["rm -rf /tmp/cache", "refused"],
+      ],
+      "commands already run are not proposed again; the policy labels the rest",
+    );
+    assert.deepEqual((await fx.executed()).slice(ran), ["uptime"], "the extra commands wait for approval");
+    const third = recorder();
+    expectStatus(await fx.service.resume("t-conv-more", { kind: "approve", commandIds: [more.commands[0].id] }, third.sink), "done", third.events);
+    assert.deepEqual((await fx.executed()).slice(ran), ["uptime", "df -hP"]);
+    assert.equal(third.of("analysis")[0].analysis.summary, "Disk is fine too.");
+    assert.deepEqual(
+      third.of("report")[0].report.runs.map((r) => r.command),
+      ["uptime", "df -hP"],
+    );
+  });
+
+  void it("finds the host of a composite alarm through its child in the alarm store", async () => {
+    fx.store.ingestAlarm(sampleAlarm("01-ec2-cpu-alarm.json"));
+    llm.push(plan("Composite.", "uptime"));
+    const r = recorder();
+    expectStatus(await fx.service.start("t-conv-composite", { kind: "alarm", alarm: sampleAlarm("08-composite-alarm.json") }, r.sink), "waiting-approval", r.events);
+    assert.equal(r.of("proposal")[0].proposal.host.id, "prod-web-01");
+  });
+
+  void it("asks the LLM for Korean prose when the report language is Korean", async () => {
+    fx.settings.language = "ko";
+    try {
+      llm.push(plan("부하 확인.", "uptime"));
+      const r = recorder();
+      expectStatus(await fx.service.start("t-conv-ko", { kind: "chat", text: "prod-web-01 CPU 사용률이 높아" }, r.sink), "waiting-approval", r.events);
+      assert.match(llm.requests.at(-1)!.text, /in Korean/);
+      assert.equal(r.of("proposal")[0].proposal.rationale, "부하 확인.");
+    } finally {
+      fx.settings.language = "en";
+    }
+  });
+
   void it("auto-approves read-only plans for listed hosts, and stops at a mutating one", async () => {
     fx.settings.autoApproveReadOnlyHosts = ["prod-web-01"];
     try {
