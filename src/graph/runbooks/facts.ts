@@ -11,6 +11,7 @@ import type { FailedUnit, KernelIssue, OomKill, UnitStatus } from "./parse/servi
 import { parseLinkStats, parseListeners, parseNstat, parseProcNetCounters, parseSocketSummary } from "./parse/network";
 import type { Counters, InterfaceCounters, Listener, SocketSummary } from "./parse/network";
 import { lines } from "./parse/common";
+import { sayer, type Say } from "./lang";
 
 export type Tool =
   | "uptime"
@@ -144,31 +145,38 @@ export function toolOf(command: string): Tool {
 }
 
 /** Why a run has no usable output, or null when it has. */
-function gapOf(run: CommandRun, program: string): Gap | null {
+function gapOf(run: CommandRun, program: string, say: Say): Gap | null {
   const firstLine = (text: string): string | null => lines(text)[0] ?? null;
   switch (run.status) {
     case "refused":
-      return { run, why: `refused by the command policy${run.reason ? `: ${run.reason}` : ""}`, line: null };
+      return { run, why: say(`refused by the command policy${run.reason ? `: ${run.reason}` : ""}`, `명령 정책이 거부함${run.reason ? `: ${run.reason}` : ""}`), line: null };
     case "skipped":
-      return { run, why: "not approved, so not run", line: null };
+      return { run, why: say("not approved, so not run", "승인되지 않아 실행하지 않음"), line: null };
     case "error":
-      return { run, why: `could not be run${run.reason ? `: ${run.reason}` : ""}`, line: null };
+      return { run, why: say(`could not be run${run.reason ? `: ${run.reason}` : ""}`, `실행할 수 없음${run.reason ? `: ${run.reason}` : ""}`), line: null };
     default:
       break;
   }
   const notFound = new RegExp(`(^|\\W)${escape(program)}(: command)?:? not found|command not found: ${escape(program)}|${escape(program)}: No such file or directory|executable file not found`, "i");
   if (run.exitCode === 127 || notFound.test(run.stderr)) {
     const pkg = PACKAGE_OF[program];
-    return { run, why: `${program} is not installed on the host${pkg ? ` (package ${pkg})` : ""}`, line: firstLine(run.stderr) };
+    return { run, why: say(`${program} is not installed on the host${pkg ? ` (package ${pkg})` : ""}`, `호스트에 ${program}이(가) 설치되어 있지 않음${pkg ? ` (패키지 ${pkg})` : ""}`), line: firstLine(run.stderr) };
   }
   if (program === "dmesg" && dmesgNotPermitted(run.stderr)) {
-    return { run, why: "the kernel log is closed to this user (kernel.dmesg_restrict); run the agent as root to see OOM kills", line: firstLine(run.stderr) };
+    return {
+      run,
+      why: say(
+        "the kernel log is closed to this user (kernel.dmesg_restrict); run the agent as root to see OOM kills",
+        "이 사용자는 커널 로그를 읽을 수 없음 (kernel.dmesg_restrict); OOM kill을 보려면 에이전트를 root로 실행",
+      ),
+      line: firstLine(run.stderr),
+    };
   }
   if (run.status === "timeout" && run.stdout.trim() === "") {
-    return { run, why: "timed out before printing anything", line: null };
+    return { run, why: say("timed out before printing anything", "출력 없이 시간 초과"), line: null };
   }
   if (/permission denied|operation not permitted/i.test(run.stderr) && run.stdout.trim() === "") {
-    return { run, why: "not permitted for the user the commands run as", line: firstLine(run.stderr) };
+    return { run, why: say("not permitted for the user the commands run as", "명령을 실행하는 사용자에게 권한이 없음"), line: firstLine(run.stderr) };
   }
   return null;
 }
@@ -194,11 +202,11 @@ function lastArgPath(args: string[]): string | undefined {
   return args.filter((a) => a.startsWith("/")).pop();
 }
 
-export function collectFacts(runs: CommandRun[]): Facts {
+export function collectFacts(runs: CommandRun[], say: Say = sayer("en")): Facts {
   const facts: Facts = { byName: [], oomKills: [], kernel: [], unitStatus: [], unitsMissing: [], unitJournal: [], counters: [], gaps: [], read: 0 };
   for (const run of runs) {
     const { program, args } = firstStage(run.command);
-    const gap = gapOf(run, program);
+    const gap = gapOf(run, program, say);
     if (gap) {
       facts.gaps.push(gap);
       continue;

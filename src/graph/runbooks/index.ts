@@ -7,10 +7,12 @@ import type { Analysis, CommandRun, Finding, Severity } from "../diagnosis";
 import { RUNBOOK_TITLES, runbookCommands, type RunbookCommand, type RunbookKind } from "./catalog";
 import { collectFacts, toolOf, type Facts } from "./facts";
 import { cpuRules, diskIoRules, diskRules, gapFindings, kernelRules, memoryRules, networkRules, rank, serviceRules, worst, type Headline, type RuleOutput } from "./rules";
+import { sayer, type Language, type Say } from "./lang";
 import { targetForAlarm, targetForText, type Target } from "./target";
 
 export type { RunbookCommand, RunbookKind } from "./catalog";
 export { targetForAlarm, targetForText, type Target } from "./target";
+export type { Language } from "./lang";
 
 export interface RunbookPlan {
   /** Runbook ids joined with "+", e.g. "cpu" or "cpu+memory". */
@@ -22,61 +24,84 @@ export interface RunbookPlan {
 export interface AnalysisContext {
   alarm: Alarm | null;
   question: string | null;
+  /** Language of the summary, findings and next steps (the report language). Default "en". */
+  language?: Language;
+}
+
+export interface PlanOptions {
+  /** Language of the rationale and of each command's purpose and expected signal. Default "en". */
+  language?: Language;
 }
 
 /** Commands beyond this are dropped from a combined plan (the first runbooks' commands win). */
 const MAX_COMMANDS = 14;
 
-const FOCUS: Record<RunbookKind, string> = {
-  cpu: "the load per core, the busiest processes and where CPU time goes (user, system, iowait, steal)",
-  memory: "available memory, swap activity, the largest processes and kernel OOM kills",
-  disk: "how full each filesystem is (space and inodes), the largest directories and files, and deleted files still held open",
-  "disk-io": "device utilisation and latency, and CPU time waiting on I/O",
-  "status-check": "signs of a reboot, kernel errors, failed units and the journal's recent errors",
-  network: "socket counts, interface errors and drops, listening ports and TCP queue overflows",
-  service: "the service's state, its log, its process and its listening port",
-  process: "the process's CPU and memory use and whether it is running",
-  generic: "load, memory, disk space, the busiest processes, failed units and recent errors",
+const FOCUS: Record<RunbookKind, { en: string; ko: string }> = {
+  cpu: { en: "the load per core, the busiest processes and where CPU time goes (user, system, iowait, steal)", ko: "코어당 부하, 가장 바쁜 프로세스, CPU 시간의 쓰임(user, system, iowait, steal)" },
+  memory: { en: "available memory, swap activity, the largest processes and kernel OOM kills", ko: "가용 메모리, 스왑 활동, 가장 큰 프로세스, 커널 OOM kill" },
+  disk: {
+    en: "how full each filesystem is (space and inodes), the largest directories and files, and deleted files still held open",
+    ko: "파일시스템별 사용률(공간과 아이노드), 가장 큰 디렉터리와 파일, 삭제됐지만 열려 있는 파일",
+  },
+  "disk-io": { en: "device utilisation and latency, and CPU time waiting on I/O", ko: "장치 사용률과 지연, I/O를 기다리는 CPU 시간" },
+  "status-check": { en: "signs of a reboot, kernel errors, failed units and the journal's recent errors", ko: "재부팅 흔적, 커널 오류, 실패한 유닛, 저널의 최근 오류" },
+  network: { en: "socket counts, interface errors and drops, listening ports and TCP queue overflows", ko: "소켓 수, 인터페이스 오류와 드롭, 대기 포트, TCP 큐 넘침" },
+  service: { en: "the service's state, its log, its process and its listening port", ko: "서비스 상태, 로그, 프로세스, 대기 포트" },
+  process: { en: "the process's CPU and memory use and whether it is running", ko: "프로세스의 CPU·메모리 사용량과 실행 여부" },
+  generic: { en: "load, memory, disk space, the busiest processes, failed units and recent errors", ko: "부하, 메모리, 디스크 공간, 가장 바쁜 프로세스, 실패한 유닛, 최근 오류" },
 };
 
-function plan(target: Target, why: string): RunbookPlan {
+function plan(target: Target, why: string, language: Language): RunbookPlan {
+  const say = sayer(language);
   const commands: RunbookCommand[] = [];
   for (const kind of target.kinds) {
-    for (const command of runbookCommands(kind, target)) {
+    for (const command of runbookCommands(kind, target, language)) {
       if (!commands.some((c) => c.command === command.command)) {
         commands.push(command);
       }
     }
   }
-  const focus = target.kinds.map((k) => FOCUS[k]);
-  const subject = [target.service ? `service ${target.service}` : null, target.port ? `port ${target.port}` : null, target.path ? `path ${target.path}` : null].filter(Boolean).join(", ");
+  const focus = target.kinds.map((k) => FOCUS[k][language]);
+  const subject = [
+    target.service ? say(`service ${target.service}`, `서비스 ${target.service}`) : null,
+    target.port ? say(`port ${target.port}`, `포트 ${target.port}`) : null,
+    target.path ? say(`path ${target.path}`, `경로 ${target.path}`) : null,
+  ]
+    .filter(Boolean)
+    .join(", ");
   return {
     runbook: target.kinds.join("+"),
-    rationale: `${why}${subject ? ` (${subject})` : ""}: check ${focus.join("; and ")}.`,
+    rationale: say(`${why}${subject ? ` (${subject})` : ""}: check ${focus.join("; and ")}.`, `${why}${subject ? ` (${subject})` : ""}: ${focus.join("; ")} 확인.`),
     commands: commands.slice(0, MAX_COMMANDS),
   };
 }
 
-export function planFromAlarm(alarm: Alarm): RunbookPlan {
+export function planFromAlarm(alarm: Alarm, options: PlanOptions = {}): RunbookPlan {
+  const language = options.language ?? "en";
+  const say = sayer(language);
   const target = targetForAlarm(alarm);
   const metric = alarm.metric;
+  const queried = metric ? metric.queries.filter((q) => q.name).map((q) => q.name).join(", ") : "";
   const watched = metric?.name
     ? `${metric.namespace ?? ""} ${metric.name}`.trim()
     : metric && metric.queries.length > 0
-      ? `metric math over ${metric.queries.filter((q) => q.name).map((q) => q.name).join(", ")}`
+      ? say(`metric math over ${queried}`, `${queried}에 대한 지표 수식`)
       : alarm.children.length > 0 || alarm.rule
-        ? "a composite of child alarms"
-        : "an unknown metric";
-  const runbooks = target.kinds.map((k) => RUNBOOK_TITLES[k]).join(" + ");
-  return plan(target, `${runbooks} runbook for the alarm on ${watched}`);
+        ? say("a composite of child alarms", "하위 알람의 복합 알람")
+        : say("an unknown metric", "알 수 없는 지표");
+  const runbooks = target.kinds.map((k) => RUNBOOK_TITLES[k][language]).join(" + ");
+  return plan(target, say(`${runbooks} runbook for the alarm on ${watched}`, `${watched} 알람에 대한 ${runbooks} 런북`), language);
 }
 
-export function planFromText(text: string): RunbookPlan | null {
+export function planFromText(text: string, options: PlanOptions = {}): RunbookPlan | null {
+  const language = options.language ?? "en";
+  const say = sayer(language);
   const target = targetForText(text);
   if (!target) {
     return null;
   }
-  return plan(target, `${target.kinds.map((k) => RUNBOOK_TITLES[k]).join(" + ")} runbook for ${target.reasons.join(", ")}`);
+  const runbooks = target.kinds.map((k) => RUNBOOK_TITLES[k][language]).join(" + ");
+  return plan(target, say(`${runbooks} runbook for ${target.reasons.join(", ")}`, `${target.reasons.join(", ")}에 대한 ${runbooks} 런북`), language);
 }
 
 /** Runbook kinds for runs with no alarm or question: whatever the commands looked at. */
@@ -122,28 +147,39 @@ function mergeTargets(alarm: Alarm | null, question: string | null, runs: Comman
 }
 
 export function analyzeRuns(runs: CommandRun[], context: AnalysisContext): Analysis {
-  const facts = collectFacts(runs);
+  const say = sayer(context.language ?? "en");
+  const facts = collectFacts(runs, say);
   const target = mergeTargets(context.alarm, context.question, runs);
   const primary = target.kinds[0] ?? "generic";
   const outputs: RuleOutput[] = [
-    serviceRules(facts, target),
-    cpuRules(facts, primary === "cpu"),
-    memoryRules(facts, target.kinds.includes("memory") || target.kinds.includes("generic")),
-    diskRules(facts, target),
-    diskIoRules(facts),
-    networkRules(facts),
-    kernelRules(facts),
+    serviceRules(facts, target, say),
+    cpuRules(facts, primary === "cpu", say),
+    memoryRules(facts, target.kinds.includes("memory") || target.kinds.includes("generic"), say),
+    diskRules(facts, target, say),
+    diskIoRules(facts, say),
+    networkRules(facts, say),
+    kernelRules(facts, say),
   ];
-  const findings = orderFindings([...outputs.flatMap((o) => o.findings), ...gapFindings(facts)]);
+  const findings = orderFindings([...outputs.flatMap((o) => o.findings), ...gapFindings(facts, say)]);
   const severity = worst(findings.map((f) => f.severity));
   const headlines = outputs.flatMap((o) => o.headlines);
-  const summary = summarize(headlines, target, severity, facts, runs);
+  const summary = summarize(headlines, target, severity, facts, runs, say);
   const nextSteps = [...new Set(outputs.flatMap((o) => o.nextSteps))];
   if (rank(severity) <= rank("low") && facts.read > 0) {
-    nextSteps.push("Compare with the CloudWatch graph around the alarm time; if the alarm flaps, review its threshold and datapoints-to-alarm.");
+    nextSteps.push(
+      say(
+        "Compare with the CloudWatch graph around the alarm time; if the alarm flaps, review its threshold and datapoints-to-alarm.",
+        "알람 시각 전후의 CloudWatch 그래프와 비교하세요. 알람이 깜빡이면 임계값과 datapoints-to-alarm을 검토하세요.",
+      ),
+    );
   }
   if (facts.gaps.some((g) => /sysstat/.test(g.why))) {
-    nextSteps.push("Install sysstat on the host (`apt-get install sysstat` / `dnf install sysstat`) for per-core and per-device figures.");
+    nextSteps.push(
+      say(
+        "Install sysstat on the host (`apt-get install sysstat` / `dnf install sysstat`) for per-core and per-device figures.",
+        "코어별·장치별 수치를 보려면 호스트에 sysstat을 설치하세요 (`apt-get install sysstat` / `dnf install sysstat`).",
+      ),
+    );
   }
   return { summary, severity, findings, nextSteps: nextSteps.slice(0, 6), source: "runbook", fallbackReason: null };
 }
@@ -156,12 +192,15 @@ function orderFindings(findings: Finding[]): Finding[] {
  * One to three sentences: the alarm's own subject first (its headlines joined), then any other
  * high or critical problem. When nothing stands out, say so with the figures that show it.
  */
-function summarize(headlines: Headline[], target: Target, severity: Severity, facts: Facts, runs: CommandRun[]): string {
+function summarize(headlines: Headline[], target: Target, severity: Severity, facts: Facts, runs: CommandRun[], say: Say): string {
   if (runs.length === 0) {
-    return "No commands ran, so there is nothing to analyse.";
+    return say("No commands ran, so there is nothing to analyse.", "실행된 명령이 없어 분석할 것이 없습니다.");
   }
   if (facts.read === 0) {
-    return `No command gave usable output (${facts.gaps.length} gave no data): nothing can be concluded from this run.`;
+    return say(
+      `No command gave usable output (${facts.gaps.length} gave no data): nothing can be concluded from this run.`,
+      `쓸 만한 출력을 준 명령이 없어 (${facts.gaps.length}개는 데이터 없음) 이번 실행으로는 결론을 낼 수 없습니다.`,
+    );
   }
   const sentences: string[] = [];
   const used = new Set<Headline>();
@@ -182,9 +221,15 @@ function summarize(headlines: Headline[], target: Target, severity: Severity, fa
   }
   if (sentences.length === 0 || (rank(severity) <= rank("low") && target.kinds[0] !== "generic")) {
     const calm = headlines.filter((h) => rank(h.severity) <= rank("low")).slice(0, 3).map((h) => h.text);
-    const figures = calm.length > 0 ? calm.join("; ") : "the outputs show nothing unusual";
+    const figures = calm.length > 0 ? calm.join("; ") : say("the outputs show nothing unusual", "출력에 특이한 점이 없음");
     const prefix = sentences.length > 0 && !calm.some((c) => sentences[0]?.includes(c)) ? `${sentences[0]}. ` : "";
-    return capitalize(`${prefix}No abnormal signal found: ${figures}. The condition may have passed; compare with the metric around the alarm time.`);
+    return capitalize(
+      prefix +
+        say(
+          `No abnormal signal found: ${figures}. The condition may have passed; compare with the metric around the alarm time.`,
+          `이상 신호를 찾지 못했습니다: ${figures}. 상황이 지나갔을 수 있으니 알람 시각 전후의 지표와 비교하세요.`,
+        ),
+    );
   }
   return sentences.map((s) => capitalize(s)).join(". ") + ".";
 }

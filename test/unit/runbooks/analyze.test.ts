@@ -267,3 +267,56 @@ void describe("analysis when outputs are missing or odd", () => {
     assert.match(analysis.summary, /121 MiB \(3\.1%\) available/);
   });
 });
+
+void describe("analysis in Korean (report language ko)", () => {
+  const HANGUL = /[\uac00-\ud7a3]/;
+  const everything = (): { name: string; runs: CommandRun[] }[] => [
+    ...["cpu-burn", "mem-hog", "disk-full", "dead-port", "service-up", "idle", "unprivileged"].map((name) => ({ name, runs: runsOf(loadScenario(name)) })),
+    {
+      name: "hand-made",
+      runs: numbered([
+        run("systemctl status nginx --no-pager -l -n 20", SYSTEMCTL_STATUS_FAILED, { exitCode: 3, status: "failed" }),
+        run("journalctl -u nginx --no-pager -n 100", JOURNAL_NGINX),
+        run("systemctl --failed --no-pager --plain", SYSTEMCTL_FAILED_LIST),
+        run("top -b -n 1 -w 512 | head -n 30", TOP_AL2),
+        run("free -m", FREE_SWAPPING),
+        run("vmstat 1 5", VMSTAT_SWAPPING),
+        run("df -hP", DF_ROOT_FULL),
+        run("df -iP", DF_INODES_FULL),
+        run("lsof -nP +L1 2>/dev/null | head -n 20", LSOF_DELETED),
+        run("dmesg -T | tail -n 40", DMESG_DISK_ERRORS),
+        run("ip -s link", IP_LINK_DROPS),
+        run("cat /proc/net/netstat", PROC_NETSTAT_OVERFLOW),
+        run("mpstat -P ALL 1 1", "", { exitCode: 127, status: "failed", stderr: "sh: 1: mpstat: not found\n" }),
+      ]),
+    },
+  ];
+
+  void it("writes every summary, finding and next step in Korean, quoting the output unchanged", () => {
+    for (const { name, runs } of everything()) {
+      const ko = analyzeRuns(runs, { alarm: null, question: "cpu memory disk network service", language: "ko" });
+      const en = analyzeRuns(runs, { alarm: null, question: "cpu memory disk network service", language: "en" });
+      assert.match(ko.summary, HANGUL, `${name}: ${ko.summary}`);
+      for (const f of ko.findings) {
+        assert.match(f.title, HANGUL, `${name} title: ${f.title}`);
+        assert.match(f.detail, HANGUL, `${name} detail: ${f.detail}`);
+      }
+      for (const step of ko.nextSteps) {
+        assert.match(step, HANGUL, `${name} next step: ${step}`);
+      }
+      assert.deepEqual(
+        ko.findings.map((f) => [f.severity, f.evidence]),
+        en.findings.map((f) => [f.severity, f.evidence]),
+        `${name}: same findings and evidence in both languages`,
+      );
+      assert.equal(ko.severity, en.severity);
+      assertVerbatim(ko, runs);
+    }
+  });
+
+  void it("names the culprit in Korean", () => {
+    const scenario = loadScenario("dead-port");
+    const analysis = analyzeRuns(runsOf(scenario), { alarm: null, question: `${scenario.facts.service} 서비스 포트 ${scenario.facts.port}`, language: "ko" });
+    assert.equal(analysis.summary, `\`atl-fake-svc\`이(가) 실행 중이 아님, 포트 ${scenario.facts.port}에서 대기 중인 것이 없음.`);
+  });
+});

@@ -218,3 +218,26 @@ void describe("every runbook command", () => {
     );
   });
 });
+
+void describe("plans in Korean", () => {
+  void it("same commands, with the rationale, purposes and expected signals in Korean", () => {
+    const HANGUL = /[\uac00-\ud7a3]/;
+    const cpuAlarm = alarm("cpu", metric("AWS/EC2", "CPUUtilization"));
+    for (const [en, ko] of [
+      [planFromAlarm(cpuAlarm), planFromAlarm(cpuAlarm, { language: "ko" })],
+      [planFromText("nginx 서비스 포트 80"), planFromText("nginx 서비스 포트 80", { language: "ko" })],
+      [planFromText("disk full on /data"), planFromText("disk full on /data", { language: "ko" })],
+    ] as const) {
+      assert.ok(en && ko);
+      assert.deepEqual(ko.commands.map((c) => c.command), en.commands.map((c) => c.command));
+      assert.equal(ko.runbook, en.runbook);
+      assert.match(ko.rationale, HANGUL);
+      for (const c of ko.commands) {
+        assert.match(c.purpose, HANGUL, c.command);
+        assert.match(c.expectedSignal, HANGUL, c.command);
+      }
+    }
+    const all = ALL_KINDS.flatMap((k) => runbookCommands(k, { path: "/x", service: "s", process: "p" }, "ko"));
+    assert.ok(all.every((c) => HANGUL.test(c.purpose) && HANGUL.test(c.expectedSignal)));
+  });
+});
