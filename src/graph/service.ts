@@ -69,6 +69,8 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
   const queues = new Map<string, Promise<unknown>>();
   /** Usage last reported per thread, to send a usage event only when it changed. */
   const lastUsage = new Map<string, Usage>();
+  /** Threads whose last run threw (the checkpoint still shows the step before the failure). */
+  const failed = new Set<string>();
 
   /** Runs `task` after every earlier task of the same thread. */
   function serialized<T>(threadId: string, task: () => Promise<T>): Promise<T> {
@@ -111,6 +113,10 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
     if (pendingOf(snapshot)) {
       return "waiting-approval";
     }
+    const threadId = (snapshot.config.configurable as { thread_id?: string } | undefined)?.thread_id;
+    if (threadId !== undefined && failed.has(threadId)) {
+      return "failed";
+    }
     const status = (snapshot.values as DiagnosisStateType).status;
     return status === "running" || status === "waiting-approval" ? "done" : status;
   }
@@ -133,6 +139,7 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
   async function runGraph(threadId: string, input: GraphInput, onEvent: DiagnosisEventSink, signal: AbortSignal | undefined): Promise<ThreadStatus> {
     const usageBefore = lastUsage.get(threadId) ?? null;
     let analysisSeen = false;
+    failed.delete(threadId);
     onEvent({ type: "status", status: "running" });
     try {
       const stream = await graph.stream(input, {
@@ -168,6 +175,7 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
     } catch (error) {
       const failure = signal?.aborted ? new AtlError("cancelled", "The diagnosis was cancelled.", { cause: error }) : toAtlError(error, "internal");
       deps.logger.error(failure);
+      failed.add(threadId);
       onEvent({ type: "error", code: failure.code, message: failure.userMessage });
       onEvent({ type: "status", status: "failed" });
       return "failed";
@@ -243,6 +251,7 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
     async deleteThread(threadId: string): Promise<void> {
       validateThreadId(threadId);
       lastUsage.delete(threadId);
+      failed.delete(threadId);
       return serialized(threadId, () => checkpointer.deleteThread(threadId));
     },
   };

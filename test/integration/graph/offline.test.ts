@@ -102,6 +102,8 @@ void describe("without an LLM", () => {
     assert.ok(second.of("error").some((e) => e.code === "cancelled"), JSON.stringify(second.of("error")));
     assert.ok(Date.now() - started < 30_000);
     assert.equal(second.of("analysis").length, 0);
+    assert.equal(await fx.service.status("t-off-cancel"), "failed");
+    assert.equal(await fx.service.pendingProposal("t-off-cancel"), null);
   });
 
   void it("a pending approval made here is resumed by another process", async () => {
