@@ -217,7 +217,6 @@ class App {
       report: (action: ReportAction) => void this.requestShowingError({ type: "report", action }),
       pickHost: (hostId: string) => void this.requestShowingError({ type: "pick-host", hostId }),
       diagnoseIncident: (incidentId: string) => void this.requestShowingError({ type: "diagnose-incident", incidentId }),
-      interactive: () => !this.busy,
     };
   }
 

@@ -58,11 +58,7 @@ export interface ThreadSnapshot {
 }
 
 /** A host the user can pick when the graph cannot tell which host the thread is about. */
-export interface HostChoice {
-  id: string;
-  name: string;
-  transport: "agent" | "ssh";
-}
+export type HostChoice = HostRef;
 
 /** The policy's verdict on a command the user is editing. */
 export interface PolicyCheck {

@@ -29,8 +29,6 @@ export interface RenderContext {
   report(action: ReportAction): void;
   pickHost(hostId: string): void;
   diagnoseIncident(incidentId: string): void;
-  /** Whether the thread accepts a new action now (not busy). */
-  interactive(): boolean;
 }
 
 const NODE_KEYS: Record<NodeName, StringKey> = {

@@ -12,7 +12,7 @@ import type { DiagnosisInput, DiagnosisReport, DiagnosisService, HostRef, Thread
 import type { HostEntry, SecretLookup } from "../../hosts/model";
 import type { LlmSettings } from "../../llm/settings";
 import type { Logger } from "../../log";
-import type { HostChoice, PolicyCheck, ReportAction, ThreadHeader } from "../../webview/protocol";
+import type { PolicyCheck, ReportAction, ThreadHeader } from "../../webview/protocol";
 import { hostForIncident } from "../alarms/grouping";
 import { registerCommand } from "../commands";
 import { DiagnosisHistory, type DiagnosisSummary } from "../diagnoses/history";
@@ -297,7 +297,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
     const panel = new ChatPanel(webviewPanel, thread, this.context.extensionUri, {
       logger: this.logger,
       checkCommand: (command) => this.checkCommand(command),
-      hosts: () => this.services.hosts.hosts.map(hostChoice),
+      hosts: () => this.services.hosts.hosts.map(hostRef),
       pickHost: (t, hostId) => {
         const host = this.services.hosts.get(hostId);
         if (!host) {
@@ -359,7 +359,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
         break;
       }
       case "failed":
-        message = vscode.l10n.t("ATL: diagnosis of “{0}” stopped: {1}.", title, statusText(status));
+        message = vscode.l10n.t("ATL: diagnosis of “{0}” failed; its panel shows why.", title);
         break;
       default:
         return;
@@ -501,10 +501,6 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
 }
 
 function hostRef(host: HostEntry): HostRef {
-  return { id: host.id, name: host.name, transport: host.transport };
-}
-
-function hostChoice(host: HostEntry): HostChoice {
   return { id: host.id, name: host.name, transport: host.transport };
 }
 

@@ -65,13 +65,6 @@ export class DiagnosisHistory {
     return this.loaded;
   }
 
-  /** Re-reads the summaries (threads written by another window). */
-  async reload(): Promise<void> {
-    this.loaded = this.readSummaries();
-    await this.loaded;
-    this.fire();
-  }
-
   /** Newest first. */
   list(): DiagnosisSummary[] {
     return [...this.summaries.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
