@@ -1,0 +1,159 @@
+// `npm run demo`: ATL's whole loop on this machine with nothing but this repository — no AWS
+// account, no OpenAI key. Starts the parts (scripts/demo/session.ts), prints the URL and what to
+// click, republishes the alarm on Enter, and on Ctrl-C/SIGTERM/SIGHUP stops everything it started
+// and removes what it wrote. `npm run demo -- --help` for the flags.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { AtlError } from "../src/errors";
+import { Lifecycle, StopRequested } from "./demo/lifecycle";
+import { parseDemoArgs, USAGE, type DemoOptions } from "./demo/options";
+import { DEMO_ALARM_NAME, DEMO_HOST } from "./demo/scenario";
+import { startDemo, type RunningDemo } from "./demo/session";
+
+/** Printed when the parts run; .vscode/tasks.json waits for it (services-only). */
+export const READY_LINE = "ATL demo is ready.";
+/** Printed first; .vscode/tasks.json's background task begins here. */
+export const STARTING_LINE = "ATL demo: starting";
+
+const print = (line = ""): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function describe(error: unknown): string {
+  if (error instanceof AtlError) {
+    return error.userMessage;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function summary(demo: RunningDemo, options: DemoOptions): string[] {
+  const lines = [
+    "",
+    READY_LINE + " Everything runs on 127.0.0.1; Ctrl-C stops it all.",
+    "",
+    ...(demo.editorUrl ? [`  Editor    ${demo.editorUrl}`] : []),
+    `  Queue     ${demo.emulator.queueUrl} (fauxqs at ${demo.emulator.endpoint}, SNS topic → SQS queue)`,
+    `  Agent     ${demo.agent.url} (pid ${demo.agent.pid}), this machine as ${DEMO_HOST} (${demo.instanceId}); key in ${demo.agent.secretFile} (mode 600)`,
+    `  Fault     ${demo.burner.name} (pid ${demo.burner.pid}) burning ${demo.burner.threads === 1 ? "one CPU core" : `${demo.burner.threads} CPU cores`}`,
+    `  Alarm     ${DEMO_ALARM_NAME} (OK → ALARM) published through SNS`,
+    `  LLM       ${demo.llm.description}`,
+    `  Files     ${demo.folders.join(", ")}`,
+    "",
+  ];
+  if (options.servicesOnly) {
+    lines.push(
+      "VS Code desktop: Run and Debug → \"Run ATL (demo settings)\" (F5) opens an Extension Development Host on",
+      `  ${demo.workspace} — its .vscode/settings.json points ATL at these services.`,
+    );
+  } else {
+    lines.push(`Open ${demo.editorUrl} in a browser on this machine, then:`);
+  }
+  lines.push(
+    "  1. Click the ATL icon in the activity bar: the Alarms view shows " + DEMO_ALARM_NAME + " under ALARM.",
+    "  2. Hover it and click Diagnose alarm (or Diagnose on the notification): a chat panel proposes commands,",
+    "     each labelled read-only / mutating / refused by the command policy. Nothing has run yet.",
+    `  3. Click Run selected: the agent runs them on this machine and the diagnosis names ${demo.burner.name}.`,
+    "  4. Open report / Save report / Copy for ticket. Or F1 → ATL: Diagnose host with your own question.",
+    "",
+    process.stdin.isTTY ? "Enter publishes the alarm again. Ctrl-C stops everything." : "Ctrl-C (SIGINT) or SIGTERM stops everything.",
+  );
+  return lines;
+}
+
+/** Opens the URL in the desktop's browser when there is a desktop; the URL is printed anyway. */
+function openBrowser(url: string): void {
+  const opener = process.platform === "darwin" ? "open" : process.env.DISPLAY || process.env.WAYLAND_DISPLAY ? "xdg-open" : null;
+  if (!opener) {
+    print("(No desktop here: open the URL yourself, e.g. through an SSH tunnel: ssh -L PORT:127.0.0.1:PORT this-host.)");
+    return;
+  }
+  const child = spawn(opener, [url], { stdio: "ignore", detached: true });
+  child.on("error", () => print(`(Could not run ${opener}: open the URL yourself.)`));
+  child.unref();
+}
+
+async function main(): Promise<number> {
+  let options: DemoOptions;
+  try {
+    options = parseDemoArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`npm run demo: ${describe(error)}\n`);
+    return 2;
+  }
+  if (options.help) {
+    print(USAGE);
+    return 0;
+  }
+
+  const lifecycle = new Lifecycle();
+  let signalled: NodeJS.Signals | null = null;
+  let stopped: () => void = () => undefined;
+  const stopRequested = new Promise<void>((resolve) => {
+    stopped = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // npm forwards the terminal's Ctrl-C as well: one stop, whatever arrives next.
+    if (signalled) {
+      return;
+    }
+    signalled = signal;
+    print(`\n${signal}: stopping the demo…`);
+    void lifecycle.stopAll();
+    stopped();
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, onSignal);
+  }
+
+  print(`${STARTING_LINE}${options.servicesOnly ? " (services only)" : ""}…`);
+  let demo: RunningDemo | null = null;
+  let failure: unknown = null;
+  try {
+    demo = await startDemo(options, lifecycle, (step) => print(`  · ${step}`));
+  } catch (error) {
+    failure = error;
+  }
+
+  let lines: ReturnType<typeof createInterface> | null = null;
+  if (demo && !lifecycle.stopping) {
+    for (const line of summary(demo, options)) {
+      print(line);
+    }
+    if (options.openBrowser && demo.editorUrl) {
+      openBrowser(demo.editorUrl);
+    }
+    if (process.stdin.isTTY) {
+      const running = demo;
+      lines = createInterface({ input: process.stdin });
+      lines.on("line", () => {
+        running.publishAlarm().then(
+          (at) => print(`Published ${DEMO_ALARM_NAME} again (ALARM at ${at.toISOString()}).`),
+          (error: unknown) => print(`Could not publish the alarm: ${describe(error)}`),
+        );
+      });
+    }
+    await stopRequested;
+  } else if (failure && !(failure instanceof StopRequested) && !lifecycle.stopping) {
+    process.stderr.write(`npm run demo: ${describe(failure)}\n`);
+  }
+
+  lines?.close();
+  process.stdin.destroy();
+  const problems = [...(await lifecycle.stopAll()), ...(await lifecycle.settle())];
+  for (const problem of new Set(problems)) {
+    process.stderr.write(`npm run demo: could not stop ${problem}\n`);
+  }
+  print(problems.length === 0 ? "Stopped: no process, port or file of the demo is left." : "Stopped, with the problems above.");
+  if (failure && !(failure instanceof StopRequested) && !signalled) {
+    return 1;
+  }
+  return problems.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`npm run demo: ${describe(error)}\n`);
+    process.exit(1);
+  },
+);
