@@ -231,10 +231,11 @@ export class IncidentBook {
     // Standard SQS queues do not keep order: an older change only adds to the history.
     if (current && alarm.changedAt < current.lastChangeAt) {
       const target = [...list].reverse().find((i) => i.openedAt <= alarm.changedAt) ?? list[0];
+      // A late ALARM between an OK and a later state is a flap we could not count on arrival.
       const updated: Incident = {
         ...target,
         openedAt: alarm.changedAt < target.openedAt ? alarm.changedAt : target.openedAt,
-        history: insertStep(target.history, step),
+        ...withStep(target, step),
       };
       this.put(updated);
       return this.recorded("late", updated, alarm);
@@ -250,8 +251,7 @@ export class IncidentBook {
         lastChangeAt: alarm.changedAt,
         status: alarm.state === "OK" ? "resolved" : "open",
         resolvedAt: alarm.state === "OK" ? alarm.changedAt : null,
-        flaps: current.flaps + (alarm.state === "ALARM" && current.alarm.state !== "ALARM" ? 1 : 0),
-        history: appendStep(current.history, step),
+        ...withStep(current, step),
       };
       this.put(updated);
       const kind: TransitionKind =
@@ -269,11 +269,11 @@ export class IncidentBook {
           name: alarm.name,
           lastChangeAt: alarm.changedAt,
           status: reopen ? "open" : "resolved",
-          resolvedAt: reopen ? null : current.resolvedAt,
-          flaps: current.flaps + (reopen && alarm.state === "ALARM" ? 1 : 0),
+          // Resolved again (an OK that overtook this one in the queue): the latest recovery counts.
+          resolvedAt: reopen ? null : alarm.changedAt,
           // A flap back into ALARM needs attention again.
           acknowledged: reopen ? false : current.acknowledged,
-          history: appendStep(current.history, step),
+          ...withStep(current, step),
         };
         this.put(updated);
         return this.recorded(reopen ? "reopened" : "updated", updated, alarm);
@@ -464,14 +464,33 @@ function transitionKey(alarm: Alarm): string {
   return `t:${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}`;
 }
 
-function appendStep(history: AlarmTransition[], step: AlarmTransition): AlarmTransition[] {
-  const next = [...history, step];
-  return next.length > HISTORY_LIMIT ? next.slice(next.length - HISTORY_LIMIT) : next;
+/**
+ * The incident's history with one more state change (in time order, so late ones land in place),
+ * and its flap count: every return to ALARM from another state. Counting from the history makes
+ * the count independent of the order SQS delivered the changes in; flaps older than the bounded
+ * history stay counted.
+ */
+function withStep(incident: Incident, step: AlarmTransition): { history: AlarmTransition[]; flaps: number } {
+  const last = incident.history.at(-1);
+  const full = [...incident.history, step];
+  if (last && step.at < last.at) {
+    full.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  }
+  return {
+    flaps: incident.flaps + reentries(full) - reentries(incident.history),
+    history: full.length > HISTORY_LIMIT ? full.slice(full.length - HISTORY_LIMIT) : full,
+  };
 }
 
-function insertStep(history: AlarmTransition[], step: AlarmTransition): AlarmTransition[] {
-  const next = [...history, step].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  return next.length > HISTORY_LIMIT ? next.slice(next.length - HISTORY_LIMIT) : next;
+/** How often a history goes back into ALARM from another state: what `flaps` counts. */
+function reentries(history: AlarmTransition[]): number {
+  let n = 0;
+  for (let i = 1; i < history.length; i++) {
+    if (history[i].state === "ALARM" && history[i - 1].state !== "ALARM") {
+      n++;
+    }
+  }
+  return n;
 }
 
 /** Checks the shape of a loaded file enough to trust it (it is our own file, but may be damaged). */
