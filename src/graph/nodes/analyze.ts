@@ -43,7 +43,7 @@ export function analyzeNode(ctx: GraphContext) {
     emit(config, { type: "node", node: "analyze", phase: "started" });
     const settings = ctx.deps.settings();
     const runs = latestRuns(state.runs);
-    const runbook = analyzeRuns(runs, { alarm: state.alarm, question: state.question });
+    const runbook = analyzeRuns(runs, { alarm: state.alarm, question: state.question, language: settings.language });
     let analysis: Analysis = { ...runbook, source: "runbook", fallbackReason: null };
     const errors: ThreadError[] = [];
     let usage: DiagnosisStateUpdate["usage"] = null;

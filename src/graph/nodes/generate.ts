@@ -30,7 +30,7 @@ export function generateNode(ctx: GraphContext) {
     // Rejections since the last executed round shape this plan.
     const rejections = state.rejections.filter((r) => r.round > state.executedRound);
     const rejectedCommands = new Set(rejections.flatMap((r) => r.commands));
-    const runbook = runbookPlan(state, rejections);
+    const runbook = runbookPlan(state, rejections, settings.language);
 
     const errors: ThreadError[] = [];
     let planned: PlannedCommand[] = [];
@@ -105,15 +105,17 @@ export function generateNode(ctx: GraphContext) {
  * The runbook's plan for this turn. After a reject: a runbook the reason names ("check memory
  * instead") first, else the same plan without the rejected commands.
  */
-function runbookPlan(state: DiagnosisStateType, rejections: Rejection[]): RunbookPlan | null {
-  const base = state.question ? (planFromText(state.question) ?? (state.alarm ? planFromAlarm(state.alarm) : null)) : state.alarm ? planFromAlarm(state.alarm) : null;
+function runbookPlan(state: DiagnosisStateType, rejections: Rejection[], language: "en" | "ko"): RunbookPlan | null {
+  const options = { language };
+  const fromAlarm = () => (state.alarm ? planFromAlarm(state.alarm, options) : null);
+  const base = state.question ? (planFromText(state.question, options) ?? fromAlarm()) : fromAlarm();
   const latest = rejections[rejections.length - 1];
   if (latest) {
     const rejected = new Set(rejections.flatMap((r) => r.commands));
-    const named = planFromText(latest.reason);
+    const named = planFromText(latest.reason, options);
     if (named && named.commands.some((c) => !rejected.has(c.command))) {
       return named;
     }
   }
-  return base ?? planFromText("general health check");
+  return base ?? planFromText("general health check", options);
 }

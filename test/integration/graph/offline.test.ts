@@ -56,10 +56,25 @@ void describe("without an LLM", () => {
     assert.equal(second.of("token").length, 0);
     const analysis = second.of("analysis")[0].analysis;
     assert.equal(analysis.source, "runbook");
-    assert.match(analysis.summary, new RegExp(burner.name));
     const report = second.of("report")[0].report;
-    assert.match(renderMarkdown(report), new RegExp(burner.name));
-    assert.match(renderText(report), new RegExp(burner.name));
+    // The report names the culprit of the real output: the busiest process of `top`, with its pid,
+    // quoted verbatim. On a quiet machine that is the burner; on this shared 2-core machine other
+    // test processes may outrun it, so the burner is required only when it leads the output.
+    const top = report.runs.find((r) => r.command.startsWith("top "))!;
+    const busiest = /^\s*(\d+)\s+\S+(?:\s+\S+){9}\s+(\S+)\s*$/m.exec(top.stdout.split("\n").slice(top.stdout.split("\n").findIndex((l) => /^\s*PID\s/.test(l)) + 1).join("\n"));
+    assert.ok(busiest, top.stdout);
+    const culprit = analysis.findings.find((f) => /uses \d+% CPU/.test(f.title));
+    assert.ok(culprit, JSON.stringify(analysis.findings));
+    assert.ok(analysis.summary.includes(`pid ${busiest[1]}`) || analysis.summary.includes(busiest[2]), `${analysis.summary} vs top ${busiest[1]} ${busiest[2]}`);
+    for (const evidence of culprit.evidence) {
+      const output = report.runs.find((r) => r.id === evidence.commandId)!.stdout;
+      assert.ok(evidence.excerpt.split("\n").every((line) => output.includes(line)), "evidence is verbatim output");
+    }
+    if (busiest[2] === burner.name) {
+      assert.match(analysis.summary, new RegExp(burner.name));
+    }
+    assert.match(renderMarkdown(report), new RegExp(`pid ${busiest[1]}`));
+    assert.match(renderText(report), new RegExp(`pid ${busiest[1]}`));
     assert.equal(report.usage, null);
   });
 
@@ -67,14 +82,28 @@ void describe("without an LLM", () => {
     const r = recorder();
     expectStatus(await fx.service.followUp("t-off-cpu", "which process is using the CPU?", r.sink), "answered", r.events);
     const answer = r.of("answer")[0].text;
-    assert.match(answer, new RegExp(burner.name));
+    const report = (await fx.service.report("t-off-cpu"))!;
+    const culprit = report.analysis!.findings.find((f) => /uses \d+% CPU/.test(f.title))!;
+    assert.ok(answer.includes(culprit.title), `${answer} should cite ${culprit.title}`);
     assert.match(answer, /an LLM/);
   });
 
-  void it("routes Korean requests: CPU 사용률이 높아 → commands, 알람 목록 보여줘 → alarms", async () => {
-    const cpu = recorder();
-    expectStatus(await fx.service.start("t-off-ko", { kind: "chat", text: "prod-web-01 CPU 사용률이 높아" }, cpu.sink), "waiting-approval", cpu.events);
-    assert.ok(cpu.of("proposal")[0].proposal.commands.some((c) => c.command.startsWith("ps ") && c.command.includes("pcpu")));
+  void it("works in Korean: CPU 사용률이 높아 → commands and a Korean report, 알람 목록 보여줘 → alarms", async () => {
+    fx.settings.language = "ko";
+    try {
+      const cpu = recorder();
+      expectStatus(await fx.service.start("t-off-ko", { kind: "chat", text: "prod-web-01 CPU 사용률이 높아" }, cpu.sink), "waiting-approval", cpu.events);
+      const proposal = cpu.of("proposal")[0].proposal;
+      assert.ok(proposal.commands.some((c) => c.command.startsWith("ps ") && c.command.includes("pcpu")));
+      assert.match(proposal.rationale, /[가-힣]/);
+      const ids = proposal.commands.filter((c) => !/^(mpstat|vmstat)/.test(c.command)).map((c) => c.id);
+      const done = recorder();
+      expectStatus(await fx.service.resume("t-off-ko", { kind: "approve", commandIds: ids }, done.sink), "done", done.events);
+      assert.match(done.of("analysis")[0].analysis.summary, /[가-힣]/);
+      assert.match(renderMarkdown(done.of("report")[0].report), /^# ATL 진단/);
+    } finally {
+      fx.settings.language = "en";
+    }
     const list = recorder();
     expectStatus(await fx.service.start("t-off-ko-2", { kind: "chat", text: "알람 목록 보여줘" }, list.sink), "answered", list.events);
     assert.equal(list.of("alarms").length, 1);
