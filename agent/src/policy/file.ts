@@ -2,7 +2,8 @@
 // e.g. allow `systemctl restart nginx` as mutating. Validated field by field; an error names the field.
 
 import { readFileSync, statSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod/mini";
+import { en } from "zod/locales";
 import type { PolicyFile } from "./types";
 
 /** A policy file that cannot be used; `field` is the JSON path of the first problem, if any. */
@@ -19,21 +20,32 @@ export class PolicyFileError extends Error {
   }
 }
 
+// zod/mini: the same checks at a fraction of the size (this file is bundled into the extension too).
 const ruleSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "must be 1-64 letters, digits, dots, dashes, underscores or colons"),
-  program: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, "must be a program's base name (no path, no spaces), e.g. systemctl"),
-  args: z.array(z.string().max(4096).refine((a) => !/[\0\n\r]/.test(a), "must not contain NUL or newlines")).max(64).optional(),
-  allowExtraArgs: z.boolean().optional(),
+  id: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "must be 1-64 letters, digits, dots, dashes, underscores or colons")),
+  program: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, "must be a program's base name (no path, no spaces), e.g. systemctl")),
+  args: z.optional(
+    z
+      .array(
+        z.string().check(
+          z.maxLength(4096),
+          z.refine((a) => !/[\0\n\r]/.test(a), "must not contain NUL or newlines"),
+        ),
+      )
+      .check(z.maxLength(64)),
+  ),
+  allowExtraArgs: z.optional(z.boolean()),
   risk: z.enum(["read-only", "mutating"]),
   effect: z.enum(["allow", "refuse"]),
-  reason: z.string().max(500).optional(),
+  reason: z.optional(z.string().check(z.maxLength(500))),
 });
+
+// zod/mini carries no messages of its own; English ones per parse, without changing zod's global config.
+const englishErrors = en().localeError;
 
 const fileSchema = z.strictObject({
   version: z.literal(1),
-  rules: z.array(ruleSchema).max(1000),
+  rules: z.array(ruleSchema).check(z.maxLength(1000)),
 });
 
 function fieldPath(path: readonly PropertyKey[]): string {
@@ -46,7 +58,7 @@ function fieldPath(path: readonly PropertyKey[]): string {
 
 /** Validates parsed JSON as a policy file; `source` names it in errors. */
 export function parsePolicyFile(data: unknown, source = "policy file"): PolicyFile {
-  const result = fileSchema.safeParse(data);
+  const result = fileSchema.safeParse(data, { error: englishErrors });
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = fieldPath(issue.path);
