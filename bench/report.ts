@@ -251,9 +251,16 @@ export function tally(suites: SuiteRecord[]): Tally {
   };
 }
 
-function md(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\n/g, " ");
+/** Text for a Markdown table cell or line: `|` cannot end a cell, `<x` cannot open a tag ("< 80 MB" stays readable). */
+export function markdownText(text: string): string {
+  return text
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/<(?=[A-Za-z/!?])/g, "&lt;")
+    .replace(/\n/g, " ");
 }
+
+const md = markdownText;
 
 /** Text kept between these markers in BENCHMARKS.md survives regeneration (the written analysis). */
 export const ANALYSIS_START = "<!-- analysis:start (kept when BENCHMARKS.md is regenerated) -->";

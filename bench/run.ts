@@ -49,7 +49,7 @@ protocol, signing, policy check and output capture cost little next to starting 
 target is p50 ≤ 1.2×. \`/v1/check\` is the fixed cost of a request without a process. Throughput: 16
 callers, each with its own keep-alive client (like 16 editor windows), against 16 concurrent spawns;
 target ≥ 0.9× spawn.`,
-    options: (quick) => (quick ? { iterations: 10, clients: 4 } : { iterations: 300, clients: 16 }),
+    options: (quick) => (quick ? { iterations: 10, clients: 4 } : { iterations: 200, clients: 16 }),
     run: async (o) => (await import("./agent")).benchAgent({ iterations: num(o, "iterations"), clients: num(o, "clients") }),
   },
   {
@@ -60,7 +60,7 @@ connection with TCP no-delay, against \`spawn("uptime")\`. sshd itself forks a s
 command, so the ratio shows the price of agentless hosts. "Without no-delay" shows why no-delay is
 on (Nagle's algorithm delays the small packets of a request); "new connection" is the first command
 to a host (key exchange, login), paid once per host and idle period. No target in the issue.`,
-    options: (quick) => ({ iterations: quick ? 10 : 200 }),
+    options: (quick) => ({ iterations: quick ? 10 : 150 }),
     run: async (o) => (await import("./ssh")).benchSsh({ iterations: num(o, "iterations") }),
   },
   {

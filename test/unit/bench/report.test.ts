@@ -7,6 +7,7 @@ import {
   ANALYSIS_START,
   formatNumber,
   keptAnalysis,
+  markdownText,
   mergeRun,
   parseRun,
   renderMarkdown,
@@ -129,6 +130,12 @@ void describe("bench report", () => {
     assert.match(text, /## Targets missed in this run\n\n- policy: checks\/s: 41,000 checks\/s, target ≥ 50,000 checks\/s \(load average 3\.5/);
     assert.ok(text.includes("npm run bench -- --only"));
     assert.ok(text.includes("2 met, 1 missed"));
+  });
+
+  void it("keeps targets readable in Markdown while nothing can open a tag or end a cell", () => {
+    assert.equal(markdownText("peak RSS < 80 MB"), "peak RSS < 80 MB");
+    assert.equal(markdownText("a <script>x</script> | b"), "a &lt;script>x&lt;/script> \\| b");
+    assert.equal(markdownText("two\nlines"), "two lines");
   });
 
   void it("keeps the written analysis when BENCHMARKS.md is regenerated", () => {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { codeServerInstalled } from "../../../bench/activation";
-import { ANALYSIS_END, ANALYSIS_START, type BenchRun } from "../../../bench/report";
+import { ANALYSIS_END, ANALYSIS_START, markdownText, type BenchRun } from "../../../bench/report";
 import { SUITES } from "../../../bench/run";
 
 const root = resolve(import.meta.dirname, "..", "..", "..");
@@ -113,7 +113,7 @@ void describe("npm run bench --quick (smoke)", { timeout: 30 * 60_000 }, () => {
       assert.ok(text.includes(`### ${s.title} (\`${s.suite}\`)`), s.suite);
     }
     for (const r of run.results) {
-      assert.ok(text.includes(`| ${r.name.replace(/\|/g, "\\|").replace(/</g, "&lt;")} |`), r.name);
+      assert.ok(text.includes(`| ${markdownText(r.name)} |`), r.name);
     }
     assert.ok(text.includes("## Reproduce") && text.includes("npm run bench -- --only"));
   });
