@@ -2,7 +2,8 @@
 // its own so one typo does not hide the other hosts, and says which entry and field is wrong.
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
+import { en } from "zod/locales";
 import type { AgentHostEntry, HostEntry, SshHostEntry } from "./model";
 
 export interface HostsInventory {
@@ -25,12 +26,15 @@ const HOSTNAME_PATTERN = /^[A-Za-z0-9._:[\]-]{1,253}$/;
 
 const FINGERPRINT_FIX = "pin the host key: on the host run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` and copy the SHA256:… value";
 
-const nonEmpty = z.string().trim().min(1, "must not be empty");
-const stringList = z.array(nonEmpty).optional();
+// zod/mini keeps dist/extension.js small; English messages come per parse (mini carries none).
+const englishErrors = en().localeError;
+
+const nonEmpty = z.string().check(z.trim(), z.minLength(1, "must not be empty"));
+const stringList = z.optional(z.array(nonEmpty));
 
 const base = {
-  id: z.string().regex(ID_PATTERN, "must be letters, digits, '.', '_', ':' or '-' (up to 128), e.g. an EC2 instance id"),
-  name: nonEmpty.optional(),
+  id: z.string().check(z.regex(ID_PATTERN, "must be letters, digits, '.', '_', ':' or '-' (up to 128), e.g. an EC2 instance id")),
+  name: z.optional(nonEmpty),
   aliases: stringList,
   tags: stringList,
 };
@@ -40,20 +44,26 @@ const agentSchema = z.object({
   transport: z.literal("agent"),
   url: z
     .string({ error: "is required (the agent's base URL, e.g. https://10.0.1.5:9917)" })
-    .regex(URL_PATTERN, "must be http(s)://host:port with no path, e.g. https://10.0.1.5:9917"),
-  keyId: z.string({ error: "is required (the --key-id the agent was started with)" }).regex(KEY_ID_PATTERN, "must be 1–64 letters, digits, '.', '_' or '-'"),
-  secretFile: nonEmpty.optional(),
-  caFile: nonEmpty.optional(),
+    .check(z.regex(URL_PATTERN, "must be http(s)://host:port with no path, e.g. https://10.0.1.5:9917")),
+  keyId: z.string({ error: "is required (the --key-id the agent was started with)" }).check(z.regex(KEY_ID_PATTERN, "must be 1–64 letters, digits, '.', '_' or '-'")),
+  secretFile: z.optional(nonEmpty),
+  caFile: z.optional(nonEmpty),
 });
 
 const sshSchema = z.object({
   ...base,
   transport: z.literal("ssh"),
-  host: z.string({ error: "is required (host name or address)" }).regex(HOSTNAME_PATTERN, "must be a host name or IP address"),
-  port: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be 1–65535").max(65535, "must be 1–65535").optional(),
-  username: z.string({ error: "is required" }).trim().min(1, "must not be empty"),
-  privateKeyFile: nonEmpty.optional(),
-  hostKeySha256: z.string({ error: `is required: ${FINGERPRINT_FIX}` }).regex(FINGERPRINT_PATTERN, `must look like SHA256:<43 base64 characters>; ${FINGERPRINT_FIX}`),
+  host: z.string({ error: "is required (host name or address)" }).check(z.regex(HOSTNAME_PATTERN, "must be a host name or IP address")),
+  port: z.optional(
+    z
+      .number({ error: "must be a number" })
+      .check(z.refine((n) => Number.isInteger(n), "must be a whole number"), z.gte(1, "must be 1–65535"), z.lte(65535, "must be 1–65535")),
+  ),
+  username: z.string({ error: "is required" }).check(z.trim(), z.minLength(1, "must not be empty")),
+  privateKeyFile: z.optional(nonEmpty),
+  hostKeySha256: z
+    .string({ error: `is required: ${FINGERPRINT_FIX}` })
+    .check(z.regex(FINGERPRINT_PATTERN, `must look like SHA256:<43 base64 characters>; ${FINGERPRINT_FIX}`)),
 });
 
 const KNOWN_FIELDS: Record<HostEntry["transport"], Set<string>> = {
@@ -88,7 +98,7 @@ export function parseHostsInventory(value: unknown, options: InventoryOptions = 
         errors.push(`${label}: ${key}: unknown field for a ${transport} host (ignored); check the spelling.`);
       }
     }
-    const parsed = transport === "agent" ? agentSchema.safeParse(record) : sshSchema.safeParse(record);
+    const parsed = transport === "agent" ? agentSchema.safeParse(record, { error: englishErrors }) : sshSchema.safeParse(record, { error: englishErrors });
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const field = issue.path.length > 0 ? issue.path.join(".") : "entry";
