@@ -73,6 +73,9 @@ function openBrowser(url: string): void {
 }
 
 async function main(): Promise<number> {
+  // A closed terminal (SIGHUP) makes writes fail with EIO/EPIPE: the stop must still run to the end.
+  process.stdout.on("error", () => undefined);
+  process.stderr.on("error", () => undefined);
   let options: DemoOptions;
   try {
     options = parseDemoArgs(process.argv.slice(2));
@@ -116,9 +119,8 @@ async function main(): Promise<number> {
 
   let lines: ReturnType<typeof createInterface> | null = null;
   if (demo && !lifecycle.stopping) {
-    for (const line of summary(demo, options)) {
-      print(line);
-    }
+    // One write: readers of the output (the VS Code task, tests) see the summary whole.
+    print(summary(demo, options).join("\n"));
     if (options.openBrowser && demo.editorUrl) {
       openBrowser(demo.editorUrl);
     }

@@ -1,0 +1,222 @@
+// Runs `npm run demo` (or scripts/demo.ts directly) the way a person does — in its own process
+// group, so a SIGINT to the group is a terminal's Ctrl-C — reads what it prints, and proves what is
+// left afterwards: every process of its tree (pid + start time, so a reused pid is not mistaken
+// for it), the ports it printed, the folders it printed.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join, resolve } from "node:path";
+
+export const REPO = resolve(import.meta.dirname, "..", "..", "..");
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** Start time in clock ticks after boot (field 22 of /proc/PID/stat). */
+  start: number;
+  comm: string;
+}
+
+function readStat(pid: number): ProcessInfo | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // comm is in parentheses and may contain spaces or parentheses: split after the last ")".
+    const close = stat.lastIndexOf(")");
+    const comm = stat.slice(stat.indexOf("(") + 1, close);
+    const fields = stat.slice(close + 2).split(" ");
+    return { pid, ppid: Number(fields[1]), start: Number(fields[19]), comm };
+  } catch {
+    return null;
+  }
+}
+
+/** Every process whose parent chain leads to `root` (root included). */
+export function processTree(root: number): ProcessInfo[] {
+  const all = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => readStat(Number(name)))
+    .filter((p): p is ProcessInfo => p !== null);
+  const children = new Map<number, ProcessInfo[]>();
+  for (const p of all) {
+    children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  }
+  const out: ProcessInfo[] = [];
+  const self = all.find((p) => p.pid === root);
+  const queue = self ? [self] : [];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    out.push(next);
+    queue.push(...(children.get(next.pid) ?? []));
+  }
+  return out;
+}
+
+/** The processes of `known` still running (same pid and same start time). */
+export function stillRunning(known: ProcessInfo[]): ProcessInfo[] {
+  return known.filter((p) => readStat(p.pid)?.start === p.start);
+}
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolveListening) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolveListening(true);
+    });
+    socket.once("error", () => resolveListening(false));
+  });
+}
+
+export interface DemoRun {
+  child: ChildProcess;
+  /** Everything printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves when a line matching `pattern` was printed (rejects if the demo exits first). */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
+  /** Signal to the whole process group, like a terminal. */
+  signalGroup(signal: NodeJS.Signals): void;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function runDemo(command: string, args: string[], env: NodeJS.ProcessEnv): DemoRun {
+  const child = spawn(command, args, { cwd: REPO, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const waiters = new Set<() => void>();
+  const onData = (chunk: Buffer): void => {
+    output += chunk.toString();
+    for (const waiter of waiters) {
+      waiter();
+    }
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.once("exit", (code, signal) => resolveExit({ code, signal }));
+  });
+  // If the test process dies, do not leave a demo behind.
+  const kill = (): void => {
+    try {
+      process.kill(-(child.pid ?? 0), "SIGTERM");
+    } catch {
+      // Gone.
+    }
+  };
+  process.once("exit", kill);
+  void exited.then(() => process.removeListener("exit", kill));
+  return {
+    child,
+    output: () => output,
+    waitFor(pattern, timeoutMs) {
+      return new Promise((resolveWait, reject) => {
+        const check = (): boolean => {
+          const match = pattern.exec(output);
+          if (match) {
+            cleanup();
+            resolveWait(match);
+          }
+          return match !== null;
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no ${pattern} within ${timeoutMs} ms; the demo printed:\n${output}`));
+        }, timeoutMs);
+        const onExit = (): void => {
+          // Output may still be in the pipe when exit fires.
+          setTimeout(() => {
+            if (!check()) {
+              cleanup();
+              reject(new Error(`the demo exited before printing ${pattern}:\n${output}`));
+            }
+          }, 200);
+        };
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          child.off("exit", onExit);
+        };
+        const waiter = (): void => void check();
+        waiters.add(waiter);
+        child.once("exit", onExit);
+        check();
+      });
+    },
+    signalGroup(signal) {
+      process.kill(-(child.pid ?? 0), signal);
+    },
+    exited,
+  };
+}
+
+/** What the demo's summary says, parsed from its lines. */
+export interface DemoSummary {
+  editorUrl: string | null;
+  emulatorEndpoint: string;
+  agentUrl: string;
+  agentPid: number;
+  secretFile: string;
+  burnerName: string;
+  burnerPid: number;
+  folders: string[];
+}
+
+export function parseSummary(output: string): DemoSummary {
+  const line = (label: string): string => {
+    const match = new RegExp(`^  ${label} +(.+)$`, "m").exec(output);
+    if (!match) {
+      throw new Error(`no "${label}" line in:\n${output}`);
+    }
+    return match[1];
+  };
+  const editor = /^ {2}Editor +(\S+)$/m.exec(output)?.[1] ?? null;
+  const queue = line("Queue");
+  const agent = line("Agent");
+  const fault = line("Fault");
+  return {
+    editorUrl: editor,
+    emulatorEndpoint: /fauxqs at (http:\/\/127\.0\.0\.1:\d+)/.exec(queue)?.[1] ?? "",
+    agentUrl: /^(http:\/\/127\.0\.0\.1:\d+)/.exec(agent)?.[1] ?? "",
+    agentPid: Number(/\(pid (\d+)\)/.exec(agent)?.[1]),
+    secretFile: /key in (\S+) \(mode 600\)/.exec(agent)?.[1] ?? "",
+    burnerName: /^(\S+)/.exec(fault)?.[1] ?? "",
+    burnerPid: Number(/\(pid (\d+)\)/.exec(fault)?.[1]),
+    folders: line("Files").split(", "),
+  };
+}
+
+/** Every port in a URL-ish string list. */
+export function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+/** Files under `dir` (recursively) whose content contains `needle`. */
+export function filesContaining(dir: string, needle: string): string[] {
+  if (!existsSync(dir)) {
+    return [];
+  }
+  const hits: string[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const file = join(entry.parentPath, entry.name);
+      try {
+        if (readFileSync(file).includes(needle)) {
+          hits.push(file);
+        }
+      } catch {
+        // Unreadable (a socket, a file gone meanwhile).
+      }
+    }
+  }
+  return hits;
+}
+
+/** Whether `needle` is in the environment of any of these processes. */
+export function environmentsContaining(processes: ProcessInfo[], needle: string): ProcessInfo[] {
+  return processes.filter((p) => {
+    try {
+      return readFileSync(`/proc/${p.pid}/environ`).includes(needle);
+    } catch {
+      return false;
+    }
+  });
+}
