@@ -91,17 +91,22 @@ export class PollerElection implements Disposable {
     clearInterval(this.timer);
     this.timer = undefined;
     if (this.leader) {
-      try {
-        const content = JSON.parse(readFileSync(this.file, "utf8")) as Partial<LockContent>;
-        if (content.id === this.id) {
-          unlinkSync(this.file);
-        }
-      } catch {
-        // Already gone or replaced: nothing of ours to remove.
-      }
+      this.releaseLock();
       this.setLeader(false);
     }
     this.changes.dispose();
+  }
+
+  /** Removes the lock file if it is ours. */
+  private releaseLock(): void {
+    try {
+      const content = JSON.parse(readFileSync(this.file, "utf8")) as Partial<LockContent>;
+      if (content.id === this.id) {
+        unlinkSync(this.file);
+      }
+    } catch {
+      // Already gone or replaced: nothing of ours to remove.
+    }
   }
 
   private async tick(): Promise<void> {
@@ -118,8 +123,16 @@ export class PollerElection implements Disposable {
       return;
     }
     const content = await readContent(this.file);
+    if (this.stopped) {
+      return;
+    }
     if (content?.id === this.id) {
       await this.heartbeat();
+      if (this.stopped) {
+        // Disposed while the heartbeat was being written: that write re-created the lock file.
+        this.releaseLock();
+        return;
+      }
       this.setLeader(true);
       return;
     }
@@ -137,7 +150,14 @@ export class PollerElection implements Disposable {
       await this.cleanStale();
       this.logger.info(`Taking over SQS polling from window ${content.id} (pid ${content.pid}): it stopped responding.`);
     }
-    this.setLeader(await this.create());
+    const created = await this.create();
+    if (this.stopped) {
+      if (created) {
+        this.releaseLock();
+      }
+      return;
+    }
+    this.setLeader(created);
   }
 
   private isStale(content: LockContent): boolean {

@@ -34,7 +34,7 @@ function election(dir: string, id: string): PollerElection {
   return e;
 }
 
-async function eventually(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+async function eventually(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) {
