@@ -95,7 +95,7 @@ export function parseHostsInventory(value: unknown, options: InventoryOptions = 
     }
     for (const key of Object.keys(record)) {
       if (!KNOWN_FIELDS[transport].has(key)) {
-        errors.push(`${label}: ${key}: unknown field for a ${transport} host (ignored); check the spelling.`);
+        errors.push(`${label}: ${key}: unknown field for an ${transport === "agent" ? "agent" : "SSH"} host (ignored); check the spelling.`);
       }
     }
     const parsed = transport === "agent" ? agentSchema.safeParse(record, { error: englishErrors }) : sshSchema.safeParse(record, { error: englishErrors });

@@ -60,7 +60,7 @@ void describe("parseHostsInventory", () => {
   void it("flags unknown (misspelled) fields without dropping the entry", () => {
     const { hosts, errors } = parseHostsInventory([{ ...ssh, hostkeySha256: FP }]);
     assert.equal(hosts.length, 1);
-    assert.deepEqual(errors, ['hosts[0] "prod-db-01": hostkeySha256: unknown field for a ssh host (ignored); check the spelling.']);
+    assert.deepEqual(errors, ['hosts[0] "prod-db-01": hostkeySha256: unknown field for an SSH host (ignored); check the spelling.']);
   });
 
   void it("resolves ~ and, for the CLI, paths relative to the inventory file", () => {
