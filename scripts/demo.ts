@@ -124,16 +124,15 @@ async function main(): Promise<number> {
     if (options.openBrowser && demo.editorUrl) {
       openBrowser(demo.editorUrl);
     }
-    if (process.stdin.isTTY) {
-      const running = demo;
-      lines = createInterface({ input: process.stdin });
-      lines.on("line", () => {
-        running.publishAlarm().then(
-          (at) => print(`Published ${DEMO_ALARM_NAME} again (ALARM at ${at.toISOString()}).`),
-          (error: unknown) => print(`Could not publish the alarm: ${describe(error)}`),
-        );
-      });
-    }
+    // Each line on stdin (Enter in a terminal) publishes the alarm again; no stdin, no effect.
+    const running = demo;
+    lines = createInterface({ input: process.stdin });
+    lines.on("line", () => {
+      running.publishAlarm().then(
+        (at) => print(`Published ${DEMO_ALARM_NAME} again (ALARM at ${at.toISOString()}).`),
+        (error: unknown) => print(`Could not publish the alarm: ${describe(error)}`),
+      );
+    });
     await stopRequested;
   } else if (failure && !(failure instanceof StopRequested) && !lifecycle.stopping) {
     process.stderr.write(`npm run demo: ${describe(failure)}\n`);

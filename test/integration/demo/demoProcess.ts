@@ -79,8 +79,8 @@ export interface DemoRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runDemo(command: string, args: string[], env: NodeJS.ProcessEnv): DemoRun {
-  const child = spawn(command, args, { cwd: REPO, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+export function runDemo(command: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: "ignore" | "pipe" } = {}): DemoRun {
+  const child = spawn(command, args, { cwd: REPO, env, detached: true, stdio: [options.stdin ?? "ignore", "pipe", "pipe"] });
   let output = "";
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer): void => {

@@ -103,7 +103,7 @@ void describe("npm run demo -- --services-only (VS Code desktop)", { timeout: 90
       { schema: "diagnosis_analysis", json: { summary: "A runaway process uses the CPU.", severity: "high", findings: [], nextSteps: [], furtherCommands: [] } },
     ]);
     workspace = mkdtempSync(join(tmpdir(), "atl-demo-test-ws-"));
-    demo = runDemo(process.execPath, demoArgs(workspace), { ...cleanEnv(), OPENAI_API_KEY: KEY, ATL_LLM_BASE_URL: llm.url });
+    demo = runDemo(process.execPath, demoArgs(workspace), { ...cleanEnv(), OPENAI_API_KEY: KEY, ATL_LLM_BASE_URL: llm.url }, { stdin: "pipe" });
     await demo.waitFor(/^ATL demo is ready\.[\s\S]*stops everything\.$/m, START_TIMEOUT_MS);
     summary = parseSummary(demo.output());
     tree = processTree(demo.child.pid!);
@@ -192,6 +192,26 @@ void describe("npm run demo -- --services-only (VS Code desktop)", { timeout: 90
       const age = Date.now() - new Date(alarm.changedAt).getTime();
       assert.ok(age >= 0 && age < 30 * 60_000, `a fresh state change (${alarm.changedAt})`);
       writeFileSync(join(workspace, "alarm.json"), body);
+    } finally {
+      sqs.destroy();
+    }
+  });
+
+  void it("a line on stdin (Enter) publishes the alarm again, as a new state change", async () => {
+    demo.child.stdin?.write("\n");
+    await demo.waitFor(/^Published demo-host-cpu-high again \(ALARM at \S+\)\.$/m, 60_000);
+    const sqs = new SQSClient({ region: "ap-northeast-2", endpoint: summary.emulatorEndpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    try {
+      const bodies: string[] = [];
+      for (let attempt = 0; attempt < 5 && bodies.length < 2; attempt++) {
+        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: String(settings["atl.sqs.queueUrl"]), MaxNumberOfMessages: 10, WaitTimeSeconds: 2, VisibilityTimeout: 0 }));
+        bodies.splice(0, bodies.length, ...(out.Messages ?? []).map((m) => m.Body ?? ""));
+      }
+      assert.equal(bodies.length, 2, "the first alarm and the new one");
+      const alarms = bodies.map((b) => parseAlarmMessage(b)).map((r) => (r.ok ? r.alarm : assert.fail(JSON.stringify(r))));
+      assert.ok(alarms.every((a) => a.name === "demo-host-cpu-high" && a.state === "ALARM"));
+      assert.notEqual(alarms[0].changedAt, alarms[1].changedAt, "a fresh time: a new state change, not a redelivery");
+      assert.notEqual(alarms[0].messageId, alarms[1].messageId);
     } finally {
       sqs.destroy();
     }
