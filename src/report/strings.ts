@@ -166,7 +166,7 @@ const ko: ReportStrings = {
   errors: "진단 중 문제",
   usage: "LLM 사용량",
   generated: "ATL이 생성함",
-  linesOmitted: (n) => `… ${n}줄 더 있음: Markdown 보고서(ATL: Open report)에서 확인하세요 …`,
+  linesOmitted: (n) => `… ${n}줄 더 있음: Markdown 보고서(ATL: 보고서 열기)에서 확인하세요 …`,
   fullOutputInMarkdown: "전체 출력은 Markdown 보고서에 있습니다.",
   source: { runbook: "내장 런북", llm: "LLM", parser: "파서" },
   severities: { info: "정보", low: "낮음", medium: "보통", high: "높음", critical: "심각" },
@@ -180,7 +180,7 @@ const ko: ReportStrings = {
     answered: "답변함",
   },
   runStatuses: { ok: "성공", failed: "실패", refused: "거부됨", timeout: "시간 초과", error: "실행 안 됨", skipped: "건너뜀" },
-  risk: { "read-only": "읽기 전용", mutating: "변경", refused: "거부" },
+  risk: { "read-only": "읽기 전용", mutating: "변경", refused: "거부됨" },
 };
 
 export function reportStrings(language: "en" | "ko"): ReportStrings {

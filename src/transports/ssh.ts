@@ -276,7 +276,7 @@ export class SshTransport implements Transport {
     if (/encrypted private .*key|no passphrase given|bad passphrase|integrity check failed/i.test(text)) {
       return new AtlError("config", `Cannot use the SSH key for ${this.where}: ${text}.`, {
         cause: error,
-        fix: `Store the key's passphrase for ${this.host.id} in ATL's secret storage (ATL: Set agent secret), or use an unencrypted key readable only by you.`,
+        fix: `Store the key's passphrase for ${this.host.id} in ATL's secret storage (ATL: Set SSH key passphrase; CLI: ATL_SSH_PASSPHRASE_<ID>), or use an unencrypted key readable only by you.`,
       });
     }
     if (/cannot parse privatekey|unsupported key format|malformed/i.test(text)) {

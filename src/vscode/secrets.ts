@@ -48,8 +48,8 @@ export function validateAgentSecret(value: string): string | undefined {
   if (value.trim() !== value) {
     return vscode.l10n.t("The secret must not start or end with spaces.");
   }
-  if (value.length < 16) {
-    return vscode.l10n.t("Use at least 16 characters (e.g. the output of `openssl rand -hex 32`).");
+  if (value.length < 32) {
+    return vscode.l10n.t("Use at least 32 characters, as the agent requires (e.g. the output of `openssl rand -hex 32`).");
   }
   return undefined;
 }

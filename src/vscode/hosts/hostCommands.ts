@@ -1,6 +1,6 @@
 // Host commands: Add host (a guided flow that writes an `atl.hosts` entry and puts the agent secret
 // in SecretStorage), Test host (agent: signed /v1/info; SSH: banner, then the pinned host key on a
-// real connection), Set agent secret, Refresh hosts.
+// real connection), Set agent secret, Set SSH key passphrase, Refresh hosts.
 import { readFile } from "node:fs/promises";
 import * as vscode from "vscode";
 import { AgentClient, AgentRequestError, type InfoResponse } from "../../../agent/src/protocol";
@@ -98,6 +98,31 @@ export async function setAgentSecret(deps: HostCommandDeps, arg: unknown): Promi
     void vscode.window.showInformationMessage(vscode.l10n.t("Agent secret for {0} saved.", host.name));
   }
   void deps.hosts.refresh();
+  return host;
+}
+
+/** ATL: Set SSH key passphrase — for an SSH host whose privateKeyFile is encrypted. Empty input clears it. */
+export async function setSshPassphrase(deps: HostCommandDeps, arg: unknown): Promise<HostEntry> {
+  const host = await pickHost(deps.hosts, arg, vscode.l10n.t("Set SSH key passphrase"), (h) => h.transport === "ssh");
+  if (host.transport !== "ssh") {
+    throw new AtlError("config", vscode.l10n.t("{0} is reached through the ATL agent; it has no SSH key passphrase.", host.name));
+  }
+  const passphrase = await vscode.window.showInputBox({
+    title: vscode.l10n.t("SSH key passphrase for {0}", host.name),
+    prompt: vscode.l10n.t("The passphrase of {0}. Stored in the OS keychain (SecretStorage), never in settings. Leave empty to remove it.", host.privateKeyFile ?? "privateKeyFile"),
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (passphrase === undefined) {
+    throw cancelled();
+  }
+  if (passphrase === "") {
+    await deps.secrets.delete(secretNames.sshPassphrase(host.id));
+    void vscode.window.showInformationMessage(vscode.l10n.t("SSH key passphrase for {0} removed.", host.name));
+  } else {
+    await deps.secrets.set(secretNames.sshPassphrase(host.id), passphrase);
+    void vscode.window.showInformationMessage(vscode.l10n.t("SSH key passphrase for {0} saved.", host.name));
+  }
   return host;
 }
 

@@ -5,7 +5,7 @@ import * as vscode from "vscode";
 import type { HostEntry } from "../../hosts/model";
 import { registerCommand } from "../commands";
 import { Disposable } from "../disposable";
-import { addHost, setAgentSecret, testHost, type HostCommandDeps } from "./hostCommands";
+import { addHost, setAgentSecret, setSshPassphrase, testHost, type HostCommandDeps } from "./hostCommands";
 import type { HostsModel } from "./hostsModel";
 import { HostsTreeProvider } from "./hostsProvider";
 
@@ -45,5 +45,6 @@ export function registerHostCommands(view: HostsView, deps: HostCommandDeps): vs
     registerCommand("atl.testHost", (arg) => testHost(deps, arg), logger),
     registerCommand("atl.addHost", () => addHost(deps), logger),
     registerCommand("atl.setAgentSecret", (arg) => setAgentSecret(deps, arg), logger),
+    registerCommand("atl.setSshPassphrase", (arg) => setSshPassphrase(deps, arg), logger),
   ];
 }

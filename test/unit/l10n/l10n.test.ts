@@ -14,7 +14,7 @@ import { alarm, incident } from "../vscode/fixtures";
 const root = resolve(import.meta.dirname, "..", "..", "..");
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(join(root, file), "utf8")) as T;
 
-const manifest = readJson<{ l10n?: string; contributes: Record<string, unknown> & { commands: { command: string; title: string }[] } }>("package.json");
+const manifest = readJson<{ l10n?: string; displayName?: string; description?: string; contributes: Record<string, unknown> & { commands: { command: string; title: string }[] } }>("package.json");
 const nls = readJson<Record<string, string>>("package.nls.json");
 const nlsKo = readJson<Record<string, unknown>>("package.nls.ko.json");
 const bundleKo = readJson<Record<string, unknown>>("l10n/bundle.l10n.ko.json");
@@ -85,7 +85,7 @@ void describe("package.nls.ko.json (commands, views, settings, welcome, walkthro
         Object.values(value).forEach(walk);
       }
     };
-    walk(manifest.contributes);
+    walk({ displayName: manifest.displayName, description: manifest.description, contributes: manifest.contributes });
     assert.ok(references.size > 90, `package.json references ${references.size} keys`);
     for (const key of references) {
       assert.ok(Object.hasOwn(nls, key), `%${key}% is not in package.nls.json`);
