@@ -26,10 +26,10 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function summary(demo: RunningDemo, options: DemoOptions): string[] {
+function summary(demo: RunningDemo, options: DemoOptions, startedMs: number): string[] {
   const lines = [
     "",
-    READY_LINE + " Everything runs on 127.0.0.1; Ctrl-C stops it all.",
+    `${READY_LINE} Everything runs on 127.0.0.1; Ctrl-C stops it all. (Started in ${Math.round(startedMs / 1000)} s.)`,
     "",
     ...(demo.editorUrl ? [`  Editor    ${demo.editorUrl}`] : []),
     `  Queue     ${demo.emulator.queueUrl} (fauxqs at ${demo.emulator.endpoint}, SNS topic → SQS queue)`,
@@ -109,6 +109,7 @@ async function main(): Promise<number> {
   }
 
   print(`${STARTING_LINE}${options.servicesOnly ? " (services only)" : ""}…`);
+  const started = performance.now();
   let demo: RunningDemo | null = null;
   let failure: unknown = null;
   try {
@@ -120,7 +121,7 @@ async function main(): Promise<number> {
   let lines: ReturnType<typeof createInterface> | null = null;
   if (demo && !lifecycle.stopping) {
     // One write: readers of the output (the VS Code task, tests) see the summary whole.
-    print(summary(demo, options).join("\n"));
+    print(summary(demo, options, performance.now() - started).join("\n"));
     if (options.openBrowser && demo.editorUrl) {
       openBrowser(demo.editorUrl);
     }

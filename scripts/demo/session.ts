@@ -2,7 +2,7 @@
 // the SQS/SNS emulator with a topic → queue route, the ATL agent with a fresh key (mode-600 file),
 // the staged fault, the LLM relay when a key is set, and — unless services-only — code-server with
 // the freshly packaged extension and the demo settings. Then it publishes the alarm through SNS.
-import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { rm, rmdir } from "node:fs/promises";
@@ -199,8 +199,40 @@ async function startEditor(lifecycle: Lifecycle, input: StartEditorInput): Promi
       }
     }
   }
-  lifecycle.add({ name: "code-server", stop: () => server.stop() });
+  lifecycle.add({
+    name: "code-server",
+    stop: async () => {
+      await server.stop();
+      await untilGone(server.dirs.root);
+    },
+  });
   return server;
+}
+
+/**
+ * Waits until no process carries the server's tag any more: stop() sends the last SIGKILLs
+ * without waiting for them to land, and the demo says "nothing is left" only when it is true.
+ */
+async function untilGone(tag: string, timeoutMs = 20_000): Promise<void> {
+  const needle = Buffer.from(`ATL_TEST_TAG=${tag}\0`);
+  const tagged = (): number[] =>
+    readdirSync("/proc")
+      .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+      .filter((name) => {
+        try {
+          return readFileSync(`/proc/${name}/environ`).includes(needle);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  const deadline = Date.now() + timeoutMs;
+  for (let left = tagged(); left.length > 0; left = tagged()) {
+    if (Date.now() > deadline) {
+      throw new Error(`processes ${left.join(", ")} did not end`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 function portInUse(error: unknown, port: number | null): AtlError | null {

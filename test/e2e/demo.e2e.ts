@@ -82,9 +82,7 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
 
   after(async () => {
     await browser?.close().catch(() => undefined);
-    if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
-      demo.signalGroup("SIGKILL");
-    }
+    await demo?.stop();
     if (home) {
       rmSync(home, { recursive: true, force: true });
     }

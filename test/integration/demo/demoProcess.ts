@@ -15,6 +15,8 @@ export interface ProcessInfo {
   /** Start time in clock ticks after boot (field 22 of /proc/PID/stat). */
   start: number;
   comm: string;
+  /** R, S, D, Z (zombie: ended, waiting to be reaped)… */
+  state: string;
 }
 
 function readStat(pid: number): ProcessInfo | null {
@@ -24,7 +26,7 @@ function readStat(pid: number): ProcessInfo | null {
     const close = stat.lastIndexOf(")");
     const comm = stat.slice(stat.indexOf("(") + 1, close);
     const fields = stat.slice(close + 2).split(" ");
-    return { pid, ppid: Number(fields[1]), start: Number(fields[19]), comm };
+    return { pid, state: fields[0], ppid: Number(fields[1]), start: Number(fields[19]), comm };
   } catch {
     return null;
   }
@@ -51,9 +53,12 @@ export function processTree(root: number): ProcessInfo[] {
   return out;
 }
 
-/** The processes of `known` still running (same pid and same start time). */
+/** The processes of `known` still running (same pid and start time, not a zombie). */
 export function stillRunning(known: ProcessInfo[]): ProcessInfo[] {
-  return known.filter((p) => readStat(p.pid)?.start === p.start);
+  return known.filter((p) => {
+    const now = readStat(p.pid);
+    return now !== null && now.start === p.start && now.state !== "Z";
+  });
 }
 
 /** Whether something accepts connections on 127.0.0.1:port. */
@@ -74,14 +79,18 @@ export interface DemoRun {
   output(): string;
   /** Resolves when a line matching `pattern` was printed (rejects if the demo exits first). */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
-  /** Signal to the whole process group, like a terminal. */
+  /** Signal to the whole process group, like a terminal (nothing when it is gone). */
   signalGroup(signal: NodeJS.Signals): void;
+  /** SIGTERM to the group and wait (90 s), then SIGKILL: cleanup after a failed test. */
+  stop(): Promise<void>;
+  /** The command's exit status, once it and every process holding its output ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export function runDemo(command: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: "ignore" | "pipe" } = {}): DemoRun {
   const child = spawn(command, args, { cwd: REPO, env, detached: true, stdio: [options.stdin ?? "ignore", "pipe", "pipe"] });
   let output = "";
+  let closed = false;
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer): void => {
     output += chunk.toString();
@@ -91,8 +100,13 @@ export function runDemo(command: string, args: string[], env: NodeJS.ProcessEnv,
   };
   child.stdout?.on("data", onData);
   child.stderr?.on("data", onData);
+  // "close": the command exited and so did everything holding its output — the demo under npm
+  // (npm may end before the demo it forwarded Ctrl-C to has finished stopping).
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
-    child.once("exit", (code, signal) => resolveExit({ code, signal }));
+    child.once("close", (code, signal) => {
+      closed = true;
+      resolveExit({ code, signal });
+    });
   });
   // If the test process dies, do not leave a demo behind.
   const kill = (): void => {
@@ -142,7 +156,23 @@ export function runDemo(command: string, args: string[], env: NodeJS.ProcessEnv,
       });
     },
     signalGroup(signal) {
-      process.kill(-(child.pid ?? 0), signal);
+      try {
+        process.kill(-(child.pid ?? 0), signal);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ESRCH") {
+          throw error;
+        }
+      }
+    },
+    async stop() {
+      if (closed) {
+        return;
+      }
+      // As a test's last resort: the demo's own clean stop first, then force.
+      this.signalGroup("SIGTERM");
+      const timer = new Promise((r) => setTimeout(r, 90_000).unref());
+      await Promise.race([exited, timer]);
+      this.signalGroup("SIGKILL");
     },
     exited,
   };

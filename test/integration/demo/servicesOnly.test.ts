@@ -112,9 +112,7 @@ void describe("npm run demo -- --services-only (VS Code desktop)", { timeout: 90
   });
 
   after(async () => {
-    if (demo && demo.child.exitCode === null) {
-      demo.signalGroup("SIGKILL");
-    }
+    await demo?.stop();
     await llm?.close();
     rmSync(workspace, { recursive: true, force: true });
   });
