@@ -1,5 +1,6 @@
 // Builds every ATL bundle. `node esbuild.mjs [--watch] [--production] [--only name,name]`.
-// extension.js stays light (no LangChain): graph.js is required on the first diagnosis only.
+// extension.js stays light (no LangChain, no AWS SDK): graph.js is required on the first diagnosis,
+// sqs.js (the AWS SDK and the SQS consumer) when a window starts polling or tests a queue.
 import * as esbuild from "esbuild";
 import { chmod, stat } from "node:fs/promises";
 
@@ -8,6 +9,10 @@ const watch = args.includes("--watch");
 const production = args.includes("--production");
 const onlyIndex = args.indexOf("--only");
 const only = onlyIndex >= 0 ? new Set(args[onlyIndex + 1].split(",")) : null;
+// extension.js requires sqs.js when polling starts: building one without the other would ship a stale client.
+if (only?.has("extension")) {
+  only.add("sqs");
+}
 
 const EXTENSION_MAX_BYTES = 1024 * 1024;
 
@@ -32,10 +37,28 @@ const node = {
 };
 node.define["import.meta.url"] = "__atlImportMetaUrl";
 
+/**
+ * Every `import * as vscode from "vscode"` becomes `__toESM(require("vscode"))`, which copies the
+ * ~200 exports of the API object: 23 modules did it at activation. Routing them through one
+ * `export * from "vscode"` module copies them once (same getters, same semantics).
+ * @type {esbuild.Plugin}
+ */
+const vscodeOnce = {
+  name: "atl-vscode-once",
+  setup(build) {
+    build.onResolve({ filter: /^vscode$/ }, (args) =>
+      args.namespace === "atl-vscode-once" ? { path: "vscode", external: true } : { path: "vscode", namespace: "atl-vscode-once" },
+    );
+    build.onLoad({ filter: /.*/, namespace: "atl-vscode-once" }, () => ({ contents: 'export * from "vscode";', loader: "js" }));
+  },
+};
+
 /** @type {Record<string, esbuild.BuildOptions>} */
 const bundles = {
   // Always minified (names kept, linked source maps): zod and the AWS SDK alone are ~1.5 MiB unminified.
-  extension: { ...node, entryPoints: ["src/extension.ts"], outfile: "dist/extension.js", metafile: true, minify: true },
+  extension: { ...node, entryPoints: ["src/extension.ts"], outfile: "dist/extension.js", metafile: true, minify: true, plugins: [vscodeOnce] },
+  // The AWS SDK is ~300 KiB minified; loaded in the editor when polling starts.
+  sqs: { ...node, entryPoints: ["src/sqs/index.ts"], outfile: "dist/sqs.js", minify: true },
   graph: { ...node, entryPoints: ["src/graph/index.ts"], outfile: "dist/graph.js" },
   cli: {
     ...node,
@@ -66,12 +89,12 @@ const bundles = {
   },
 };
 
-/** The light bundle must never pull in LangChain/LangGraph, and must stay small. */
+/** The light bundle must never pull in LangChain/LangGraph or the AWS SDK, and must stay small. */
 function checkExtensionBundle(result) {
   const inputs = Object.keys(result.metafile?.inputs ?? {});
-  const heavy = inputs.filter((p) => /node_modules[\\/](@langchain|langchain|openai)[\\/]/.test(p));
+  const heavy = inputs.filter((p) => /node_modules[\\/](@langchain|langchain|openai|@aws-sdk|@smithy)[\\/]/.test(p));
   if (heavy.length > 0) {
-    throw new Error(`dist/extension.js must not contain LangChain; it pulled in:\n  ${heavy.slice(0, 5).join("\n  ")}`);
+    throw new Error(`dist/extension.js must not contain LangChain or the AWS SDK (they load lazily from graph.js and sqs.js); it pulled in:\n  ${heavy.slice(0, 5).join("\n  ")}`);
   }
 }
 
@@ -95,6 +118,7 @@ if (watch) {
     const ctx = await esbuild.context({
       ...options,
       plugins: [
+        ...(options.plugins ?? []),
         {
           name: "atl-after-build",
           setup(build) {

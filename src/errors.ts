@@ -27,6 +27,12 @@ export type AtlErrorCode =
   | "cancelled"
   | "internal";
 
+/**
+ * Brands AtlErrors across bundles: dist/graph.js and dist/sqs.js are loaded beside
+ * dist/extension.js and each carries its own copy of this class.
+ */
+const ATL_ERROR = Symbol.for("atl.AtlError");
+
 export class AtlError extends Error {
   override readonly name = "AtlError";
   readonly code: AtlErrorCode;
@@ -39,11 +45,22 @@ export class AtlError extends Error {
     this.fix = options.fix;
   }
 
+  /** `instanceof AtlError` holds for an AtlError from any ATL bundle loaded in this process. */
+  static override [Symbol.hasInstance](value: unknown): value is AtlError {
+    if (this !== AtlError) {
+      // A subclass keeps the ordinary prototype check.
+      return Function.prototype[Symbol.hasInstance].call(this, value);
+    }
+    return typeof value === "object" && value !== null && ATL_ERROR in value;
+  }
+
   /** One line for a notification or the status bar: the message and, if known, the fix. */
   get userMessage(): string {
     return this.fix ? `${this.message} ${this.fix}` : this.message;
   }
 }
+
+Object.defineProperty(AtlError.prototype, ATL_ERROR, { value: true });
 
 /** Wraps anything thrown into an AtlError, keeping an existing one as is. */
 export function toAtlError(error: unknown, code: AtlErrorCode = "internal", message?: string): AtlError {

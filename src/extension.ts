@@ -20,7 +20,7 @@ import { SecretStore, setLlmApiKey } from "./vscode/secrets";
 import type { AtlServices } from "./vscode/services";
 import { AtlSettings } from "./vscode/settings";
 import { registerSqsCommands } from "./vscode/sqs/sqsCommands";
-import { createSqsPoller } from "./vscode/sqs/sqsPoller";
+import { createSqsPoller, sqsModuleLoader } from "./vscode/sqs/sqsPoller";
 import { AtlStatusBar } from "./vscode/statusBar";
 
 /** What activate() returns: the pieces the in-editor tests inspect. Not a public API. */
@@ -69,7 +69,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
       graphBundle,
     };
 
-    const polling = new PollingController(settings, (sqs) => createSqsPoller(sqs, { store, storageDir, logger }), logger);
+    // The AWS SDK loads when this window starts polling or tests a queue, not at activation.
+    const loadSqs = sqsModuleLoader(path.join(context.extensionUri.fsPath, "dist", "sqs.js"), logger);
+    const polling = new PollingController(settings, (sqs) => createSqsPoller(sqs, { store, storageDir, logger, loadSqs }), logger);
     context.subscriptions.push(polling);
 
     const alarms = new AlarmsView(services, polling);
@@ -101,7 +103,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
     context.subscriptions.push(
       ...registerAlarmCommands(alarms, { store, settings, logger }, polling),
       ...registerHostCommands(hostsView, { settings, secrets, hosts, logger, loadGraph }),
-      ...registerSqsCommands({ settings, logger, polling }),
+      ...registerSqsCommands({ settings, logger, polling, loadSqs }),
       registerCommand("atl.setLlmApiKey", () => setLlmApiKey(secrets, settings.current.llm.provider), logger),
       registerCommand("atl.openSettings", () => vscode.commands.executeCommand("workbench.action.openSettings", "@ext:atl-team.atl"), logger),
     );

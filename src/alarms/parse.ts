@@ -22,120 +22,134 @@ const ALARM_ARN = /^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:.+$/;
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?$/;
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
-const text = z.nullish(z.string());
-const num = z.nullish(z.number());
-const state = z.enum(ALARM_STATES);
+// The schemas are built on the first parse, not when the module loads: dist/extension.js loads this
+// module at activation, and building them there cost several milliseconds before the first paint.
+function buildSchemas() {
+  const text = z.nullish(z.string());
+  const num = z.nullish(z.number());
+  const state = z.enum(ALARM_STATES);
 
-// ---- CloudWatch alarm message (the SNS Message, or the whole body with raw delivery) ----
+  // ---- CloudWatch alarm message (the SNS Message, or the whole body with raw delivery) ----
 
-const dimensionList = z.nullish(z.array(z.object({ name: z.string(), value: z.string() })));
+  const dimensionList = z.nullish(z.array(z.object({ name: z.string(), value: z.string() })));
 
-const metricQuery = z.object({
-  Id: z.string(),
-  Expression: text,
-  Label: text,
-  ReturnData: z.nullish(z.boolean()),
-  MetricStat: z.nullish(
-    z.object({
-      Metric: z.object({ Namespace: text, MetricName: text, Dimensions: dimensionList }),
-      Period: num,
-      Stat: text,
-    }),
-  ),
-});
+  const metricQuery = z.object({
+    Id: z.string(),
+    Expression: text,
+    Label: text,
+    ReturnData: z.nullish(z.boolean()),
+    MetricStat: z.nullish(
+      z.object({
+        Metric: z.object({ Namespace: text, MetricName: text, Dimensions: dimensionList }),
+        Period: num,
+        Stat: text,
+      }),
+    ),
+  });
 
-const trigger = z.object({
-  MetricName: text,
-  Namespace: text,
-  Statistic: text,
-  ExtendedStatistic: text,
-  Dimensions: dimensionList,
-  Period: num,
-  EvaluationPeriods: num,
-  ComparisonOperator: text,
-  Threshold: num,
-  Metrics: z.nullish(z.array(metricQuery)),
-});
+  const trigger = z.object({
+    MetricName: text,
+    Namespace: text,
+    Statistic: text,
+    ExtendedStatistic: text,
+    Dimensions: dimensionList,
+    Period: num,
+    EvaluationPeriods: num,
+    ComparisonOperator: text,
+    Threshold: num,
+    Metrics: z.nullish(z.array(metricQuery)),
+  });
 
-const cloudWatchMessage = z.object({
-  AlarmName: z.string().check(z.minLength(1)),
-  AlarmDescription: text,
-  AWSAccountId: text,
-  NewStateValue: state,
-  NewStateReason: text,
-  StateChangeTime: z.string(),
-  AlarmArn: z.string(),
-  OldStateValue: z.nullish(state),
-  Trigger: z.nullish(trigger),
-  AlarmRule: text,
-  TriggeringChildren: z.nullish(z.array(z.object({ Arn: z.string() }))),
-});
+  const cloudWatchMessage = z.object({
+    AlarmName: z.string().check(z.minLength(1)),
+    AlarmDescription: text,
+    AWSAccountId: text,
+    NewStateValue: state,
+    NewStateReason: text,
+    StateChangeTime: z.string(),
+    AlarmArn: z.string(),
+    OldStateValue: z.nullish(state),
+    Trigger: z.nullish(trigger),
+    AlarmRule: text,
+    TriggeringChildren: z.nullish(z.array(z.object({ Arn: z.string() }))),
+  });
 
-// ---- EventBridge "CloudWatch Alarm State Change" (also the CloudWatch → Lambda payload's alarmData) ----
+  // ---- EventBridge "CloudWatch Alarm State Change" (also the CloudWatch → Lambda payload's alarmData) ----
 
-const ebState = z.object({ value: state, reason: text, reasonData: text, timestamp: text });
+  const ebState = z.object({ value: state, reason: text, reasonData: text, timestamp: text });
 
-const ebDetail = z.object({
-  alarmName: z.string().check(z.minLength(1)),
-  state: ebState,
-  previousState: z.nullish(z.object({ value: z.nullish(state) })),
-  configuration: z.nullish(
-    z.object({
-      description: text,
-      alarmRule: text,
-      metrics: z.nullish(
-        z.array(
-          z.object({
-            id: z.string(),
-            expression: text,
-            label: text,
-            returnData: z.nullish(z.boolean()),
-            metricStat: z.nullish(
-              z.object({
-                metric: z.object({ namespace: text, name: text, dimensions: z.nullish(z.record(z.string(), z.string())) }),
-                period: num,
-                stat: text,
-              }),
-            ),
-          }),
+  const ebDetail = z.object({
+    alarmName: z.string().check(z.minLength(1)),
+    state: ebState,
+    previousState: z.nullish(z.object({ value: z.nullish(state) })),
+    configuration: z.nullish(
+      z.object({
+        description: text,
+        alarmRule: text,
+        metrics: z.nullish(
+          z.array(
+            z.object({
+              id: z.string(),
+              expression: text,
+              label: text,
+              returnData: z.nullish(z.boolean()),
+              metricStat: z.nullish(
+                z.object({
+                  metric: z.object({ namespace: text, name: text, dimensions: z.nullish(z.record(z.string(), z.string())) }),
+                  period: num,
+                  stat: text,
+                }),
+              ),
+            }),
+          ),
         ),
-      ),
-    }),
-  ),
-});
+      }),
+    ),
+  });
 
-const ebEvent = z.object({
-  account: text,
-  region: text,
-  time: text,
-  resources: z.nullish(z.array(z.string())),
-  detail: ebDetail,
-});
+  const ebEvent = z.object({
+    account: text,
+    region: text,
+    time: text,
+    resources: z.nullish(z.array(z.string())),
+    detail: ebDetail,
+  });
 
-const lambdaAlarmPayload = z.object({
-  alarmArn: z.string(),
-  accountId: text,
-  region: text,
-  time: text,
-  alarmData: ebDetail,
-});
+  const lambdaAlarmPayload = z.object({
+    alarmArn: z.string(),
+    accountId: text,
+    region: text,
+    time: text,
+    alarmData: ebDetail,
+  });
 
-/** Only the fields EventBridge's `reasonData` JSON string may carry that we use. */
-const reasonData = z.object({
-  threshold: num,
-  statistic: text,
-  triggeringAlarms: z.nullish(z.array(z.object({ arn: z.string() }))),
-});
+  /** Only the fields EventBridge's `reasonData` JSON string may carry that we use. */
+  const reasonData = z.object({
+    threshold: num,
+    statistic: text,
+    triggeringAlarms: z.nullish(z.array(z.object({ arn: z.string() }))),
+  });
 
-const snsEnvelope = z.object({
-  Type: z.string(),
-  MessageId: z.string().check(z.minLength(1)),
-  TopicArn: text,
-  Message: z.string(),
-});
+  const snsEnvelope = z.object({
+    Type: z.string(),
+    MessageId: z.string().check(z.minLength(1)),
+    TopicArn: text,
+    Message: z.string(),
+  });
 
-type CloudWatchMessage = z.infer<typeof cloudWatchMessage>;
-type EbDetail = z.infer<typeof ebDetail>;
+  return { trigger, cloudWatchMessage, ebDetail, ebEvent, lambdaAlarmPayload, reasonData, snsEnvelope };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+let built: Schemas | undefined;
+
+function schemas(): Schemas {
+  built ??= buildSchemas();
+  return built;
+}
+
+type CloudWatchMessage = z.infer<Schemas["cloudWatchMessage"]>;
+type EbDetail = z.infer<Schemas["ebDetail"]>;
 
 class ParseFailure extends Error {
   constructor(
@@ -180,7 +194,7 @@ function parseSnsEnvelope(value: Record<string, unknown>): Alarm {
       `SNS ${value.Type === "SubscriptionConfirmation" ? "subscription" : "unsubscribe"} confirmation, not an alarm.`,
     );
   }
-  const envelope = validate(snsEnvelope, value, "SNS envelope");
+  const envelope = validate(schemas().snsEnvelope, value, "SNS envelope");
   if (envelope.Type !== "Notification") {
     throw new ParseFailure("not-an-alarm", `SNS message of type ${snippet(envelope.Type, 40)}, not a Notification.`);
   }
@@ -205,7 +219,7 @@ function parseInner(value: Record<string, unknown>, source: "sns" | "raw", messa
         `EventBridge event ${typeof detailType === "string" ? snippet(detailType, 60) : "without a detail-type"}, not "CloudWatch Alarm State Change".`,
       );
     }
-    const event = validate(ebEvent, value, "EventBridge event");
+    const event = validate(schemas().ebEvent, value, "EventBridge event");
     const arn = (event.resources ?? []).find((r) => ALARM_ARN.test(r));
     if (!arn) {
       throw new ParseFailure("malformed", "EventBridge event: resources holds no CloudWatch alarm ARN.");
@@ -220,7 +234,7 @@ function parseInner(value: Record<string, unknown>, source: "sns" | "raw", messa
     });
   }
   if ("alarmData" in value && "alarmArn" in value) {
-    const payload = validate(lambdaAlarmPayload, value, "CloudWatch alarm payload");
+    const payload = validate(schemas().lambdaAlarmPayload, value, "CloudWatch alarm payload");
     return fromEventBridge(payload.alarmData, {
       arn: payload.alarmArn,
       accountId: payload.accountId ?? null,
@@ -231,7 +245,7 @@ function parseInner(value: Record<string, unknown>, source: "sns" | "raw", messa
     });
   }
   if ("AlarmName" in value || "AlarmArn" in value || "NewStateValue" in value) {
-    return fromCloudWatch(validate(cloudWatchMessage, value, source === "sns" ? "SNS Message" : "Alarm"), source, messageId);
+    return fromCloudWatch(validate(schemas().cloudWatchMessage, value, source === "sns" ? "SNS Message" : "Alarm"), source, messageId);
   }
   throw new ParseFailure(
     "not-an-alarm",
@@ -261,7 +275,7 @@ function fromCloudWatch(m: CloudWatchMessage, source: AlarmSource, messageId: st
   };
 }
 
-function metricFromTrigger(t: z.infer<typeof trigger>): AlarmMetric {
+function metricFromTrigger(t: z.infer<Schemas["trigger"]>): AlarmMetric {
   const queries: AlarmMetricQuery[] = (t.Metrics ?? []).map((q) => ({
     id: q.Id,
     expression: q.Expression ?? null,
@@ -352,7 +366,7 @@ function fromEventBridge(d: EbDetail, facts: EnvelopeFacts): Alarm {
 }
 
 /** `reasonData` is itself a JSON string; it only adds detail, so a bad one is ignored. */
-function parseReasonData(raw: string | null | undefined): z.infer<typeof reasonData> | null {
+function parseReasonData(raw: string | null | undefined): z.infer<Schemas["reasonData"]> | null {
   if (!raw) {
     return null;
   }
@@ -362,7 +376,7 @@ function parseReasonData(raw: string | null | undefined): z.infer<typeof reasonD
   } catch {
     return null;
   }
-  const result = reasonData.safeParse(value);
+  const result = schemas().reasonData.safeParse(value);
   return result.success ? result.data : null;
 }
 

@@ -26,50 +26,62 @@ const HOSTNAME_PATTERN = /^[A-Za-z0-9._:[\]-]{1,253}$/;
 
 const FINGERPRINT_FIX = "pin the host key: on the host run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` and copy the SHA256:… value";
 
-// zod/mini keeps dist/extension.js small; English messages come per parse (mini carries none).
-const englishErrors = en().localeError;
+// The schemas are built on the first entry parsed, not when the module loads (dist/extension.js
+// loads it at activation; a window with no hosts never needs them).
+function buildSchemas() {
+  const nonEmpty = z.string().check(z.trim(), z.minLength(1, "must not be empty"));
+  const stringList = z.optional(z.array(nonEmpty));
 
-const nonEmpty = z.string().check(z.trim(), z.minLength(1, "must not be empty"));
-const stringList = z.optional(z.array(nonEmpty));
+  const base = {
+    id: z.string().check(z.regex(ID_PATTERN, "must be letters, digits, '.', '_', ':' or '-' (up to 128), e.g. an EC2 instance id")),
+    name: z.optional(nonEmpty),
+    aliases: stringList,
+    tags: stringList,
+  };
 
-const base = {
-  id: z.string().check(z.regex(ID_PATTERN, "must be letters, digits, '.', '_', ':' or '-' (up to 128), e.g. an EC2 instance id")),
-  name: z.optional(nonEmpty),
-  aliases: stringList,
-  tags: stringList,
-};
+  const agentSchema = z.object({
+    ...base,
+    transport: z.literal("agent"),
+    url: z
+      .string({ error: "is required (the agent's base URL, e.g. https://10.0.1.5:9917)" })
+      .check(z.regex(URL_PATTERN, "must be http(s)://host:port with no path, e.g. https://10.0.1.5:9917")),
+    keyId: z.string({ error: "is required (the --key-id the agent was started with)" }).check(z.regex(KEY_ID_PATTERN, "must be 1–64 letters, digits, '.', '_' or '-'")),
+    secretFile: z.optional(nonEmpty),
+    caFile: z.optional(nonEmpty),
+  });
 
-const agentSchema = z.object({
-  ...base,
-  transport: z.literal("agent"),
-  url: z
-    .string({ error: "is required (the agent's base URL, e.g. https://10.0.1.5:9917)" })
-    .check(z.regex(URL_PATTERN, "must be http(s)://host:port with no path, e.g. https://10.0.1.5:9917")),
-  keyId: z.string({ error: "is required (the --key-id the agent was started with)" }).check(z.regex(KEY_ID_PATTERN, "must be 1–64 letters, digits, '.', '_' or '-'")),
-  secretFile: z.optional(nonEmpty),
-  caFile: z.optional(nonEmpty),
-});
+  const sshSchema = z.object({
+    ...base,
+    transport: z.literal("ssh"),
+    host: z.string({ error: "is required (host name or address)" }).check(z.regex(HOSTNAME_PATTERN, "must be a host name or IP address")),
+    port: z.optional(
+      z
+        .number({ error: "must be a number" })
+        .check(z.refine((n) => Number.isInteger(n), "must be a whole number"), z.gte(1, "must be 1–65535"), z.lte(65535, "must be 1–65535")),
+    ),
+    username: z.string({ error: "is required" }).check(z.trim(), z.minLength(1, "must not be empty")),
+    privateKeyFile: z.optional(nonEmpty),
+    hostKeySha256: z
+      .string({ error: `is required: ${FINGERPRINT_FIX}` })
+      .check(z.regex(FINGERPRINT_PATTERN, `must look like SHA256:<43 base64 characters>; ${FINGERPRINT_FIX}`)),
+  });
 
-const sshSchema = z.object({
-  ...base,
-  transport: z.literal("ssh"),
-  host: z.string({ error: "is required (host name or address)" }).check(z.regex(HOSTNAME_PATTERN, "must be a host name or IP address")),
-  port: z.optional(
-    z
-      .number({ error: "must be a number" })
-      .check(z.refine((n) => Number.isInteger(n), "must be a whole number"), z.gte(1, "must be 1–65535"), z.lte(65535, "must be 1–65535")),
-  ),
-  username: z.string({ error: "is required" }).check(z.trim(), z.minLength(1, "must not be empty")),
-  privateKeyFile: z.optional(nonEmpty),
-  hostKeySha256: z
-    .string({ error: `is required: ${FINGERPRINT_FIX}` })
-    .check(z.regex(FINGERPRINT_PATTERN, `must look like SHA256:<43 base64 characters>; ${FINGERPRINT_FIX}`)),
-});
+  const knownFields: Record<HostEntry["transport"], Set<string>> = {
+    agent: new Set(Object.keys(agentSchema.shape)),
+    ssh: new Set(Object.keys(sshSchema.shape)),
+  };
 
-const KNOWN_FIELDS: Record<HostEntry["transport"], Set<string>> = {
-  agent: new Set(Object.keys(agentSchema.shape)),
-  ssh: new Set(Object.keys(sshSchema.shape)),
-};
+  // zod/mini keeps dist/extension.js small; English messages come per parse (mini carries none).
+  return { agentSchema, sshSchema, knownFields, englishErrors: en().localeError };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+let built: Schemas | undefined;
+
+function schemas(): Schemas {
+  built ??= buildSchemas();
+  return built;
+}
 
 export function parseHostsInventory(value: unknown, options: InventoryOptions = {}): HostsInventory {
   const hosts: HostEntry[] = [];
@@ -93,8 +105,9 @@ export function parseHostsInventory(value: unknown, options: InventoryOptions = 
       errors.push(`${label}: transport: must be "agent" or "ssh"${transport === undefined ? " (missing)" : `, got ${describe(transport)}`}.`);
       return;
     }
+    const { agentSchema, sshSchema, knownFields, englishErrors } = schemas();
     for (const key of Object.keys(record)) {
-      if (!KNOWN_FIELDS[transport].has(key)) {
+      if (!knownFields[transport].has(key)) {
         errors.push(`${label}: ${key}: unknown field for an ${transport === "agent" ? "agent" : "SSH"} host (ignored); check the spelling.`);
       }
     }
@@ -119,8 +132,8 @@ export function parseHostsInventory(value: unknown, options: InventoryOptions = 
   return { hosts, errors };
 }
 
-type AgentInput = z.infer<typeof agentSchema>;
-type SshInput = z.infer<typeof sshSchema>;
+type AgentInput = z.infer<Schemas["agentSchema"]>;
+type SshInput = z.infer<Schemas["sshSchema"]>;
 
 function toEntry(data: AgentInput | SshInput, options: InventoryOptions): HostEntry {
   const common = {

@@ -6,6 +6,9 @@ import { GetQueueAttributesCommand, SQSClient, type SQSClientConfig } from "@aws
 import { fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { AtlError } from "../errors";
+import { queueNameOf, regionFromQueueUrl } from "./queueUrl";
+
+export { queueNameOf, regionFromQueueUrl } from "./queueUrl";
 
 export interface SqsConnection {
   queueUrl: string;
@@ -19,27 +22,6 @@ export interface SqsConnection {
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Per-request timeout for calls other than the long poll. Default 30 s. */
   requestTimeoutMs?: number;
-}
-
-const REGION = "([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\\d)";
-/** `https://sqs.REGION.amazonaws.com/…`, VPC endpoints `…sqs.REGION.vpce.amazonaws.com`, emulators `sqs.REGION.localhost`. */
-const SQS_HOST_REGION = new RegExp(`(?:^|\\.)sqs\\.${REGION}\\.`);
-/** Legacy `https://REGION.queue.amazonaws.com/…`. */
-const LEGACY_HOST_REGION = new RegExp(`^${REGION}\\.queue\\.`);
-
-export function regionFromQueueUrl(queueUrl: string): string | null {
-  let host: string;
-  try {
-    host = new URL(queueUrl).hostname;
-  } catch {
-    return null;
-  }
-  return SQS_HOST_REGION.exec(host)?.[1] ?? LEGACY_HOST_REGION.exec(host)?.[1] ?? null;
-}
-
-/** The queue's name: the last path segment of its URL. */
-export function queueNameOf(queueUrl: string): string {
-  return queueUrl.split("/").filter(Boolean).pop() ?? queueUrl;
 }
 
 export function validateConnection(connection: SqsConnection): void {

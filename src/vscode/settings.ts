@@ -7,7 +7,7 @@ import type { LlmProvider, LlmSettings, ModelPrice, StructuredOutputMethod } fro
 import { AtlError } from "../errors";
 import type { HostEntry } from "../hosts/model";
 import { parseHostsInventory } from "../hosts/inventory";
-import { regionFromQueueUrl } from "../sqs/client";
+import { regionFromQueueUrl } from "../sqs/queueUrl";
 import type { Logger } from "../log";
 import { Disposable } from "./disposable";
 

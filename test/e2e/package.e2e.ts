@@ -8,7 +8,7 @@ import { extensionId, manifest, nls, openAtl, vsixUnderTest, waitForActivation, 
 import { zipEntries, zipRead } from "./zip";
 
 const ALLOWED = [
-  /^dist\/(extension|graph|cli)\.js(\.map)?$/,
+  /^dist\/(extension|sqs|graph|cli)\.js(\.map)?$/,
   /^media\/[^/]+$/,
   /^l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
   /^package\.json$/,
@@ -19,6 +19,7 @@ const ALLOWED = [
 ];
 const REQUIRED = [
   "dist/extension.js",
+  "dist/sqs.js",
   "dist/graph.js",
   "dist/cli.js",
   "dist/extension.js.map",

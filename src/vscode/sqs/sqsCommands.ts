@@ -10,7 +10,7 @@ import type { Logger } from "../../log";
 import { cancelled, registerCommand } from "../commands";
 import { queueName, type PollingController } from "../polling";
 import { regionFromQueueUrl, type AtlSettings, type SqsSettings } from "../settings";
-import { describeQueue, type QueueDescription } from "./sqsPoller";
+import { describeQueue, type QueueDescription, type SqsModuleLoader } from "./sqsPoller";
 
 const QUEUE_URL = /^https?:\/\/\S+\/\d{12}\/[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
@@ -20,6 +20,7 @@ export interface SqsCommandDeps {
   settings: AtlSettings;
   logger: Logger;
   polling: PollingController;
+  loadSqs: SqsModuleLoader;
 }
 
 /** Profile names in ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE). */
@@ -146,7 +147,7 @@ export async function testSqsConnection(deps: SqsCommandDeps): Promise<QueueDesc
   const configured: SqsSettings & { queueUrl: string } = { ...sqs, queueUrl: sqs.queueUrl };
   const description = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Testing the connection to {0}…", queueName(sqs.queueUrl)) },
-    () => describeQueue(configured),
+    () => describeQueue(configured, deps.loadSqs),
   );
   const summary = vscode.l10n.t(
     "Connected to {0} ({1}): {2} message(s) waiting, {3} in flight. Mode: {4}.",

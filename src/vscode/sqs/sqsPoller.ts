@@ -2,21 +2,51 @@
 // per-machine election (lock file in global storage) and runs the SqsAlarmConsumer only while it is
 // the poller. Stopping waits for the consumer's loop before the lock is given up, so another window
 // never polls while this one still deletes what it saved.
+// The AWS SDK and the consumer live in dist/sqs.js, required when this window becomes the poller or
+// tests a connection: a window that has no queue, or follows another window's poller, never loads it.
 import * as vscode from "vscode";
 import type { AlarmStore } from "../../alarms/store";
+import { AtlError } from "../../errors";
 import type { Logger } from "../../log";
-import { createSqsClient, describeQueue as describe, type QueueDescription, type SqsConnection } from "../../sqs/client";
-import { SqsAlarmConsumer, type ConsumerState } from "../../sqs/consumer";
+import type * as Sqs from "../../sqs/index";
 import { PollerElection } from "../../sqs/pollerElection";
 import type { PollerStatus, QueuePoller } from "../polling";
 import type { SqsSettings } from "../settings";
 
-export type { QueueDescription };
+export type QueueDescription = Sqs.QueueDescription;
+type SqsConnection = Sqs.SqsConnection;
+type SqsAlarmConsumer = InstanceType<typeof Sqs.SqsAlarmConsumer>;
+type ConsumerState = Sqs.ConsumerState;
+
+/** Loads dist/sqs.js on first use (about 300 KiB of AWS SDK); later calls return the same module. */
+export type SqsModuleLoader = () => typeof Sqs;
+
+export function sqsModuleLoader(bundle: string, logger: Logger): SqsModuleLoader {
+  let loaded: typeof Sqs | undefined;
+  return () => {
+    if (!loaded) {
+      const started = performance.now();
+      try {
+        // A runtime require keeps the SDK out of dist/extension.js (esbuild leaves it alone).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        loaded = require(bundle) as typeof Sqs;
+      } catch (error) {
+        throw new AtlError("internal", `Could not load ATL's SQS client (${bundle}): ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+          fix: "Reinstall the ATL extension; the file is part of it.",
+        });
+      }
+      logger.info(`SQS client loaded in ${Math.round(performance.now() - started)} ms.`);
+    }
+    return loaded;
+  };
+}
 
 export interface SqsPollerDeps {
   store: AlarmStore;
   storageDir: string;
   logger: Logger;
+  loadSqs: SqsModuleLoader;
 }
 
 export function connectionOf(sqs: SqsSettings & { queueUrl: string }): SqsConnection {
@@ -71,7 +101,14 @@ class ElectedSqsPoller implements QueuePoller {
       return;
     }
     this.deps.logger.info("This window is the machine's SQS poller.");
-    const consumer = new SqsAlarmConsumer({
+    let sqs: typeof Sqs;
+    try {
+      sqs = this.deps.loadSqs();
+    } catch (error) {
+      this.statusEmitter.fire({ kind: "error", error: error instanceof AtlError ? error : new AtlError("internal", String(error), { cause: error }) });
+      return;
+    }
+    const consumer = new sqs.SqsAlarmConsumer({
       connection: connectionOf(this.sqs),
       store: this.deps.store,
       mode: this.sqs.mode,
@@ -121,7 +158,8 @@ export function createSqsPoller(sqs: SqsSettings & { queueUrl: string }, deps: S
 }
 
 /** GetQueueAttributes with the configured credentials (Test SQS connection). */
-export async function describeQueue(sqs: SqsSettings & { queueUrl: string }): Promise<QueueDescription> {
+export async function describeQueue(sqs: SqsSettings & { queueUrl: string }, loadSqs: SqsModuleLoader): Promise<QueueDescription> {
+  const { createSqsClient, describeQueue: describe } = loadSqs();
   const connection = connectionOf(sqs);
   const client = createSqsClient(connection);
   try {
