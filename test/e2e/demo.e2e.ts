@@ -1,4 +1,4 @@
-// `npm run demo -- --no-browser` exactly as a newcomer runs it (build, packaged extension,
+// `npm run demo -- --no-browser --port N` exactly as a newcomer runs it (build, packaged extension,
 // code-server, fauxqs, the agent, the staged CPU fault and its alarm), driven in Chromium at the URL
 // it prints: the README says what to click; the alarm arrives through SNS → SQS in the Alarms view
 // with a notification; Diagnose → proposal with risk badges → Run selected → the diagnosis names
@@ -8,6 +8,7 @@
 // Screenshots: test-results/e2e/demo-*.png.
 import * as assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -28,12 +29,25 @@ function demoEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** A port nothing listens on now (the kernel's pick), for --port. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_400_000 }, () => {
   let demo: DemoRun;
   let summary: DemoSummary;
   let browser: Browser;
   let page: Page;
   let home: string;
+  let port: number;
 
   async function shot(name: string): Promise<void> {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -65,7 +79,8 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
   }
 
   before(async () => {
-    demo = runDemo("npm", ["run", "demo", "--", "--no-browser"], demoEnv());
+    port = await freePort();
+    demo = runDemo("npm", ["run", "demo", "--", "--no-browser", "--port", String(port)], demoEnv());
     await demo.waitFor(/^ATL demo is ready\.[\s\S]*stops everything\.$/m, START_TIMEOUT_MS);
     summary = parseSummary(demo.output());
     home = mkdtempSync(join(tmpdir(), "atl-demo-browser-"));
@@ -90,7 +105,7 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
 
   void it("prints the editor URL on 127.0.0.1; it opens on the demo README that says what to click", () =>
     step("readme", async () => {
-      assert.match(summary.editorUrl ?? "", /^http:\/\/127\.0\.0\.1:\d+\/\?folder=/);
+      assert.match(summary.editorUrl ?? "", new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?folder=`), "on the --port asked for");
       assert.match(demo.output(), /Open http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+ in a browser on this machine, then:/);
       await page.goto(summary.editorUrl!, { waitUntil: "domcontentloaded" });
       await page.locator(".monaco-workbench .part.activitybar").waitFor({ state: "visible", timeout: 180_000 });
