@@ -33,7 +33,7 @@ function summary(demo: RunningDemo, options: DemoOptions, startedMs: number): st
     "",
     ...(demo.editorUrl ? [`  Editor    ${demo.editorUrl}`] : []),
     `  Queue     ${demo.emulator.queueUrl} (fauxqs at ${demo.emulator.endpoint}, SNS topic → SQS queue)`,
-    `  Agent     ${demo.agent.url} (pid ${demo.agent.pid}), this machine as ${DEMO_HOST} (${demo.instanceId}); key in ${demo.agent.secretFile} (mode 600)`,
+    `  Agent     ${demo.agent.url} (pid ${demo.agent.pid}${demo.agent.user ? `, as ${demo.agent.user}` : ""}), this machine as ${DEMO_HOST} (${demo.instanceId}); key in ${demo.agent.secretFile} (mode 600)`,
     `  Fault     ${demo.burner.name} (pid ${demo.burner.pid}) burning ${demo.burner.threads === 1 ? "one CPU core" : `${demo.burner.threads} CPU cores`}`,
     `  Alarm     ${DEMO_ALARM_NAME} (OK → ALARM) published through SNS`,
     `  LLM       ${demo.llm.description}`,

@@ -4,14 +4,14 @@
 // the freshly packaged extension and the demo settings. Then it publishes the alarm through SNS.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { hostname, tmpdir } from "node:os";
 import { rm, rmdir } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { AtlError } from "../../src/errors";
 import { startAgent, type RunningAgent } from "../../test/helpers/agent";
 import { CodeServer, ensureCodeServerInstalled, repoRoot } from "../../test/helpers/codeServer";
-import { Fauxqs, type AlarmRoute } from "../../test/helpers/fauxqs";
 import { startBurner, type Burner } from "./burner";
+import { startDemoEmulator } from "./emulator";
 import type { Lifecycle } from "./lifecycle";
 import { takeLlmChoice, type LlmChoice } from "./llm";
 import { startLlmRelay } from "./llmRelay";
@@ -29,14 +29,12 @@ export interface RunningDemo {
   editorUrl: string | null;
   workspace: string;
   emulator: { endpoint: string; queueUrl: string; topicArn: string };
-  agent: { url: string; pid: number; secretFile: string };
+  agent: { url: string; pid: number; secretFile: string; user: string | null };
   burner: { name: string; pid: number; threads: number };
   instanceId: string;
   llm: DemoLlm;
   /** Temporary folders the demo created (all removed on stop). */
   folders: string[];
-  /** Ports on 127.0.0.1 the demo listens on. */
-  ports: number[];
   /** Publishes the CPU alarm again with the current time. */
   publishAlarm(): Promise<Date>;
 }
@@ -70,13 +68,15 @@ export async function startDemo(options: DemoOptions, lifecycle: Lifecycle, prog
   }
 
   progress("starting the SQS/SNS emulator (fauxqs)");
-  const emulator = await Fauxqs.start({ region: DEMO_REGION });
+  const emulator = await startDemoEmulator({ region: DEMO_REGION, topic: DEMO_TOPIC, queue: DEMO_QUEUE });
   lifecycle.add({ name: "the SQS/SNS emulator", stop: () => emulator.stop() });
   lifecycle.checkpoint();
-  const route: AlarmRoute = await emulator.createAlarmRoute({ topic: DEMO_TOPIC, queue: DEMO_QUEUE });
 
-  progress("starting the ATL agent with a fresh key");
-  const agent: RunningAgent = await startAgent({ bundle: true, keyId: AGENT_KEY_ID });
+  // As root, the agent runs as `nobody`, as the systemd unit runs it under a dedicated user: the
+  // approved commands never run as root.
+  const agentUser = process.getuid?.() === 0 && userExists("nobody") ? "nobody" : null;
+  progress(`starting the ATL agent with a fresh key${agentUser ? ` (as ${agentUser})` : ""}`);
+  const agent: RunningAgent = await startAgent({ bundle: true, keyId: AGENT_KEY_ID, ...(agentUser ? { user: agentUser } : {}) });
   lifecycle.add({
     name: "the ATL agent",
     stop: async () => {
@@ -102,7 +102,7 @@ export async function startDemo(options: DemoOptions, lifecycle: Lifecycle, prog
 
   const instanceId = demoInstanceId();
   const settings = demoSettings({
-    queueUrl: route.queueUrl,
+    queueUrl: emulator.queueUrl,
     endpoint: emulator.endpoint,
     agent: { url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile },
     instanceId,
@@ -111,13 +111,9 @@ export async function startDemo(options: DemoOptions, lifecycle: Lifecycle, prog
   });
 
   const workspace = resolve(options.workspace ?? (folder ? join(folder, "workspace") : DESKTOP_WORKSPACE));
-  const ports = [emulator.port, Number(new URL(agent.url).port)];
-  if (llm.kind === "compatible" && choice.kind === "relay" && llm.baseUrl) {
-    ports.push(Number(new URL(llm.baseUrl).port));
-  }
   const info = {
-    emulator: { endpoint: emulator.endpoint, queueUrl: route.queueUrl, topicArn: route.topicArn },
-    agent: { url: agent.url, pid: agent.pid, secretFile: agent.secretFile },
+    emulator: { endpoint: emulator.endpoint, queueUrl: emulator.queueUrl, topicArn: emulator.topicArn },
+    agent: { url: agent.url, pid: agent.pid, secretFile: agent.secretFile, user: agentUser },
     burner: { name: burner.name, pid: burner.pid, threads: burner.threads },
     instanceId,
     llm,
@@ -137,18 +133,17 @@ export async function startDemo(options: DemoOptions, lifecycle: Lifecycle, prog
     progress("starting code-server with the extension installed");
     const server = await startEditor(lifecycle, { vsix, workspace, port: options.port, settings });
     folders.push(server.dirs.root);
-    ports.push(server.port);
     editorUrl = new URL(`?folder=${encodeURIComponent(workspace)}`, server.url).toString();
   }
 
   const publishAlarm = async (): Promise<Date> => {
     const alarm = demoCpuAlarm(instanceId);
-    await emulator.publish(route.topicArn, alarm.message, alarm.subject);
+    await emulator.publish(alarm.message, alarm.subject);
     return alarm.changedAt;
   };
   progress(`publishing the CloudWatch alarm ${DEMO_ALARM_NAME} through SNS`);
   await publishAlarm();
-  return { ...info, editorUrl, workspace, folders, ports, publishAlarm };
+  return { ...info, editorUrl, workspace, folders, publishAlarm };
 }
 
 async function startLlm(choice: LlmChoice, lifecycle: Lifecycle): Promise<DemoLlm> {
@@ -329,6 +324,14 @@ this demo runs on this machine, on 127.0.0.1 only, and stops with Ctrl-C in the 
 
 Press Enter in the demo's terminal to publish the alarm again.
 `;
+}
+
+function userExists(name: string): boolean {
+  try {
+    return readFileSync("/etc/passwd", "utf8").split("\n").some((line) => line.startsWith(`${name}:`));
+  } catch {
+    return false;
+  }
 }
 
 function remove(path: string): void {

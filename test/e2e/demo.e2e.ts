@@ -14,7 +14,18 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
 import { repoRoot } from "../helpers/codeServer";
-import { listening, parseSummary, portOf, processTree, runDemo, stillRunning, type DemoRun, type DemoSummary } from "../integration/demo/demoProcess";
+import {
+  isLoopback,
+  listening,
+  listeningSockets,
+  parseSummary,
+  portOf,
+  processTree,
+  runDemo,
+  stillRunning,
+  type DemoRun,
+  type DemoSummary,
+} from "../integration/demo/demoProcess";
 
 const SCREENSHOTS = join(repoRoot, "test-results", "e2e");
 /** Build, vsce and code-server on a shared two-core machine: generous. */
@@ -192,6 +203,9 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
     for (const port of ports) {
       assert.ok(await listening(port), `port ${port} is open while the demo runs`);
     }
+    const sockets = listeningSockets(processTree(demo.child.pid!));
+    assert.deepEqual(ports.filter((port) => !sockets.some((s) => s.port === port)), [], JSON.stringify(sockets));
+    assert.deepEqual(sockets.filter((s) => !isLoopback(s.address)), [], "nothing of the demo listens beyond 127.0.0.1");
 
     demo.signalGroup("SIGINT");
     const exit = await demo.exited;

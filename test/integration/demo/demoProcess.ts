@@ -3,7 +3,7 @@
 // left afterwards: every process of its tree (pid + start time, so a reused pid is not mistaken
 // for it), the ports it printed, the folders it printed.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
 
@@ -206,7 +206,7 @@ export function parseSummary(output: string): DemoSummary {
     editorUrl: editor,
     emulatorEndpoint: /fauxqs at (http:\/\/127\.0\.0\.1:\d+)/.exec(queue)?.[1] ?? "",
     agentUrl: /^(http:\/\/127\.0\.0\.1:\d+)/.exec(agent)?.[1] ?? "",
-    agentPid: Number(/\(pid (\d+)\)/.exec(agent)?.[1]),
+    agentPid: Number(/\(pid (\d+)/.exec(agent)?.[1]),
     secretFile: /key in (\S+) \(mode 600\)/.exec(agent)?.[1] ?? "",
     burnerName: /^(\S+)/.exec(fault)?.[1] ?? "",
     burnerPid: Number(/\(pid (\d+)\)/.exec(fault)?.[1]),
@@ -249,4 +249,74 @@ export function environmentsContaining(processes: ProcessInfo[], needle: string)
       return false;
     }
   });
+}
+
+export interface ListeningSocket {
+  pid: number;
+  address: string;
+  port: number;
+}
+
+/** IPv4 or IPv6 address as /proc/net/tcp{,6} writes it (32-bit words in host byte order). */
+function decodeAddress(hex: string): string {
+  const words = hex.match(/.{8}/g) ?? [];
+  const bytes = words.flatMap((word) => (word.match(/../g) ?? []).reverse().map((b) => parseInt(b, 16)));
+  if (bytes.length === 4) {
+    return bytes.join(".");
+  }
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+    return `::ffff:${bytes.slice(12).join(".")}`;
+  }
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) {
+    groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  }
+  return groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::");
+}
+
+/** TCP sockets in LISTEN state held by these processes, with their local address. */
+export function listeningSockets(processes: ProcessInfo[]): ListeningSocket[] {
+  const owner = new Map<string, number>();
+  for (const p of processes) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${p.pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const link = readlinkSync(`/proc/${p.pid}/fd/${fd}`);
+        const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+        if (inode) {
+          owner.set(inode, p.pid);
+        }
+      } catch {
+        // Closed meanwhile.
+      }
+    }
+  }
+  const sockets: ListeningSocket[] = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let lines: string[];
+    try {
+      lines = readFileSync(table, "utf8").trim().split("\n").slice(1);
+    } catch {
+      continue;
+    }
+    for (const line of lines) {
+      const fields = line.trim().split(/\s+/);
+      const [local, state, inode] = [fields[1], fields[3], fields[9]];
+      const pid = owner.get(inode);
+      if (state === "0A" && pid !== undefined) {
+        const [address, port] = local.split(":");
+        sockets.push({ pid, address: decodeAddress(address), port: parseInt(port, 16) });
+      }
+    }
+  }
+  return sockets;
+}
+
+export function isLoopback(address: string): boolean {
+  return address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.");
 }
