@@ -42,6 +42,17 @@ function say(message) {
   }
 }
 
+/**
+ * The environment for an `npm install` of a tool: this process's, without the `npm_*` variables
+ * that `npm run` puts there. npm reads `npm_config_*` back as configuration, so an inherited
+ * `npm_config_user_agent` ("npm/11 node/v20 …") would tell code-server's postinstall, which checks
+ * the Node version from it, that Node 20 is installing it even when Node 24 is.
+ */
+function installEnv(extra = {}) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith("npm_")));
+  return { ...env, ...extra };
+}
+
 /** Runs a command, sending its output to a log file; rejects with the log's tail on failure. */
 function run(command, commandArgs, { cwd, env, log }) {
   return new Promise((resolve, reject) => {
@@ -196,7 +207,7 @@ async function ensureNode24() {
   );
   const log = join(paths.node24Dir, "install.log");
   try {
-    await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: paths.node24Dir, env: process.env, log });
+    await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: paths.node24Dir, env: installEnv(), log });
   } catch (error) {
     throw new SetupError(`could not install Node ${NODE_VERSION}: ${error.message}`, `See ${rel(log)}; check that the npm registry is reachable.`);
   }
@@ -233,11 +244,10 @@ async function ensureCodeServer() {
   );
   const log = join(paths.codeServerDir, "install.log");
   // code-server must be installed by Node 24 (its postinstall checks) and build against its headers.
-  const env = {
-    ...process.env,
+  const env = installEnv({
     PATH: `${join(paths.node24Home, "bin")}:${process.env.PATH ?? ""}`,
     npm_config_nodedir: paths.node24Home,
-  };
+  });
   try {
     await run("npm", ["install", "--no-audit", "--no-fund", "--foreground-scripts"], { cwd: paths.codeServerDir, env, log });
   } catch (error) {
