@@ -11,6 +11,8 @@ import { MemorySaver, type Checkpoint, type CheckpointMetadata, type CheckpointT
 import { AtlError } from "../errors";
 
 const FILE_VERSION = 1;
+/** `seen` signature of a thread that has no file. */
+const ABSENT = "absent";
 
 type PendingWrites = Parameters<MemorySaver["putWrites"]>[1];
 type ListOptions = Parameters<MemorySaver["list"]>[1];
@@ -45,6 +47,9 @@ export class FileCheckpointSaver extends MemorySaver {
   /** What we last read or wrote per thread, to notice another process writing the file. */
   private readonly seen = new Map<string, string>();
   private readonly chains = new Map<string, Promise<void>>();
+  /** Threads with a file write in flight: memory is newer than the file, nothing to read. */
+  private readonly writing = new Map<string, number>();
+  private readonly files = new Map<string, string>();
   private dirReady: Promise<void> | null = null;
 
   constructor(
@@ -58,7 +63,12 @@ export class FileCheckpointSaver extends MemorySaver {
 
   /** The file that holds a thread. */
   fileFor(threadId: string): string {
-    return join(this.directory, `thread-${createHash("sha256").update(threadId).digest("hex").slice(0, 40)}.json`);
+    let file = this.files.get(threadId);
+    if (file === undefined) {
+      file = join(this.directory, `thread-${createHash("sha256").update(threadId).digest("hex").slice(0, 40)}.json`);
+      this.files.set(threadId, file);
+    }
+    return file;
   }
 
   override async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
@@ -157,7 +167,7 @@ export class FileCheckpointSaver extends MemorySaver {
 
   /** During a run the thread in memory is current: read the file only if this process never did. */
   private loadOnce(threadId: string | undefined): Promise<void> {
-    return threadId && !this.seen.has(threadId) && !this.dirty.has(threadId) ? this.load(threadId) : Promise.resolve();
+    return threadId && !this.seen.has(threadId) && !this.dirty.has(threadId) && !this.writing.has(threadId) ? this.load(threadId) : Promise.resolve();
   }
 
   /** Marks a thread changed; its file is written once per burst (or at once with writeDelayMs 0). */
@@ -188,9 +198,12 @@ export class FileCheckpointSaver extends MemorySaver {
     if (!threadId) {
       return Promise.resolve();
     }
+    if (this.dirty.has(threadId) || this.writing.has(threadId)) {
+      // Our own newer state is not on disk yet: memory wins (and there is no need to wait for the write).
+      return Promise.resolve();
+    }
     return this.serialize(threadId, async () => {
       if (this.dirty.has(threadId)) {
-        // Our own newer state is not on disk yet: memory wins.
         return;
       }
       const file = this.fileFor(threadId);
@@ -199,6 +212,9 @@ export class FileCheckpointSaver extends MemorySaver {
         const info = await stat(file);
         signature = `${info.mtimeMs}:${info.size}`;
       } catch {
+        // No file yet: remembered, so the puts of this run do not look again; a file another
+        // process writes later has a different signature and is read then.
+        this.seen.set(threadId, ABSENT);
         return;
       }
       if (this.seen.get(threadId) === signature) {
@@ -246,8 +262,9 @@ export class FileCheckpointSaver extends MemorySaver {
       }
     }
     this.storageMap[threadId] = storage;
+    const prefix = writeKeyPrefix(threadId);
     for (const key of Object.keys(this.writeMap)) {
-      if (writeKeyThread(key) === threadId) {
+      if (key.startsWith(prefix)) {
         delete this.writeMap[key];
       }
     }
@@ -263,7 +280,16 @@ export class FileCheckpointSaver extends MemorySaver {
     if (!threadId) {
       return Promise.resolve();
     }
-    return this.serialize(threadId, async () => {
+    this.writing.set(threadId, (this.writing.get(threadId) ?? 0) + 1);
+    const done = (): void => {
+      const left = (this.writing.get(threadId) ?? 1) - 1;
+      if (left > 0) {
+        this.writing.set(threadId, left);
+      } else {
+        this.writing.delete(threadId);
+      }
+    };
+    const write = this.serialize(threadId, async () => {
       await this.ensureDir();
       this.prune(threadId);
       const file: ThreadFile = { version: FILE_VERSION, threadId, updatedAt: new Date().toISOString(), storage: {}, writes: {} };
@@ -276,8 +302,9 @@ export class FileCheckpointSaver extends MemorySaver {
           file.storage[ns][id] = [entry[0], entry[1], entry[2] ?? null];
         }
       }
+      const prefix = writeKeyPrefix(threadId);
       for (const [key, records] of Object.entries(this.writeMap)) {
-        if (writeKeyThread(key) !== threadId) {
+        if (!key.startsWith(prefix)) {
           continue;
         }
         file.writes[key] = {};
@@ -298,6 +325,8 @@ export class FileCheckpointSaver extends MemorySaver {
         throw new AtlError("storage", `Cannot save the diagnosis to ${target}.`, { cause: error, fix: "Check free space and permissions of the folder." });
       }
     });
+    write.then(done, done);
+    return write;
   }
 
   private prune(threadId: string): void {
@@ -318,6 +347,11 @@ export class FileCheckpointSaver extends MemorySaver {
 function threadOf(config: RunnableConfig): string | undefined {
   const id = (config.configurable as { thread_id?: unknown } | undefined)?.thread_id;
   return typeof id === "string" ? id : undefined;
+}
+
+/** MemorySaver keys writes by JSON.stringify([thread, namespace, checkpoint id]): a thread's keys start with this. */
+function writeKeyPrefix(threadId: string): string {
+  return `${JSON.stringify([threadId]).slice(0, -1)},`;
 }
 
 function writeKeyThread(key: string): string | undefined {

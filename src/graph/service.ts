@@ -144,7 +144,9 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
     try {
       const stream = await graph.stream(input, {
         ...configFor(threadId),
-        streamMode: ["updates", "messages", "custom"],
+        // No "messages" mode: its callbacks ran on every node and router; the answer node sends
+        // its tokens itself on the custom stream.
+        streamMode: ["updates", "custom"],
         recursionLimit: 80,
         ...(signal ? { signal } : {}),
       });
@@ -153,11 +155,6 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
           if (isDiagnosisEvent(chunk)) {
             analysisSeen ||= chunk.type === "analysis";
             onEvent(chunk);
-          }
-        } else if (mode === "messages") {
-          const token = tokenOf(chunk);
-          if (token) {
-            onEvent(token);
           }
         } else if (mode === "updates") {
           for (const [key, value] of Object.entries(chunk as Record<string, unknown>)) {
@@ -265,21 +262,6 @@ function validateThreadId(threadId: string): void {
 
 function isDiagnosisEvent(value: unknown): value is DiagnosisEvent {
   return typeof value === "object" && value !== null && EVENT_TYPES.has((value as { type?: DiagnosisEvent["type"] }).type!);
-}
-
-/** A streamed LLM token from the "messages" mode (structured calls are tagged nostream and never arrive). */
-function tokenOf(chunk: unknown): DiagnosisEvent | null {
-  if (!Array.isArray(chunk) || chunk.length < 2) {
-    return null;
-  }
-  const [message, metadata] = chunk as [{ content?: unknown }, { langgraph_node?: string; tags?: string[] }];
-  const node = metadata?.langgraph_node as NodeName | undefined;
-  if (!node || !NODE_NAMES.has(node) || metadata.tags?.includes("nostream")) {
-    return null;
-  }
-  const content = message?.content;
-  const text = typeof content === "string" ? content : Array.isArray(content) ? content.map((p: { text?: unknown }) => (typeof p.text === "string" ? p.text : "")).join("") : "";
-  return text ? { type: "token", node, text } : null;
 }
 
 function usageChanged(before: Usage | null, after: Usage): boolean {

@@ -2,7 +2,7 @@
 // outputs, findings). With an LLM the reply streams token by token; offline, a best-effort answer
 // is put together from the findings, saying that an LLM would answer better.
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { AIMessage } from "@langchain/core/messages";
+import type { AIMessageChunk, MessageContent } from "@langchain/core/messages";
 import { newDelimiter } from "../../llm/fence";
 import { createRedactor } from "../../llm/redact";
 import { llmError } from "../../llm/structured";
@@ -38,16 +38,25 @@ export function answerNode(ctx: GraphContext) {
         language: settings.language,
       });
       try {
-        // Plain invoke inside the graph: the "messages" stream mode turns it into token events.
-        const reply = (await ctx.model.invoke(
+        // Streamed here, each piece sent as a token event: the graph itself does not run in the
+        // "messages" stream mode, whose callbacks would cost every node and router of every run.
+        const stream = await ctx.model.stream(
           [
             { role: "system", content: prompt.system },
             { role: "user", content: prompt.user },
           ],
           { signal: config.signal, runName: "atl.answer" },
-        )) as AIMessage;
-        const text = typeof reply.content === "string" ? reply.content.trim() : reply.content.map((part) => ("text" in part && typeof part.text === "string" ? part.text : "")).join("").trim();
-        usage = addUsage(null, { promptTokens: reply.usage_metadata?.input_tokens ?? 0, completionTokens: reply.usage_metadata?.output_tokens ?? 0 }, ctx.llm.model, ctx.llm.prices);
+        );
+        let reply: AIMessageChunk | undefined;
+        for await (const chunk of stream) {
+          const piece = contentText(chunk.content);
+          if (piece) {
+            emit(config, { type: "token", node: "answer", text: piece });
+          }
+          reply = reply ? reply.concat(chunk) : chunk;
+        }
+        const text = reply ? contentText(reply.content).trim() : "";
+        usage = addUsage(null, { promptTokens: reply?.usage_metadata?.input_tokens ?? 0, completionTokens: reply?.usage_metadata?.output_tokens ?? 0 }, ctx.llm.model, ctx.llm.prices);
         if (text) {
           exchange = { question, answer: text, source: "llm" };
         } else {
@@ -68,6 +77,10 @@ export function answerNode(ctx: GraphContext) {
     emit(config, { type: "answer", text: exchange.answer });
     return { answers: [exchange], errors, usage, status: "answered" };
   };
+}
+
+function contentText(content: MessageContent): string {
+  return typeof content === "string" ? content : content.map((part) => ("text" in part && typeof part.text === "string" ? part.text : "")).join("");
 }
 
 function findingsFor(state: DiagnosisStateType): Finding[] {
