@@ -438,8 +438,11 @@ function parseJson(raw: string, what: string): unknown {
     return JSON.parse(raw);
   } catch (error) {
     const detail = error instanceof SyntaxError ? error.message : "invalid JSON";
-    // V8 quotes a slice of the input in its message: keep only the part before it.
-    throw new ParseFailure("malformed", `${what} is not valid JSON (${detail.split(/[,:]\s*"/)[0]}); it may be truncated.`);
+    // V8 quotes a slice of the input in its message (`Unexpected token 'G', ..."x":\nG"... is not
+    // valid JSON`): keep only the part before it, and escape what is left of attacker text (the
+    // token) so the error stays on one line.
+    const before = detail.split(/,\s*(?:\.\.\.)?"/)[0];
+    throw new ParseFailure("malformed", `${what} is not valid JSON (${oneLine(before)}); it may be truncated.`);
   }
 }
 
@@ -472,6 +475,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Control and line-separator characters escaped as \uXXXX. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Attacker text in an error message: short, on one line, quoted. */

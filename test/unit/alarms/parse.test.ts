@@ -252,6 +252,15 @@ void describe("parseAlarmMessage: not alarms, broken and hostile bodies", () => 
     assert.ok(!result.error.includes("\n") && !result.error.includes("\u001b"), result.error);
   });
 
+  void it("keeps a broken inner Message on one line (V8 quotes the input in its JSON errors)", () => {
+    // Found by the corruption property below: an escape turned into a newline inside the Message.
+    const body = JSON.stringify({ Type: "Notification", MessageId: "m-1", Message: '{"ComparisonOperator":\nGreaterThan\u2028\u001b[31m' });
+    const result = failure(body);
+    assert.match(result.error, /^The SNS Message is not valid JSON \(Unexpected token 'G'\)/);
+    assert.ok(!/[\n\u2028\u001b]/.test(result.error), result.error);
+    assert.ok(!result.error.includes("reaterThan"), `quotes attacker text: ${result.error}`);
+  });
+
   void it("names the SQS message in the error when it is known", () => {
     const result = parseAlarmMessage("{", { sqsMessageId: "abc-123" });
     assert.ok(!result.ok);
