@@ -12,6 +12,11 @@ export interface WorkerJob {
   dir: string;
   /** storm: messages to drain (every one is deleted once saved). */
   total?: number;
+  /**
+   * storm: "store" (ATL: parse, dedupe, group, save) or "none", the baseline: the same consumer
+   * receiving and deleting the same storm with a sink that keeps nothing, i.e. the AWS SDK's cost.
+   */
+  sink?: "store" | "none";
 }
 
 export interface WorkerResult {
@@ -32,6 +37,9 @@ export interface WorkerResult {
   deleted: number;
 }
 
+/** The baseline's sink: takes every body as already seen, saves nothing. */
+const nullSink = { ingest: () => ({ kind: "duplicate" as const }), persist: () => Promise.resolve() };
+
 function send(message: unknown): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
@@ -40,7 +48,7 @@ async function main(job: WorkerJob): Promise<void> {
   const store = await AlarmStore.open({ dir: job.dir, watch: false, resolvedRetentionHours: 1e6 });
   const consumer = new SqsAlarmConsumer({
     connection: { queueUrl: job.queueUrl, region: job.region, endpoint: job.endpoint, credentials: { accessKeyId: "bench", secretAccessKey: "bench" } },
-    store,
+    store: job.sink === "none" ? nullSink : store,
     waitTimeSeconds: 20,
     visibilityTimeoutSeconds: 60,
   });

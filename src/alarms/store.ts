@@ -534,22 +534,26 @@ async function writeAtomically(path: string, pieces: Iterable<string>): Promise<
   let stamp: string;
   const handle = await open(temp, "w", 0o600);
   try {
-    // Small strings become off-heap buffers (freed with their young wrappers), written in one go.
-    const buffers: Buffer[] = [];
+    // Written in 64 KiB pieces as they are made: a storm store is megabytes, and holding all of
+    // it (as one string or as buffers) until one big write was the peak memory of a storm.
+    let written = 0;
     let chunk = "";
+    const flush = async (): Promise<void> => {
+      const buffer = Buffer.from(chunk, "utf8");
+      chunk = "";
+      const { bytesWritten } = await handle.write(buffer, 0, buffer.length, written);
+      if (bytesWritten !== buffer.length) {
+        throw new Error(`short write (${bytesWritten} of ${buffer.length} bytes)`);
+      }
+      written += bytesWritten;
+    };
     for (const piece of pieces) {
       chunk += piece;
       if (chunk.length >= 64 * 1024) {
-        buffers.push(Buffer.from(chunk, "utf8"));
-        chunk = "";
+        await flush();
       }
     }
-    buffers.push(Buffer.from(chunk, "utf8"));
-    const expected = buffers.reduce((n, b) => n + b.length, 0);
-    const { bytesWritten } = await handle.writev(buffers);
-    if (bytesWritten !== expected) {
-      throw new Error(`short write (${bytesWritten} of ${expected} bytes)`);
-    }
+    await flush();
     await handle.datasync();
     stamp = stampOf(await handle.stat());
   } catch (error) {

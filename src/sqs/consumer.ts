@@ -53,6 +53,12 @@ export interface SqsAlarmConsumerOptions {
   maxPendingBatches?: number;
   /** Parallel receives while a backlog drains (consume mode; one long poll when idle). Default 4. */
   maxReceivers?: number;
+  /**
+   * Delete (or release) requests in flight at once. A save settles every batch that waited for it;
+   * without a bound, hundreds of requests would start together and their buffers would all be
+   * alive at once. Default 4.
+   */
+  maxSettleRequests?: number;
   /** Exponential backoff with jitter after errors. Default 1 s doubling up to 60 s. */
   backoff?: { initialMs?: number; maxMs?: number };
   logger?: Logger;
@@ -94,6 +100,7 @@ export class SqsAlarmConsumer implements Disposable {
   private readonly maxPendingBatches: number;
   private readonly maxReceivers: number;
   private readonly helpers = new Set<Promise<void>>();
+  private readonly settleSlots: Slots;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly logger: Logger;
@@ -132,6 +139,7 @@ export class SqsAlarmConsumer implements Disposable {
     this.peekIntervalMs = (options.peekIntervalSeconds ?? 20) * 1000;
     this.maxPendingBatches = Math.max(1, options.maxPendingBatches ?? 500);
     this.maxReceivers = Math.max(1, options.maxReceivers ?? 4);
+    this.settleSlots = new Slots(Math.max(1, options.maxSettleRequests ?? 4));
     this.initialBackoffMs = options.backoff?.initialMs ?? 1000;
     this.maxBackoffMs = options.backoff?.maxMs ?? 60_000;
     this.logger = options.logger ?? silentLogger;
@@ -298,6 +306,7 @@ export class SqsAlarmConsumer implements Disposable {
     if (entries.length === 0) {
       return;
     }
+    const release = await this.settleSlots.take();
     try {
       if (this.mode === "consume") {
         const out = await client.send(new DeleteMessageBatchCommand({ QueueUrl: this.connection.queueUrl, Entries: entries }));
@@ -318,6 +327,8 @@ export class SqsAlarmConsumer implements Disposable {
       this.statsValue.deleteFailures += this.mode === "consume" ? entries.length : 0;
       const mapped = toSqsError(error, this.connection);
       this.logger.warn(`Could not ${this.mode === "consume" ? "delete" : "release"} ${entries.length} saved message(s): ${mapped.userMessage}`);
+    } finally {
+      release();
     }
   }
 
@@ -442,3 +453,34 @@ function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, Math.round(value)));
 }
 
+
+/** A counting semaphore: at most `size` holders at once, the others wait in arrival order. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async take(): Promise<() => void> {
+    if (this.free > 0) {
+      this.free--;
+    } else {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    let released = false;
+    return () => {
+      if (released) {
+        return;
+      }
+      released = true;
+      const next = this.waiting.shift();
+      if (next) {
+        next();
+      } else {
+        this.free++;
+      }
+    };
+  }
+}
