@@ -91,6 +91,7 @@ void describe("npm run bench --quick (smoke)", { timeout: 30 * 60_000 }, () => {
     assert.equal(find("policy", /checks per second, wall clock/).target, "≥ 50,000 checks/s");
     assert.equal(find("ingestion", /publish → alarm in store, p50/).target, "≤ 100 ms");
     assert.ok(find("ingestion", /storm of 1500 messages/).value > 0);
+    assert.ok(find("ingestion", /peak RSS/).baseline !== null, "storm memory against the SDK alone");
     assert.ok(find("graph", /alarm → proposal ready/).target !== null);
     assert.ok(find("graph", /approval → report/).target !== null);
     assert.equal(find("activation", /extension\.js size/).target, "≤ 1,024 KiB");
