@@ -147,6 +147,10 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
         // No "messages" mode: its callbacks ran on every node and router; the answer node sends
         // its tokens itself on the custom stream.
         streamMode: ["updates", "custom"],
+        // Checkpoint when the run stops (at the approval interrupt, at the end, on an error), not
+        // after every step: a window that dies mid-run comes back at the last approval, where
+        // nothing runs again without the user, and each step saves the serialization of the state.
+        durability: "exit",
         recursionLimit: 80,
         ...(signal ? { signal } : {}),
       });

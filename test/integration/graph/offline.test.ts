@@ -135,6 +135,34 @@ void describe("without an LLM", () => {
     assert.equal(await fx.service.pendingProposal("t-off-cancel"), null);
   });
 
+  void it("a window that dies while commands run comes back at the approval, running nothing by itself", async () => {
+    const first = recorder();
+    expectStatus(await fx.service.start("t-off-crash", { kind: "chat", text: "check cpu on prod-web-01" }, first.sink), "waiting-approval", first.events);
+    const proposal = first.of("proposal")[0].proposal;
+    const vmstat = proposal.commands.find((c) => c.command.startsWith("vmstat"))!;
+    const controller = new AbortController();
+    let seenElsewhere: { pending: unknown; status: string | null } | undefined;
+    let looked: Promise<void> | undefined;
+    await fx.service.resume(
+      "t-off-crash",
+      { kind: "approve", commandIds: [vmstat.id] },
+      (event) => {
+        if (event.type === "command-started" && !looked) {
+          // What a reloaded window finds while this one is still executing (or after it died here).
+          const other = fx.reopen();
+          looked = (async () => {
+            seenElsewhere = { pending: await other.pendingProposal("t-off-crash"), status: await other.status("t-off-crash") };
+            controller.abort();
+          })();
+        }
+      },
+      controller.signal,
+    );
+    await looked;
+    assert.deepEqual(seenElsewhere?.pending, proposal, "the checkpoint on disk is the approval, not a half-run step");
+    assert.equal(seenElsewhere?.status, "waiting-approval");
+  });
+
   void it("a pending approval made here is resumed by another process", async () => {
     const alarm = sampleAlarm("01-ec2-cpu-alarm.json");
     const first = recorder();
