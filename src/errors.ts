@@ -9,7 +9,6 @@ export type AtlErrorCode =
   | "sqs-network"
   | "sqs"
   | "alarm-malformed"
-  | "alarm-not-an-alarm"
   | "host-unknown"
   | "host-unreachable"
   | "host-key-mismatch"
