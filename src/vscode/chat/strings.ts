@@ -119,6 +119,7 @@ export function threadTexts(): ThreadTexts {
     busy: t("The diagnosis is still working; wait for it or press Stop."),
     stopped: t("Stopped."),
     interrupted: t("The window closed while this diagnosis was running; its last step did not finish."),
+    interruptedAtApproval: t("The window closed while the approved commands were running. The proposal waits again: nothing more runs until you approve it."),
     alreadyDecided: t("This proposal was already decided."),
     unknownCommand: (id) => t("The proposal has no command {0}.", id),
     refusedCommand: (command) => t("The policy refuses “{0}”; it cannot be approved.", command),

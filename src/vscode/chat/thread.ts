@@ -33,6 +33,7 @@ export interface ThreadTexts {
   busy: string;
   stopped: string;
   interrupted: string;
+  interruptedAtApproval: string;
   alreadyDecided: string;
   unknownCommand: (id: string) => string;
   refusedCommand: (command: string) => string;
@@ -94,28 +95,33 @@ export class DiagnosisThread {
 
   /**
    * A thread from the history (after a reload or from the Diagnoses view). A run that was in flight
-   * when the window closed cannot continue: it is marked failed and the thread stays usable.
+   * when the window closed cannot continue. The graph checkpoints only when a run stops, so the
+   * checkpoint of a run cut short after an approval is that approval: the proposal waits again
+   * (nothing runs by itself). Otherwise the run is marked failed; either way the thread stays usable.
    */
   static async restore(record: DiagnosisRecord, deps: ThreadDeps): Promise<DiagnosisThread> {
     const thread = new DiagnosisThread({ ...record, input: record.input ?? null }, deps);
-    if (record.summary.status === "running") {
-      thread.append({ kind: "event", at: thread.now(), event: { type: "error", code: "interrupted", message: deps.text.interrupted } });
-      thread.setStatus("failed");
-      await thread.flush();
+    const status = record.summary.status;
+    if (status !== "running" && status !== "waiting-approval") {
+      return thread;
     }
-    if (record.summary.status === "waiting-approval") {
-      // The checkpoint is the truth: if the graph no longer waits (resumed elsewhere), say so.
-      try {
-        const pending = await (await deps.service()).pendingProposal(record.summary.id);
-        if (pending) {
-          thread.proposals.set(pending.round, pending);
-          thread.record.pendingRound = pending.round;
-        } else {
-          thread.record.pendingRound = null;
-        }
-      } catch (error) {
-        deps.logger.warn(`Cannot read the pending proposal of ${record.summary.id}: ${toAtlError(error).message}`);
-      }
+    // The checkpoint is the truth: a proposal may wait again (an interrupted run), or no longer
+    // wait (resumed elsewhere).
+    let pending: Proposal | null = null;
+    try {
+      pending = await (await deps.service()).pendingProposal(record.summary.id);
+    } catch (error) {
+      deps.logger.warn(`Cannot read the pending proposal of ${record.summary.id}: ${toAtlError(error).message}`);
+    }
+    if (pending) {
+      thread.proposals.set(pending.round, pending);
+    }
+    thread.record.pendingRound = pending ? pending.round : null;
+    if (status === "running") {
+      const message = pending ? deps.text.interruptedAtApproval : deps.text.interrupted;
+      thread.append({ kind: "event", at: thread.now(), event: { type: "error", code: "interrupted", message } });
+      thread.setStatus(pending ? "waiting-approval" : "failed");
+      await thread.flush();
     }
     return thread;
   }

@@ -19,6 +19,7 @@ const texts: ThreadTexts = {
   busy: "busy",
   stopped: "stopped",
   interrupted: "interrupted",
+  interruptedAtApproval: "interrupted at approval",
   alreadyDecided: "already decided",
   unknownCommand: (id) => `unknown ${id}`,
   refusedCommand: (command) => `refused ${command}`,
@@ -226,6 +227,23 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
     const last = interrupted.snapshot().entries.at(-1);
     assert.equal(last?.kind === "event" && last.event.type === "error" ? last.event.message : null, "interrupted");
     assert.equal(reloadedHistory.summary(cut.summary.id)?.status, "failed");
+
+    // A run cut off after its approval: the checkpoint is that approval, so the proposal waits again.
+    const again = await DiagnosisThread.create(newId(), { title: alarm.name, alarm, question: null, host: null, incidentId: null }, { kind: "alarm", alarm }, deps);
+    assert.equal(await again.start(), "waiting-approval");
+    again.dispose();
+    const saved = await reloadedHistory.get(again.id);
+    assert.ok(saved);
+    const midRun = { ...saved, summary: { ...saved.summary, status: "running" as const }, pendingRound: null };
+    await reloadedHistory.save(midRun);
+    const back = await DiagnosisThread.restore(midRun, reloadedDeps);
+    assert.equal(back.status, "waiting-approval");
+    assert.equal(back.snapshot().pendingRound, 1);
+    const note = back.snapshot().entries.at(-1);
+    assert.equal(note?.kind === "event" && note.event.type === "error" ? note.event.message : null, "interrupted at approval");
+    assert.equal(reloadedHistory.summary(again.id)?.status, "waiting-approval");
+    const uptime = proposalOf(back, 1).commands.filter((c) => c.command === "uptime").map((c) => c.id);
+    assert.equal(await back.approve(1, { kind: "approve", commandIds: uptime }), "done");
   });
 
   void it("shows a failure in the thread and stays usable", async () => {

@@ -178,6 +178,36 @@ suite("Diagnosis chat panel", function () {
     assert.ok(eventTypes(recorded.messages).includes("answer"));
   });
 
+  test("Stop during a run kills the command on the host; the thread says Stopped and takes a follow-up", async () => {
+    const { id, recorded, proposal } = await diagnoseHost("the box feels slow");
+    const long = "vmstat 1 30";
+    const started = Date.now();
+    assert.deepEqual(await recorded.panel.handleMessage({ type: "approve", requestId: "s1", round: proposal.round, commandIds: [], edits: [], add: [long] }), { ok: true, error: null });
+    await eventually(() => eventTypes(recorded.messages).includes("command-started"), 120_000, "the command to start on the host");
+    const busy = recorded.messages.filter((m) => m.type === "status").at(-1);
+    assert.ok(busy?.type === "status" && busy.status === "running", "the panel shows the run (and its Stop button)");
+    assert.deepEqual(await recorded.panel.handleMessage({ type: "cancel", requestId: "s2" }), { ok: true, error: null });
+    await recorded.panel.settled();
+    assert.ok(Date.now() - started < 25_000, "stopped long before vmstat's 30 s");
+    assert.equal(api.diagnosis.thread(id)?.status, "failed");
+    const errors = recorded.messages.flatMap((m) => (m.type === "entry" && m.entry.kind === "event" && m.entry.event.type === "error" ? [m.entry.event] : []));
+    assert.ok(errors.some((e) => e.code === "cancelled" && e.message === "Stopped."), JSON.stringify(errors));
+    assert.ok(!eventTypes(recorded.messages).includes("analysis"), "no analysis of a stopped run");
+    // The agent killed the process when the request went away, and says so in its audit log.
+    const record = await eventually(
+      async () => (await agent.audit()).find((r) => r.event === "exec" && r.command === long),
+      30_000,
+      "the audit record of the stopped command",
+    );
+    assert.ok(record.event === "exec" && record.aborted && record.durationMs < 25_000, JSON.stringify(record));
+    assert.equal(api.diagnosis.history.summary(id)?.status, "failed");
+
+    // Stopped is not the end: the thread takes the next question.
+    assert.deepEqual(await recorded.panel.handleMessage({ type: "follow-up", requestId: "s3", text: "check the disk instead" }), { ok: true, error: null });
+    await recorded.panel.settled();
+    assert.ok(["waiting-approval", "answered", "done"].includes(api.diagnosis.thread(id)?.status ?? ""), api.diagnosis.thread(id)?.status);
+  });
+
   test("invalid or forbidden webview messages are refused and run nothing", async () => {
     const { id, recorded, proposal } = await diagnoseHost("memory is low");
     const before = (await executed()).length;
