@@ -359,7 +359,11 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
     if (host) {
       const health = await (await hosts.transport(host)).health();
       if (!health.reachable) {
-        throw new AtlError("host-unreachable", `Host ${host.id} is unreachable: ${health.error ?? "no answer"}.`, { fix: "Check the agent (or sshd) and the network." });
+        throw new AtlError("host-unreachable", `Host ${host.id} is unreachable: ${(health.error ?? "no answer").replace(/\.$/, "")}.`, { fix: "Check the agent (or sshd) and the network." });
+      }
+      if (health.error) {
+        // It answers, but cannot be used: not an agent, or the SSH login failed (key, passphrase).
+        throw new AtlError("host-unreachable", `Host ${host.id} answers but cannot be used: ${health.error}`, { fix: "Check the host entry in the hosts file (URL, key, passphrase in ATL_SSH_PASSPHRASE_<ID>), or run ATL: Test host in the editor." });
       }
     }
 

@@ -10,6 +10,7 @@ import { zipEntries, zipRead } from "./zip";
 const ALLOWED = [
   /^dist\/(extension|sqs|graph|cli)\.js(\.map)?$/,
   /^media\/[^/]+$/,
+  /^media\/walkthrough\/[\w-]+\.(md|svg|png)$/,
   /^l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
   /^package\.json$/,
   /^package\.nls(\.[\w-]+)?\.json$/,
@@ -53,7 +54,10 @@ void describe("npm run package", { timeout: 600_000 }, () => {
 
   void it("ships what ATL needs at run time, README, CHANGELOG and LICENSE", () => {
     const lower = new Set(files.map((f) => f.toLowerCase()));
-    const missing = REQUIRED.filter((file) => !files.includes(file));
+    // Every page and image the walkthrough shows, as the manifest names them.
+    const walkthroughMedia = JSON.stringify(manifest.contributes).match(/media\/walkthrough\/[\w-]+\.(md|svg|png)/g) ?? [];
+    assert.ok(walkthroughMedia.length > 0, "the manifest names its walkthrough pages");
+    const missing = [...REQUIRED, ...walkthroughMedia].filter((file) => !files.includes(file));
     assert.deepEqual(missing, [], `missing from the VSIX: ${missing.join(", ")}`);
     assert.ok(lower.has("readme.md"), "README.md is missing (vsce packs it when the repository has one)");
     assert.ok(lower.has("changelog.md"), "CHANGELOG.md is missing");

@@ -220,7 +220,8 @@ async function testSsh(deps: HostCommandDeps, host: SshHostEntry, signal: AbortS
   try {
     const transport = await directory.transport(host);
     const checked = await transport.health(signal);
-    if (!checked.reachable) {
+    // Reachable with an error: the port answers but the login failed (key, passphrase, user).
+    if (!checked.reachable || checked.error) {
       return { host, ok: false, info: null, summary: vscode.l10n.t("{0}: {1}", host.name, checked.error ?? vscode.l10n.t("SSH login failed")) };
     }
     return {

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startAgent, type RunningAgent } from "../../helpers/agent";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
+import { startSshd, type Sshd } from "../../helpers/sshd";
 import { SAMPLES } from "./support";
 import type { ExecAuditRecord } from "../../../agent/src/audit";
 
@@ -38,6 +39,8 @@ void describe("atl diagnose (dist/cli.js)", () => {
   let llm: ScriptedLlm;
   let dir: string;
   let hostsFile: string;
+  /** A private sshd whose client key is encrypted: the CLI needs ATL_SSH_PASSPHRASE_LOCKED_BOX. */
+  let sshd: Sshd;
   const alarmFile = join(SAMPLES, "01-ec2-cpu-alarm.json");
 
   before(async () => {
@@ -48,6 +51,7 @@ void describe("atl diagnose (dist/cli.js)", () => {
     }
     agent = await startAgent();
     llm = await startScriptedLlm();
+    sshd = await startSshd({ keyPassphrase: "cli passphrase 42" });
     dir = await mkdtemp(join(tmpdir(), "atl-cli-"));
     hostsFile = join(dir, "hosts.json");
     await writeFile(
@@ -55,10 +59,21 @@ void describe("atl diagnose (dist/cli.js)", () => {
       JSON.stringify([
         { id: "prod-web-01", name: "prod-web-01", aliases: ["i-0a1b2c3d4e5f67890"], transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile },
         { id: "prod-db-01", name: "prod-db-01", transport: "agent", url: "http://127.0.0.1:9", keyId: "k", secretFile: agent.secretFile },
+        {
+          id: "locked-box",
+          name: "locked-box",
+          transport: "ssh",
+          host: sshd.host,
+          port: sshd.port,
+          username: sshd.username,
+          privateKeyFile: sshd.privateKeyFile,
+          hostKeySha256: sshd.hostKeySha256,
+        },
       ]),
     );
   });
   after(async () => {
+    await sshd.stop();
     await agent.stop();
     await llm.close();
     await rm(dir, { recursive: true, force: true });
@@ -119,13 +134,25 @@ void describe("atl diagnose (dist/cli.js)", () => {
   void it("exits 1 with one line when the host is unknown or unreachable", async () => {
     const unknown = await cli(["--host", "nope", "--ask", "x", "--hosts", hostsFile]);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /^atl diagnose: Unknown host "nope": the inventory has prod-web-01, prod-db-01\. /);
+    assert.match(unknown.stderr, /^atl diagnose: Unknown host "nope": the inventory has prod-web-01, prod-db-01, locked-box\. /);
     assert.equal(unknown.stderr.trim().split("\n").length, 1);
 
     const down = await cli(["--host", "prod-db-01", "--ask", "check load", "--hosts", hostsFile, "--approve", "read-only"]);
     assert.equal(down.code, 1);
     assert.match(down.stderr, /^atl diagnose: Host prod-db-01 is unreachable/);
     assert.equal(down.stderr.trim().split("\n").length, 1);
+  });
+
+  void it("stops before planning when an SSH host answers but its key needs a passphrase; goes on with it", async () => {
+    const locked = await cli(["--host", "locked-box", "--ask", "check load", "--hosts", hostsFile, "--approve", "read-only"]);
+    assert.equal(locked.code, 1, locked.stdout);
+    assert.match(locked.stderr, /^atl diagnose: Host locked-box answers but cannot be used: Cannot use the SSH key .*ATL_SSH_PASSPHRASE_<ID>/);
+    assert.equal(locked.stderr.trim().split("\n").length, 1);
+    assert.equal(locked.stdout, "", "no plan for a host that cannot run it");
+
+    const open = await cli(["--host", "locked-box", "--ask", "check load", "--hosts", hostsFile], { ATL_SSH_PASSPHRASE_LOCKED_BOX: sshd.keyPassphrase ?? "" });
+    assert.equal(open.code, 3, open.stderr);
+    assert.match(open.stdout, /uptime/, "with the passphrase the proposal is printed");
   });
 
   void it("exits 2 on usage errors and a body that is not an alarm", async () => {
