@@ -288,7 +288,9 @@ export class DiagnosisThread {
     let status: ThreadStatus;
     try {
       const service = await this.deps.service();
-      status = await call(service, (event) => this.onEvent(event), abort.signal);
+      // The graph reports a Stop as its own (English) error: say it in the thread's words.
+      const stopped = (event: DiagnosisEvent): DiagnosisEvent => (abort.signal.aborted && event.type === "error" && event.code === "cancelled" ? { ...event, message: this.deps.text.stopped } : event);
+      status = await call(service, (event) => this.onEvent(stopped(event)), abort.signal);
     } catch (error) {
       const atlError = abort.signal.aborted ? new AtlError("cancelled", this.deps.text.stopped, { cause: error }) : toAtlError(error);
       if (!abort.signal.aborted) {
