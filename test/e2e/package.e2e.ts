@@ -10,7 +10,7 @@ import { zipEntries, zipRead } from "./zip";
 const ALLOWED = [
   /^dist\/(extension|sqs|graph|cli)\.js(\.map)?$/,
   /^media\/[^/]+$/,
-  /^media\/walkthrough\/[\w-]+\.(md|svg|png)$/,
+  /^media\/walkthrough\/[\w-]+(\.nls\.[\w-]+)?\.(md|svg|png)$/,
   /^l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
   /^package\.json$/,
   /^package\.nls(\.[\w-]+)?\.json$/,
@@ -54,8 +54,9 @@ void describe("npm run package", { timeout: 600_000 }, () => {
 
   void it("ships what ATL needs at run time, README, CHANGELOG and LICENSE", () => {
     const lower = new Set(files.map((f) => f.toLowerCase()));
-    // Every page and image the walkthrough shows, as the manifest names them.
-    const walkthroughMedia = JSON.stringify(manifest.contributes).match(/media\/walkthrough\/[\w-]+\.(md|svg|png)/g) ?? [];
+    // Every page and image the walkthrough shows, as the manifest names them, and the Korean pages.
+    const named = JSON.stringify(manifest.contributes).match(/media\/walkthrough\/[\w-]+\.(md|svg|png)/g) ?? [];
+    const walkthroughMedia = named.flatMap((file) => (file.endsWith(".md") ? [file, file.replace(/\.md$/, ".nls.ko.md")] : [file]));
     assert.ok(walkthroughMedia.length > 0, "the manifest names its walkthrough pages");
     const missing = [...REQUIRED, ...walkthroughMedia].filter((file) => !files.includes(file));
     assert.deepEqual(missing, [], `missing from the VSIX: ${missing.join(", ")}`);

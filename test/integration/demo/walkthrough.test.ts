@@ -103,6 +103,23 @@ void describe("the getting-started walkthrough", () => {
     }
   });
 
+  void it("every page has a Korean translation that VS Code finds (page.nls.ko.md) with the same code", () => {
+    for (const step of walkthrough!.steps) {
+      const media = step.media.markdown ?? "";
+      const korean = join(REPO, media.replace(/\.md$/, ".nls.ko.md"));
+      assert.ok(existsSync(korean), `${media} has ${korean}`);
+      const english = readFileSync(join(REPO, media), "utf8");
+      const translated = readFileSync(korean, "utf8");
+      assert.match(translated, /^# .*[가-힣]/m, `${korean} has a Korean heading`);
+      assert.doesNotMatch(translated, /<[a-z][^>]*>|!\[[^\]]*\]\(https?:/i, `${korean} has no HTML or remote images`);
+      // Commands, settings and paths are not translated: every code span of the page is in its translation.
+      const spans = (text: string): string[] => [...new Set([...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]))].sort();
+      const missing = spans(english).filter((span) => !translated.includes(span));
+      assert.deepEqual(missing, [], `${korean} keeps the code spans of ${media}`);
+      assert.equal((translated.match(/^```/gm) ?? []).length, (english.match(/^```/gm) ?? []).length, `${korean} has the code blocks of ${media}`);
+    }
+  });
+
   void it("completion events name contributed commands and settings", () => {
     const settings = new Set(Object.keys(manifest.contributes.configuration.properties));
     for (const step of walkthrough!.steps) {
