@@ -109,7 +109,8 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
     this.tree = new DiagnosesTreeProvider(this.history);
     this.treeView = vscode.window.createTreeView(DIAGNOSES_VIEW, { treeDataProvider: this.tree, showCollapseAll: false });
     this.disposables.push(this.openEmitter, this.reports, this.tree, this.treeView, { dispose: () => this.graph.dispose() });
-    this.disposables.push(this.history.onDidChange(() => this.updateBadge()));
+    // Other windows' diagnoses appear (and go) without a reload.
+    this.disposables.push(this.history.onDidChange(() => this.updateBadge()), this.history.watch());
 
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(CHAT_VIEW_TYPE, {

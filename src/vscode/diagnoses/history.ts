@@ -2,6 +2,7 @@
 // Diagnoses view lists and a transcript file the chat panel restores from. One pair of files per
 // thread, written atomically, so several windows never overwrite each other's threads.
 // No `vscode` import: it runs under plain node tests.
+import { watch } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AtlError } from "../../errors";
@@ -63,6 +64,43 @@ export class DiagnosisHistory {
   load(): Promise<void> {
     this.loaded ??= this.readSummaries();
     return this.loaded;
+  }
+
+  /**
+   * Follows the threads other windows add, change and remove: the folder is watched and its
+   * summaries re-read (debounced) after load(). Threads this window is writing keep their newer
+   * state from memory.
+   */
+  watch(debounceMs = 200): { dispose(): void } {
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+    const rescan = (): void => {
+      timer = undefined;
+      void this.rescan().catch((error: unknown) => this.logger.warn(`Cannot re-read the diagnoses: ${error instanceof Error ? error.message : String(error)}`));
+    };
+    let watcher: ReturnType<typeof watch> | undefined;
+    void this.load()
+      .then(() => {
+        if (closed) {
+          return;
+        }
+        watcher = watch(this.dir, { persistent: false }, (_event, name) => {
+          if (name && !String(name).endsWith(".meta.json")) {
+            return;
+          }
+          clearTimeout(timer);
+          timer = setTimeout(rescan, debounceMs);
+        });
+        watcher.on("error", (error) => this.logger.warn(`Stopped following other windows' diagnoses: ${error.message}`));
+      })
+      .catch(() => undefined);
+    return {
+      dispose: () => {
+        closed = true;
+        clearTimeout(timer);
+        watcher?.close();
+      },
+    };
   }
 
   /** Newest first. */
@@ -144,8 +182,37 @@ export class DiagnosisHistory {
 
   private async readSummaries(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const names = await readdir(this.dir);
+    const found = await this.scan();
     this.summaries.clear();
+    for (const [id, summary] of found) {
+      this.summaries.set(id, summary);
+    }
+  }
+
+  /** Re-reads the folder; tells listeners when another window changed something. */
+  private async rescan(): Promise<void> {
+    const found = await this.scan();
+    // A thread this window is writing: memory is newer than its file.
+    for (const id of this.writes.keys()) {
+      const mine = this.summaries.get(id);
+      if (mine) {
+        found.set(id, mine);
+      }
+    }
+    const same = found.size === this.summaries.size && [...found].every(([id, summary]) => JSON.stringify(this.summaries.get(id)) === JSON.stringify(summary));
+    if (same) {
+      return;
+    }
+    this.summaries.clear();
+    for (const [id, summary] of found) {
+      this.summaries.set(id, summary);
+    }
+    this.fire();
+  }
+
+  private async scan(): Promise<Map<string, DiagnosisSummary>> {
+    const found = new Map<string, DiagnosisSummary>();
+    const names = await readdir(this.dir);
     for (const name of names) {
       const match = /^([A-Za-z0-9-]{1,80})\.meta\.json$/.exec(name);
       if (!match) {
@@ -154,7 +221,7 @@ export class DiagnosisHistory {
       try {
         const summary = parseSummary(await readFile(join(this.dir, name), "utf8"));
         if (summary && summary.id === match[1]) {
-          this.summaries.set(summary.id, summary);
+          found.set(summary.id, summary);
         } else {
           this.logger.warn(`Diagnosis summary ${name} is damaged; it is ignored.`);
         }
@@ -165,6 +232,7 @@ export class DiagnosisHistory {
         }
       }
     }
+    return found;
   }
 
   private async writeRecord(record: DiagnosisRecord): Promise<void> {

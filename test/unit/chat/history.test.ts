@@ -74,6 +74,44 @@ void describe("DiagnosisHistory", () => {
     assert.equal(changes, 2);
   });
 
+  void it("follows what another window adds, changes and removes, without a reload", async () => {
+    const folder = join(dir, "windows");
+    const mine = new DiagnosisHistory(folder, silentLogger);
+    await mine.load();
+    const following = mine.watch(20);
+    const other = new DiagnosisHistory(folder, silentLogger);
+    await other.load();
+    const changed = (check: () => boolean): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no change seen within 10 s")), 10_000);
+        const subscription = mine.onDidChange(() => {
+          if (check()) {
+            clearTimeout(timer);
+            subscription.dispose();
+            resolve();
+          }
+        });
+      });
+    try {
+      let seen = changed(() => mine.summary("w1")?.status === "waiting-approval");
+      await other.save(record("w1", "2026-11-25T03:00:00.000Z", "waiting-approval"));
+      await seen;
+      seen = changed(() => mine.summary("w1")?.status === "done");
+      await other.save(record("w1", "2026-11-25T03:00:00.000Z", "done"));
+      await seen;
+      assert.equal(mine.summary("w1")?.severity, "high");
+      seen = changed(() => mine.summary("w1") === undefined);
+      await other.remove("w1");
+      await seen;
+      // This window's own threads stay as it wrote them.
+      await mine.save(record("m9", "2026-11-25T04:00:00.000Z", "running"));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(mine.summary("m9")?.status, "running");
+    } finally {
+      following.dispose();
+    }
+  });
+
   void it("skips damaged or foreign files instead of failing", async () => {
     const folder = join(dir, "damaged");
     const history = new DiagnosisHistory(folder, silentLogger);
