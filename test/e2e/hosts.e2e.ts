@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startSshd, type Sshd } from "../helpers/sshd";
+import { sshHostEntry, startSshd, type Sshd } from "../helpers/sshd";
 import { commandTitle, openAtl, waitForActivation, type AtlSession } from "./harness";
 
 const HOST = "ssh-box";
@@ -31,18 +31,7 @@ void describe("SSH host with an encrypted key (code-server, private sshd)", { ti
     sshd = await startSshd({ keyPassphrase: PASSPHRASE });
     session = await openAtl("hosts", {
       userSettings: {
-        "atl.hosts": [
-          {
-            id: HOST,
-            name: HOST,
-            transport: "ssh",
-            host: sshd.host,
-            port: sshd.port,
-            username: sshd.username,
-            privateKeyFile: sshd.privateKeyFile,
-            hostKeySha256: sshd.hostKeySha256,
-          },
-        ],
+        "atl.hosts": [sshHostEntry(sshd, HOST)],
         "atl.llm.provider": "none",
       },
     });

@@ -17,6 +17,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises
 import * as net from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import type { SshHostEntry } from "../../src/hosts/model";
 
 export const SSHD_PATH = "/usr/sbin/sshd";
 export const DEFAULT_TEST_USER = "atltest";
@@ -52,6 +53,11 @@ export interface Sshd {
   /** The sshd log so far (useful in assertion messages). */
   log(): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** The `atl.hosts` entry (an SSH host) that logs in to this server with its client key. */
+export function sshHostEntry(sshd: Sshd, id: string): SshHostEntry {
+  return { id, name: id, transport: "ssh", host: sshd.host, port: sshd.port, username: sshd.username, privateKeyFile: sshd.privateKeyFile, hostKeySha256: sshd.hostKeySha256 };
 }
 
 export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startAgent, type RunningAgent } from "../../helpers/agent";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
-import { startSshd, type Sshd } from "../../helpers/sshd";
+import { sshHostEntry, startSshd, type Sshd } from "../../helpers/sshd";
 import { SAMPLES } from "./support";
 import type { ExecAuditRecord } from "../../../agent/src/audit";
 
@@ -59,16 +59,7 @@ void describe("atl diagnose (dist/cli.js)", () => {
       JSON.stringify([
         { id: "prod-web-01", name: "prod-web-01", aliases: ["i-0a1b2c3d4e5f67890"], transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile },
         { id: "prod-db-01", name: "prod-db-01", transport: "agent", url: "http://127.0.0.1:9", keyId: "k", secretFile: agent.secretFile },
-        {
-          id: "locked-box",
-          name: "locked-box",
-          transport: "ssh",
-          host: sshd.host,
-          port: sshd.port,
-          username: sshd.username,
-          privateKeyFile: sshd.privateKeyFile,
-          hostKeySha256: sshd.hostKeySha256,
-        },
+        sshHostEntry(sshd, "locked-box"),
       ]),
     );
   });
