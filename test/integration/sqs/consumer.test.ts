@@ -1,9 +1,10 @@
 // SqsAlarmConsumer against the fauxqs emulator (CloudWatch → SNS topic → SQS queue): every sample
 // through SNS with the envelope and with raw delivery, malformed bodies kept then deleted, delete only
-// after the store saved, dedupe of redeliveries, an emulator outage mid-poll, peek mode, and one
+// after the store saved, dedupe of redeliveries, an emulator outage mid-poll, deletes in flight bounded, peek mode, and one
 // poller among two windows.
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, rmdir } from "node:fs/promises";
+import { createServer, request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -205,6 +206,65 @@ void describe("SqsAlarmConsumer: nothing lost, nothing twice", () => {
     assert.equal(incidents.length, 100);
     assert.ok(incidents.every((i) => i.status === "resolved" && i.flaps === 2 && i.history.length === 6));
     await eventually(() => queueEmpty(route), "an empty queue");
+  });
+
+  void it("a save that settles many waiting batches sends at most maxSettleRequests deletes at once", async () => {
+    // A loopback proxy in front of the emulator counts DeleteMessageBatch requests in flight (and
+    // holds each answer a little, so that unbounded deletes would pile up).
+    let inFlight = 0;
+    let peak = 0;
+    let deletes = 0;
+    const target = new URL(emulator.endpoint);
+    const proxy: Server = createServer((req, res) => {
+      const isDelete = String(req.headers["x-amz-target"] ?? "").endsWith("DeleteMessageBatch");
+      if (isDelete) {
+        deletes++;
+        peak = Math.max(peak, ++inFlight);
+      }
+      const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on("data", (c: Buffer) => chunks.push(c));
+        answer.on("end", () => {
+          setTimeout(
+            () => {
+              if (isDelete) {
+                inFlight--;
+              }
+              res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(chunks));
+            },
+            isDelete ? 40 : 0,
+          );
+        });
+      });
+      upstream.on("error", () => res.writeHead(502).end());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const route = await emulator.createAlarmRoute({ raw: true });
+      const bodies = Array.from({ length: 300 }, (_, i) =>
+        JSON.stringify({
+          AlarmName: `settle-${i}`,
+          AlarmArn: `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:settle-${i}`,
+          NewStateValue: "ALARM",
+          StateChangeTime: "2026-11-25T03:00:00+0000",
+          Trigger: { MetricName: "CPUUtilization", Namespace: "AWS/EC2", Dimensions: [{ name: "InstanceId", value: "i-0a1b2c3d4e5f67890" }] },
+        }),
+      );
+      await emulator.sendBatch(route.queueUrl, bodies);
+      const store = await openStore();
+      // Through the proxy: the same queue, another endpoint.
+      const proxied = { ...emulator.connection(route.queueUrl), endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` };
+      const c = consumer(route, store, { connection: proxied, maxSettleRequests: 2 });
+      c.start();
+      await eventually(() => c.stats.deleted === 300, "the 300 messages to be deleted", 60_000);
+      assert.ok(deletes >= 30, `every batch deleted through the proxy (${deletes} requests)`);
+      assert.ok(peak <= 2, `at most 2 deletes in flight, saw ${peak}`);
+      assert.equal(store.listIncidents().length, 300);
+      await c.stop();
+    } finally {
+      proxy.close();
+    }
   });
 
   void it("the same SNS message delivered twice is recorded once; both copies are deleted", async () => {
