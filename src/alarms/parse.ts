@@ -479,7 +479,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Control and line-separator characters escaped as \uXXXX. */
 function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  let out = "";
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+    out += control ? `\\u${code.toString(16).padStart(4, "0")}` : char;
+  }
+  return out;
 }
 
 /** Attacker text in an error message: short, on one line, quoted. */
