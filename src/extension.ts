@@ -7,6 +7,7 @@ import * as vscode from "vscode";
 import { AlarmStore } from "./alarms/store";
 import { toAtlError } from "./errors";
 import { probeHost } from "./hosts/probe";
+import { installTranslator, type Translate } from "./l10n";
 import { registerDiagnosisFeatures, type DiagnosisFeatures } from "./vscode/chat/index";
 import { AlarmsView, registerAlarmCommands } from "./vscode/alarms/alarmsView";
 import { registerCommand, showError } from "./vscode/commands";
@@ -38,6 +39,10 @@ let shutdown: (() => Promise<void>) | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<AtlApi> {
   const started = performance.now();
+  // Messages of the code without `vscode` (SQS, transports, LLM) in the display language too.
+  const forward: Translate = (message, ...args) => vscode.l10n.t(message, ...args);
+  installTranslator(forward);
+  context.subscriptions.push({ dispose: () => installTranslator(undefined) });
   const logger = new OutputChannelLogger();
   context.subscriptions.push(logger);
   context.subscriptions.push(registerCommand("atl.showLog", () => logger.show(), logger));

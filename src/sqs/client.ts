@@ -6,9 +6,12 @@ import { GetQueueAttributesCommand, SQSClient, type SQSClientConfig } from "@aws
 import { fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { AtlError } from "../errors";
+import { translate, type Translate } from "../l10n";
 import { queueNameOf, regionFromQueueUrl } from "./queueUrl";
 
 export { queueNameOf, regionFromQueueUrl } from "./queueUrl";
+
+const t: Translate = translate;
 
 export interface SqsConnection {
   queueUrl: string;
@@ -29,13 +32,13 @@ export function validateConnection(connection: SqsConnection): void {
   try {
     url = new URL(connection.queueUrl);
   } catch {
-    throw new AtlError("config", `The SQS queue URL ${JSON.stringify(connection.queueUrl)} is not a URL.`, {
-      fix: "Set atl.sqs.queueUrl to the queue's URL, e.g. https://sqs.ap-northeast-2.amazonaws.com/123456789012/atl-alarms.",
+    throw new AtlError("config", t("The SQS queue URL {0} is not a URL.", JSON.stringify(connection.queueUrl)), {
+      fix: t("Set atl.sqs.queueUrl to the queue's URL, e.g. https://sqs.ap-northeast-2.amazonaws.com/123456789012/atl-alarms."),
     });
   }
   if (!/^https?:$/.test(url.protocol) || !/^\/\d{12}\/[^/]+$/.test(url.pathname)) {
-    throw new AtlError("config", `${JSON.stringify(connection.queueUrl)} is not an SQS queue URL.`, {
-      fix: "Copy the URL from the SQS console (queue → Details → URL): https://sqs.REGION.amazonaws.com/ACCOUNT_ID/QUEUE_NAME.",
+    throw new AtlError("config", t("{0} is not an SQS queue URL.", JSON.stringify(connection.queueUrl)), {
+      fix: t("Copy the URL from the SQS console (queue → Details → URL): https://sqs.REGION.amazonaws.com/ACCOUNT_ID/QUEUE_NAME."),
     });
   }
 }
@@ -129,85 +132,85 @@ export function toSqsError(error: unknown, connection: SqsConnection): AtlError 
   const nodeCode = networkCodeOf(error);
   const message = typeof e.message === "string" ? e.message : String(error);
   const profile = connection.profile || null;
-  const profileText = profile ? `profile "${profile}"` : "the default credentials";
+  const profileText = profile ? t('profile "{0}"', profile) : t("the default credentials");
   const queue = queueNameOf(connection.queueUrl);
   const status = e.$metadata?.httpStatusCode;
   const is = (names: Set<string>): boolean => names.has(name) || names.has(awsCode);
 
   if (name === "TokenProviderError" || /SSO session associated with this profile (has expired|is invalid)|Token is expired|sso.*(expired|refresh)/i.test(message)) {
-    return new AtlError("sqs-credentials", `The AWS SSO session of ${profileText} has expired.`, {
+    return new AtlError("sqs-credentials", t("The AWS SSO session of {0} has expired.", profileText), {
       cause: error,
-      fix: `Run \`aws sso login${profile ? ` --profile ${profile}` : ""}\`; polling resumes by itself.`,
+      fix: t("Run `{0}`; polling resumes by itself.", `aws sso login${profile ? ` --profile ${profile}` : ""}`),
     });
   }
   if (name === "CredentialsProviderError" || /Could not load credentials|Could not resolve credentials/i.test(message)) {
     if (/credential_process|^Command failed/i.test(message)) {
-      return new AtlError("sqs-credentials", `The credential_process of ${profileText} failed: ${firstLine(message)}`, {
+      return new AtlError("sqs-credentials", t("The credential_process of {0} failed: {1}", profileText, firstLine(message)), {
         cause: error,
-        fix: "Run that command in a terminal to see why; polling resumes once it works.",
+        fix: t("Run that command in a terminal to see why; polling resumes once it works."),
       });
     }
     if (profile && /Could not resolve credentials using profile|profile.*(not found|could not be found)/i.test(message)) {
-      return new AtlError("sqs-credentials", `AWS profile "${profile}" was not found or has no credentials.`, {
+      return new AtlError("sqs-credentials", t('AWS profile "{0}" was not found or has no credentials.', profile), {
         cause: error,
-        fix: "Check atl.aws.profile against ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE).",
+        fix: t("Check atl.aws.profile against ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE)."),
       });
     }
-    return new AtlError("sqs-credentials", `No AWS credentials found (${profileText}): ${firstLine(message)}`, {
+    return new AtlError("sqs-credentials", t("No AWS credentials found ({0}): {1}", profileText, firstLine(message)), {
       cause: error,
-      fix: "Set atl.aws.profile to a profile in ~/.aws/config, or sign in (`aws configure` or `aws sso login`).",
+      fix: t("Set atl.aws.profile to a profile in ~/.aws/config, or sign in (`aws configure` or `aws sso login`)."),
     });
   }
   if (is(EXPIRED_NAMES)) {
-    return new AtlError("sqs-credentials", `The AWS credentials of ${profileText} have expired.`, {
+    return new AtlError("sqs-credentials", t("The AWS credentials of {0} have expired.", profileText), {
       cause: error,
-      fix: profile ? `Refresh them (e.g. \`aws sso login --profile ${profile}\`); polling resumes by itself.` : "Refresh your AWS session; polling resumes by itself.",
+      fix: profile ? t("Refresh them (e.g. `aws sso login --profile {0}`); polling resumes by itself.", profile) : t("Refresh your AWS session; polling resumes by itself."),
     });
   }
   if (is(BAD_CREDENTIAL_NAMES)) {
-    return new AtlError("sqs-credentials", `AWS rejected the credentials of ${profileText} (${name || awsCode}).`, {
+    return new AtlError("sqs-credentials", t("AWS rejected the credentials of {0} ({1}).", profileText, name || awsCode), {
       cause: error,
-      fix: "Check the access key (or the role) behind that profile; for an emulator, any key works but the endpoint must be set.",
+      fix: t("Check the access key (or the role) behind that profile; for an emulator, any key works but the endpoint must be set."),
     });
   }
   if (is(ACCESS_DENIED_NAMES) || status === 403) {
     const action = /perform: ([a-z0-9]+:[A-Za-z]+)/i.exec(message)?.[1];
     const kms = /kms/i.test(name) || /kms/i.test(message);
-    return new AtlError("sqs-access-denied", `Access denied to the SQS queue "${queue}"${action ? ` (missing ${action})` : ""}.`, {
+    return new AtlError("sqs-access-denied", action ? t('Access denied to the SQS queue "{0}" (missing {1}).', queue, action) : t('Access denied to the SQS queue "{0}".', queue), {
       cause: error,
       fix: kms
-        ? "The queue is encrypted with a KMS key: allow kms:Decrypt on that key for your role, as well as the SQS permissions."
-        : "Allow sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on this queue for your role (see the ATL docs, alarms).",
+        ? t("The queue is encrypted with a KMS key: allow kms:Decrypt on that key for your role, as well as the SQS permissions.")
+        : t("Allow sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on this queue for your role (see the ATL docs, alarms)."),
     });
   }
   if (is(QUEUE_MISSING_NAMES)) {
-    return new AtlError("sqs-queue-not-found", `The SQS queue "${queue}" does not exist${connection.region ? ` in ${connection.region}` : ""}.`, {
+    return new AtlError("sqs-queue-not-found", connection.region ? t('The SQS queue "{0}" does not exist in {1}.', queue, connection.region) : t('The SQS queue "{0}" does not exist.', queue), {
       cause: error,
-      fix: "Check atl.sqs.queueUrl (and atl.sqs.region): copy the URL from the SQS console.",
+      fix: t("Check atl.sqs.queueUrl (and atl.sqs.region): copy the URL from the SQS console."),
     });
   }
   if (/Region is missing|region.*(not|missing|invalid)/i.test(message) && name !== "AbortError") {
-    return new AtlError("config", "No AWS region is known for the SQS queue.", {
+    return new AtlError("config", t("No AWS region is known for the SQS queue."), {
       cause: error,
-      fix: "Set atl.sqs.region (e.g. ap-northeast-2), or add a region to the AWS profile.",
+      fix: t("Set atl.sqs.region (e.g. ap-northeast-2), or add a region to the AWS profile."),
     });
   }
   if (nodeCode || name === "TimeoutError" || name === "RequestTimeout" || /socket hang up|network|fetch failed/i.test(message)) {
     const where = connection.endpoint ? connection.endpoint : `SQS (${hostOf(connection.queueUrl)})`;
-    return new AtlError("sqs-network", `Cannot reach ${where}${nodeCode ? ` (${nodeCode})` : name ? ` (${name})` : ""}.`, {
+    return new AtlError("sqs-network", nodeCode || name ? t("Cannot reach {0} ({1}).", where, nodeCode ?? name) : t("Cannot reach {0}.", where), {
       cause: error,
       fix: connection.endpoint
-        ? "Is the emulator running at atl.sqs.endpoint? ATL keeps retrying."
-        : "Check the network, VPN or proxy; ATL keeps retrying.",
+        ? t("Is the emulator running at atl.sqs.endpoint? ATL keeps retrying.")
+        : t("Check the network, VPN or proxy; ATL keeps retrying."),
     });
   }
   if (is(THROTTLED_NAMES)) {
-    return new AtlError("sqs", "SQS is throttling ATL's requests.", { cause: error, fix: "ATL slows down and retries by itself." });
+    return new AtlError("sqs", t("SQS is throttling ATL's requests."), { cause: error, fix: t("ATL slows down and retries by itself.") });
   }
   if (status !== undefined && status >= 500) {
-    return new AtlError("sqs", `SQS answered with an error (${name || status}).`, { cause: error, fix: "A problem on AWS's side; ATL retries by itself." });
+    return new AtlError("sqs", t("SQS answered with an error ({0}).", name || status), { cause: error, fix: t("A problem on AWS's side; ATL retries by itself.") });
   }
-  return new AtlError("sqs", `SQS request failed: ${name ? `${name}: ` : ""}${firstLine(message)}`, { cause: error });
+  return new AtlError("sqs", name ? t("SQS request failed: {0}: {1}", name, firstLine(message)) : t("SQS request failed: {0}", firstLine(message)), { cause: error });
 }
 
 /**

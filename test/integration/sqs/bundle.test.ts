@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AlarmStore } from "../../../src/alarms/store";
 import { AtlError } from "../../../src/errors";
+import { formatMessage, installTranslator } from "../../../src/l10n";
 import type * as Sqs from "../../../src/sqs/index";
 import { Fauxqs } from "../../helpers/fauxqs";
 
@@ -89,6 +90,33 @@ void describe("dist/sqs.js", { timeout: 120_000 }, () => {
     }
     // A plain Error is still not an AtlError.
     assert.ok(!(new Error("x") instanceof AtlError));
+  });
+
+  void it("speaks the display language the extension installs: Korean errors from the bundle, English without", async () => {
+    // What activate() does with vscode.l10n.t, here with the shipped Korean bundle.
+    const korean = JSON.parse(await readFile(join(ROOT, "l10n", "bundle.l10n.ko.json"), "utf8")) as Record<string, string>;
+    const connection = { ...emulator.connection("http://127.0.0.1:9/123456789012/none"), endpoint: "http://127.0.0.1:9" };
+    const refused = async (): Promise<AtlError> => {
+      const client = sqs.createSqsClient(connection);
+      try {
+        return await sqs.describeQueue(client, connection).then(
+          () => assert.fail("the refused connection was described"),
+          (error: unknown) => error as AtlError,
+        );
+      } finally {
+        client.destroy();
+      }
+    };
+    installTranslator((message, ...args) => formatMessage(korean[message] ?? message, args));
+    try {
+      const error = await refused();
+      assert.match(error.message, /^http:\/\/127\.0\.0\.1:9에 연결할 수 없습니다\(ECONNREFUSED\)\.$/);
+      assert.match(error.fix ?? "", /atl\.sqs\.endpoint에서 에뮬레이터가 실행 중인가요/);
+      assert.throws(() => sqs.createSqsClient({ queueUrl: "not a url" }), /SQS 큐 URL "not a url"은\(는\) URL이 아닙니다\./);
+    } finally {
+      installTranslator(undefined);
+    }
+    assert.equal((await refused()).message, "Cannot reach http://127.0.0.1:9 (ECONNREFUSED).");
   });
 
   void it("is not part of dist/extension.js, which activation loads", async () => {
