@@ -9,6 +9,9 @@ import { join } from "node:path";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { MemorySaver, type Checkpoint, type CheckpointMetadata, type CheckpointTuple } from "@langchain/langgraph";
 import { AtlError } from "../errors";
+import { translate, type Translate } from "../l10n";
+
+const t: Translate = translate;
 
 const FILE_VERSION = 1;
 /** `seen` signature of a thread that has no file. */
@@ -148,7 +151,7 @@ export class FileCheckpointSaver extends MemorySaver {
       () => undefined,
       (error: unknown) => {
         this.dirReady = null;
-        throw new AtlError("storage", `Cannot create the checkpoint directory ${this.directory}.`, { cause: error, fix: "Check the permissions of the folder." });
+        throw new AtlError("storage", t("Cannot create the checkpoint directory {0}.", this.directory), { cause: error, fix: t("Check the permissions of the folder.") });
       },
     );
     return this.dirReady;
@@ -224,10 +227,10 @@ export class FileCheckpointSaver extends MemorySaver {
       try {
         parsed = JSON.parse(await readFile(file, "utf8")) as ThreadFile;
       } catch (error) {
-        throw new AtlError("storage", `The saved diagnosis ${file} is unreadable.`, { cause: error, fix: "Remove the file to start the thread over." });
+        throw new AtlError("storage", t("The saved diagnosis {0} is unreadable.", file), { cause: error, fix: t("Remove the file to start the thread over.") });
       }
       if (parsed.version !== FILE_VERSION || parsed.threadId !== threadId) {
-        throw new AtlError("storage", `The saved diagnosis ${file} has an unknown format.`, { fix: "Remove the file to start the thread over." });
+        throw new AtlError("storage", t("The saved diagnosis {0} has an unknown format.", file), { fix: t("Remove the file to start the thread over.") });
       }
       this.replaceThread(threadId, parsed);
       this.seen.set(threadId, signature);
@@ -322,7 +325,7 @@ export class FileCheckpointSaver extends MemorySaver {
         this.seen.set(threadId, `${info.mtimeMs}:${info.size}`);
       } catch (error) {
         await rm(temp, { force: true });
-        throw new AtlError("storage", `Cannot save the diagnosis to ${target}.`, { cause: error, fix: "Check free space and permissions of the folder." });
+        throw new AtlError("storage", t("Cannot save the diagnosis to {0}.", target), { cause: error, fix: t("Check free space and permissions of the folder.") });
       }
     });
     write.then(done, done);

@@ -2,7 +2,10 @@
 // webview is untrusted input) or the CLI. Unknown shapes are refused with a clear message.
 import { z } from "zod";
 import { AtlError } from "../errors";
+import { translate, type Translate } from "../l10n";
 import type { ApprovalDecision } from "./diagnosis";
+
+const t: Translate = translate;
 
 const commandText = z.string().max(2000);
 
@@ -20,9 +23,11 @@ export function parseApprovalDecision(value: unknown): ApprovalDecision {
   const parsed = Decision.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AtlError("webview-message", `The approval decision is malformed${issue ? ` (${issue.path.join(".") || "root"}: ${issue.message})` : ""}.`, {
-      fix: "Approve or reject the proposal again.",
-    });
+    throw new AtlError(
+      "webview-message",
+      issue ? t("The approval decision is malformed ({0}: {1}).", issue.path.join(".") || "root", issue.message) : t("The approval decision is malformed."),
+      { fix: t("Approve or reject the proposal again.") },
+    );
   }
   const decision = parsed.data;
   if (decision.kind === "approve") {

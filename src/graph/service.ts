@@ -6,6 +6,7 @@
 import type { BaseCheckpointSaver, StateSnapshot } from "@langchain/langgraph";
 import { Command } from "@langchain/langgraph";
 import { AtlError, toAtlError } from "../errors";
+import { translate, type Translate } from "../l10n";
 import { FileCheckpointSaver } from "./checkpointer";
 import { parseApprovalDecision } from "./decision";
 import type { DiagnosisDeps } from "./deps";
@@ -24,6 +25,8 @@ import type {
 import { createDiagnosisGraph, createGraphContext, type DiagnosisGraph } from "./graph";
 import { buildReport } from "./report";
 import type { DiagnosisStateType } from "./state";
+
+const t: Translate = translate;
 
 const NODE_NAMES = new Set<NodeName>(["receive", "generate", "approval", "execute", "analyze", "answer", "fetch"]);
 const EVENT_TYPES = new Set<DiagnosisEvent["type"]>([
@@ -174,7 +177,7 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
         }
       }
     } catch (error) {
-      const failure = signal?.aborted ? new AtlError("cancelled", "The diagnosis was cancelled.", { cause: error }) : toAtlError(error, "internal");
+      const failure = signal?.aborted ? new AtlError("cancelled", t("The diagnosis was cancelled."), { cause: error }) : toAtlError(error, "internal");
       deps.logger.error(failure);
       failed.add(threadId);
       onEvent({ type: "error", code: failure.code, message: failure.userMessage });
@@ -212,7 +215,7 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
       return serialized(threadId, async () => {
         const snapshot = await snapshotOf(threadId);
         if (!pendingOf(snapshot)) {
-          onEvent({ type: "error", code: "internal", message: "No command proposal is waiting for approval in this thread." });
+          onEvent({ type: "error", code: "internal", message: t("No command proposal is waiting for approval in this thread.") });
           const status = statusOf(snapshot) ?? "done";
           onEvent({ type: "status", status });
           return status;
@@ -260,7 +263,7 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
 
 function validateThreadId(threadId: string): void {
   if (typeof threadId !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(threadId)) {
-    throw new AtlError("internal", `Invalid diagnosis thread id "${String(threadId).slice(0, 40)}".`);
+    throw new AtlError("internal", t('Invalid diagnosis thread id "{0}".', String(threadId).slice(0, 40)));
   }
 }
 

@@ -5,11 +5,14 @@ import { readFile as fsReadFile, stat } from "node:fs/promises";
 import type { CommandPolicy } from "../../agent/src/policy/types";
 import type { Alarm } from "../alarms/model";
 import { AtlError } from "../errors";
+import { translate, type Translate } from "../l10n";
 import type { Logger } from "../log";
 import { AgentTransport } from "../transports/agent";
 import { SshTransport } from "../transports/ssh";
 import type { Transport } from "../transports/transport";
 import { secretNames, type AgentHostEntry, type HostEntry, type SecretLookup, type SshHostEntry } from "./model";
+
+const t: Translate = translate;
 
 export interface HostDirectoryOptions {
   policy: CommandPolicy;
@@ -93,7 +96,7 @@ export class HostDirectory {
   /** The host's transport, created on first use and shared afterwards. Do not dispose it. */
   transport(host: HostEntry): Promise<Transport> {
     if (this.disposed) {
-      return Promise.reject(new AtlError("cancelled", "The host directory was closed (settings changed); run the step again."));
+      return Promise.reject(new AtlError("cancelled", t("The host directory was closed (settings changed); run the step again.")));
     }
     let pending = this.transports.get(host.id);
     if (!pending) {
@@ -130,15 +133,15 @@ export class HostDirectory {
     if (host.secretFile) {
       secret = (await this.readSecretFile(host.secretFile, host, "secretFile")).toString("utf8").trim();
       if (!secret) {
-        throw new AtlError("config", `The secretFile ${host.secretFile} of ${host.id} is empty.`, {
-          fix: `Write the agent's shared secret into ${host.secretFile} (the file passed to the agent's --secret-file).`,
+        throw new AtlError("config", t("The secretFile {0} of {1} is empty.", host.secretFile, host.id), {
+          fix: t("Write the agent's shared secret into {0} (the file passed to the agent's --secret-file).", host.secretFile),
         });
       }
     } else {
       secret = await this.secrets.get(secretNames.agentSecret(host.id));
       if (!secret) {
-        throw new AtlError("config", `No agent secret is stored for ${host.name} (${host.id}).`, {
-          fix: `Run ATL: Set agent secret for ${host.id}, or set "secretFile" for it in atl.hosts.`,
+        throw new AtlError("config", t("No agent secret is stored for {0} ({1}).", host.name, host.id), {
+          fix: t('Run ATL: Set agent secret for {0}, or set "secretFile" for it in atl.hosts.', host.id),
         });
       }
     }
@@ -168,9 +171,9 @@ export class HostDirectory {
       return await (this.options.readFile ?? fsReadFile)(path);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-      throw new AtlError("config", `The ${field} of ${host.id} (${path}) is not readable: ${reason}.`, {
+      throw new AtlError("config", t("The {0} of {1} ({2}) is not readable: {3}.", field, host.id, path, reason), {
         cause: error,
-        fix: `Check the path of "${field}" for ${host.id} in atl.hosts and that the file is readable by you (mode 600).`,
+        fix: t('Check the path of "{0}" for {1} in atl.hosts and that the file is readable by you (mode 600).', field, host.id),
       });
     }
   }

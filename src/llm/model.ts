@@ -5,7 +5,10 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AzureChatOpenAI, ChatOpenAI } from "@langchain/openai";
 import { AtlError } from "../errors";
+import { translate, type Translate } from "../l10n";
 import type { LlmSettings } from "./settings";
+
+const t: Translate = translate;
 
 const TRACING_VARIABLES = ["LANGSMITH_TRACING", "LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING", "LANGCHAIN_TRACING_V2", "LANGCHAIN_CALLBACKS_BACKGROUND"];
 
@@ -32,30 +35,30 @@ export function clampRetries(value: number): number {
 
 /** Throws AtlError("llm-config") with the setting to fix when the settings cannot work. */
 export function validateLlmSettings(settings: LlmSettings): void {
-  const fix = (what: string) => ({ fix: `Set ${what} in the ATL settings (or the CLI flags).` });
+  const fix = (what: string) => ({ fix: t("Set {0} in the ATL settings (or the CLI flags).", what) });
   if (!settings.model.trim()) {
-    throw new AtlError("llm-config", "No LLM model is configured.", fix("atl.llm.model"));
+    throw new AtlError("llm-config", t("No LLM model is configured."), fix("atl.llm.model"));
   }
   if (settings.baseUrl !== null && settings.baseUrl !== "" && !/^https?:\/\/\S+$/.test(settings.baseUrl)) {
-    throw new AtlError("llm-config", `The LLM base URL "${settings.baseUrl}" is not an http(s) URL.`, fix("atl.llm.baseUrl"));
+    throw new AtlError("llm-config", t('The LLM base URL "{0}" is not an http(s) URL.', settings.baseUrl), fix("atl.llm.baseUrl"));
   }
   switch (settings.provider) {
     case "openai":
       if (!settings.apiKey) {
-        throw new AtlError("llm-config", "No OpenAI API key is set.", { fix: "Run “ATL: Set LLM API key” (CLI: set OPENAI_API_KEY)." });
+        throw new AtlError("llm-config", t("No OpenAI API key is set."), { fix: t("Run “ATL: Set LLM API key” (CLI: set OPENAI_API_KEY).") });
       }
       break;
     case "azure":
       if (!settings.apiKey) {
-        throw new AtlError("llm-config", "No Azure OpenAI API key is set.", { fix: "Run “ATL: Set LLM API key” (CLI: set OPENAI_API_KEY)." });
+        throw new AtlError("llm-config", t("No Azure OpenAI API key is set."), { fix: t("Run “ATL: Set LLM API key” (CLI: set OPENAI_API_KEY).") });
       }
       if (!settings.azure || (!settings.azure.instanceName && !settings.baseUrl)) {
-        throw new AtlError("llm-config", "Azure OpenAI needs an instance name (or an endpoint URL).", fix("atl.llm.azure.instanceName"));
+        throw new AtlError("llm-config", t("Azure OpenAI needs an instance name (or an endpoint URL)."), fix("atl.llm.azure.instanceName"));
       }
       break;
     case "openai-compatible":
       if (!settings.baseUrl) {
-        throw new AtlError("llm-config", "An OpenAI-compatible provider needs a base URL.", fix("atl.llm.baseUrl"));
+        throw new AtlError("llm-config", t("An OpenAI-compatible provider needs a base URL."), fix("atl.llm.baseUrl"));
       }
       break;
   }

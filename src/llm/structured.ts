@@ -6,8 +6,11 @@ import type { BaseMessageLike } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { z } from "zod";
 import { AtlError } from "../errors";
+import { translate, type Translate } from "../l10n";
 import type { StructuredOutputMethod } from "./settings";
 import type { CallUsage } from "./usage";
+
+const t: Translate = translate;
 
 export interface StructuredCall<S extends z.ZodType> {
   schema: S;
@@ -60,12 +63,12 @@ export async function invokeStructured<S extends z.ZodType>(model: BaseChatModel
   } catch (error) {
     const issues = zodIssues(error);
     if (issues) {
-      throw new AtlError("llm-reply", `The LLM's ${call.name} reply does not match ATL's schema (${issues}).`, { cause: error, fix: "Try again or use a stronger model." });
+      throw new AtlError("llm-reply", t("The LLM's {0} reply does not match ATL's schema ({1}).", call.name, issues), { cause: error, fix: t("Try again or use a stronger model.") });
     }
     if (isParseFailure(error)) {
-      throw new AtlError("llm-reply", `The LLM's reply to the ${call.name} request was not the JSON ATL asked for (${(error as Error).message.split("\n")[0].slice(0, 120)}).`, {
+      throw new AtlError("llm-reply", t("The LLM's reply to the {0} request was not the JSON ATL asked for ({1}).", call.name, (error as Error).message.split("\n")[0].slice(0, 120)), {
         cause: error,
-        fix: "Try again, or set atl.llm.structuredOutputMethod to functionCalling or jsonMode if the server does not support JSON schema.",
+        fix: t("Try again, or set atl.llm.structuredOutputMethod to functionCalling or jsonMode if the server does not support JSON schema."),
       });
     }
     throw llmError(error);
@@ -74,9 +77,14 @@ export async function invokeStructured<S extends z.ZodType>(model: BaseChatModel
   const usage: CallUsage = { promptTokens: raw.usage_metadata?.input_tokens ?? 0, completionTokens: raw.usage_metadata?.output_tokens ?? 0 };
   const candidate = result.parsed ?? recoverJson(raw);
   if (candidate === null || candidate === undefined) {
-    throw new AtlError("llm-reply", `The LLM's reply to the ${call.name} request was not the JSON ATL asked for: ${preview(raw)}`, {
-      fix: "Try again, or set atl.llm.structuredOutputMethod to functionCalling or jsonMode if the server does not support JSON schema.",
-    });
+    const shown = preview(raw);
+    throw new AtlError(
+      "llm-reply",
+      shown === null
+        ? t("The LLM's reply to the {0} request was not the JSON ATL asked for: (empty reply)", call.name)
+        : t("The LLM's reply to the {0} request was not the JSON ATL asked for: {1}", call.name, shown),
+      { fix: t("Try again, or set atl.llm.structuredOutputMethod to functionCalling or jsonMode if the server does not support JSON schema.") },
+    );
   }
   const checked = call.schema.safeParse(candidate);
   if (!checked.success) {
@@ -84,7 +92,7 @@ export async function invokeStructured<S extends z.ZodType>(model: BaseChatModel
       .slice(0, 3)
       .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
       .join("; ");
-    throw new AtlError("llm-reply", `The LLM's ${call.name} reply does not match ATL's schema (${issues}).`, { fix: "Try again or use a stronger model." });
+    throw new AtlError("llm-reply", t("The LLM's {0} reply does not match ATL's schema ({1}).", call.name, issues), { fix: t("Try again or use a stronger model.") });
   }
   return { value: checked.data, usage };
 }
@@ -130,10 +138,11 @@ function recoverJson(raw: RawMessage): unknown {
   }
 }
 
-function preview(raw: RawMessage): string {
+/** The start of the reply in quotes, or null when it is empty. */
+function preview(raw: RawMessage): string | null {
   const text = typeof raw.content === "string" ? raw.content : JSON.stringify(raw.content ?? "");
   const oneLine = text.replace(/\s+/g, " ").trim();
-  return oneLine.length === 0 ? "(empty reply)" : `“${oneLine.slice(0, 80)}${oneLine.length > 80 ? "…" : ""}”`;
+  return oneLine.length === 0 ? null : `“${oneLine.slice(0, 80)}${oneLine.length > 80 ? "…" : ""}”`;
 }
 
 /** Maps an OpenAI/LangChain client failure to an AtlError with something to do about it. */
@@ -145,24 +154,24 @@ export function llmError(error: unknown): AtlError {
   const message = typeof e.message === "string" ? e.message.split("\n")[0].slice(0, 200) : String(error);
   const kind = e.constructor?.name ?? "";
   if (e.name === "AbortError" && /abort/i.test(message) && !/timed? ?out/i.test(message)) {
-    return new AtlError("cancelled", "The LLM request was cancelled.", { cause: error });
+    return new AtlError("cancelled", t("The LLM request was cancelled."), { cause: error });
   }
   if (e.name === "TimeoutError" || kind === "APIConnectionTimeoutError" || /timed? ?out/i.test(message)) {
-    return new AtlError("llm-timeout", "The LLM did not answer in time.", { cause: error, fix: "Raise atl.llm.timeoutSeconds or check the server." });
+    return new AtlError("llm-timeout", t("The LLM did not answer in time."), { cause: error, fix: t("Raise atl.llm.timeoutSeconds or check the server.") });
   }
   switch (e.status) {
     case 401:
     case 403:
-      return new AtlError("llm-config", `The LLM server refused the API key (${e.status}).`, { cause: error, fix: "Run “ATL: Set LLM API key” (CLI: OPENAI_API_KEY)." });
+      return new AtlError("llm-config", t("The LLM server refused the API key ({0}).", e.status), { cause: error, fix: t("Run “ATL: Set LLM API key” (CLI: OPENAI_API_KEY).") });
     case 404:
-      return new AtlError("llm-config", `The LLM server does not know this model or URL (404): ${message}`, { cause: error, fix: "Check atl.llm.model and atl.llm.baseUrl." });
+      return new AtlError("llm-config", t("The LLM server does not know this model or URL (404): {0}", message), { cause: error, fix: t("Check atl.llm.model and atl.llm.baseUrl.") });
     case 429:
-      return new AtlError("llm", "The LLM server is rate limiting requests (429).", { cause: error, fix: "Wait a moment and try again." });
+      return new AtlError("llm", t("The LLM server is rate limiting requests (429)."), { cause: error, fix: t("Wait a moment and try again.") });
     default:
       break;
   }
   if (kind === "APIConnectionError" || /ECONNREFUSED|ENOTFOUND|fetch failed|Connection error/i.test(message)) {
-    return new AtlError("llm", `Cannot reach the LLM server: ${message}`, { cause: error, fix: "Check atl.llm.baseUrl and the network." });
+    return new AtlError("llm", t("Cannot reach the LLM server: {0}", message), { cause: error, fix: t("Check atl.llm.baseUrl and the network.") });
   }
-  return new AtlError("llm", `The LLM request failed: ${message}`, { cause: error });
+  return new AtlError("llm", t("The LLM request failed: {0}", message), { cause: error });
 }

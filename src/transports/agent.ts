@@ -5,10 +5,13 @@
 import { AgentClient, AgentRequestError, type InfoResponse } from "../../agent/src/protocol";
 import type { CommandPolicy } from "../../agent/src/policy/types";
 import { AtlError } from "../errors";
+import { translate, type Translate } from "../l10n";
 import type { AgentHostEntry } from "../hosts/model";
 import type { Logger } from "../log";
 import type { ExecOptions, ExecResult, HostHealth, Transport } from "./transport";
 import { refusedResult } from "./results";
+
+const t: Translate = translate;
 
 export interface AgentTransportOptions {
   host: AgentHostEntry;
@@ -93,8 +96,8 @@ export class AgentTransport implements Transport {
         const response = await this.client.exec([command], options.timeoutSec, options.signal);
         const result = response?.results?.[0];
         if (!result || typeof result.command !== "string") {
-          throw new AtlError("agent-protocol", `The agent on ${this.label} answered /v1/exec without a result.`, {
-            fix: "Update the agent on the host to the version that ships with this extension.",
+          throw new AtlError("agent-protocol", t("The agent on {0} answered /v1/exec without a result.", this.label), {
+            fix: t("Update the agent on the host to the version that ships with this extension."),
           });
         }
         return result;
@@ -123,41 +126,43 @@ export class AgentTransport implements Transport {
     const host = this.options.host;
     if (!(error instanceof AgentRequestError)) {
       const text = error instanceof Error ? error.message : String(error);
-      return new AtlError("transport", `Talking to the agent on ${this.label} failed: ${text}`, { cause: error });
+      return new AtlError("transport", t("Talking to the agent on {0} failed: {1}", this.label, text), { cause: error });
     }
     switch (error.kind) {
       case "auth":
-        return new AtlError("agent-auth", `The agent on ${this.label} refused ATL's signature (${error.message}).`, {
+        return new AtlError("agent-auth", t("The agent on {0} refused ATL's signature ({1}).", this.label, error.message), {
           cause: error,
-          fix: `Check that keyId "${host.keyId}" and the secret match the agent's --key-id and --secret-file (run "ATL: Set agent secret" for ${host.id}${host.secretFile ? ` or fix ${host.secretFile}` : ""}), and that both clocks are within 5 minutes.`,
+          fix: host.secretFile
+            ? t('Check that keyId "{0}" and the secret match the agent\'s --key-id and --secret-file (run "ATL: Set agent secret" for {1} or fix {2}), and that both clocks are within 5 minutes.', host.keyId, host.id, host.secretFile)
+            : t('Check that keyId "{0}" and the secret match the agent\'s --key-id and --secret-file (run "ATL: Set agent secret" for {1}), and that both clocks are within 5 minutes.', host.keyId, host.id),
         });
       case "busy":
-        return new AtlError("agent-busy", `The agent on ${this.label} is busy running other commands.`, {
+        return new AtlError("agent-busy", t("The agent on {0} is busy running other commands.", this.label), {
           cause: error,
-          fix: "Wait for the other diagnoses on this host to finish and try again.",
+          fix: t("Wait for the other diagnoses on this host to finish and try again."),
         });
       case "unreachable":
       case "timeout":
-        return new AtlError("host-unreachable", `Cannot reach the agent on ${this.label}: ${error.message}`, {
+        return new AtlError("host-unreachable", t("Cannot reach the agent on {0}: {1}", this.label, error.message), {
           cause: error,
-          fix: `Check that the agent runs on the host (systemctl status atl-agent), that ${host.url} is the right address, and that its port is open from this machine.`,
+          fix: t("Check that the agent runs on the host (systemctl status atl-agent), that {0} is the right address, and that its port is open from this machine.", host.url),
         });
       case "protocol":
         if (error.status === 503) {
-          return new AtlError("agent-busy", `The agent on ${this.label} cannot run commands right now: ${error.message}`, {
+          return new AtlError("agent-busy", t("The agent on {0} cannot run commands right now: {1}", this.label, error.message), {
             cause: error,
-            fix: "Try again in a moment; if it persists, read the agent's log on the host (journalctl -u atl-agent).",
+            fix: t("Try again in a moment; if it persists, read the agent's log on the host (journalctl -u atl-agent)."),
           });
         }
-        return new AtlError("agent-protocol", `The agent on ${this.label} did not accept the request: ${error.message}`, {
+        return new AtlError("agent-protocol", t("The agent on {0} did not accept the request: {1}", this.label, error.message), {
           cause: error,
-          fix: "Update the agent on the host to the version that ships with this extension.",
+          fix: t("Update the agent on the host to the version that ships with this extension."),
         });
       case "too-large":
       case "bad-request":
-        return new AtlError("agent-protocol", `The agent on ${this.label} did not accept the request: ${error.message}`, {
+        return new AtlError("agent-protocol", t("The agent on {0} did not accept the request: {1}", this.label, error.message), {
           cause: error,
-          fix: "Update the agent on the host to the version that ships with this extension.",
+          fix: t("Update the agent on the host to the version that ships with this extension."),
         });
     }
   }
@@ -165,7 +170,7 @@ export class AgentTransport implements Transport {
 
 function throwIfCancelled(signal: AbortSignal | undefined, hostId: string): void {
   if (signal?.aborted) {
-    throw new AtlError("cancelled", `Stopped running commands on ${hostId}.`);
+    throw new AtlError("cancelled", t("Stopped running commands on {0}.", hostId));
   }
 }
 

@@ -10,11 +10,14 @@ import type { Client, ClientChannel, ServerHostKeyAlgorithm } from "ssh2";
 import { renderProgram } from "../../agent/src/policy/index";
 import type { CommandPolicy } from "../../agent/src/policy/types";
 import { AtlError } from "../errors";
+import { translate, type Translate } from "../l10n";
 import type { SshHostEntry } from "../hosts/model";
 import { probeHost } from "../hosts/probe";
 import type { Logger } from "../log";
 import { refusedResult } from "./results";
 import type { ExecOptions, ExecResult, HostHealth, Transport } from "./transport";
+
+const t: Translate = translate;
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 export const DEFAULT_IDLE_MS = 60_000;
@@ -159,7 +162,7 @@ export class SshTransport implements Transport {
 
   private connection(): Promise<Connection> {
     if (this.disposed) {
-      return Promise.reject(new AtlError("cancelled", `The SSH connection to ${this.where} was closed.`));
+      return Promise.reject(new AtlError("cancelled", t("The SSH connection to {0} was closed.", this.where)));
     }
     if (!this.connecting) {
       const attempt = this.connect();
@@ -177,8 +180,8 @@ export class SshTransport implements Transport {
   private async connect(): Promise<Connection> {
     const agent = this.options.privateKey ? undefined : (this.options.agentSocket ?? process.env.SSH_AUTH_SOCK);
     if (!this.options.privateKey && !agent) {
-      throw new AtlError("config", `No SSH key for ${this.where}.`, {
-        fix: `Set "privateKeyFile" for ${this.host.id} in atl.hosts, or start an ssh-agent holding the key.`,
+      throw new AtlError("config", t("No SSH key for {0}.", this.where), {
+        fix: t('Set "privateKeyFile" for {0} in atl.hosts, or start an ssh-agent holding the key.', this.host.id),
       });
     }
     // A host has several host keys (ed25519, ecdsa, rsa) and the pin may be any of them. If the
@@ -233,11 +236,11 @@ export class SshTransport implements Transport {
     if (this.disposed) {
       // dispose() came while the handshake ran: do not keep a connection nobody will close.
       ssh.dispose();
-      throw new AtlError("cancelled", `The SSH connection to ${this.where} was closed.`);
+      throw new AtlError("cancelled", t("The SSH connection to {0} was closed.", this.where));
     }
     const client = ssh.connection;
     if (!client) {
-      throw new AtlError("transport", `The SSH connection to ${this.where} closed right after login.`);
+      throw new AtlError("transport", t("The SSH connection to {0} closed right after login.", this.where));
     }
     client.setNoDelay(this.options.noDelay ?? true);
     const connection: Connection = { ssh, client, closed: false };
@@ -261,9 +264,9 @@ export class SshTransport implements Transport {
 
   private mismatch(error: unknown, seen: { type: string; fingerprint: string }[]): AtlError {
     const keys = seen.map((k) => `${k.fingerprint} (${k.type})`).join(", ");
-    return new AtlError("host-key-mismatch", `${this.where} presented host key ${keys}, but ${this.host.hostKeySha256} is pinned for it. ATL did not log in.`, {
+    return new AtlError("host-key-mismatch", t("{0} presented host key {1}, but {2} is pinned for it. ATL did not log in.", this.where, keys, this.host.hostKeySha256), {
       cause: error,
-      fix: `If the host was rebuilt, confirm the new key on the host itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update hostKeySha256 of ${this.host.id} in atl.hosts; otherwise treat it as a possible attack.`,
+      fix: t("If the host was rebuilt, confirm the new key on the host itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update hostKeySha256 of {0} in atl.hosts; otherwise treat it as a possible attack.", this.host.id),
     });
   }
 
@@ -274,30 +277,30 @@ export class SshTransport implements Transport {
     const text = error instanceof Error ? error.message : String(error);
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (/encrypted private .*key|no passphrase given|bad passphrase|integrity check failed/i.test(text)) {
-      return new AtlError("config", `Cannot use the SSH key for ${this.where}: ${text}.`, {
+      return new AtlError("config", t("Cannot use the SSH key for {0}: {1}.", this.where, text), {
         cause: error,
-        fix: `Store the key's passphrase for ${this.host.id} in ATL's secret storage (ATL: Set SSH key passphrase; CLI: ATL_SSH_PASSPHRASE_<ID>), or use an unencrypted key readable only by you.`,
+        fix: t("Store the key's passphrase for {0} in ATL's secret storage (ATL: Set SSH key passphrase; CLI: ATL_SSH_PASSPHRASE_<ID>), or use an unencrypted key readable only by you.", this.host.id),
       });
     }
     if (/cannot parse privatekey|unsupported key format|malformed/i.test(text)) {
-      return new AtlError("config", `The private key for ${this.where} cannot be read: ${text}.`, {
+      return new AtlError("config", t("The private key for {0} cannot be read: {1}.", this.where, text), {
         cause: error,
-        fix: `Point privateKeyFile of ${this.host.id} at an OpenSSH or PEM private key (ssh-keygen -t ed25519 makes one).`,
+        fix: t("Point privateKeyFile of {0} at an OpenSSH or PEM private key (ssh-keygen -t ed25519 makes one).", this.host.id),
       });
     }
     if (/authentication methods failed|permission denied/i.test(text)) {
-      return new AtlError("transport", `${this.where} refused the SSH login (key not accepted).`, {
+      return new AtlError("transport", t("{0} refused the SSH login (key not accepted).", this.where), {
         cause: error,
-        fix: `Check the username and that the public key is in ~${this.host.username}/.ssh/authorized_keys on the host.`,
+        fix: t("Check the username and that the public key is in ~{0}/.ssh/authorized_keys on the host.", this.host.username),
       });
     }
     if (/timed out|ETIMEDOUT|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|No response/i.test(`${text} ${code ?? ""}`)) {
-      return new AtlError("host-unreachable", `Cannot reach ${this.where}: ${text}`, {
+      return new AtlError("host-unreachable", t("Cannot reach {0}: {1}", this.where, text), {
         cause: error,
-        fix: "Check the host name and port, that sshd runs, and that security groups / firewalls let this machine in.",
+        fix: t("Check the host name and port, that sshd runs, and that security groups / firewalls let this machine in."),
       });
     }
-    return new AtlError("transport", `SSH to ${this.where} failed: ${text}`, { cause: error });
+    return new AtlError("transport", t("SSH to {0} failed: {1}", this.where, text), { cause: error });
   }
 
   private closeConnection(): void {
@@ -350,7 +353,7 @@ export class SshTransport implements Transport {
       try {
         return await this.runOne(await this.connection(), command, wire, reason, options);
       } catch (again) {
-        throw again instanceof NotStarted ? new AtlError("transport", `${this.where} did not start \`${command}\`: ${again.message}`, { cause: again }) : again;
+        throw again instanceof NotStarted ? new AtlError("transport", t("{0} did not start `{1}`: {2}", this.where, command, again.message), { cause: again }) : again;
       }
     }
   }
@@ -379,12 +382,12 @@ export class SshTransport implements Transport {
         timers.forEach(clearTimeout);
         options.signal?.removeEventListener("abort", onAbort);
         if (aborted) {
-          reject(new AtlError("cancelled", `Stopped \`${command}\` on ${this.host.id}.`));
+          reject(new AtlError("cancelled", t("Stopped `{0}` on {1}.", command, this.host.id)));
           return;
         }
         if (!sawExit && !timedOut && connection.closed) {
-          reject(new AtlError("host-unreachable", `The SSH connection to ${this.where} was lost while running \`${command}\`.`, {
-            fix: "Check the host and run the diagnosis again.",
+          reject(new AtlError("host-unreachable", t("The SSH connection to {0} was lost while running `{1}`.", this.where, command), {
+            fix: t("Check the host and run the diagnosis again."),
           }));
           return;
         }
@@ -488,7 +491,7 @@ function signalChannel(channel: ClientChannel, name: "TERM" | "KILL"): void {
 
 function throwIfCancelled(signal: AbortSignal | undefined, hostId: string): void {
   if (signal?.aborted) {
-    throw new AtlError("cancelled", `Stopped running commands on ${hostId}.`);
+    throw new AtlError("cancelled", t("Stopped running commands on {0}.", hostId));
   }
 }
 

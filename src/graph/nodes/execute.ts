@@ -4,11 +4,14 @@
 // reported as not run and the thread fails with the reason.
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { AtlError, toAtlError } from "../../errors";
+import { translate, type Translate } from "../../l10n";
 import type { ExecResult, Transport } from "../../transports/transport";
 import { refusedRun } from "../commands";
 import { emit, type GraphContext } from "../context";
 import type { CommandRun, ProposedCommand } from "../diagnosis";
 import type { DiagnosisStateType, DiagnosisStateUpdate, ThreadError } from "../state";
+
+const t: Translate = translate;
 
 /** Failures that affect every command on the host, not just one. */
 const CONNECTION_FAILURES = new Set(["host-unknown", "host-unreachable", "host-key-mismatch", "agent-auth", "config", "cancelled"]);
@@ -26,7 +29,7 @@ export function executeNode(ctx: GraphContext) {
     try {
       const entry = ctx.deps.hosts.get(ref.id);
       if (!entry) {
-        throw new AtlError("host-unknown", `The host ${ref.id} is no longer in the inventory.`, { fix: "Add it back to atl.hosts or pick another host." });
+        throw new AtlError("host-unknown", t("The host {0} is no longer in the inventory.", ref.id), { fix: t("Add it back to atl.hosts or pick another host.") });
       }
       transport = await ctx.deps.hosts.transport(entry);
     } catch (error) {
