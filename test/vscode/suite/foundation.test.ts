@@ -117,6 +117,14 @@ suite("foundation: extension, manifest and registrations agree", () => {
     assert.equal((extension.packageJSON as { main: string }).main, "./dist/extension.js");
   });
 
+  test("activation installs the display-language translator that the SQS and graph bundles use", () => {
+    const installed = (globalThis as Record<symbol, unknown>)[Symbol.for("atl.l10n.translate")];
+    assert.equal(typeof installed, "function", "activate() installs vscode.l10n.t for the code without vscode");
+    const translate = installed as (message: string, ...args: string[]) => string;
+    // English here (the test window's display language), formatted by vscode.l10n.t itself.
+    assert.equal(translate("Cannot reach {0}.", "sqs.example"), "Cannot reach sqs.example.");
+  });
+
   test("activation is lazy: on ATL views and commands, never at startup", () => {
     const events = manifest.activationEvents ?? [];
     assert.ok(!events.includes("*"), "activationEvents must not contain *");
