@@ -183,11 +183,15 @@ suite("Diagnosis chat panel", function () {
     const long = "vmstat 1 30";
     const started = Date.now();
     assert.deepEqual(await recorded.panel.handleMessage({ type: "approve", requestId: "s1", round: proposal.round, commandIds: [], edits: [], add: [long] }), { ok: true, error: null });
-    await eventually(() => eventTypes(recorded.messages).includes("command-started"), 120_000, "the command to start on the host");
+    await eventually(() => eventTypes(recorded.messages).includes("command-started"), 120_000, "the panel to show the command started");
     const busy = recorded.messages.filter((m) => m.type === "status").at(-1);
     assert.ok(busy?.type === "status" && busy.status === "running", "the panel shows the run (and its Stop button)");
+    // The agent runs on this machine: wait until the process really exists before pressing Stop.
+    const running = (): boolean => spawnSync("pgrep", ["-f", `^${long}$`]).status === 0;
+    await eventually(() => running(), 120_000, `${long} running on the host`);
     assert.deepEqual(await recorded.panel.handleMessage({ type: "cancel", requestId: "s2" }), { ok: true, error: null });
     await recorded.panel.settled();
+    await eventually(() => !running(), 30_000, `${long} to be killed on the host`);
     assert.ok(Date.now() - started < 25_000, "stopped long before vmstat's 30 s");
     assert.equal(api.diagnosis.thread(id)?.status, "failed");
     const errors = recorded.messages.flatMap((m) => (m.type === "entry" && m.entry.kind === "event" && m.entry.event.type === "error" ? [m.entry.event] : []));
