@@ -4,20 +4,11 @@
 // shared machine hits both alike.
 //
 //   node --import tsx bench/agent.ts [--iterations 400] [--clients 16]
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { AgentClient } from "../agent/src/protocol";
 import { AGENT_BUNDLE, startAgent, type RunningAgent } from "../test/helpers/agent";
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: number | null;
-  ratio: number | null;
-  target: string | null;
-  pass: boolean | null;
-}
+import type { BenchResult } from "./report";
+import { percentile, rawUptime, round } from "./measure";
 
 export interface AgentBenchOptions {
   /** Sequential samples of each kind (latency), and requests per kind per throughput round. */
@@ -28,17 +19,6 @@ export interface AgentBenchOptions {
 
 const P50_TARGET = 1.2;
 const THROUGHPUT_TARGET = 0.9;
-
-/** What the agent does per command, minus the agent: spawn, collect stdout, wait for exit. */
-function rawUptime(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("uptime");
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 && out.includes("load average") ? resolve() : reject(new Error(`uptime exited ${code}`))));
-  });
-}
 
 async function agentUptime(client: AgentClient): Promise<void> {
   const { results } = await client.exec(["uptime"]);
@@ -51,19 +31,6 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   const started = performance.now();
   await fn();
   return performance.now() - started;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) {
-    return NaN;
-  }
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index];
-}
-
-function round(value: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }
 
 /** `total` calls of `fn` spread over `clients` concurrent loops; returns calls per second. */

@@ -23,16 +23,7 @@ import { invokeStructured } from "../src/llm/structured";
 import { silentLogger } from "../src/log";
 import type { ExecResult, Transport } from "../src/transports/transport";
 import { startScriptedLlm, type ScriptedLlm } from "../test/helpers/scriptedLlm";
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: number | null;
-  ratio: number | null;
-  target: string | null;
-  pass: boolean | null;
-}
+import type { BenchResult } from "./report";
 
 export interface GraphBenchOptions {
   iterations: number;

@@ -16,16 +16,8 @@ import { join } from "node:path";
 import * as esbuild from "esbuild";
 import { Fauxqs, TEST_REGION, type AlarmRoute } from "../test/helpers/fauxqs";
 import type { WorkerJob, WorkerResult } from "./ingestionWorker";
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: number | null;
-  ratio: number | null;
-  target: string | null;
-  pass: boolean | null;
-}
+import type { BenchResult } from "./report";
+import { percentile } from "./measure";
 
 export interface IngestionBenchOptions {
   /** Messages in the storm (the target is stated for 10,000). */
@@ -145,10 +137,6 @@ class Worker {
     }
     clearTimeout(timer);
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 const round = (v: number, digits = 1): number => Number(v.toFixed(digits));

@@ -5,37 +5,18 @@
 // are interleaved so the load of a shared machine hits all alike.
 //
 //   node --import tsx bench/ssh.ts [--iterations 200]
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createCommandPolicy } from "../agent/src/policy/index";
 import type { SshHostEntry } from "../src/hosts/model";
 import { silentLogger } from "../src/log";
 import { SshTransport } from "../src/transports/ssh";
 import { startSshd } from "../test/helpers/sshd";
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: number | null;
-  ratio: number | null;
-  target: string | null;
-  pass: boolean | null;
-}
+import type { BenchResult } from "./report";
+import { percentile, rawUptime, round } from "./measure";
 
 export interface SshBenchOptions {
   /** Sequential samples of each kind. */
   iterations: number;
-}
-
-function rawUptime(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("uptime");
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 && out.includes("load average") ? resolve() : reject(new Error(`uptime exited ${code}`))));
-  });
 }
 
 async function sshUptime(transport: SshTransport): Promise<void> {
@@ -49,18 +30,6 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   const started = performance.now();
   await fn();
   return performance.now() - started;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) {
-    return NaN;
-  }
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
-
-function round(value: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }
 
 export async function benchSsh(opts: SshBenchOptions): Promise<BenchResult[]> {

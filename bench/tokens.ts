@@ -21,16 +21,7 @@ import type { HostEntry } from "../src/hosts/model";
 import { silentLogger } from "../src/log";
 import type { ExecResult, Transport } from "../src/transports/transport";
 import { startScriptedLlm } from "../test/helpers/scriptedLlm";
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: number | null;
-  ratio: number | null;
-  target: string | null;
-  pass: boolean | null;
-}
+import type { BenchResult } from "./report";
 
 const TARGET_TOKENS = 6000;
 const LOG_BYTES = 5 * 1024 * 1024;
