@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BenchResult } from "./report";
+import { flag, runAlone } from "./measure";
 
 export interface ActivationBenchOptions {
   /** Fresh Node processes per bundle for the require time (median). Default 10. */
@@ -280,22 +281,6 @@ export async function benchActivation(opts: ActivationBenchOptions = {}): Promis
   return results;
 }
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 if (require.main === module) {
-  benchActivation({ processes: flag("--processes", 10), codeServerRuns: flag("--code-server-runs", 3) }).then(
-    (results) => {
-      for (const r of results) {
-        const baseline = r.baseline === null ? "" : ` (baseline ${r.baseline} ${r.unit}, ${r.ratio}×)`;
-        process.stdout.write(`${r.name}: ${r.value} ${r.unit}${baseline}${r.target ? ` target ${r.target} ${r.pass ? "PASS" : "MISSED"}` : ""}\n`);
-      }
-    },
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runAlone(() => benchActivation({ processes: flag("--processes", 10), codeServerRuns: flag("--code-server-runs", 3) }));
 }

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { AgentClient } from "../agent/src/protocol";
 import { AGENT_BUNDLE, startAgent, type RunningAgent } from "../test/helpers/agent";
 import type { BenchResult } from "./report";
-import { percentile, rawUptime, round } from "./measure";
+import { flag, percentile, rawUptime, round, runAlone } from "./measure";
 
 export interface AgentBenchOptions {
   /** Sequential samples of each kind (latency), and requests per kind per throughput round. */
@@ -139,23 +139,6 @@ export async function benchAgent(opts: AgentBenchOptions): Promise<BenchResult[]
   }
 }
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 if (require.main === module) {
-  benchAgent({ iterations: flag("--iterations", 400), clients: flag("--clients", 16) }).then(
-    (results) => {
-      for (const r of results) {
-        const ratio = r.ratio === null ? "" : `  ${r.ratio}×`;
-        const verdict = r.pass === null ? "" : r.pass ? "  PASS" : "  FAIL";
-        process.stdout.write(`${r.name}: ${r.value} ${r.unit}${r.baseline === null ? "" : ` (spawn ${r.baseline} ${r.unit})`}${ratio}${r.target ? ` target ${r.target}` : ""}${verdict}\n`);
-      }
-    },
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runAlone(() => benchAgent({ iterations: flag("--iterations", 400), clients: flag("--clients", 16) }), "spawn");
 }

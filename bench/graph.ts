@@ -24,6 +24,7 @@ import { silentLogger } from "../src/log";
 import type { ExecResult, Transport } from "../src/transports/transport";
 import { startScriptedLlm, type ScriptedLlm } from "../test/helpers/scriptedLlm";
 import type { BenchResult } from "./report";
+import { flag, runAlone } from "./measure";
 
 export interface GraphBenchOptions {
   iterations: number;
@@ -210,23 +211,6 @@ export async function benchGraph(opts: GraphBenchOptions): Promise<BenchResult[]
   }
 }
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 if (require.main === module) {
-  benchGraph({ iterations: flag("--iterations", 30) }).then(
-    (results) => {
-      for (const r of results) {
-        const baseline = r.baseline === null ? "" : ` (bare LLM call ${r.baseline} ms, ${r.ratio}×)`;
-        const verdict = r.pass === null ? "" : r.pass ? "  PASS" : "  FAIL";
-        process.stdout.write(`${r.name}: ${r.value} ${r.unit}${baseline}${r.target ? ` target ${r.target}` : ""}${verdict}\n`);
-      }
-    },
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runAlone(() => benchGraph({ iterations: flag("--iterations", 30) }), "bare LLM call");
 }

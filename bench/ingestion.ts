@@ -17,7 +17,7 @@ import * as esbuild from "esbuild";
 import { Fauxqs, TEST_REGION, type AlarmRoute } from "../test/helpers/fauxqs";
 import type { WorkerJob, WorkerResult } from "./ingestionWorker";
 import type { BenchResult } from "./report";
-import { percentile } from "./measure";
+import { flag, percentile, runAlone } from "./measure";
 
 export interface IngestionBenchOptions {
   /** Messages in the storm (the target is stated for 10,000). */
@@ -320,22 +320,6 @@ export async function benchIngestion(opts: IngestionBenchOptions): Promise<Bench
   }
 }
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 if (require.main === module) {
-  benchIngestion({ storm: flag("--storm", 10_000), samples: flag("--samples", 60) }).then(
-    (results) => {
-      for (const r of results) {
-        const verdict = r.pass === null ? "" : r.pass ? "  PASS" : "  FAIL";
-        process.stdout.write(`${r.name}: ${r.value} ${r.unit}${r.target ? ` (target ${r.target})` : ""}${verdict}\n`);
-      }
-    },
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runAlone(() => benchIngestion({ storm: flag("--storm", 10_000), samples: flag("--samples", 60) }), "SDK alone");
 }

@@ -1,5 +1,6 @@
 // Small helpers shared by the benchmarks: the raw-spawn baseline, percentiles, rounding.
 import { spawn } from "node:child_process";
+import type { BenchResult } from "./report";
 
 /** The baseline of the agent and SSH benchmarks: spawn `uptime`, collect stdout, wait for exit. */
 export function rawUptime(): Promise<void> {
@@ -24,4 +25,30 @@ export function percentile(sorted: number[], p: number): number {
 export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/** A numeric command-line flag of a benchmark run alone (`--iterations 30`). */
+export function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/**
+ * `node --import tsx bench/<name>.ts`: runs one benchmark without the runner and prints a line per
+ * figure (value, the baseline as `baselineLabel` names it, ratio, target and verdict).
+ */
+export function runAlone(run: () => Promise<BenchResult[]>, baselineLabel = "baseline"): void {
+  run().then(
+    (results) => {
+      for (const r of results) {
+        const baseline = r.baseline === null ? "" : ` (${baselineLabel} ${r.baseline.toLocaleString("en-US")} ${r.unit}, ${r.ratio}×)`;
+        const verdict = r.pass === null ? "" : r.pass ? "  PASS" : "  MISSED";
+        process.stdout.write(`${r.name}: ${r.value.toLocaleString("en-US")} ${r.unit}${baseline}${r.target ? ` target ${r.target}` : ""}${verdict}\n`);
+      }
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

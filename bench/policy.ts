@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
 import type { BenchResult } from "./report";
+import { flag, runAlone } from "./measure";
 
 export interface PolicyBenchOptions {
   /** Passes over the corpus in the timed loop. Default 200 (about 160,000 checks). */
@@ -118,21 +119,6 @@ export async function benchPolicy(opts: PolicyBenchOptions = {}): Promise<BenchR
   }
 }
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 if (require.main === module) {
-  benchPolicy({ rounds: flag("--rounds", 200) }).then(
-    (results) => {
-      for (const r of results) {
-        process.stdout.write(`${r.name}: ${r.value} ${r.unit}${r.target ? ` (target ${r.target}) ${r.pass ? "PASS" : "MISSED"}` : ""}\n`);
-      }
-    },
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runAlone(() => benchPolicy({ rounds: flag("--rounds", 200) }));
 }

@@ -12,7 +12,7 @@ import { silentLogger } from "../src/log";
 import { SshTransport } from "../src/transports/ssh";
 import { startSshd } from "../test/helpers/sshd";
 import type { BenchResult } from "./report";
-import { percentile, rawUptime, round } from "./measure";
+import { flag, percentile, rawUptime, round, runAlone } from "./measure";
 
 export interface SshBenchOptions {
   /** Sequential samples of each kind. */
@@ -109,22 +109,6 @@ export async function benchSsh(opts: SshBenchOptions): Promise<BenchResult[]> {
   }
 }
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 if (require.main === module) {
-  benchSsh({ iterations: flag("--iterations", 200) }).then(
-    (results) => {
-      for (const r of results) {
-        const ratio = r.ratio === null ? "" : `  ${r.ratio}×`;
-        process.stdout.write(`${r.name}: ${r.value} ${r.unit}${r.baseline === null ? "" : ` (baseline ${r.baseline} ${r.unit})`}${ratio}\n`);
-      }
-    },
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runAlone(() => benchSsh({ iterations: flag("--iterations", 200) }), "spawn");
 }

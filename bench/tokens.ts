@@ -22,6 +22,7 @@ import { silentLogger } from "../src/log";
 import type { ExecResult, Transport } from "../src/transports/transport";
 import { startScriptedLlm } from "../test/helpers/scriptedLlm";
 import type { BenchResult } from "./report";
+import { runAlone } from "./measure";
 
 const TARGET_TOKENS = 6000;
 const LOG_BYTES = 5 * 1024 * 1024;
@@ -141,17 +142,5 @@ export async function benchTokens(): Promise<BenchResult[]> {
 }
 
 if (require.main === module) {
-  benchTokens().then(
-    (results) => {
-      for (const r of results) {
-        const baseline = r.baseline === null ? "" : ` (naive ${r.baseline.toLocaleString("en-US")}, ${r.ratio}×)`;
-        const verdict = r.pass === null ? "" : r.pass ? "  PASS" : "  FAIL";
-        process.stdout.write(`${r.name}: ${r.value.toLocaleString("en-US")} ${r.unit}${baseline}${r.target ? ` target ${r.target}` : ""}${verdict}\n`);
-      }
-    },
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runAlone(() => benchTokens(), "naive");
 }
