@@ -182,7 +182,10 @@ export class DiagnosisHistory {
 
   private async readSummaries(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const found = await this.scan();
+    this.replaceSummaries(await this.scan());
+  }
+
+  private replaceSummaries(found: Map<string, DiagnosisSummary>): void {
     this.summaries.clear();
     for (const [id, summary] of found) {
       this.summaries.set(id, summary);
@@ -203,10 +206,7 @@ export class DiagnosisHistory {
     if (same) {
       return;
     }
-    this.summaries.clear();
-    for (const [id, summary] of found) {
-      this.summaries.set(id, summary);
-    }
+    this.replaceSummaries(found);
     this.fire();
   }
 
