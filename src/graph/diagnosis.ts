@@ -81,6 +81,84 @@ export interface Evidence {
   excerpt: string;
 }
 
+/**
+ * What a diagnosis is about: the resources of a host an on-call engineer reasons in (the USE
+ * method's utilisation, saturation and errors, per resource). A question or an alarm is understood
+ * as one or more of these; every finding and every culprit belongs to one.
+ */
+export type Resource =
+  | "cpu"
+  | "memory"
+  | "swap"
+  | "disk-space"
+  | "inodes"
+  | "disk-io"
+  /** The number of processes and threads (pids in use against pid_max). */
+  | "processes"
+  | "zombies"
+  | "file-descriptors"
+  /** Sockets, connections, ports and listen queues. */
+  | "connections"
+  /** Interfaces, their errors and drops, retransmissions. */
+  | "network"
+  /** systemd units and the daemons behind them. */
+  | "services"
+  /** OOM kills, hung tasks, lockups, panics, file system and I/O errors from the kernel. */
+  | "kernel"
+  | "time"
+  | "dns"
+  /** Reboots and availability (status checks). */
+  | "reboot";
+
+/** Every resource, in the order reports list them. */
+export const RESOURCES: readonly Resource[] = [
+  "cpu",
+  "memory",
+  "swap",
+  "disk-space",
+  "inodes",
+  "disk-io",
+  "processes",
+  "zombies",
+  "file-descriptors",
+  "connections",
+  "network",
+  "services",
+  "kernel",
+  "time",
+  "dns",
+  "reboot",
+];
+
+export type CulpritKind = "process" | "parent" | "client" | "listener" | "path" | "mount" | "unit" | "device" | "interface" | "user" | "other";
+
+/** The thing behind a symptom, named so the engineer can act on it. */
+export interface Culprit {
+  resource: Resource;
+  kind: CulpritKind;
+  /**
+   * What the engineer acts on: the process's command name, the zombies' parent's name, the client
+   * (its address, or its command name when it runs on the host), the file or directory path, the
+   * mount point, the unit name, the device or interface name.
+   */
+  name: string;
+  pid: number | null;
+  /** One short clause with the figure that makes it the culprit ("5012 open files of 1024 allowed"). */
+  detail: string | null;
+}
+
+/** One thing the analysis looked at, for "no evidence of X; checked: …". */
+export interface Check {
+  resource: Resource;
+  /** What was read, in the report language ("open files per process"). */
+  what: string;
+  /** The command whose output it was read from. */
+  commandId: string;
+  command: string;
+  /** `abnormal`: it produced a finding above info; `no-data`: the command ran but gave nothing usable. */
+  outcome: "normal" | "abnormal" | "no-data";
+}
+
 export interface Finding {
   title: string;
   detail: string;
@@ -88,6 +166,10 @@ export interface Finding {
   evidence: Evidence[];
   /** `parser` findings come from the built-in output parsers; `llm` from the model. */
   source: "parser" | "llm";
+  /** The resource the finding is about (absent in findings from older versions). */
+  resource?: Resource;
+  /** The culprit this finding names, if it names one. */
+  culprit?: Culprit | null;
 }
 
 export interface Analysis {
@@ -98,6 +180,16 @@ export interface Analysis {
   source: "runbook" | "llm";
   /** Set when the LLM failed and the runbook analysis stands in (shown to the user). */
   fallbackReason: string | null;
+  /**
+   * The verdict: what the evidence ties to the symptom asked about or alarmed on. Null when no
+   * finding ties one (the summary then says "no evidence of …; checked: …"), never a busy process
+   * that has nothing to do with the question.
+   */
+  culprit: Culprit | null;
+  /** What the question or alarm was understood to be about, most specific first. */
+  resources: Resource[];
+  /** What was checked, per resource. */
+  checked: Check[];
 }
 
 export interface Usage {

@@ -93,6 +93,9 @@ export function analyzeNode(ctx: GraphContext) {
           nextSteps: reply.nextSteps.map((s) => s.trim()).filter((s) => s.length > 0).slice(0, 10),
           source: "llm",
           fallbackReason: null,
+          culprit: runbook.culprit,
+          resources: runbook.resources,
+          checked: runbook.checked,
         };
         if (analysis.nextSteps.length === 0) {
           analysis.nextSteps = runbook.nextSteps;

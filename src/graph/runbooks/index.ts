@@ -3,7 +3,7 @@
 // output with parsers and returns findings (each quoting the output it rests on), a summary that
 // names the culprit, a severity and next steps. With an LLM, the same findings are its evidence.
 import type { Alarm } from "../../alarms/model";
-import type { Analysis, CommandRun, Finding, Severity } from "../diagnosis";
+import type { Analysis, CommandRun, Finding, Resource, Severity } from "../diagnosis";
 import { RUNBOOK_TITLES, runbookCommands, type RunbookCommand, type RunbookKind } from "./catalog";
 import { collectFacts, toolOf, type Facts } from "./facts";
 import { cpuRules, diskIoRules, diskRules, gapFindings, kernelRules, memoryRules, networkRules, rank, serviceRules, worst, type Headline, type RuleOutput } from "./rules";
@@ -181,7 +181,23 @@ export function analyzeRuns(runs: CommandRun[], context: AnalysisContext): Analy
       ),
     );
   }
-  return { summary, severity, findings, nextSteps: nextSteps.slice(0, 6), source: "runbook", fallbackReason: null };
+  return { summary, severity, findings, nextSteps: nextSteps.slice(0, 6), source: "runbook", fallbackReason: null, culprit: null, resources: resourcesOf(target.kinds), checked: [] };
+}
+
+const KIND_RESOURCES: Record<RunbookKind, Resource[]> = {
+  cpu: ["cpu"],
+  memory: ["memory", "swap"],
+  disk: ["disk-space", "inodes"],
+  "disk-io": ["disk-io"],
+  "status-check": ["reboot", "kernel"],
+  network: ["network", "connections"],
+  service: ["services"],
+  process: ["processes"],
+  generic: ["cpu", "memory", "disk-space", "services", "kernel"],
+};
+
+function resourcesOf(kinds: RunbookKind[]): Resource[] {
+  return [...new Set(kinds.flatMap((k) => KIND_RESOURCES[k]))];
 }
 
 function orderFindings(findings: Finding[]): Finding[] {

@@ -502,6 +502,9 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
           severity: "high",
           source: "llm",
           fallbackReason: null,
+          culprit: null,
+          resources: ["cpu"],
+          checked: [],
           findings: [
             {
               title: "`stress-ng-cpu` uses 198% CPU <img src=x onerror=\"window.__pwned='title'\">",
