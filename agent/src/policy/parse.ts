@@ -51,6 +51,9 @@ function refuse(what: string, reason: string): never {
 /** Characters that may appear unquoted in a word: nothing here is special to sh, bash, dash or zsh. */
 const PLAIN = /[A-Za-z0-9_\-./:=,+%@^\]!]/;
 
+/** Characters that end an unquoted word. */
+const WORD_END = new Set([" ", "\t", "|", "&", ";", ">", "<"]);
+
 // Invisible or layout-changing code points: bidi overrides, zero-width characters, line/paragraph
 // separators, non-breaking and other exotic spaces. They make the text shown differ from the text run.
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|[^\S ]/u;
@@ -78,217 +81,80 @@ interface Token {
   plain?: boolean;
 }
 
-/** Reads the command line into words, operators and (allowed) redirections. */
-function tokenize(src: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  const n = src.length;
+/**
+ * Reads the command line into words, operators and (allowed) redirections, left to right in one
+ * pass: one method per construct, each refusing what it cannot verify. The first construct outside
+ * the subset, from the left, decides the refusal.
+ */
+class Lexer {
+  private i = 0;
+  private readonly tokens: Token[] = [];
 
-  const readWord = (): Token | null => {
-    const start = i;
-    let value = "";
-    let plain = true;
-    let any = false;
-    while (i < n) {
-      const ch = src[i];
-      if (ch === " " || ch === "\t" || ch === "|" || ch === "&" || ch === ";" || ch === ">" || ch === "<") {
-        break;
-      }
-      if (ch === "'") {
-        const close = src.indexOf("'", i + 1);
-        if (close < 0) {
-          refuse("unterminated-quote", "cannot verify: unterminated single quote");
-        }
-        value += src.slice(i + 1, close);
-        i = close + 1;
-        plain = false;
-        any = true;
-        continue;
-      }
-      if (ch === '"') {
-        i++;
-        let closed = false;
-        while (i < n) {
-          const c = src[i];
-          if (c === '"') {
-            closed = true;
-            i++;
-            break;
-          }
-          if (c === "$") {
-            refuse("expansion", 'cannot verify: "$" inside double quotes expands variables or runs commands; use single quotes');
-          }
-          if (c === "`") {
-            refuse("command-substitution", "cannot verify: backquote command substitution");
-          }
-          if (c === "\\") {
-            const next = src[i + 1];
-            if (next === undefined) {
-              break;
-            }
-            // Inside double quotes a backslash only escapes these; elsewhere it stays.
-            if (next === "$" || next === "`" || next === '"' || next === "\\") {
-              value += next;
-            } else {
-              value += "\\" + next;
-            }
-            i += 2;
-            continue;
-          }
-          value += c;
-          i++;
-        }
-        if (!closed) {
-          refuse("unterminated-quote", "cannot verify: unterminated double quote");
-        }
-        plain = false;
-        any = true;
-        continue;
-      }
-      if (ch === "\\") {
-        const next = src[i + 1];
-        if (next === undefined) {
-          refuse("trailing-backslash", "cannot verify: the command ends with a backslash");
-        }
-        if (!/[\x21-\x7e ]/.test(next)) {
-          refuse("escape", `cannot verify: backslash before ${describeChar(next)}`);
-        }
-        value += next;
-        i += 2;
-        plain = false;
-        any = true;
-        continue;
-      }
-      if (ch === "$") {
-        const next = src[i + 1];
-        if (next === "(") {
-          refuse(src[i + 2] === "(" ? "arithmetic" : "command-substitution", `cannot verify: "${next === "(" && src[i + 2] === "(" ? "$((" : "$("}" runs or computes something the policy cannot see`);
-        }
-        if (next === "'") {
-          refuse("ansi-c-quote", "cannot verify: ANSI-C quoting $'…' can hide any character; use plain single quotes");
-        }
-        if (next === "{") {
-          refuse("parameter-expansion", 'cannot verify: "${…}" parameter expansion');
-        }
-        refuse("expansion", 'cannot verify: "$" expands a variable (the environment may hold secrets); quote a literal "$" in single quotes');
-      }
-      if (ch === "`") {
-        refuse("command-substitution", "cannot verify: backquote command substitution");
-      }
-      if (ch === "(" || ch === ")") {
-        refuse("subshell", `cannot verify: "${ch}" starts a subshell, group or function`);
-      }
-      if (ch === "{" || ch === "}") {
-        refuse("brace", `cannot verify: unquoted "${ch}" (brace expansion or command group); quote it`);
-      }
-      if (ch === "*" || ch === "?" || ch === "[") {
-        refuse(
-          "glob",
-          `cannot verify: unquoted "${ch}" is a glob; ATL runs commands without a shell, so nothing would expand it. Quote it to pass it literally, or name the files (find DIR -name '*.log')`,
-        );
-      }
-      if (ch === "~") {
-        refuse("tilde", 'cannot verify: unquoted "~" may expand to a home directory; write the full path, or quote it');
-      }
-      if (ch === "#") {
-        // At the start of a word it hides the rest of the line; inside one, parsers disagree.
-        refuse("comment", 'cannot verify: unquoted "#" (a comment hides the rest of the line); quote it');
-      }
-      if (!PLAIN.test(ch)) {
-        refuse("character", `cannot verify: unquoted ${describeChar(ch)}; quote it`);
-      }
-      value += ch;
-      i++;
-      any = true;
-    }
-    if (!any) {
-      return null;
-    }
-    return { kind: "word", value, start, end: i, plain };
-  };
+  constructor(private readonly src: string) {}
 
-  /** Reads the target of `>`: only /dev/null is allowed. */
-  const readNullTarget = (what: string): void => {
-    while (src[i] === " " || src[i] === "\t") {
-      i++;
-    }
-    const word = readWord();
-    if (!word || word.value !== "/dev/null") {
-      refuse("redirect", `cannot verify: ${what} to ${word ? `"${word.value}"` : "nothing"}; only >/dev/null, 2>/dev/null and 2>&1 are allowed`);
-    }
-  };
-
-  while (i < n) {
-    const ch = src[i];
-    if (ch === " " || ch === "\t") {
-      i++;
-      continue;
-    }
-    const start = i;
-    if (ch === "|") {
-      if (src[i + 1] === "|") {
-        tokens.push({ kind: "op", value: "||", start, end: i + 2 });
-        i += 2;
-      } else if (src[i + 1] === "&") {
-        refuse("redirect", 'cannot verify: "|&" (pipe stderr); write "2>&1 |"');
+  read(): Token[] {
+    while (this.skipBlanks()) {
+      const ch = this.src[this.i];
+      if (ch === "|" || ch === "&" || ch === ";") {
+        this.tokens.push(this.operator());
+      } else if (ch === "<") {
+        this.input();
+      } else if (ch === ">") {
+        this.tokens.push(this.redirect(1, this.i));
       } else {
-        tokens.push({ kind: "op", value: "|", start, end: i + 1 });
-        i++;
+        this.wordOrDescriptor();
       }
-      continue;
     }
-    if (ch === "&") {
-      if (src[i + 1] === "&") {
-        tokens.push({ kind: "op", value: "&&", start, end: i + 2 });
-        i += 2;
-        continue;
-      }
-      if (src[i + 1] === ">") {
-        refuse("redirect", 'cannot verify: "&>" redirection; only >/dev/null, 2>/dev/null and 2>&1 are allowed');
-      }
+    return this.tokens;
+  }
+
+  private skipBlanks(): boolean {
+    while (this.src[this.i] === " " || this.src[this.i] === "\t") {
+      this.i++;
+    }
+    return this.i < this.src.length;
+  }
+
+  private op(value: string): Token {
+    const start = this.i;
+    this.i += value.length;
+    return { kind: "op", value, start, end: this.i };
+  }
+
+  /** `|`, `||`, `&&`, `;`. */
+  private operator(): Token {
+    const two = this.src.slice(this.i, this.i + 2);
+    switch (two) {
+      case "||":
+      case "&&":
+        return this.op(two);
+      case "|&":
+        return refuse("redirect", 'cannot verify: "|&" (pipe stderr); write "2>&1 |"');
+      case "&>":
+        return refuse("redirect", 'cannot verify: "&>" redirection; only >/dev/null, 2>/dev/null and 2>&1 are allowed');
+      case ";;":
+        return refuse("syntax", 'cannot verify: ";;"');
+    }
+    if (two[0] === "&") {
       refuse("background", 'cannot verify: "&" runs a command in the background');
     }
-    if (ch === ";") {
-      if (src[i + 1] === ";") {
-        refuse("syntax", 'cannot verify: ";;"');
-      }
-      tokens.push({ kind: "op", value: ";", start, end: i + 1 });
-      i++;
-      continue;
-    }
-    if (ch === "<") {
-      const what = src[i + 1] === "<" ? (src[i + 2] === "<" ? "here-string" : "here-document") : src[i + 1] === "(" ? "process substitution" : "input redirection";
-      refuse(what === "process substitution" ? "process-substitution" : "redirect", `cannot verify: ${what} ("<"); commands read no input`);
-    }
-    if (ch === ">") {
-      tokens.push(readRedirect(1, start));
-      continue;
-    }
-    const word = readWord();
-    if (!word) {
-      // readWord stops only on the characters handled above, so this cannot loop.
-      refuse("syntax", `cannot verify: unexpected ${describeChar(ch)}`);
-    }
-    // An all-digit unquoted word directly followed by ">" is a file descriptor number.
-    if (src[i] === ">" && word.plain && (word.value === "1" || word.value === "2")) {
-      tokens.push(readRedirect(Number(word.value), word.start));
-      continue;
-    }
-    // "'a'2>x" is the word a2 and ">x" to bash, but other parsers read "2>": refuse the ambiguity.
-    if (src[i] === ">" && /[0-9]$/.test(src.slice(word.start, word.end))) {
-      refuse("redirect", 'cannot verify: a word ending in a digit directly before ">"; put a space before ">"');
-    }
-    if (src[i] === "<" && word.plain && /^[0-9]+$/.test(word.value)) {
-      refuse("redirect", "cannot verify: input redirection; commands read no input");
-    }
-    tokens.push(word);
+    return this.op(two[0]);
   }
-  return tokens;
 
-  function readRedirect(fd: number, start: number): Token {
-    // src[i] === ">"
-    i++;
-    const next = src[i];
+  /** `<` in any form: commands read no input. */
+  private input(): never {
+    const next = this.src[this.i + 1];
+    if (next === "(") {
+      refuse("process-substitution", 'cannot verify: process substitution ("<"); commands read no input');
+    }
+    const what = next === "<" ? (this.src[this.i + 2] === "<" ? "here-string" : "here-document") : "input redirection";
+    refuse("redirect", `cannot verify: ${what} ("<"); commands read no input`);
+  }
+
+  /** `>` after an optional descriptor (1 or 2): `>/dev/null`, `2>/dev/null`, `2>&1`. */
+  private redirect(fd: number, start: number): Token {
+    this.i++;
+    const next = this.src[this.i];
     if (next === ">") {
       refuse("redirect", 'cannot verify: ">>" appends to a file');
     }
@@ -299,21 +165,191 @@ function tokenize(src: string): Token[] {
       refuse("process-substitution", 'cannot verify: ">(…)" process substitution');
     }
     if (next === "&") {
-      i++;
-      if (fd === 2 && src[i] === "1" && (i + 1 >= n || /[ \t|;&]/.test(src[i + 1]))) {
-        i++;
-        return { kind: "redirect", value: "2>&1", start, end: i };
+      this.i++;
+      const after = this.src[this.i + 1];
+      if (fd === 2 && this.src[this.i] === "1" && (after === undefined || " \t|;&".includes(after))) {
+        this.i++;
+        return { kind: "redirect", value: "2>&1", start, end: this.i };
       }
       refuse("redirect", "cannot verify: descriptor duplication other than 2>&1");
     }
     if (fd !== 1 && fd !== 2) {
       refuse("redirect", `cannot verify: redirection of file descriptor ${fd}`);
     }
-    readNullTarget(fd === 2 ? '"2>"' : '">"');
-    return { kind: "redirect", value: fd === 2 ? "2>/dev/null" : ">/dev/null", start, end: i };
+    this.nullTarget(fd === 2 ? '"2>"' : '">"');
+    return { kind: "redirect", value: fd === 2 ? "2>/dev/null" : ">/dev/null", start, end: this.i };
+  }
+
+  /** The target of `>`: only /dev/null. */
+  private nullTarget(what: string): void {
+    const word = this.skipBlanks() && !WORD_END.has(this.src[this.i]) ? this.word() : null;
+    if (word?.value !== "/dev/null") {
+      refuse("redirect", `cannot verify: ${what} to ${word ? `"${word.value}"` : "nothing"}; only >/dev/null, 2>/dev/null and 2>&1 are allowed`);
+    }
+  }
+
+  /** A word, or the descriptor number of a redirection glued to it (`2>/dev/null`). */
+  private wordOrDescriptor(): void {
+    const word = this.word();
+    if (this.src[this.i] === ">") {
+      // An unquoted 1 or 2 directly before ">" is a file descriptor.
+      if (word.plain && (word.value === "1" || word.value === "2")) {
+        this.tokens.push(this.redirect(Number(word.value), word.start));
+        return;
+      }
+      // "'a'2>x" is the word a2 and ">x" to bash, but other parsers read "2>": refuse the ambiguity.
+      if (/[0-9]$/.test(this.src.slice(word.start, word.end))) {
+        refuse("redirect", 'cannot verify: a word ending in a digit directly before ">"; put a space before ">"');
+      }
+    }
+    this.tokens.push(word);
+  }
+
+  /** One word: unquoted characters, '…', "…" and backslash escapes glued together. */
+  private word(): Token {
+    const start = this.i;
+    let value = "";
+    let plain = true;
+    while (this.i < this.src.length && !WORD_END.has(this.src[this.i])) {
+      const ch = this.src[this.i];
+      if (ch === "'") {
+        value += this.singleQuoted();
+        plain = false;
+      } else if (ch === '"') {
+        value += this.doubleQuoted();
+        plain = false;
+      } else if (ch === "\\") {
+        value += this.escaped();
+        plain = false;
+      } else {
+        value += this.unquoted(ch);
+      }
+    }
+    return { kind: "word", value, start, end: this.i, plain };
+  }
+
+  /** '…': everything up to the next single quote, literally. */
+  private singleQuoted(): string {
+    const close = this.src.indexOf("'", this.i + 1);
+    if (close < 0) {
+      refuse("unterminated-quote", "cannot verify: unterminated single quote");
+    }
+    const text = this.src.slice(this.i + 1, close);
+    this.i = close + 1;
+    return text;
+  }
+
+  /** "…": literal text without `$` or backquotes; a backslash escapes only $ ` " \ (else it stays). */
+  private doubleQuoted(): string {
+    let text = "";
+    for (this.i++; this.i < this.src.length; this.i++) {
+      const c = this.src[this.i];
+      if (c === '"') {
+        this.i++;
+        return text;
+      }
+      if (c === "$") {
+        refuse("expansion", 'cannot verify: "$" inside double quotes expands variables or runs commands; use single quotes');
+      }
+      if (c === "`") {
+        refuse("command-substitution", "cannot verify: backquote command substitution");
+      }
+      if (c === "\\" && this.i + 1 < this.src.length) {
+        const next = this.src[++this.i];
+        text += next === "$" || next === "`" || next === '"' || next === "\\" ? next : "\\" + next;
+        continue;
+      }
+      text += c;
+    }
+    refuse("unterminated-quote", "cannot verify: unterminated double quote");
+  }
+
+  /** An unquoted backslash: the next character, literally (printable ASCII or a space only). */
+  private escaped(): string {
+    const next = this.src[this.i + 1];
+    if (next === undefined) {
+      refuse("trailing-backslash", "cannot verify: the command ends with a backslash");
+    }
+    if (next.charCodeAt(0) > 0x7e) {
+      refuse("non-ascii", `cannot verify: escaped non-ASCII character ${describeChar(next)}`);
+    }
+    if (next < " ") {
+      refuse("escape", `cannot verify: backslash before ${describeChar(next)}`);
+    }
+    this.i += 2;
+    return next;
+  }
+
+  /** One unquoted character: plain ones only; everything a shell would expand or interpret is refused. */
+  private unquoted(ch: string): string {
+    if (PLAIN.test(ch)) {
+      this.i++;
+      return ch;
+    }
+    switch (ch) {
+      case "$":
+        return this.dollar();
+      case "`":
+        return refuse("command-substitution", "cannot verify: backquote command substitution");
+      case "(":
+      case ")":
+        return refuse("subshell", `cannot verify: "${ch}" starts a subshell, group or function`);
+      case "{":
+      case "}":
+        return refuse("brace", `cannot verify: unquoted "${ch}" (brace expansion or command group); quote it`);
+      case "*":
+      case "?":
+      case "[":
+        return refuse("glob", `cannot verify: unquoted "${ch}" is a glob; ATL runs commands without a shell, so nothing would expand it. Quote it to pass it literally, or name the files (find DIR -name '*.log')`);
+      case "~":
+        return refuse("tilde", 'cannot verify: unquoted "~" may expand to a home directory; write the full path, or quote it');
+      case "#":
+        // At the start of a word it hides the rest of the line; inside one, parsers disagree.
+        return refuse("comment", 'cannot verify: unquoted "#" (a comment hides the rest of the line); quote it');
+    }
+    if (ch.charCodeAt(0) > 0x7e) {
+      refuse("non-ascii", `cannot verify: unquoted non-ASCII character ${describeChar(ch)} (it may look like an ASCII letter); quote it`);
+    }
+    refuse("character", `cannot verify: unquoted ${describeChar(ch)}; quote it`);
+  }
+
+  /** An unquoted `$`: every form expands something. */
+  private dollar(): never {
+    const next = this.src[this.i + 1];
+    if (next === "(") {
+      const arithmetic = this.src[this.i + 2] === "(";
+      refuse(arithmetic ? "arithmetic" : "command-substitution", `cannot verify: "${arithmetic ? "$((" : "$("}" runs or computes something the policy cannot see`);
+    }
+    if (next === "'") {
+      refuse("ansi-c-quote", "cannot verify: ANSI-C quoting $'…' can hide any character; use plain single quotes");
+    }
+    if (next === "{") {
+      refuse("parameter-expansion", 'cannot verify: "${…}" parameter expansion');
+    }
+    refuse("expansion", 'cannot verify: "$" expands a variable (the environment may hold secrets); quote a literal "$" in single quotes');
   }
 }
 
+/** Characters refused anywhere, quoted or not: a second line, NUL, and text that displays differently than it runs. */
+function checkCharacters(src: string): void {
+  // Fast path: printable ASCII and tabs need no per-character look.
+  if (/^[\x20-\x7e\t]*$/.test(src)) {
+    return;
+  }
+  for (const ch of src) {
+    if (ch === "\n" || ch === "\r") {
+      refuse("newline", "cannot verify: a newline starts another command; join commands with ; && || or |");
+    }
+    if (ch === "\0") {
+      refuse("nul", "cannot verify: NUL byte in the command");
+    }
+    if (ch !== "\t" && INVISIBLE.test(ch)) {
+      refuse("invisible-character", `cannot verify: invisible or control character U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`);
+    }
+  }
+}
+
+/** One simple command: its words become argv, its redirections the stage's sinks (left to right). */
 function buildStage(src: string, tokens: Token[]): ParsedStage {
   const argv: string[] = [];
   let fd1: Sink = "out";
@@ -329,22 +365,53 @@ function buildStage(src: string, tokens: Token[]): ParsedStage {
       fd2 = fd1;
     }
   }
-  if (argv.length === 0) {
+  const firstWord = tokens.find((t) => t.kind === "word");
+  if (!firstWord) {
     refuse("syntax", "cannot verify: a redirection without a command");
   }
-  const firstWord = tokens.find((t) => t.kind === "word");
-  if (firstWord && /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(src.slice(firstWord.start, firstWord.end))) {
+  if (/^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(src.slice(firstWord.start, firstWord.end))) {
     refuse("assignment", "cannot verify: a variable assignment (NAME=value) changes what programs do; commands run with a fixed environment");
   }
-  const first = tokens[0];
-  const last = tokens[tokens.length - 1];
   return {
-    text: src.slice(first.start, last.end),
+    text: src.slice(tokens[0].start, tokens[tokens.length - 1].end),
     argv,
     stdoutToNull: fd1 === "null",
     stderrToNull: fd2 === "null",
     stderrToStdout: fd2 === "out",
   };
+}
+
+/** Groups tokens into steps (joined by ; && ||) of pipelines (joined by |). */
+function buildSteps(src: string, tokens: Token[]): ParsedStep[] {
+  const steps: ParsedStep[] = [];
+  let step: ParsedStep = { op: null, stages: [] };
+  let current: Token[] = [];
+  for (const t of tokens) {
+    if (t.kind !== "op") {
+      current.push(t);
+      continue;
+    }
+    if (current.length === 0) {
+      refuse("syntax", `cannot verify: "${t.value}" without a command before it`);
+    }
+    step.stages.push(buildStage(src, current));
+    current = [];
+    if (t.value !== "|") {
+      steps.push(step);
+      step = { op: t.value as ";" | "&&" | "||", stages: [] };
+    }
+  }
+  if (current.length > 0) {
+    step.stages.push(buildStage(src, current));
+    steps.push(step);
+    return steps;
+  }
+  // A trailing ";" ends the line, as in a shell; any other operator needs a command after it.
+  const last = tokens[tokens.length - 1];
+  if (step.stages.length === 0 && last.value === ";") {
+    return steps;
+  }
+  refuse("syntax", last.value === "|" ? "cannot verify: the line ends with an operator" : `cannot verify: "${last.value}" without a command after it`);
 }
 
 /** Parses a command line into steps of pipelines, or says why it cannot be verified. */
@@ -364,94 +431,11 @@ function parseOrThrow(command: string): ParsedStep[] {
     refuse("too-long", `cannot verify: the command is ${command.length} characters long; the limit is ${MAX_COMMAND_LENGTH}`);
   }
   // Surrounding blank lines are harmless (an LLM often ends a command with a newline), unless a
-  // backslash escapes the line end. Spaces need no trimming: the tokenizer skips them.
+  // backslash escapes the line end. Spaces need no trimming: the lexer skips them.
   const src = command.replace(/^[ \t\r\n]+/, "").replace(/(^|[^\\])[\r\n]+$/, "$1");
   if (src.trim().length === 0) {
     refuse("empty", "cannot verify: the command is empty");
   }
-  // Fast path: printable ASCII and tabs need no per-character look.
-  for (const ch of /^[\x20-\x7e\t]*$/.test(src) ? "" : src) {
-    if (ch === "\n" || ch === "\r") {
-      refuse("newline", "cannot verify: a newline starts another command; join commands with ; && || or |");
-    }
-    if (ch === "\0") {
-      refuse("nul", "cannot verify: NUL byte in the command");
-    }
-    if (ch !== "\t" && INVISIBLE.test(ch)) {
-      refuse("invisible-character", `cannot verify: invisible or control character U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`);
-    }
-  }
-  // Non-ASCII letters may only appear inside quotes (look-alikes of ASCII commands and options).
-  const tokens = tokenizeAscii(src);
-  const steps: ParsedStep[] = [];
-  let op: ParsedStep["op"] = null;
-  let stages: ParsedStage[] = [];
-  let current: Token[] = [];
-  const closeStage = (after: string): void => {
-    if (current.length === 0) {
-      refuse("syntax", `cannot verify: "${after}" without a command before it`);
-    }
-    stages.push(buildStage(src, current));
-    current = [];
-  };
-  for (let k = 0; k < tokens.length; k++) {
-    const t = tokens[k];
-    if (t.kind !== "op") {
-      current.push(t);
-      continue;
-    }
-    closeStage(t.value);
-    if (t.value === "|") {
-      continue;
-    }
-    steps.push({ op, stages });
-    stages = [];
-    op = t.value as ";" | "&&" | "||";
-    if (k === tokens.length - 1) {
-      if (t.value === ";") {
-        // A trailing ";" ends the line, as in a shell.
-        return steps;
-      }
-      refuse("syntax", `cannot verify: "${t.value}" without a command after it`);
-    }
-  }
-  if (current.length === 0) {
-    refuse("syntax", "cannot verify: the line ends with an operator");
-  }
-  closeStage("end");
-  steps.push({ op, stages });
-  return steps;
-}
-
-function tokenizeAscii(src: string): Token[] {
-  // Checks that every non-ASCII character sits inside quotes by masking quoted spans first.
-  let inSingle = false;
-  let inDouble = false;
-  for (let k = 0; k < src.length; k++) {
-    const ch = src[k];
-    if (inSingle) {
-      inSingle = ch !== "'";
-      continue;
-    }
-    if (ch === "\\" && !inSingle) {
-      k++;
-      const escaped = src[k];
-      if (escaped !== undefined && escaped.charCodeAt(0) > 0x7e) {
-        refuse("non-ascii", `cannot verify: escaped non-ASCII character ${describeChar(escaped)}`);
-      }
-      continue;
-    }
-    if (inDouble) {
-      inDouble = ch !== '"';
-      continue;
-    }
-    if (ch === "'") {
-      inSingle = true;
-    } else if (ch === '"') {
-      inDouble = true;
-    } else if (ch.charCodeAt(0) > 0x7e) {
-      refuse("non-ascii", `cannot verify: unquoted non-ASCII character ${describeChar(ch)} (it may look like an ASCII letter); quote it`);
-    }
-  }
-  return tokenize(src);
+  checkCharacters(src);
+  return buildSteps(src, new Lexer(src).read());
 }
