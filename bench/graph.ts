@@ -20,7 +20,7 @@ import type { HostEntry } from "../src/hosts/model";
 import { createChatModel } from "../src/llm/model";
 import type { LlmSettings } from "../src/llm/settings";
 import { invokeStructured } from "../src/llm/structured";
-import { silentLogger } from "../src/log";
+import { silentLogger } from "../src/shared/log";
 import type { ExecResult, Transport } from "../src/transports/transport";
 import { startScriptedLlm, type ScriptedLlm } from "../test/helpers/scriptedLlm";
 import type { BenchResult } from "./report";

@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { createCommandPolicy } from "../agent/src/policy/index";
 import type { SshHostEntry } from "../src/hosts/model";
-import { silentLogger } from "../src/log";
+import { silentLogger } from "../src/shared/log";
 import { SshTransport } from "../src/transports/ssh";
 import { startSshd } from "../test/helpers/sshd";
 import type { BenchResult } from "./report";

@@ -18,7 +18,7 @@ import { alarmForPrompt, analysisPrompt } from "../src/graph/prompts";
 import { createDiagnosisService } from "../src/graph/service";
 import { newDelimiter } from "../src/llm/fence";
 import type { HostEntry } from "../src/hosts/model";
-import { silentLogger } from "../src/log";
+import { silentLogger } from "../src/shared/log";
 import type { ExecResult, Transport } from "../src/transports/transport";
 import { startScriptedLlm } from "../test/helpers/scriptedLlm";
 import type { BenchResult } from "./report";

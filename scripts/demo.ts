@@ -4,7 +4,7 @@
 // and removes what it wrote. `npm run demo -- --help` for the flags.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { AtlError } from "../src/errors";
+import { AtlError } from "../src/shared/errors";
 import { Lifecycle, StopRequested } from "./demo/lifecycle";
 import { parseDemoArgs, USAGE, type DemoOptions } from "./demo/options";
 import { DEMO_ALARM_NAME, DEMO_HOST } from "./demo/scenario";

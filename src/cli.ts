@@ -1,6 +1,6 @@
 // Headless entry (`node dist/cli.js …`): the same core as the extension, without the editor.
 // Subcommands live in src/cli/; this file only dispatches and maps errors to exit codes.
-import { AtlError } from "./errors";
+import { AtlError } from "./shared/errors";
 
 type Subcommand = (args: string[]) => Promise<number>;
 

@@ -5,13 +5,13 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { AlarmStore } from "./alarms/store";
-import { toAtlError } from "./errors";
-import { probeHost } from "./hosts/probe";
-import { installTranslator, type Translate } from "./l10n";
+import { bundleLoader } from "./diagnosis/bundles";
+import { toAtlError } from "./shared/errors";
+import { probeHost } from "./transports/probe";
+import { installTranslator, type Translate } from "./shared/l10n";
 import { registerDiagnosisFeatures, type DiagnosisFeatures } from "./vscode/chat/index";
 import { AlarmsView, registerAlarmCommands } from "./vscode/alarms/alarmsView";
 import { registerCommand, showError } from "./vscode/commands";
-import type { GraphParts } from "./vscode/hosts/hostCommands";
 import { registerHostCommands, HostsView } from "./vscode/hosts/hostsView";
 import { HostsModel } from "./vscode/hosts/hostsModel";
 import { OutputChannelLogger } from "./vscode/log";
@@ -21,7 +21,7 @@ import { SecretStore, setLlmApiKey } from "./vscode/secrets";
 import type { AtlServices } from "./vscode/services";
 import { AtlSettings } from "./vscode/settings";
 import { registerSqsCommands } from "./vscode/sqs/sqsCommands";
-import { createSqsPoller, sqsModuleLoader } from "./vscode/sqs/sqsPoller";
+import { createSqsPoller } from "./vscode/sqs/sqsPoller";
 import { AtlStatusBar } from "./vscode/statusBar";
 
 /** What activate() returns: the pieces the in-editor tests inspect. Not a public API. */
@@ -60,7 +60,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
     const hosts = new HostsModel(settings, secrets, (host, signal) => probeHost(host, { signal }), logger);
     context.subscriptions.push(hosts);
 
-    const graphBundle = path.join(context.extensionUri.fsPath, "dist", "graph.js");
+    const distDir = path.join(context.extensionUri.fsPath, "dist");
+    // The diagnosis graph and the AWS SDK load on first use, not at activation.
+    const loadGraph = bundleLoader("graph", distDir, logger);
+    const loadSqs = bundleLoader("sqs", distDir, logger);
     const services: AtlServices = {
       logger,
       settings,
@@ -71,11 +74,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
       incidents: store,
       reports: createReportRenderers(),
       storageDir,
-      graphBundle,
+      loadGraph,
+      loadSqs,
     };
 
-    // The AWS SDK loads when this window starts polling or tests a queue, not at activation.
-    const loadSqs = sqsModuleLoader(path.join(context.extensionUri.fsPath, "dist", "sqs.js"), logger);
     const polling = new PollingController(settings, (sqs) => createSqsPoller(sqs, { store, storageDir, logger, loadSqs }), logger);
     context.subscriptions.push(polling);
 
@@ -92,18 +94,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
     };
     context.subscriptions.push(polling.onDidChangeState(updateStatus), store.onDidChange(updateStatus));
     updateStatus();
-
-    /** The graph bundle's host directory and policy (node-ssh lives there, not in extension.js). */
-    const loadGraph = (): GraphParts | null => {
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const graph = require(graphBundle) as Partial<GraphParts>;
-        return graph.HostDirectory && graph.createCommandPolicy ? { HostDirectory: graph.HostDirectory, createCommandPolicy: graph.createCommandPolicy } : null;
-      } catch (error) {
-        logger.warn(`Could not load ${graphBundle}: ${error instanceof Error ? error.message : String(error)}`);
-        return null;
-      }
-    };
 
     context.subscriptions.push(
       ...registerAlarmCommands(alarms, { store, settings, logger }, polling),

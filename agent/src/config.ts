@@ -2,7 +2,7 @@
 // config file, validated, with keys loaded from their secret files or the environment.
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { AtlError } from "../../src/errors";
+import { AtlError } from "../../src/shared/errors";
 import { KEY_ID_PATTERN, type AgentKey } from "./auth";
 import { normalizeSecret } from "./protocol";
 import { SchemaError, array, integer, number, object, optional, string, type Infer } from "./schema";

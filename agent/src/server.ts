@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
-import { AtlError } from "../../src/errors";
+import { AtlError } from "../../src/shared/errors";
 import { AgentApp } from "./app";
 import { AuditLog } from "./audit";
 import { SECRET_ENV, USAGE, loadKeys, parseArgs, resolveConfig, type AgentConfig } from "./config";

@@ -5,7 +5,7 @@ import { chmod, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { AtlError } from "../../src/errors";
+import { AtlError } from "../../src/shared/errors";
 import { AuditLog } from "../src/audit";
 import { DEFAULT_LIMITS, DEFAULT_PORT, loadKeys, parseArgs, parseListen, resolveConfig, SECRET_ENV } from "../src/config";
 import { ProcessRunner } from "../src/exec";

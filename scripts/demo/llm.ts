@@ -2,7 +2,7 @@
 // server without a key (ATL_LLM_BASE_URL alone, e.g. Ollama on this machine), or a keyed API
 // (OPENAI_API_KEY or ATL_LLM_API_KEY, with ATL_LLM_BASE_URL or OpenAI's URL) reached through the
 // loopback relay so the key never leaves the demo process.
-import { AtlError } from "../../src/errors";
+import { AtlError } from "../../src/shared/errors";
 
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
 export const DEFAULT_MODEL = "gpt-4.1-mini";

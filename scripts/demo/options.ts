@@ -1,5 +1,5 @@
 // Command-line flags of `npm run demo -- [flags]`.
-import { AtlError } from "../../src/errors";
+import { AtlError } from "../../src/shared/errors";
 
 export const USAGE = `Usage: npm run demo -- [--no-browser] [--services-only] [--port N] [--workspace DIR]
 

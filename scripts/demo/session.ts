@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { rm, rmdir } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { AtlError } from "../../src/errors";
+import { AtlError } from "../../src/shared/errors";
 import { startAgent, type RunningAgent } from "../../test/helpers/agent";
 import { CodeServer, ensureCodeServerInstalled, repoRoot } from "../../test/helpers/codeServer";
 import { startBurner, type Burner } from "./burner";

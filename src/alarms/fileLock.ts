@@ -4,7 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
-import { AtlError } from "../errors";
+import { AtlError } from "../shared/errors";
+import { sleep } from "../shared/sleep";
 
 export interface FileLockOptions {
   /** A lock older than this is considered abandoned. Writers hold it for milliseconds. */
@@ -142,22 +143,4 @@ export function ignoreMissing(error: unknown): void {
   if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
     throw error;
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -17,10 +17,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { watch, type FSWatcher, type Stats } from "node:fs";
 import { mkdir, open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { AtlError } from "../errors";
-import type { Logger } from "../log";
-import { silentLogger } from "../log";
-import { Emitter, Throttle, type Disposable, type Event } from "./events";
+import { AtlError } from "../shared/errors";
+import type { Logger } from "../shared/log";
+import { silentLogger } from "../shared/log";
+import { Emitter, Throttle, type Disposable, type Event } from "../shared/events";
 import { FileLock, ignoreMissing } from "./fileLock";
 import {
   DEFAULT_BOOK_OPTIONS,

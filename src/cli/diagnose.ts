@@ -13,7 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { createCommandPolicy, loadPolicyFile, PolicyFileError, type CommandPolicy } from "../../agent/src/policy";
 import type { Alarm } from "../alarms/model";
 import { parseAlarmMessage } from "../alarms/parse";
-import { AtlError } from "../errors";
+import { AtlError } from "../shared/errors";
 import type { DiagnosisEvent, DiagnosisReport, Proposal, ThreadStatus } from "../graph/diagnosis";
 import type { DiagnosisSettings } from "../graph/deps";
 import { createDiagnosisService } from "../graph/service";
@@ -21,7 +21,7 @@ import { HostDirectory } from "../hosts/directory";
 import { parseHostsInventory } from "../hosts/inventory";
 import { secretNames, type HostEntry, type SecretLookup } from "../hosts/model";
 import type { LlmProvider, LlmSettings, StructuredOutputMethod } from "../llm/settings";
-import type { Logger } from "../log";
+import type { Logger } from "../shared/log";
 import { renderMarkdown, renderProposalMarkdown } from "../report";
 
 const USAGE = `Usage: atl diagnose (--alarm FILE|- | --host ID --ask "TEXT") --hosts FILE [options]

@@ -8,8 +8,8 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/p
 import { join } from "node:path";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { MemorySaver, type Checkpoint, type CheckpointMetadata, type CheckpointTuple } from "@langchain/langgraph";
-import { AtlError } from "../errors";
-import { translate, type Translate } from "../l10n";
+import { AtlError } from "../shared/errors";
+import { translate, type Translate } from "../shared/l10n";
 
 const t: Translate = translate;
 

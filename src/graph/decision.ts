@@ -1,8 +1,8 @@
 // Validation of an approval decision before it resumes the graph: it comes from the chat panel (a
 // webview is untrusted input) or the CLI. Unknown shapes are refused with a clear message.
 import { z } from "zod";
-import { AtlError } from "../errors";
-import { translate, type Translate } from "../l10n";
+import { AtlError } from "../shared/errors";
+import { translate, type Translate } from "../shared/l10n";
 import type { ApprovalDecision } from "./diagnosis";
 
 const t: Translate = translate;

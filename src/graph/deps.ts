@@ -3,7 +3,7 @@
 // directory, the command policy, the alarm store, where checkpoints live, a logger and settings.
 import type { Alarm, IncidentSource } from "../alarms/model";
 import type { HostEntry } from "../hosts/model";
-import type { Logger } from "../log";
+import type { Logger } from "../shared/log";
 import type { Transport } from "../transports/transport";
 import type { LlmSettings } from "../llm/settings";
 import type { CommandPolicy } from "../../agent/src/policy/types";

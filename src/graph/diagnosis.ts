@@ -4,8 +4,9 @@
 // extension ↔ webview boundary and the checkpointer.
 import type { Alarm, Incident } from "../alarms/model";
 import type { PolicyDecisionKind, Risk } from "../../agent/src/policy/types";
+import type { Usage } from "../llm/usage";
 
-export type { PolicyDecisionKind, Risk };
+export type { PolicyDecisionKind, Risk, Usage };
 
 export type Severity = "info" | "low" | "medium" | "high" | "critical";
 
@@ -190,16 +191,6 @@ export interface Analysis {
   resources: Resource[];
   /** What was checked, per resource. */
   checked: Check[];
-}
-
-export interface Usage {
-  model: string;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  /** Estimated from the price table; null when the model has no price. */
-  costUsd: number | null;
-  calls: number;
 }
 
 export interface DiagnosisReport {

@@ -5,8 +5,8 @@
 // from another process.
 import type { BaseCheckpointSaver, StateSnapshot } from "@langchain/langgraph";
 import { Command } from "@langchain/langgraph";
-import { AtlError, toAtlError } from "../errors";
-import { translate, type Translate } from "../l10n";
+import { AtlError, toAtlError } from "../shared/errors";
+import { translate, type Translate } from "../shared/l10n";
 import { FileCheckpointSaver } from "./checkpointer";
 import { parseApprovalDecision } from "./decision";
 import type { DiagnosisDeps } from "./deps";

@@ -4,9 +4,9 @@
 import { readFile as fsReadFile, stat } from "node:fs/promises";
 import type { CommandPolicy } from "../../agent/src/policy/types";
 import type { Alarm } from "../alarms/model";
-import { AtlError } from "../errors";
-import { translate, type Translate } from "../l10n";
-import type { Logger } from "../log";
+import { AtlError } from "../shared/errors";
+import { translate, type Translate } from "../shared/l10n";
+import type { Logger } from "../shared/log";
 import { AgentTransport } from "../transports/agent";
 import { SshTransport } from "../transports/ssh";
 import type { Transport } from "../transports/transport";

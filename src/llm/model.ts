@@ -4,8 +4,8 @@
 // LangSmith tracing is switched off unless the user opted in.
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AzureChatOpenAI, ChatOpenAI } from "@langchain/openai";
-import { AtlError } from "../errors";
-import { translate, type Translate } from "../l10n";
+import { AtlError } from "../shared/errors";
+import { translate, type Translate } from "../shared/l10n";
 import type { LlmSettings } from "./settings";
 
 const t: Translate = translate;

@@ -5,8 +5,8 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { BaseMessageLike } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { z } from "zod";
-import { AtlError } from "../errors";
-import { translate, type Translate } from "../l10n";
+import { AtlError } from "../shared/errors";
+import { translate, type Translate } from "../shared/l10n";
 import type { StructuredOutputMethod } from "./settings";
 import type { CallUsage } from "./usage";
 

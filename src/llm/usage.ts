@@ -1,7 +1,17 @@
 // Token usage and estimated cost per diagnosis. Prices are USD per million tokens: built-in for
 // common OpenAI models, overridden or extended by the `atl.llm.prices` setting.
-import type { Usage } from "../graph/diagnosis";
 import type { ModelPrice } from "./settings";
+
+/** Tokens and estimated cost of the LLM calls of one diagnosis. */
+export interface Usage {
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  /** Estimated from the price table; null when the model has no price. */
+  costUsd: number | null;
+  calls: number;
+}
 
 export const BUILT_IN_PRICES: Readonly<Record<string, ModelPrice>> = {
   "gpt-5": { input: 1.25, output: 10 },

@@ -5,8 +5,8 @@
 import { GetQueueAttributesCommand, SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
 import { fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
-import { AtlError } from "../errors";
-import { translate, type Translate } from "../l10n";
+import { AtlError } from "../shared/errors";
+import { translate, type Translate } from "../shared/l10n";
 import { queueNameOf, regionFromQueueUrl } from "./queueUrl";
 
 export { queueNameOf, regionFromQueueUrl } from "./queueUrl";

@@ -15,12 +15,12 @@ import {
   type Message,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { Emitter, type Disposable, type Event } from "../alarms/events";
-import { sleep } from "../alarms/fileLock";
+import { Emitter, type Disposable, type Event } from "../shared/events";
+import { sleep } from "../shared/sleep";
 import type { IngestMeta, IngestOutcome } from "../alarms/store";
-import { toAtlError, type AtlError } from "../errors";
-import type { Logger } from "../log";
-import { silentLogger } from "../log";
+import { toAtlError, type AtlError } from "../shared/errors";
+import type { Logger } from "../shared/log";
+import { silentLogger } from "../shared/log";
 import { createSqsClient, describeQueue, diagnoseSqsError, queueNameOf, toSqsError, validateConnection, type QueueDescription, type SqsConnection } from "./client";
 
 export type ConsumerMode = "consume" | "peek";

@@ -7,10 +7,10 @@ import { unlinkSync, readFileSync } from "node:fs";
 import { open, readFile, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { Emitter, type Disposable, type Event } from "../alarms/events";
+import { Emitter, type Disposable, type Event } from "../shared/events";
 import { ignoreMissing, isAlive } from "../alarms/fileLock";
-import type { Logger } from "../log";
-import { silentLogger } from "../log";
+import type { Logger } from "../shared/log";
+import { silentLogger } from "../shared/log";
 
 export const POLLER_LOCK_FILE = "poller.lock";
 

@@ -4,17 +4,28 @@
 // checks them again with its own policy.
 import { AgentClient, AgentRequestError, type InfoResponse } from "../../agent/src/protocol";
 import type { CommandPolicy } from "../../agent/src/policy/types";
-import { AtlError } from "../errors";
-import { translate, type Translate } from "../l10n";
-import type { AgentHostEntry } from "../hosts/model";
-import type { Logger } from "../log";
+import { AtlError } from "../shared/errors";
+import { translate, type Translate } from "../shared/l10n";
+import type { Logger } from "../shared/log";
+import { sleep } from "../shared/sleep";
 import type { ExecOptions, ExecResult, HostHealth, Transport } from "./transport";
 import { refusedResult } from "./results";
 
 const t: Translate = translate;
 
+/** What the agent transport needs of an inventory entry (an `AgentHostEntry` is one). */
+export interface AgentTarget {
+  id: string;
+  name: string;
+  /** http(s)://host:9917 */
+  url: string;
+  keyId: string;
+  /** Named in the fix of an authentication error. */
+  secretFile?: string;
+}
+
 export interface AgentTransportOptions {
-  host: AgentHostEntry;
+  host: AgentTarget;
   /** The shared secret (from SecretStorage or the host's secretFile). Never logged. */
   secret: string;
   /** PEM of the CA / self-signed certificate for https. */
@@ -176,16 +187,4 @@ function throwIfCancelled(signal: AbortSignal | undefined, hostId: string): void
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 10) / 10;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -9,11 +9,10 @@ import { NodeSSH } from "node-ssh";
 import type { Client, ClientChannel, ServerHostKeyAlgorithm } from "ssh2";
 import { renderProgram } from "../../agent/src/policy/index";
 import type { CommandPolicy } from "../../agent/src/policy/types";
-import { AtlError } from "../errors";
-import { translate, type Translate } from "../l10n";
-import type { SshHostEntry } from "../hosts/model";
-import { probeHost } from "../hosts/probe";
-import type { Logger } from "../log";
+import { AtlError } from "../shared/errors";
+import { translate, type Translate } from "../shared/l10n";
+import { probeHost } from "./probe";
+import type { Logger } from "../shared/log";
 import { refusedResult } from "./results";
 import type { ExecOptions, ExecResult, HostHealth, Transport } from "./transport";
 
@@ -22,8 +21,19 @@ const t: Translate = translate;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 export const DEFAULT_IDLE_MS = 60_000;
 
+/** What the SSH transport needs of an inventory entry (an `SshHostEntry` is one). */
+export interface SshTarget {
+  id: string;
+  name: string;
+  host: string;
+  port?: number;
+  username: string;
+  /** Pinned host key: `SHA256:…` as ssh-keygen -lf prints it. */
+  hostKeySha256: string;
+}
+
 export interface SshTransportOptions {
-  host: SshHostEntry;
+  host: SshTarget;
   /** Private key contents (OpenSSH or PEM). Without it, the ssh-agent at `agentSocket` is used. */
   privateKey?: string;
   /** For an encrypted private key (from SecretStorage). Never logged. */
@@ -100,7 +110,7 @@ export class SshTransport implements Transport {
 
   constructor(private readonly options: SshTransportOptions) {}
 
-  private get host(): SshHostEntry {
+  private get host(): SshTarget {
     return this.options.host;
   }
 
@@ -135,7 +145,7 @@ export class SshTransport implements Transport {
 
   /** Banner and latency from a light probe, then a full connection: pinned key and login checked. */
   async health(signal?: AbortSignal): Promise<HostHealth> {
-    const probe = await probeHost(this.host, signal ? { signal } : {});
+    const probe = await probeHost({ transport: "ssh", host: this.host.host, ...(this.host.port === undefined ? {} : { port: this.host.port }) }, signal ? { signal } : {});
     if (!probe.reachable || probe.error) {
       return probe;
     }

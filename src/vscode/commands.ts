@@ -2,8 +2,8 @@
 // stop bubbling. An AtlError is shown once with its fix and a "Show log" button; a cancelled flow
 // is silent; anything else is logged with its stack and shown as an unexpected failure.
 import * as vscode from "vscode";
-import { AtlError } from "../errors";
-import type { Logger } from "../log";
+import { AtlError } from "../shared/errors";
+import type { Logger } from "../shared/log";
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 

@@ -1,7 +1,7 @@
 // The ATL logger in the editor: the `Logger` interface over one "ATL" LogOutputChannel, so the
 // user picks the level (Developer: Set Log Level) and the log is one click from every error.
 import * as vscode from "vscode";
-import type { Logger } from "../log";
+import type { Logger } from "../shared/log";
 
 export class OutputChannelLogger implements Logger, vscode.Disposable {
   readonly channel: vscode.LogOutputChannel;

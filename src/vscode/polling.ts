@@ -3,8 +3,8 @@
 // fails (with the consumer's one-line error and fix). Restarts the poller when `atl.sqs.*` or
 // `atl.aws.profile` change; stops it cleanly (awaiting the loop) on deactivate.
 import * as vscode from "vscode";
-import { AtlError } from "../errors";
-import type { Logger } from "../log";
+import { AtlError } from "../shared/errors";
+import type { Logger } from "../shared/log";
 import { Disposable } from "./disposable";
 import type { AtlSettings, SqsSettings } from "./settings";
 

@@ -3,7 +3,7 @@
 // says which secret name changed.
 import * as vscode from "vscode";
 import { secretNames, type SecretLookup } from "../hosts/model";
-import type { Logger } from "../log";
+import type { Logger } from "../shared/log";
 import { Disposable } from "./disposable";
 
 export class SecretStore extends Disposable implements SecretLookup {

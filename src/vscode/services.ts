@@ -11,7 +11,8 @@
 //   policy    the command policy, when the extension built one (graph.js otherwise provides it)
 //   reports   the report renderers (Markdown and plain text)
 //   storageDir  the extension's global storage folder (created)
-//   graphBundle path of dist/graph.js, loaded on first use only
+//   loadGraph dist/graph.js, loaded on first use only (src/diagnosis/bundles.ts)
+//   loadSqs   dist/sqs.js (the AWS SDK), loaded when this window polls or tests a queue
 //
 // Commands pass domain objects: `atl.diagnoseAlarm` gets an Incident (tree click, context menu,
 // notification button), an incident id, or nothing (palette: pick). Host commands get a HostEntry
@@ -19,9 +20,10 @@
 import type * as vscode from "vscode";
 import type { CommandPolicy } from "../../agent/src/policy/types";
 import type { AlarmStore } from "../alarms/store";
+import type { BundleLoader, GraphBundle, SqsBundle } from "../diagnosis/bundles";
 import type { DiagnosisIncidents } from "../graph/deps";
 import type { HostEntry } from "../hosts/model";
-import type { Logger } from "../log";
+import type { Logger } from "../shared/log";
 import type { DiagnosisFeatureServices } from "./chat/index";
 import type { HostsModel } from "./hosts/hostsModel";
 import type { ReportRenderers } from "./report/reports";
@@ -39,5 +41,6 @@ export interface AtlServices extends DiagnosisFeatureServices {
   readonly policy?: CommandPolicy;
   readonly reports: ReportRenderers;
   readonly storageDir: string;
-  readonly graphBundle: string;
+  readonly loadGraph: BundleLoader<GraphBundle>;
+  readonly loadSqs: BundleLoader<SqsBundle>;
 }

@@ -4,11 +4,11 @@
 import * as vscode from "vscode";
 import type { DiagnosisSettings } from "../graph/deps";
 import type { LlmProvider, LlmSettings, ModelPrice, StructuredOutputMethod } from "../llm/settings";
-import { AtlError } from "../errors";
+import { AtlError } from "../shared/errors";
 import type { HostEntry } from "../hosts/model";
 import { parseHostsInventory } from "../hosts/inventory";
 import { regionFromQueueUrl } from "../sqs/queueUrl";
-import type { Logger } from "../log";
+import type { Logger } from "../shared/log";
 import { Disposable } from "./disposable";
 
 export { regionFromQueueUrl };

@@ -1,6 +1,6 @@
 // The chat panel's message protocol: one discriminated union per direction, imported by the host
 // (src/vscode/chat/) and the webview (src/webview/). The host validates everything the webview sends
-// (src/vscode/chat/validate.ts): a webview is untrusted input too. Plain JSON only.
+// (src/diagnosis/validate.ts): a webview is untrusted input too. Plain JSON only.
 import type { Alarm } from "../alarms/model";
 import type {
   ApprovalDecision,

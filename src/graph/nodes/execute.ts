@@ -3,8 +3,8 @@
 // failure (host unreachable, bad key, missing secret) stops the step: the remaining commands are
 // reported as not run and the thread fails with the reason.
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { AtlError, toAtlError } from "../../errors";
-import { translate, type Translate } from "../../l10n";
+import { AtlError, toAtlError } from "../../shared/errors";
+import { translate, type Translate } from "../../shared/l10n";
 import type { ExecResult, Transport } from "../../transports/transport";
 import { refusedRun } from "../commands";
 import { emit, type GraphContext } from "../context";

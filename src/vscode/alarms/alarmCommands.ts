@@ -4,12 +4,12 @@
 import * as vscode from "vscode";
 import type { Incident, UnparsedEntry } from "../../alarms/model";
 import type { AlarmStore } from "../../alarms/store";
-import { AtlError } from "../../errors";
-import type { Logger } from "../../log";
+import { AtlError } from "../../shared/errors";
+import type { Logger } from "../../shared/log";
 import { cancelled } from "../commands";
 import type { AtlSettings } from "../settings";
-import { isIncident, isUnparsed } from "./grouping";
-import { consoleUrl } from "./present";
+import { isIncident, isUnparsed } from "../../diagnosis/grouping";
+import { consoleUrl } from "../../alarms/present";
 
 export const RAW_SCHEME = "atl-raw";
 

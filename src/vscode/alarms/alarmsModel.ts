@@ -6,9 +6,9 @@ import * as vscode from "vscode";
 import type { Incident, UnparsedEntry } from "../../alarms/model";
 import type { HostEntry } from "../../hosts/model";
 import { Disposable } from "../disposable";
-import { type AlarmGroup, type GroupBy, groupAlarms } from "./grouping";
+import { type AlarmGroup, type GroupBy, groupAlarms } from "../../diagnosis/grouping";
 
-export * from "./grouping";
+export * from "../../diagnosis/grouping";
 
 /** What the view needs from the alarm store (AlarmStore satisfies it through a small adapter). */
 export interface AlarmsSource {

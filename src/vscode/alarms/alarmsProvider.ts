@@ -6,7 +6,8 @@ import type { AlarmState, Incident, UnparsedEntry } from "../../alarms/model";
 import type { HostEntry } from "../../hosts/model";
 import { Disposable } from "../disposable";
 import { type AlarmGroup, type AlarmNode, type AlarmsModel, hostForIncident, isGroup, isIncident } from "./alarmsModel";
-import { escapeMarkdown, incidentDescription, incidentTooltipMarkdown, relativeTime, type Translate } from "./present";
+import { escapeMarkdown, incidentDescription, incidentTooltipMarkdown, relativeTime } from "../../alarms/present";
+import type { Translate } from "../../shared/l10n";
 
 const t: Translate = (message, ...args) => vscode.l10n.t(message, ...args);
 

@@ -2,12 +2,12 @@
 // few arrive, one "N new alarms — Show" once a storm starts. Only the polling window notifies, so
 // several open windows do not each raise the same toast.
 import * as vscode from "vscode";
-import type { Logger } from "../../log";
+import type { Logger } from "../../shared/log";
 import { Disposable } from "../disposable";
 import type { AtlSettings } from "../settings";
 import type { AlarmsSource } from "./alarmsModel";
-import { type AlarmArrival, diffArrivals, NotificationPlanner, type NotificationAction, type SeenIncidents, snapshotOf, wantsNotification } from "./notifications";
-import { metricSummary, notificationText } from "./present";
+import { type AlarmArrival, diffArrivals, NotificationPlanner, type NotificationAction, type SeenIncidents, snapshotOf, wantsNotification } from "../../alarms/notifications";
+import { metricSummary, notificationText } from "../../alarms/present";
 
 export class AlarmNotifier extends Disposable {
   private seen: SeenIncidents;

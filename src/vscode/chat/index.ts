@@ -6,23 +6,24 @@ import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
 import type { CommandPolicy } from "../../../agent/src/policy/types";
 import type { Incident } from "../../alarms/model";
-import { AtlError } from "../../errors";
+import { AtlError } from "../../shared/errors";
 import type { DiagnosisIncidents, DiagnosisSettings } from "../../graph/deps";
 import type { DiagnosisInput, DiagnosisReport, DiagnosisService, HostRef, ThreadStatus } from "../../graph/diagnosis";
 import type { HostEntry, SecretLookup } from "../../hosts/model";
 import type { LlmSettings } from "../../llm/settings";
-import type { Logger } from "../../log";
+import type { Logger } from "../../shared/log";
 import type { PolicyCheck, ReportAction, ThreadHeader } from "../../webview/protocol";
-import { hostForIncident } from "../alarms/grouping";
+import { hostForIncident } from "../../diagnosis/grouping";
 import { registerCommand } from "../commands";
-import { DiagnosisHistory, type DiagnosisSummary } from "../diagnoses/history";
+import { DiagnosisHistory, type DiagnosisSummary } from "../../diagnosis/history";
 import { DiagnosesTreeProvider, DIAGNOSES_VIEW, severityText, statusText } from "../diagnoses/view";
 import type { HostStatus } from "../hosts/hostsModel";
 import { ReportPublisher, type ReportRenderers } from "../report/reports";
-import { GraphServiceProvider } from "./graphService";
+import type { BundleLoader, GraphBundle } from "../../diagnosis/bundles";
+import { GraphServiceProvider } from "../../diagnosis/graphService";
 import { ChatPanel, CHAT_VIEW_TYPE, type PanelState } from "./panel";
 import { threadTexts } from "./strings";
-import { DiagnosisThread, latestReport, type ThreadDeps } from "./thread";
+import { DiagnosisThread, latestReport, type ThreadDeps } from "../../diagnosis/thread";
 
 /** What the diagnosis features need from the rest of the extension (services.ts provides it). */
 export interface DiagnosisFeatureServices {
@@ -45,6 +46,8 @@ export interface DiagnosisFeatureServices {
   policy?: CommandPolicy;
   /** Markdown and plain-text report renderers (src/report). */
   reports: ReportRenderers;
+  /** dist/graph.js, loaded on the first diagnosis. */
+  loadGraph: BundleLoader<GraphBundle>;
 }
 
 /** What tests (through activate()'s return value) and other features use. */
@@ -94,7 +97,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
     const storage = context.globalStorageUri.fsPath;
     this.history = new DiagnosisHistory(path.join(storage, "diagnoses"), this.logger);
     this.graph = new GraphServiceProvider({
-      bundleDir: path.join(context.extensionUri.fsPath, "dist"),
+      loadGraph: services.loadGraph,
       checkpointDir: path.join(storage, "checkpoints"),
       logger: this.logger,
       secrets: services.secrets,

@@ -2,12 +2,12 @@
 // message from the webview validated before it reaches the thread. One panel per thread.
 import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
-import { toAtlError } from "../../errors";
-import type { Logger } from "../../log";
+import { toAtlError } from "../../shared/errors";
+import type { Logger } from "../../shared/log";
 import type { FromWebviewMessage, HostChoice, PolicyCheck, ReportAction, ToWebviewMessage } from "../../webview/protocol";
-import type { DiagnosisThread } from "./thread";
+import type { DiagnosisThread } from "../../diagnosis/thread";
 import { webviewStrings } from "./strings";
-import { parseWebviewMessage } from "./validate";
+import { parseWebviewMessage } from "../../diagnosis/validate";
 
 export const CHAT_VIEW_TYPE = "atl.chat";
 

@@ -2,7 +2,7 @@
 // l10n of its own) and sent in the `init` message. Literal l10n.t calls so the strings are extracted.
 import * as vscode from "vscode";
 import type { WebviewStrings } from "../../webview/protocol";
-import type { ThreadTexts } from "./thread";
+import type { ThreadTexts } from "../../diagnosis/thread";
 
 export function webviewStrings(): WebviewStrings {
   const t = vscode.l10n.t;

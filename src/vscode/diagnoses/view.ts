@@ -2,7 +2,7 @@
 // Clicking a row reopens its chat panel; the context menu opens, copies or removes its report.
 import * as vscode from "vscode";
 import type { Severity, ThreadStatus } from "../../graph/diagnosis";
-import type { DiagnosisHistory, DiagnosisSummary } from "./history";
+import type { DiagnosisHistory, DiagnosisSummary } from "../../diagnosis/history";
 
 export const DIAGNOSES_VIEW = "atl.diagnoses";
 

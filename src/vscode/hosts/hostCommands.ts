@@ -4,12 +4,11 @@
 import { readFile } from "node:fs/promises";
 import * as vscode from "vscode";
 import { AgentClient, AgentRequestError, type InfoResponse } from "../../../agent/src/protocol";
-import type { CommandPolicy } from "../../../agent/src/policy/types";
-import { AtlError } from "../../errors";
-import type { HostDirectory } from "../../hosts/directory";
+import { AtlError } from "../../shared/errors";
+import type { BundleLoader, GraphBundle } from "../../diagnosis/bundles";
 import { secretNames, type AgentHostEntry, type HostEntry, type SshHostEntry } from "../../hosts/model";
-import { probeHost } from "../../hosts/probe";
-import type { Logger } from "../../log";
+import { probeHost } from "../../transports/probe";
+import type { Logger } from "../../shared/log";
 import { cancelled } from "../commands";
 import type { SecretStore } from "../secrets";
 import { validateAgentSecret } from "../secrets";
@@ -28,13 +27,7 @@ export interface HostCommandDeps {
   hosts: HostsModel;
   logger: Logger;
   /** The graph bundle (loaded on demand): it carries the SSH transport that verifies host keys. */
-  loadGraph: () => GraphParts | null;
-}
-
-/** What Test host uses from dist/graph.js. */
-export interface GraphParts {
-  HostDirectory: typeof HostDirectory;
-  createCommandPolicy(): CommandPolicy;
+  loadGraph: BundleLoader<GraphBundle>;
 }
 
 /** What Test host found, for the notification and the in-editor tests. */
@@ -211,8 +204,11 @@ async function testSsh(deps: HostCommandDeps, host: SshHostEntry, signal: AbortS
   if (!health.reachable || health.error) {
     return { host, ok: false, info: null, summary: vscode.l10n.t("{0}: {1}", host.name, health.error ?? vscode.l10n.t("unreachable")) };
   }
-  const graph = deps.loadGraph();
-  if (!graph) {
+  let graph: GraphBundle;
+  try {
+    graph = deps.loadGraph();
+  } catch (error) {
+    deps.logger.warn(error instanceof Error ? error.message : String(error));
     return { host, ok: true, info: null, summary: vscode.l10n.t("{0}: SSH answers ({1}). The pinned host key is checked on the first diagnosis.", host.name, health.version ?? "") };
   }
   // A real connection: the transport refuses a host key other than the pinned one, then logs in.

@@ -4,7 +4,7 @@
 import * as vscode from "vscode";
 import type { HostEntry } from "../../hosts/model";
 import { secretNames } from "../../hosts/model";
-import type { Logger } from "../../log";
+import type { Logger } from "../../shared/log";
 import type { HostHealth } from "../../transports/transport";
 import { Disposable } from "../disposable";
 import type { SecretStore } from "../secrets";

@@ -3,7 +3,7 @@
 // host.agent / host.ssh drives the item menus in package.json.
 import * as vscode from "vscode";
 import type { HostEntry } from "../../hosts/model";
-import { escapeMarkdown } from "../alarms/present";
+import { escapeMarkdown } from "../../alarms/present";
 import { Disposable } from "../disposable";
 import type { HostsModel, HostStatus } from "./hostsModel";
 

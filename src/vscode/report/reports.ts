@@ -2,7 +2,7 @@
 // diagnosis), Open report (a read-only virtual Markdown document shown in the preview), Save report
 // (a Markdown file in the workspace) and Copy for ticket (Markdown on the clipboard).
 import * as vscode from "vscode";
-import { AtlError } from "../../errors";
+import { AtlError } from "../../shared/errors";
 import type { DiagnosisReport } from "../../graph/diagnosis";
 
 export const REPORT_SCHEME = "atl-report";

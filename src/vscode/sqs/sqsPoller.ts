@@ -6,9 +6,10 @@
 // tests a connection: a window that has no queue, or follows another window's poller, never loads it.
 import * as vscode from "vscode";
 import type { AlarmStore } from "../../alarms/store";
-import { AtlError } from "../../errors";
-import type { Logger } from "../../log";
+import { AtlError } from "../../shared/errors";
+import type { Logger } from "../../shared/log";
 import type * as Sqs from "../../sqs/index";
+import type { BundleLoader, SqsBundle } from "../../diagnosis/bundles";
 import { PollerElection } from "../../sqs/pollerElection";
 import type { PollerStatus, QueuePoller } from "../polling";
 import type { SqsSettings } from "../settings";
@@ -18,29 +19,8 @@ type SqsConnection = Sqs.SqsConnection;
 type SqsAlarmConsumer = InstanceType<typeof Sqs.SqsAlarmConsumer>;
 type ConsumerState = Sqs.ConsumerState;
 
-/** Loads dist/sqs.js on first use (about 300 KiB of AWS SDK); later calls return the same module. */
-export type SqsModuleLoader = () => typeof Sqs;
-
-export function sqsModuleLoader(bundle: string, logger: Logger): SqsModuleLoader {
-  let loaded: typeof Sqs | undefined;
-  return () => {
-    if (!loaded) {
-      const started = performance.now();
-      try {
-        // A runtime require keeps the SDK out of dist/extension.js (esbuild leaves it alone).
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        loaded = require(bundle) as typeof Sqs;
-      } catch (error) {
-        throw new AtlError("internal", `Could not load ATL's SQS client (${bundle}): ${error instanceof Error ? error.message : String(error)}`, {
-          cause: error,
-          fix: "Reinstall the ATL extension; the file is part of it.",
-        });
-      }
-      logger.info(`SQS client loaded in ${Math.round(performance.now() - started)} ms.`);
-    }
-    return loaded;
-  };
-}
+/** dist/sqs.js (about 300 KiB of AWS SDK), loaded on first use. */
+export type SqsModuleLoader = BundleLoader<SqsBundle>;
 
 export interface SqsPollerDeps {
   store: AlarmStore;

@@ -7,11 +7,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AtlError } from "../../../src/errors";
+import { AtlError } from "../../../src/shared/errors";
 import type { DiagnosisReport, DiagnosisService } from "../../../src/graph/diagnosis";
-import { silentLogger } from "../../../src/log";
-import { DiagnosisThread, type ThreadDeps, type ThreadTexts } from "../../../src/vscode/chat/thread";
-import { DiagnosisHistory } from "../../../src/vscode/diagnoses/history";
+import { silentLogger } from "../../../src/shared/log";
+import { DiagnosisThread, type ThreadDeps, type ThreadTexts } from "../../../src/diagnosis/thread";
+import { DiagnosisHistory } from "../../../src/diagnosis/history";
 import type { ToWebviewMessage, TranscriptEntry } from "../../../src/webview/protocol";
 import { sampleAlarm, startFixture, type Fixture } from "../graph/support";
 

@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ChatOpenAI } from "@langchain/openai";
-import { AtlError } from "../../../src/errors";
+import { AtlError } from "../../../src/shared/errors";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
 import { OPENAI_BASE_URL, takeLlmChoice } from "../../../scripts/demo/llm";
 import { startLlmRelay, type LlmRelay } from "../../../scripts/demo/llmRelay";

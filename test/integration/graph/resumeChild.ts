@@ -6,7 +6,7 @@ import type { ApprovalDecision, DiagnosisEvent } from "../../../src/graph/diagno
 import { createDiagnosisService } from "../../../src/graph/service";
 import { HostDirectory } from "../../../src/hosts/directory";
 import type { HostEntry } from "../../../src/hosts/model";
-import { silentLogger } from "../../../src/log";
+import { silentLogger } from "../../../src/shared/log";
 
 interface ChildInput {
   checkpointDir: string;

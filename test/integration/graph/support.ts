@@ -17,7 +17,7 @@ import { createDiagnosisService, type DiagnosisServiceHandle } from "../../../sr
 import { HostDirectory } from "../../../src/hosts/directory";
 import type { AgentHostEntry, HostEntry } from "../../../src/hosts/model";
 import type { LlmSettings } from "../../../src/llm/settings";
-import { silentLogger } from "../../../src/log";
+import { silentLogger } from "../../../src/shared/log";
 import { startAgent, type RunningAgent } from "../../helpers/agent";
 import type { ScriptedLlm } from "../../helpers/scriptedLlm";
 

@@ -8,7 +8,7 @@ import type { Alarm } from "../../../src/alarms/model";
 import type { Analysis, CommandRun } from "../../../src/graph/diagnosis";
 import { runbookCommands, type RunbookKind } from "../../../src/graph/runbooks/catalog";
 import { analyzeRuns, planFromAlarm, planFromText, type RunbookPlan } from "../../../src/graph/runbooks/index";
-import { silentLogger } from "../../../src/log";
+import { silentLogger } from "../../../src/shared/log";
 import { AgentTransport } from "../../../src/transports/agent";
 import type { ExecResult } from "../../../src/transports/transport";
 import { startAgent, type RunningAgent } from "../../helpers/agent";
@@ -54,7 +54,7 @@ void describe("offline runbooks against staged faults, through the real agent", 
 
   before(async () => {
     agent = await startAgent({ limits: { maxTimeoutSec: 120 } });
-    transport = new AgentTransport({ host: { id: "this-host", name: "this-host", transport: "agent", url: agent.url, keyId: agent.keyId }, secret: agent.secret, policy, logger: silentLogger });
+    transport = new AgentTransport({ host: { id: "this-host", name: "this-host", url: agent.url, keyId: agent.keyId }, secret: agent.secret, policy, logger: silentLogger });
   });
   after(async () => {
     transport?.dispose();

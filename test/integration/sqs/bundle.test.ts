@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AlarmStore } from "../../../src/alarms/store";
-import { AtlError } from "../../../src/errors";
-import { formatMessage, installTranslator } from "../../../src/l10n";
+import { AtlError } from "../../../src/shared/errors";
+import { formatMessage, installTranslator } from "../../../src/shared/l10n";
 import type * as Sqs from "../../../src/sqs/index";
 import { Fauxqs } from "../../helpers/fauxqs";
 

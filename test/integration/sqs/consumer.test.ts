@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { AlarmStore, STORE_FILE } from "../../../src/alarms/store";
-import type { AtlError } from "../../../src/errors";
+import type { AtlError } from "../../../src/shared/errors";
 import { SqsAlarmConsumer, type ConsumerState, type SqsAlarmConsumerOptions } from "../../../src/sqs/consumer";
 import { PollerElection } from "../../../src/sqs/pollerElection";
 import { Fauxqs, SAMPLE_FILES, sample, type AlarmRoute } from "../../helpers/fauxqs";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AlarmStore } from "../../../src/alarms/store";
-import { AtlError } from "../../../src/errors";
+import { AtlError } from "../../../src/shared/errors";
 import { createSqsClient, describeQueue, regionFromQueueUrl, type SqsConnection } from "../../../src/sqs/client";
 import { SqsAlarmConsumer } from "../../../src/sqs/consumer";
 import { Fauxqs } from "../../helpers/fauxqs";

@@ -9,10 +9,10 @@ import { readFile } from "node:fs/promises";
 import * as net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createCommandPolicy } from "../../../agent/src/policy/index";
-import { AtlError } from "../../../src/errors";
+import { AtlError } from "../../../src/shared/errors";
 import type { SshHostEntry } from "../../../src/hosts/model";
-import { probeHost } from "../../../src/hosts/probe";
-import { silentLogger } from "../../../src/log";
+import { probeHost } from "../../../src/transports/probe";
+import { silentLogger } from "../../../src/shared/log";
 import { SshTransport, type SshTransportOptions } from "../../../src/transports/ssh";
 import { startSshd, type Sshd } from "../../helpers/sshd";
 

@@ -2,8 +2,8 @@
 // and refuses anything else with a webview-message error (the panel shows it; nothing runs).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AtlError } from "../../../src/errors";
-import { parseWebviewMessage } from "../../../src/vscode/chat/validate";
+import { AtlError } from "../../../src/shared/errors";
+import { parseWebviewMessage } from "../../../src/diagnosis/validate";
 import { LIMITS, STRING_KEYS, format } from "../../../src/webview/protocol";
 
 function rejects(raw: unknown, pattern?: RegExp): void {

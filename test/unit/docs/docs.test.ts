@@ -199,9 +199,9 @@ describe("README.md", () => {
 
 describe("docs/troubleshooting.md", () => {
   it("has an entry for every AtlError code", () => {
-    const source = read("src/errors.ts");
+    const source = read("src/shared/errors.ts");
     const union = /export type AtlErrorCode =([\s\S]*?);/.exec(source);
-    assert.ok(union, "AtlErrorCode not found in src/errors.ts");
+    assert.ok(union, "AtlErrorCode not found in src/shared/errors.ts");
     const codes = [...union[1].matchAll(/"([a-z-]+)"/g)].map((m) => m[1]);
     assert.ok(codes.length >= 20, `found only ${codes.length} codes`);
     const doc = read("docs/troubleshooting.md");

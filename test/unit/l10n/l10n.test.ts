@@ -8,8 +8,9 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import { incidentDescription, incidentTooltipMarkdown, type Translate } from "../../../src/vscode/alarms/present";
-import { alarm, incident } from "../vscode/fixtures";
+import { incidentDescription, incidentTooltipMarkdown } from "../../../src/alarms/present";
+import type { Translate } from "../../../src/shared/l10n";
+import { alarm, incident } from "../alarms/fixtures";
 
 const root = resolve(import.meta.dirname, "..", "..", "..");
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(join(root, file), "utf8")) as T;
@@ -117,7 +118,7 @@ void describe("l10n/bundle.l10n.ko.json (every vscode.l10n.t string)", () => {
     assert.deepEqual(report.problems, []);
     // The webview table, the Alarms tooltip (through a Translate parameter) and the commands all count.
     const files = new Set(report.messages.flatMap((m) => m.locations.map((l) => l.replace(/:\d+$/, ""))));
-    for (const file of ["src/vscode/chat/strings.ts", "src/vscode/alarms/present.ts", "src/vscode/hosts/hostCommands.ts", "src/vscode/statusBar.ts"]) {
+    for (const file of ["src/vscode/chat/strings.ts", "src/alarms/present.ts", "src/vscode/hosts/hostCommands.ts", "src/vscode/statusBar.ts"]) {
       assert.ok(files.has(file), `no messages extracted from ${file}`);
     }
     assert.ok(report.messages.length >= 300, `${report.messages.length} messages`);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { z } from "zod";
-import { AtlError } from "../../../src/errors";
+import { AtlError } from "../../../src/shared/errors";
 import { applyTracingPolicy, clampRetries, createChatModel, validateLlmSettings } from "../../../src/llm/model";
 import type { LlmSettings } from "../../../src/llm/settings";
 import { invokeStructured } from "../../../src/llm/structured";

@@ -3,7 +3,7 @@
 // say what is missing instead of failing later.
 import * as assert from "node:assert/strict";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
-import type { AtlError } from "../../../src/errors";
+import type { AtlError } from "../../../src/shared/errors";
 import type { AtlApi } from "../../../src/extension";
 import { atlApi, eventually, setSettings } from "./alarmsSupport";
 

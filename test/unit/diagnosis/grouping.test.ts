@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { HostEntry } from "../../../src/hosts/model";
-import { groupAlarms, hostForIncident, isGroup, isIncident, isUnparsed } from "../../../src/vscode/alarms/grouping";
-import { alarm, incident, unparsed } from "./fixtures";
+import { groupAlarms, hostForIncident, isGroup, isIncident, isUnparsed } from "../../../src/diagnosis/grouping";
+import { alarm, incident, unparsed } from "../alarms/fixtures";
 
 const labels = { state: (s: string) => s, noHost: "No known host", unparsed: "Unparsed" };
 const hosts: HostEntry[] = [

@@ -1,7 +1,7 @@
 // Validation of what the chat webview sends. The webview renders attacker-controlled text, so the
 // host treats its messages as untrusted input: exact shapes, bounded sizes, nothing extra.
-import { AtlError } from "../../errors";
-import { LIMITS, type FromWebviewMessage, type ReportAction } from "../../webview/protocol";
+import { AtlError } from "../shared/errors";
+import { LIMITS, type FromWebviewMessage, type ReportAction } from "../webview/protocol";
 
 type Fields = Record<string, unknown>;
 

@@ -1,25 +1,17 @@
 // Loads dist/graph.js (LangChain, the graph, the transports) on the first diagnosis and builds the
 // DiagnosisService from the current settings. The service is rebuilt when the LLM settings, the
 // API key or the host inventory change; the old host connections close once no run uses them.
-import * as path from "node:path";
-import type { CommandPolicy } from "../../../agent/src/policy/types";
-import type { DiagnosisDeps, DiagnosisIncidents, DiagnosisSettings, HostResolver } from "../../graph/deps";
-import type { DiagnosisServiceHandle } from "../../graph/service";
-import type { HostDirectoryOptions } from "../../hosts/directory";
-import type { HostEntry, SecretLookup } from "../../hosts/model";
-import type { LlmSettings } from "../../llm/settings";
-import type { Logger } from "../../log";
-
-/** What dist/graph.js exports that the editor uses. */
-export interface GraphModule {
-  createDiagnosisService(deps: DiagnosisDeps): DiagnosisServiceHandle;
-  HostDirectory: new (hosts: HostEntry[], secrets: SecretLookup, options: HostDirectoryOptions) => HostResolver & { dispose(): void };
-  createCommandPolicy(): CommandPolicy;
-}
+import type { CommandPolicy } from "../../agent/src/policy/types";
+import type { DiagnosisIncidents, DiagnosisSettings, HostResolver } from "../graph/deps";
+import type { DiagnosisServiceHandle } from "../graph/service";
+import type { HostEntry, SecretLookup } from "../hosts/model";
+import type { LlmSettings } from "../llm/settings";
+import type { Logger } from "../shared/log";
+import type { BundleLoader, GraphBundle } from "./bundles";
 
 export interface GraphServiceOptions {
-  /** Folder holding graph.js (dist/). */
-  bundleDir: string;
+  /** dist/graph.js, loaded on the first diagnosis (a few hundred ms; never at activation). */
+  loadGraph: BundleLoader<GraphBundle>;
   checkpointDir: string;
   logger: Logger;
   secrets: SecretLookup & { llmApiKey(): Promise<string | undefined> };
@@ -41,27 +33,14 @@ interface Built {
 }
 
 export class GraphServiceProvider {
-  private module: GraphModule | undefined;
   private current: Built | undefined;
   private readonly retired: Built[] = [];
   private cachedPolicy: CommandPolicy | undefined;
 
   constructor(private readonly options: GraphServiceOptions) {}
 
-  /** Loads graph.js once (a few hundred ms the first time; never at activation). */
-  load(): GraphModule {
-    if (!this.module) {
-      const started = Date.now();
-      // A runtime require keeps LangChain out of dist/extension.js (esbuild leaves it alone).
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      this.module = require(path.join(this.options.bundleDir, "graph.js")) as GraphModule;
-      this.options.logger.info(`Diagnosis graph loaded in ${Date.now() - started} ms.`);
-    }
-    return this.module;
-  }
-
   policy(): CommandPolicy {
-    this.cachedPolicy ??= this.options.policy ?? this.load().createCommandPolicy();
+    this.cachedPolicy ??= this.options.policy ?? this.options.loadGraph().createCommandPolicy();
     return this.cachedPolicy;
   }
 
@@ -79,7 +58,7 @@ export class GraphServiceProvider {
     if (this.current) {
       this.retired.push(this.current);
     }
-    const graph = this.load();
+    const graph = this.options.loadGraph();
     const policy = this.policy();
     const directory = new graph.HostDirectory(hosts, this.options.secrets, { policy, logger: this.options.logger });
     const service = graph.createDiagnosisService({

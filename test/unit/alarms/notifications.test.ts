@@ -1,7 +1,7 @@
 // Which alarm changes raise a toast, and that an alert storm raises a handful, not hundreds.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { diffArrivals, NotificationPlanner, snapshotOf, wantsNotification, type AlarmArrival } from "../../../src/vscode/alarms/notifications";
+import { diffArrivals, NotificationPlanner, snapshotOf, wantsNotification, type AlarmArrival } from "../../../src/alarms/notifications";
 import { alarm, incident } from "./fixtures";
 
 function arrivals(n: number): AlarmArrival[] {

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { ThreadStatus } from "../../../src/graph/diagnosis";
-import { silentLogger } from "../../../src/log";
-import { DiagnosisHistory, MAX_THREADS, type DiagnosisRecord } from "../../../src/vscode/diagnoses/history";
+import { silentLogger } from "../../../src/shared/log";
+import { DiagnosisHistory, MAX_THREADS, type DiagnosisRecord } from "../../../src/diagnosis/history";
 
 function record(id: string, createdAt: string, status: ThreadStatus = "done", text = "hello"): DiagnosisRecord {
   return {

@@ -1,9 +1,9 @@
 // Grouping of the Alarms view: incidents by state (ALARM / INSUFFICIENT_DATA / OK) or by host,
 // plus "Unparsed", and the type guards commands use on tree elements. No `vscode` import (tested
 // under node).
-import type { AlarmState, Incident, UnparsedEntry } from "../../alarms/model";
-import type { HostEntry } from "../../hosts/model";
-import { byLastChange } from "./present";
+import type { AlarmState, Incident, UnparsedEntry } from "../alarms/model";
+import type { HostEntry } from "../hosts/model";
+import { byLastChange } from "../alarms/present";
 
 export type GroupBy = "state" | "host";
 

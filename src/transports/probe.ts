@@ -5,8 +5,21 @@
 import { readFile as fsReadFile } from "node:fs/promises";
 import * as net from "node:net";
 import { AgentClient, AgentRequestError } from "../../agent/src/protocol";
-import type { HostHealth } from "../transports/transport";
-import type { AgentHostEntry, HostEntry, SshHostEntry } from "./model";
+import type { HostHealth } from "./transport";
+
+/** What a probe needs of an inventory entry (a `HostEntry` is one). */
+export type ProbeTarget = AgentProbeTarget | SshProbeTarget;
+interface AgentProbeTarget {
+  transport: "agent";
+  url: string;
+  keyId: string;
+  caFile?: string;
+}
+interface SshProbeTarget {
+  transport: "ssh";
+  host: string;
+  port?: number;
+}
 
 export interface ProbeOptions {
   /** Default 5 s. */
@@ -18,7 +31,7 @@ export interface ProbeOptions {
 
 const MAX_BANNER_BYTES = 512;
 
-export async function probeHost(host: HostEntry, options: ProbeOptions = {}): Promise<HostHealth> {
+export async function probeHost(host: ProbeTarget, options: ProbeOptions = {}): Promise<HostHealth> {
   const timeoutMs = options.timeoutMs ?? 5000;
   try {
     return host.transport === "agent" ? await probeAgent(host, timeoutMs, options) : await probeSsh(host, timeoutMs, options.signal);
@@ -27,7 +40,7 @@ export async function probeHost(host: HostEntry, options: ProbeOptions = {}): Pr
   }
 }
 
-async function probeAgent(host: AgentHostEntry, timeoutMs: number, options: ProbeOptions): Promise<HostHealth> {
+async function probeAgent(host: AgentProbeTarget, timeoutMs: number, options: ProbeOptions): Promise<HostHealth> {
   const ca = host.caFile ? await (options.readFile ?? fsReadFile)(host.caFile) : undefined;
   // /v1/health is unsigned: no secret needed to probe.
   const client = new AgentClient({ url: host.url, keyId: host.keyId, secret: "", requestTimeoutMs: timeoutMs, ...(ca ? { ca } : {}) });
@@ -54,7 +67,7 @@ async function probeAgent(host: AgentHostEntry, timeoutMs: number, options: Prob
 }
 
 /** Connects, reads the first line (the SSH identification string, RFC 4253 §4.2) and hangs up. */
-function probeSsh(host: SshHostEntry, timeoutMs: number, signal: AbortSignal | undefined): Promise<HostHealth> {
+function probeSsh(host: SshProbeTarget, timeoutMs: number, signal: AbortSignal | undefined): Promise<HostHealth> {
   const port = host.port ?? 22;
   const where = `${host.host}:${port}`;
   return new Promise((resolve, reject) => {

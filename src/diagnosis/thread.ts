@@ -2,7 +2,7 @@
 // follow-up), turns the streamed events into a durable transcript, keeps the Diagnoses history up
 // to date, and tells the attached panel. The panel is only a view: a thread keeps running (and its
 // history keeps updating) when its panel is closed. No `vscode` import.
-import { AtlError, toAtlError } from "../../errors";
+import { AtlError, toAtlError } from "../shared/errors";
 import type {
   ApprovalDecision,
   DiagnosisEvent,
@@ -12,10 +12,10 @@ import type {
   HostRef,
   Proposal,
   ThreadStatus,
-} from "../../graph/diagnosis";
-import type { Logger } from "../../log";
-import type { DiagnosisHistory, DiagnosisRecord } from "../diagnoses/history";
-import type { ThreadHeader, ThreadSnapshot, ToWebviewMessage, TranscriptEntry } from "../../webview/protocol";
+} from "../graph/diagnosis";
+import type { Logger } from "../shared/log";
+import type { DiagnosisHistory, DiagnosisRecord } from "./history";
+import type { ThreadHeader, ThreadSnapshot, ToWebviewMessage, TranscriptEntry } from "../webview/protocol";
 
 export interface ThreadDeps {
   /** The graph service, loaded on first use. */

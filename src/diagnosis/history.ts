@@ -5,10 +5,10 @@
 import { watch } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AtlError } from "../../errors";
-import type { DiagnosisInput, Severity, ThreadStatus } from "../../graph/diagnosis";
-import type { Logger } from "../../log";
-import type { ThreadHeader, TranscriptEntry } from "../../webview/protocol";
+import { AtlError } from "../shared/errors";
+import type { DiagnosisInput, Severity, ThreadStatus } from "../graph/diagnosis";
+import type { Logger } from "../shared/log";
+import type { ThreadHeader, TranscriptEntry } from "../webview/protocol";
 
 /** What the Diagnoses view shows of a thread. */
 export interface DiagnosisSummary {

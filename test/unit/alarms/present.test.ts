@@ -12,9 +12,9 @@ import {
   latestDatapoint,
   metricSummary,
   notificationText,
-  plainTranslate,
   relativeTime,
-} from "../../../src/vscode/alarms/present";
+} from "../../../src/alarms/present";
+import { translate } from "../../../src/shared/l10n";
 import { alarm, incident } from "./fixtures";
 
 // The most permissive CommonMark renderer: raw HTML on, bare URLs linkified.
@@ -63,7 +63,7 @@ void describe("incidentTooltipMarkdown", () => {
     const hostile = incident({
       alarm: alarm({ name: "<img src=x onerror=alert(1)>", description: "[x](command:evil)", reason: "<script>alert(2)</script>" }),
     });
-    const html = md.render(incidentTooltipMarkdown(hostile, null, "en", plainTranslate));
+    const html = md.render(incidentTooltipMarkdown(hostile, null, "en", translate));
     assert.doesNotMatch(html, /<(img|script|a)\b/i);
     assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);
     assert.match(html, /\[x\]\(command:evil\)/);
@@ -71,7 +71,7 @@ void describe("incidentTooltipMarkdown", () => {
   });
 
   void it("carries the facts an on-call engineer needs", () => {
-    const html = md.render(incidentTooltipMarkdown(incident({ flaps: 2, acknowledged: true }), "prod-web-01", "en", plainTranslate));
+    const html = md.render(incidentTooltipMarkdown(incident({ flaps: 2, acknowledged: true }), "prod-web-01", "en", translate));
     for (const fact of ["prod-web-01-cpu-high", "CPUUtilization 97.35 &gt; 80", "AWS/EC2", "InstanceId=i-0a1b2c3d4e5f67890", "prod-web-01 (i-0a1b2c3d4e5f67890)", "Flapped 2 times", "Acknowledged", "123456789012"]) {
       assert.ok(html.includes(fact), `tooltip lacks ${fact}: ${html}`);
     }
@@ -109,14 +109,14 @@ void describe("metric summary", () => {
 void describe("incidentDescription", () => {
   const now = new Date("2026-11-25T03:17:45.148Z");
   void it("has metric vs threshold and the age", () => {
-    assert.equal(incidentDescription(incident(), now, "en", plainTranslate), "CPUUtilization 97.35 > 80 · 5 min. ago");
+    assert.equal(incidentDescription(incident(), now, "en", translate), "CPUUtilization 97.35 > 80 · 5 min. ago");
   });
   void it("adds the flap counter and the acknowledged marker", () => {
-    assert.equal(incidentDescription(incident({ flaps: 3, acknowledged: true }), now, "en", plainTranslate), "CPUUtilization 97.35 > 80 · 5 min. ago · flapped 3× · acknowledged");
+    assert.equal(incidentDescription(incident({ flaps: 3, acknowledged: true }), now, "en", translate), "CPUUtilization 97.35 > 80 · 5 min. ago · flapped 3× · acknowledged");
   });
   void it("marks composite alarms", () => {
     const composite = incident({ alarm: alarm({ metric: null, children: ["arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:child"], rule: "ALARM(child)" }) });
-    assert.equal(incidentDescription(composite, now, "en", plainTranslate), "composite · 5 min. ago");
+    assert.equal(incidentDescription(composite, now, "en", translate), "composite · 5 min. ago");
   });
   void it("follows the display language", () => {
     assert.equal(relativeTime("2026-11-25T01:17:45.148Z", now, "ko"), "2시간 전");

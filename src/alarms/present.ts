@@ -1,12 +1,8 @@
 // How an incident reads in the Alarms view: description (metric vs threshold, age), tooltip
 // Markdown with every alarm field escaped, and the AWS Console link. No `vscode` import, so the
 // rules that keep attacker-controlled alarm text inert are tested under plain node.
-import type { AlarmMetric, AlarmState, Incident } from "../../alarms/model";
-
-/** `vscode.l10n.t` in the editor; the identity-with-arguments formatter in tests. */
-export type Translate = (message: string, ...args: (string | number)[]) => string;
-
-export const plainTranslate: Translate = (message, ...args) => message.replace(/\{(\d+)\}/g, (_m, i: string) => String(args[Number(i)] ?? ""));
+import type { Translate } from "../shared/l10n";
+import type { AlarmMetric, AlarmState, Incident } from "./model";
 
 /** Longest piece of one alarm field shown in a tooltip (reasons can be kilobytes of attacker text). */
 const FIELD_LIMIT = 600;

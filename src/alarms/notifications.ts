@@ -1,7 +1,7 @@
 // Which alarm changes deserve a toast, and how many: arrivals are found by diffing store snapshots;
 // a few get their own toast (with Diagnose), the rest of a storm becomes one "N new alarms — Show"
 // toast. No `vscode` import: the planner is tested under node, notifier.ts shows what it plans.
-import type { AlarmState, Incident } from "../../alarms/model";
+import type { AlarmState, Incident } from "./model";
 
 export type NotifyMode = "all" | "alarm" | "off";
 
