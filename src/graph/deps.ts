@@ -5,6 +5,7 @@ import type { Alarm, IncidentSource } from "../alarms/model";
 import type { HostEntry } from "../hosts/model";
 import type { Logger } from "../shared/log";
 import type { Transport } from "../transports/transport";
+import type { ChatModel } from "../llm/chat";
 import type { LlmSettings } from "../llm/settings";
 import type { CommandPolicy } from "../../agent/src/policy/types";
 
@@ -40,8 +41,13 @@ export type DiagnosisIncidents = IncidentSource & {
 };
 
 export interface DiagnosisDeps {
-  /** null: no LLM, the built-in runbooks plan and analyse. */
+  /** null: no LLM, the built-in runbooks plan and analyse (unless `chatModel` is given). */
   llm: LlmSettings | null;
+  /**
+   * A chat model the caller built (the editor's language model): used instead of one built from
+   * `llm`, whose prices, if any, still cost its usage.
+   */
+  chatModel?: ChatModel;
   hosts: HostResolver;
   policy: CommandPolicy;
   incidents: DiagnosisIncidents;

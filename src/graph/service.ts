@@ -17,7 +17,6 @@ import type {
   DiagnosisInput,
   DiagnosisReport,
   DiagnosisService,
-  NodeName,
   Proposal,
   ThreadStatus,
   Usage,
@@ -28,7 +27,6 @@ import type { DiagnosisStateType } from "./state";
 
 const t: Translate = translate;
 
-const NODE_NAMES = new Set<NodeName>(["receive", "generate", "approval", "execute", "analyze", "answer", "fetch"]);
 const EVENT_TYPES = new Set<DiagnosisEvent["type"]>([
   "node",
   "progress",
@@ -164,15 +162,10 @@ export function createDiagnosisService(deps: DiagnosisDeps, options: DiagnosisSe
             onEvent(chunk);
           }
         } else if (mode === "updates") {
-          for (const [key, value] of Object.entries(chunk as Record<string, unknown>)) {
-            if (key === "__interrupt__") {
-              const proposal = (value as { value?: Proposal }[])[0]?.value;
-              if (proposal) {
-                onEvent({ type: "proposal", proposal });
-              }
-            } else if (NODE_NAMES.has(key as NodeName)) {
-              onEvent({ type: "node", node: key as NodeName, phase: "finished" });
-            }
+          const interrupts = (chunk as { __interrupt__?: { value?: Proposal }[] }).__interrupt__;
+          const proposal = interrupts?.[0]?.value;
+          if (proposal) {
+            onEvent({ type: "proposal", proposal });
           }
         }
       }

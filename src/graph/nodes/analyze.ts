@@ -7,10 +7,8 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { newDelimiter } from "../../llm/fence";
 import { createRedactor } from "../../llm/redact";
-import { invokeStructured } from "../../llm/structured";
-import { addUsage } from "../../llm/usage";
 import { labelCommands, nextCommandNumber } from "../commands";
-import { emit, type GraphContext } from "../context";
+import { askStructured, badReply, emit, type GraphContext } from "../context";
 import type { Analysis, Proposal } from "../diagnosis";
 import { latestRuns, outputsForPrompt, redactFindings, verifyFindings } from "../evidence";
 import { alarmForPrompt, analysisPrompt, MAX_FURTHER_COMMANDS, SCHEMA } from "../prompts";
@@ -40,7 +38,6 @@ export const AnalysisReply = z.object({
 
 export function analyzeNode(ctx: GraphContext) {
   return async function analyze(state: DiagnosisStateType, config: LangGraphRunnableConfig): Promise<DiagnosisStateUpdate> {
-    emit(config, { type: "node", node: "analyze", phase: "started" });
     const settings = ctx.deps.settings();
     const runs = latestRuns(state.runs);
     const runbook = analyzeRuns(runs, { alarm: state.alarm, question: state.question, language: settings.language });
@@ -49,7 +46,7 @@ export function analyzeNode(ctx: GraphContext) {
     let usage: DiagnosisStateUpdate["usage"] = null;
     let further: Proposal | null = null;
 
-    if (ctx.model && ctx.llm) {
+    if (ctx.llm) {
       const redactor = createRedactor(settings.redactionPatterns);
       const delimiter = newDelimiter();
       const allowFurther = state.round < MAX_ROUNDS;
@@ -64,53 +61,42 @@ export function analyzeNode(ctx: GraphContext) {
         delimiter,
         language: settings.language,
       });
-      try {
-        const result = await invokeStructured(ctx.structuredModel!, {
-          schema: AnalysisReply,
-          name: SCHEMA.analysis,
-          method: ctx.llm.structuredOutputMethod,
-          messages: [
-            { role: "system", content: prompt.system },
-            { role: "user", content: prompt.user },
-          ],
-          config: { signal: config.signal },
-        });
-        usage = addUsage(null, result.usage, ctx.llm.model, ctx.llm.prices);
-        const reply = result.value;
-        const verified = verifyFindings(reply.findings, runs, redactor);
+      const reply = await askStructured(ctx.llm, {
+        schema: AnalysisReply,
+        name: SCHEMA.analysis,
+        prompt,
+        signal: config.signal,
+        check: (value) => {
+          if (!value.summary.trim()) {
+            throw badReply("The LLM's analysis has an empty summary.");
+          }
+        },
+      });
+      if (reply.ok) {
+        usage = reply.usage;
+        const verified = verifyFindings(reply.value.findings, runs, redactor);
         if (verified.droppedEvidence > 0) {
           const message = droppedEvidenceNote(verified.droppedEvidence, verified.droppedFindings, settings.language);
           errors.push({ code: "llm-reply", message, node: "analyze" });
         }
-        const summary = reply.summary.trim();
-        if (!summary) {
-          throw Object.assign(new Error("The LLM's analysis has an empty summary."), { code: "llm-reply" });
-        }
+        const nextSteps = reply.value.nextSteps.map((s) => s.trim()).filter((s) => s.length > 0).slice(0, 10);
         analysis = {
-          summary,
-          severity: reply.severity,
+          summary: reply.value.summary.trim(),
+          severity: reply.value.severity,
           findings: [...runbook.findings, ...verified.findings],
-          nextSteps: reply.nextSteps.map((s) => s.trim()).filter((s) => s.length > 0).slice(0, 10),
+          nextSteps: nextSteps.length > 0 ? nextSteps : runbook.nextSteps,
           source: "llm",
           fallbackReason: null,
           culprit: runbook.culprit,
           resources: runbook.resources,
           checked: runbook.checked,
         };
-        if (analysis.nextSteps.length === 0) {
-          analysis.nextSteps = runbook.nextSteps;
-        }
         if (allowFurther) {
-          further = furtherProposal(ctx, state, reply.furtherCommands.slice(0, MAX_FURTHER_COMMANDS), settings.language);
+          further = furtherProposal(ctx, state, reply.value.furtherCommands.slice(0, MAX_FURTHER_COMMANDS), settings.language);
         }
-      } catch (error) {
-        const e = error as { code?: string; message?: string };
-        if (e.code === "cancelled") {
-          throw error;
-        }
-        const message = e.message ?? String(error);
-        errors.push({ code: e.code ?? "llm", message, node: "analyze" });
-        analysis = { ...analysis, fallbackReason: llmFallbackReason(message, settings.language) };
+      } else {
+        errors.push({ code: reply.failure.code, message: reply.failure.message, node: "analyze" });
+        analysis = { ...analysis, fallbackReason: llmFallbackReason(reply.failure.message, settings.language) };
       }
     }
     for (const error of errors) {

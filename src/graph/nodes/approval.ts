@@ -13,7 +13,6 @@ export const MAX_REJECTIONS = 3;
 
 export function approvalNode(ctx: GraphContext) {
   return function approval(state: DiagnosisStateType, config: LangGraphRunnableConfig): DiagnosisStateUpdate {
-    emit(config, { type: "node", node: "approval", phase: "started" });
     const proposal = state.proposal!;
     const settings = ctx.deps.settings();
     if (settings.autoApproveReadOnlyHosts.includes(proposal.host.id)) {

@@ -18,7 +18,6 @@ const CONNECTION_FAILURES = new Set(["host-unknown", "host-unreachable", "host-k
 
 export function executeNode(ctx: GraphContext) {
   return async function execute(state: DiagnosisStateType, config: LangGraphRunnableConfig): Promise<DiagnosisStateUpdate> {
-    emit(config, { type: "node", node: "execute", phase: "started" });
     const settings = ctx.deps.settings();
     const ref = state.host!;
     const runs: CommandRun[] = [];

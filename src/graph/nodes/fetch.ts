@@ -12,7 +12,6 @@ const DEFAULT_LIMIT = 50;
 
 export function fetchNode(ctx: GraphContext) {
   return function fetch(state: DiagnosisStateType, config: LangGraphRunnableConfig): Promise<DiagnosisStateUpdate> {
-    emit(config, { type: "node", node: "fetch", phase: "started" });
     const query = state.question ?? "";
     const host = ctx.deps.hosts.resolveFromText(query);
     const filter = parseIncidentFilter(query);

@@ -6,10 +6,8 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { newDelimiter } from "../../llm/fence";
 import { createRedactor } from "../../llm/redact";
-import { invokeStructured } from "../../llm/structured";
-import { addUsage } from "../../llm/usage";
 import { labelCommands, nextCommandNumber, type PlannedCommand } from "../commands";
-import { emit, type GraphContext } from "../context";
+import { askStructured, emit, type GraphContext } from "../context";
 import type { Proposal } from "../diagnosis";
 import { alarmForPrompt, MAX_PLAN_COMMANDS, planPrompt, SCHEMA } from "../prompts";
 import { planFromAlarm, planFromText, type RunbookPlan } from "../runbooks";
@@ -23,7 +21,6 @@ export const PlanReply = z.object({
 
 export function generateNode(ctx: GraphContext) {
   return async function generate(state: DiagnosisStateType, config: LangGraphRunnableConfig): Promise<DiagnosisStateUpdate> {
-    emit(config, { type: "node", node: "generate", phase: "started" });
     const settings = ctx.deps.settings();
     const round = state.round + 1;
     const host = state.host!;
@@ -38,7 +35,7 @@ export function generateNode(ctx: GraphContext) {
     let source: Proposal["source"] = "runbook";
     let usage: DiagnosisStateUpdate["usage"] = null;
 
-    if (ctx.model && ctx.llm) {
+    if (ctx.llm) {
       const redactor = createRedactor(settings.redactionPatterns);
       const delimiter = newDelimiter();
       const ran = [...new Set(state.runs.filter((r) => r.status !== "refused").map((r) => r.command))];
@@ -52,33 +49,20 @@ export function generateNode(ctx: GraphContext) {
         delimiter,
         language: settings.language,
       });
-      try {
-        const result = await invokeStructured(ctx.structuredModel!, {
-          schema: PlanReply,
-          name: SCHEMA.plan,
-          method: ctx.llm.structuredOutputMethod,
-          messages: [
-            { role: "system", content: prompt.system },
-            { role: "user", content: prompt.user },
-          ],
-          config: { signal: config.signal },
-        });
-        usage = addUsage(null, result.usage, ctx.llm.model, ctx.llm.prices);
-        const commands = result.value.commands.filter((c) => !rejectedCommands.has(c.command.trim())).slice(0, MAX_PLAN_COMMANDS);
+      const reply = await askStructured(ctx.llm, { schema: PlanReply, name: SCHEMA.plan, prompt, signal: config.signal });
+      if (reply.ok) {
+        usage = reply.usage;
+        const commands = reply.value.commands.filter((c) => !rejectedCommands.has(c.command.trim())).slice(0, MAX_PLAN_COMMANDS);
         if (commands.length > 0) {
           planned = commands;
-          rationale = result.value.rationale.trim() || rationale;
+          rationale = reply.value.rationale.trim() || rationale;
           source = "llm";
         } else {
           const message = rejections.length > 0 ? "The LLM proposed only commands the operator rejected; ATL falls back to its runbook." : "The LLM proposed no commands; ATL falls back to its runbook.";
           errors.push({ code: "llm-reply", message, node: "generate" });
         }
-      } catch (error) {
-        const e = error as { code?: string; message?: string };
-        if (e.code === "cancelled") {
-          throw error;
-        }
-        errors.push({ code: e.code ?? "llm", message: `${e.message ?? String(error)} ATL proposes its built-in runbook instead.`, node: "generate" });
+      } else {
+        errors.push({ code: reply.failure.code, message: `${reply.failure.message} ATL proposes its built-in runbook instead.`, node: "generate" });
       }
     }
     if (planned.length === 0 && runbook) {

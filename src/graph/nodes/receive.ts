@@ -6,10 +6,8 @@ import type { Alarm } from "../../alarms/model";
 import type { HostEntry } from "../../hosts/model";
 import { createRedactor } from "../../llm/redact";
 import { newDelimiter } from "../../llm/fence";
-import { invokeStructured } from "../../llm/structured";
-import { addUsage } from "../../llm/usage";
 import { z } from "zod";
-import { emit, hostRef, type GraphContext } from "../context";
+import { askStructured, emit, hostRef, type GraphContext } from "../context";
 import type { ThreadStatus } from "../diagnosis";
 import { routePrompt, SCHEMA } from "../prompts";
 import { routeByKeywords, type ChatRoute } from "../routing";
@@ -21,7 +19,6 @@ const RouteReply = z.object({ route: z.enum(["generate", "answer", "fetch"]), re
 
 export function receiveNode(ctx: GraphContext) {
   return async function receive(state: DiagnosisStateType, config: LangGraphRunnableConfig): Promise<DiagnosisStateUpdate> {
-    emit(config, { type: "node", node: "receive", phase: "started" });
     const language = ctx.deps.settings().language;
     if (!state.turn) {
       return { route: "end", status: "done" };
@@ -162,31 +159,16 @@ async function routeChat(ctx: GraphContext, state: DiagnosisStateType, text: str
   const topic = planFromText(text);
   const covered = topic ? topic.commands.some((c) => ran.has(c.command)) : null;
   const keyword = routeByKeywords(text, hasEvidence, covered);
-  if (keyword.confident || !ctx.model || !ctx.llm) {
+  if (keyword.confident || !ctx.llm) {
     return { route: keyword.route };
   }
   const redactor = createRedactor(ctx.deps.settings().redactionPatterns);
-  const delimiter = newDelimiter();
-  const prompt = routePrompt(redactor.redact(text).text, { hasEvidence, ranCommands: [...ran] }, delimiter);
-  try {
-    const result = await invokeStructured(ctx.structuredModel!, {
-      schema: RouteReply,
-      name: SCHEMA.route,
-      method: ctx.llm.structuredOutputMethod,
-      messages: [
-        { role: "system", content: prompt.system },
-        { role: "user", content: prompt.user },
-      ],
-      config: { signal: config.signal },
-    });
-    const route = result.value.route === "answer" && !hasEvidence ? "generate" : result.value.route;
-    return { route, usage: addUsage(null, result.usage, ctx.llm.model, ctx.llm.prices) };
-  } catch (error) {
-    const e = error as { code?: string; message?: string };
-    if (e.code === "cancelled") {
-      throw error;
-    }
-    ctx.deps.logger.warn(`LLM routing failed, using keywords: ${e.message ?? String(error)}`);
-    return { route: keyword.route, error: { code: e.code ?? "llm", message: `${e.message ?? String(error)} ATL routed the message by its keywords.` } };
+  const prompt = routePrompt(redactor.redact(text).text, { hasEvidence, ranCommands: [...ran] }, newDelimiter());
+  const reply = await askStructured(ctx.llm, { schema: RouteReply, name: SCHEMA.route, prompt, signal: config.signal });
+  if (!reply.ok) {
+    ctx.deps.logger.warn(`LLM routing failed, using keywords: ${reply.failure.message}`);
+    return { route: keyword.route, error: { code: reply.failure.code, message: `${reply.failure.message} ATL routed the message by its keywords.` } };
   }
+  const route = reply.value.route === "answer" && !hasEvidence ? "generate" : reply.value.route;
+  return { route, usage: reply.usage };
 }
