@@ -2,7 +2,7 @@
 // follow-up), turns the streamed events into a durable transcript, keeps the Diagnoses history up
 // to date, and tells the attached panel. The panel is only a view: a thread keeps running (and its
 // history keeps updating) when its panel is closed. No `vscode` import.
-import { AtlError, toAtlError } from "../shared/errors";
+import { AtlError, assertNever, toAtlError } from "../shared/errors";
 import type {
   ApprovalDecision,
   DiagnosisEvent,
@@ -349,6 +349,8 @@ export class DiagnosisThread {
       case "usage":
       case "error":
         break;
+      default:
+        assertNever(event, "diagnosis event");
     }
     this.append({ kind: "event", at: this.now(), event });
   }

@@ -69,3 +69,12 @@ export function toAtlError(error: unknown, code: AtlErrorCode = "internal", mess
   const text = error instanceof Error ? error.message : String(error);
   return new AtlError(code, message ?? text, { cause: error });
 }
+
+/**
+ * The `default` of a switch that handles every member of a union: it does not compile when a
+ * member is added and not handled, and throws if a value the types rule out arrives anyway.
+ */
+export function assertNever(value: never, what: string): never {
+  const shown = JSON.stringify(value) ?? String(value);
+  throw new AtlError("internal", `Unexpected ${what}: ${shown.slice(0, 80)}`);
+}

@@ -1,6 +1,7 @@
 // The chat panel's browser code (bundled into media/webview.js): sends `ready`, renders the thread
 // the host sends in `init`, appends entries as they stream, and sends the user's decisions back as
 // requests with ids. Every untrusted string becomes a text node or sanitized Markdown.
+import { assertNever } from "../shared/errors";
 import { append, button, clear, h } from "./dom";
 import { ProposalCard, type ProposalDraft } from "./proposal";
 import {
@@ -35,6 +36,7 @@ import {
   statusLabel,
   type RenderContext,
 } from "./render";
+import { RequestClient, RequestFailed, type RequestBody } from "./requests";
 
 interface VsCodeApi {
   postMessage(message: FromWebviewMessage): void;
@@ -50,14 +52,6 @@ interface SavedState {
   drafts: Record<string, ProposalDraft>;
   followUp: string;
 }
-
-interface Reply {
-  ok: boolean;
-  error: string | null;
-}
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type Request = DistributiveOmit<Exclude<FromWebviewMessage, { type: "ready" }>, "requestId">;
 
 const vscode = acquireVsCodeApi();
 
@@ -80,9 +74,10 @@ class App {
   private hosts: HostChoice[] = [];
   private busy = false;
   private state = loadState();
-  private requestCounter = 0;
-  private readonly replies = new Map<string, (reply: Reply) => void>();
-  private readonly policyAnswers = new Map<string, (result: PolicyCheck) => void>();
+  private readonly requests = new RequestClient({
+    post: (message) => vscode.postMessage(message),
+    timeoutMessage: () => this.s?.requestTimedOut ?? "The editor did not answer in time. Try again.",
+  });
   private readonly proposals = new Map<number, ProposalCard>();
   private readonly runRows = new Map<string, HTMLElement>();
   private readonly steps = new Map<NodeName, HTMLElement>();
@@ -102,6 +97,7 @@ class App {
   constructor(root: HTMLElement) {
     this.root = root;
     window.addEventListener("message", (event: MessageEvent<unknown>) => this.onMessage(event.data));
+    window.addEventListener("pagehide", () => this.requests.dispose());
     vscode.postMessage({ type: "ready" });
   }
 
@@ -132,21 +128,11 @@ class App {
           this.setStatus(message.status, message.busy, message.pendingRound);
         }
         return;
-      case "policy":
-        this.policyAnswers.get(message.requestId)?.(message.result);
-        this.policyAnswers.delete(message.requestId);
+      case "reply":
+        this.requests.settle(message);
         return;
-      case "reply": {
-        const resolve = this.replies.get(message.requestId);
-        this.replies.delete(message.requestId);
-        resolve?.({ ok: message.ok, error: message.error });
-        const policy = this.policyAnswers.get(message.requestId);
-        if (policy && !message.ok) {
-          this.policyAnswers.delete(message.requestId);
-          policy({ command: "", decision: "refused", risk: "read-only", reason: message.error ?? "" });
-        }
-        return;
-      }
+      default:
+        assertNever(message, "message from the host");
     }
   }
 
@@ -196,7 +182,7 @@ class App {
       }
     });
     this.sendButton = button(s.send, () => void this.sendFollowUp(), { class: "primary", attrs: { "data-action": "send" } });
-    this.stopButton = button(s.stop, () => void this.request({ type: "cancel" }), { class: "secondary", attrs: { "data-action": "stop" } });
+    this.stopButton = button(s.stop, () => void this.requestShowingError({ type: "cancel" }), { class: "secondary", attrs: { "data-action": "stop" } });
     this.composerError = h("div", { class: "form-error", attrs: { role: "alert" } });
     const composer = h(
       "div",
@@ -236,6 +222,8 @@ class App {
         return;
       case "event":
         break;
+      default:
+        assertNever(entry, "transcript entry");
     }
     const event = entry.event;
     switch (event.type) {
@@ -264,8 +252,8 @@ class App {
           {
             s,
             checkCommand: (command) => this.checkCommand(command),
-            approve: async (round, commandIds, edits, add) => (await this.request({ type: "approve", round, commandIds, edits, add })).error,
-            reject: async (round, reason, replan) => (await this.request({ type: "reject", round, reason, replan })).error,
+            approve: (round, commandIds, edits, add) => this.requestError({ type: "approve", round, commandIds, edits, add }),
+            reject: (round, reason, replan) => this.requestError({ type: "reject", round, reason, replan }),
             saveDraft: (round, draft) => this.saveDraft(round, draft),
           },
           event.proposal,
@@ -322,6 +310,8 @@ class App {
         return;
       case "status":
         return;
+      default:
+        assertNever(event, "diagnosis event");
     }
   }
 
@@ -370,36 +360,38 @@ class App {
       return;
     }
     this.composerError.textContent = "";
-    const reply = await this.request({ type: "follow-up", text });
-    if (reply.ok) {
+    const error = await this.requestError({ type: "follow-up", text });
+    if (error === null) {
       this.composer.value = "";
       this.state.followUp = "";
       vscode.setState(this.state);
     } else {
-      this.composerError.textContent = reply.error ?? "";
+      this.composerError.textContent = error;
     }
   }
 
-  private request(message: Request): Promise<Reply> {
-    const requestId = `r${++this.requestCounter}`;
-    return new Promise<Reply>((resolve) => {
-      this.replies.set(requestId, resolve);
-      vscode.postMessage({ ...message, requestId });
-    });
+  /** Sends a request; resolves with null once the host accepted it, or with the message to show. */
+  private async requestError(body: RequestBody): Promise<string | null> {
+    try {
+      await this.requests.request(body);
+      return null;
+    } catch (error) {
+      return error instanceof RequestFailed ? error.message : String(error);
+    }
   }
 
   /** A request whose failure is shown under the composer (buttons outside a form of their own). */
-  private async requestShowingError(message: Request): Promise<void> {
-    const reply = await this.request(message);
-    this.composerError.textContent = reply.ok ? "" : reply.error ?? "";
+  private async requestShowingError(body: RequestBody): Promise<void> {
+    this.composerError.textContent = (await this.requestError(body)) ?? "";
   }
 
-  private checkCommand(command: string): Promise<PolicyCheck> {
-    const requestId = `r${++this.requestCounter}`;
-    return new Promise<PolicyCheck>((resolve) => {
-      this.policyAnswers.set(requestId, resolve);
-      vscode.postMessage({ type: "check-command", requestId, command });
-    });
+  /** The policy's verdict on an edited command; no answer (refused, timed out) fails closed. */
+  private async checkCommand(command: string): Promise<PolicyCheck> {
+    try {
+      return await this.requests.request<"check-command">({ type: "check-command", command });
+    } catch (error) {
+      return { command, decision: "refused", risk: "read-only", reason: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   private saveDraft(round: number, draft: ProposalDraft | null): void {

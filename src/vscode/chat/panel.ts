@@ -2,12 +2,22 @@
 // message from the webview validated before it reaches the thread. One panel per thread.
 import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
-import { toAtlError } from "../../shared/errors";
+import { assertNever, toAtlError } from "../../shared/errors";
 import type { Logger } from "../../shared/log";
-import type { FromWebviewMessage, HostChoice, PolicyCheck, ReportAction, ToWebviewMessage } from "../../webview/protocol";
+import {
+  parseWebviewMessage,
+  type FromWebviewMessage,
+  type HostChoice,
+  type PolicyCheck,
+  type Reply,
+  type ReportAction,
+  type RequestMessage,
+  type RequestResults,
+  type RequestType,
+  type ToWebviewMessage,
+} from "../../webview/protocol";
 import type { DiagnosisThread } from "../../diagnosis/thread";
 import { webviewStrings } from "./strings";
-import { parseWebviewMessage } from "../../diagnosis/validate";
 
 export const CHAT_VIEW_TYPE = "atl.chat";
 
@@ -19,12 +29,6 @@ export interface PanelActions {
   report(threadId: string, action: ReportAction): Promise<void>;
   diagnoseIncident(incidentId: string): Promise<void>;
   logger: Logger;
-}
-
-/** The outcome of one webview request, as replied to the webview. */
-export interface Reply {
-  ok: boolean;
-  error: string | null;
 }
 
 /** State the webview keeps across reloads (vscode.setState); the serializer reads `threadId`. */
@@ -100,7 +104,7 @@ export class ChatPanel implements vscode.Disposable {
       const atlError = toAtlError(error, "webview-message");
       this.actions.logger.warn(atlError.message);
       const requestId = requestIdOf(raw);
-      const reply = { ok: false, error: atlError.message };
+      const reply: Reply = { ok: false, error: atlError.message };
       if (requestId !== null) {
         this.post({ type: "reply", requestId, ...reply });
       }
@@ -116,11 +120,11 @@ export class ChatPanel implements vscode.Disposable {
         hosts: this.actions.hosts(),
       });
       this.readyEmitter.fire();
-      return { ok: true, error: null };
+      return { ok: true, result: null };
     }
     let reply: Reply;
     try {
-      reply = await this.act(message);
+      reply = { ok: true, result: await this.act(message) };
     } catch (error) {
       const atlError = toAtlError(error);
       if (atlError.code !== "webview-message" && atlError.code !== "policy-refused") {
@@ -151,12 +155,11 @@ export class ChatPanel implements vscode.Disposable {
     }
   }
 
-  private async act(message: Exclude<FromWebviewMessage, { type: "ready" }>): Promise<Reply> {
-    const ok: Reply = { ok: true, error: null };
+  /** Acts on a request; resolves with its result (the reply's), throws to refuse it. */
+  private async act(message: RequestMessage): Promise<RequestResults[RequestType]> {
     switch (message.type) {
       case "check-command":
-        this.post({ type: "policy", requestId: message.requestId, result: this.actions.checkCommand(message.command) });
-        return ok;
+        return this.actions.checkCommand(message.command);
       case "approve":
         this.track(
           this.thread.approve(message.round, {
@@ -166,25 +169,27 @@ export class ChatPanel implements vscode.Disposable {
             add: message.add,
           }),
         );
-        return ok;
+        return null;
       case "reject":
         this.track(this.thread.reject(message.round, message.reason.trim(), message.replan));
-        return ok;
+        return null;
       case "follow-up":
         this.track(this.thread.followUp(message.text.trim()));
-        return ok;
+        return null;
       case "pick-host":
         this.track(this.actions.pickHost(this.thread, message.hostId));
-        return ok;
+        return null;
       case "cancel":
         this.thread.cancel();
-        return ok;
+        return null;
       case "report":
         await this.actions.report(this.thread.id, message.action);
-        return ok;
+        return null;
       case "diagnose-incident":
         await this.actions.diagnoseIncident(message.incidentId);
-        return ok;
+        return null;
+      default:
+        return assertNever(message, "request");
     }
   }
 

@@ -108,6 +108,7 @@ export function webviewStrings(): WebviewStrings {
     you: t("You"),
     working: t("Working…"),
     threadUsable: t("You can continue below."),
+    requestTimedOut: t("The editor did not answer in time. Try again."),
     open: t("open"),
     resolved: t("resolved"),
   };

@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AtlError } from "../../../src/shared/errors";
-import { parseWebviewMessage } from "../../../src/diagnosis/validate";
-import { LIMITS, STRING_KEYS, format } from "../../../src/webview/protocol";
+import { LIMITS, STRING_KEYS, format, parseWebviewMessage } from "../../../src/webview/protocol";
 
 function rejects(raw: unknown, pattern?: RegExp): void {
   assert.throws(

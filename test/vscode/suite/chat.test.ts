@@ -150,7 +150,7 @@ suite("Diagnosis chat panel", function () {
     });
     const before = (await executed()).length;
     const reply = await recorded.panel.handleMessage({ type: "approve", requestId: "a1", round: proposal.round, commandIds: readOnly.map((c) => c.id), edits: [], add: [] });
-    assert.deepEqual(reply, { ok: true, error: null });
+    assert.deepEqual(reply, { ok: true, result: null });
     await recorded.panel.settled();
     assert.equal(api.diagnosis.thread(id)?.status, "done");
     assert.deepEqual((await executed()).slice(before), readOnly.map((c) => c.command), "exactly the approved commands ran, in order");
@@ -172,7 +172,7 @@ suite("Diagnosis chat panel", function () {
     assert.ok((await api.diagnosis.tree.getChildren()).some((s) => s.id === id), "listed in the Diagnoses view");
 
     // A follow-up question is answered from the evidence.
-    assert.deepEqual(await recorded.panel.handleMessage({ type: "follow-up", requestId: "f1", text: "why is the load so high?" }), { ok: true, error: null });
+    assert.deepEqual(await recorded.panel.handleMessage({ type: "follow-up", requestId: "f1", text: "why is the load so high?" }), { ok: true, result: null });
     await recorded.panel.settled();
     assert.equal(api.diagnosis.thread(id)?.status, "answered");
     assert.ok(eventTypes(recorded.messages).includes("answer"));
@@ -182,14 +182,14 @@ suite("Diagnosis chat panel", function () {
     const { id, recorded, proposal } = await diagnoseHost("the box feels slow");
     const long = "vmstat 1 30";
     const started = Date.now();
-    assert.deepEqual(await recorded.panel.handleMessage({ type: "approve", requestId: "s1", round: proposal.round, commandIds: [], edits: [], add: [long] }), { ok: true, error: null });
+    assert.deepEqual(await recorded.panel.handleMessage({ type: "approve", requestId: "s1", round: proposal.round, commandIds: [], edits: [], add: [long] }), { ok: true, result: null });
     await eventually(() => eventTypes(recorded.messages).includes("command-started"), 120_000, "the panel to show the command started");
     const busy = recorded.messages.filter((m) => m.type === "status").at(-1);
     assert.ok(busy?.type === "status" && busy.status === "running", "the panel shows the run (and its Stop button)");
     // The agent runs on this machine: wait until the process really exists before pressing Stop.
     const running = (): boolean => spawnSync("pgrep", ["-f", `^${long}$`]).status === 0;
     await eventually(() => running(), 120_000, `${long} running on the host`);
-    assert.deepEqual(await recorded.panel.handleMessage({ type: "cancel", requestId: "s2" }), { ok: true, error: null });
+    assert.deepEqual(await recorded.panel.handleMessage({ type: "cancel", requestId: "s2" }), { ok: true, result: null });
     await recorded.panel.settled();
     await eventually(() => !running(), 30_000, `${long} to be killed on the host`);
     assert.ok(Date.now() - started < 25_000, "stopped long before vmstat's 30 s");
@@ -207,7 +207,7 @@ suite("Diagnosis chat panel", function () {
     assert.equal(api.diagnosis.history.summary(id)?.status, "failed");
 
     // Stopped is not the end: the thread takes the next question.
-    assert.deepEqual(await recorded.panel.handleMessage({ type: "follow-up", requestId: "s3", text: "check the disk instead" }), { ok: true, error: null });
+    assert.deepEqual(await recorded.panel.handleMessage({ type: "follow-up", requestId: "s3", text: "check the disk instead" }), { ok: true, result: null });
     await recorded.panel.settled();
     assert.ok(["waiting-approval", "answered", "done"].includes(api.diagnosis.thread(id)?.status ?? ""), api.diagnosis.thread(id)?.status);
   });
@@ -242,18 +242,20 @@ suite("Diagnosis chat panel", function () {
     assert.equal((await executed()).length, before, "nothing reached the agent");
     const replies = recorded.messages.filter((m) => m.type === "reply" && m.requestId.startsWith("x"));
     assert.ok(replies.every((m) => m.type === "reply" && !m.ok), "the webview is told");
+    assert.equal(replies.length, attempts.filter((a) => typeof a === "object" && a !== null).length, "one reply per request");
 
-    // The live policy check of an edit answers through the same path.
+    // The live policy check of an edit answers through the same path: one reply with the verdict.
     await recorded.panel.handleMessage({ type: "check-command", requestId: "p1", command: "rm -rf /var/log" });
     await recorded.panel.handleMessage({ type: "check-command", requestId: "p2", command: "df -h" });
-    const verdicts = recorded.messages.flatMap((m) => (m.type === "policy" ? [[m.requestId, m.result.decision, m.result.risk]] : []));
+    const verdicts = recorded.messages.flatMap((m) => (m.type === "reply" && m.requestId.startsWith("p") && m.ok && m.result ? [[m.requestId, m.result.decision, m.result.risk]] : []));
+    assert.equal(recorded.messages.filter((m) => m.type === "reply" && m.requestId.startsWith("p")).length, 2, "no second message per check");
     assert.deepEqual(verdicts.slice(-2), [
       ["p1", "refused", "mutating"],
       ["p2", "allowed", "read-only"],
     ]);
 
     // Reject and stop ends the thread; nothing ran.
-    assert.deepEqual(await recorded.panel.handleMessage({ type: "reject", requestId: "r1", round: proposal.round, reason: "not now", replan: false }), { ok: true, error: null });
+    assert.deepEqual(await recorded.panel.handleMessage({ type: "reject", requestId: "r1", round: proposal.round, reason: "not now", replan: false }), { ok: true, result: null });
     await recorded.panel.settled();
     assert.equal(api.diagnosis.thread(id)?.status, "rejected");
     assert.equal((await executed()).length, before);
