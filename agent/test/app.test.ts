@@ -413,6 +413,7 @@ void describe("agent app: requests", () => {
       check: () => {
         throw new Error("parser exploded");
       },
+      expand: (d) => Promise.resolve(d),
       summary: () => policy.summary(),
     };
     const { app, logs } = makeApp({ policy: throwing });
@@ -427,6 +428,7 @@ void describe("agent app: requests", () => {
   void test("an unexpected failure is a 500 that leaks no internals; the log has them", async () => {
     const broken: CommandPolicy = {
       check: (c) => policy.check(c),
+      expand: (d) => Promise.resolve(d),
       summary: () => {
         throw new Error("secret internal detail /etc/atl-agent/keys");
       },

@@ -1,6 +1,8 @@
 // A getopt_long-style reader of a program's arguments, so rules see options the way the program
 // will: clustered short flags (`-tulpn`), attached and separate values (`-n5`, `-n 5`), `--opt=v`,
 // GNU abbreviations of long options (`--fol` is `--follow`), options after operands, and `--`.
+// Every program in the profile declares the options it accepts (`options("-a -n= --lines=")`);
+// anything else is refused, and options known to be dangerous are refused with their reason.
 
 export class ArgumentRefusal extends Error {
   constructor(
@@ -56,6 +58,8 @@ export interface OptionSpec {
   longPeek?: readonly string[];
   /** What a peeked value looks like; default: an optionally signed integer. */
   peekValue?: RegExp;
+  /** Per option (short letter or long name): what its peeked value looks like, instead of `peekValue`. */
+  peekValues?: Readonly<Record<string, RegExp>>;
   /** Refuse options the spec does not know, instead of reading them as flags. */
   strict?: boolean;
   /** `-20` means a count (head, tail, grep context). */
@@ -64,6 +68,101 @@ export interface OptionSpec {
   stopAtOperand?: boolean;
   /** Long options are written with one dash (`-brief`, `-json`): `ip`. */
   singleDashLong?: boolean;
+  /**
+   * Options refused with their reason, by short letter or long name (`{ e: "pidstat -e runs any
+   * program" }`). They take part in abbreviation matching, so `--kubec` is refused as `--kubeconfig`.
+   */
+  denied?: Readonly<Record<string, string>>;
+}
+
+type Kind = "value" | "optional" | "peek" | "flag" | "denied";
+
+/** An OptionSpec as lookup tables, built once per spec. */
+interface Compiled {
+  short: Map<string, Kind>;
+  long: Map<string, Kind>;
+  /** All long names, for abbreviations. */
+  longNames: string[];
+}
+
+const compiledSpecs = new WeakMap<OptionSpec, Compiled>();
+
+function compile(spec: OptionSpec): Compiled {
+  let compiled = compiledSpecs.get(spec);
+  if (compiled) {
+    return compiled;
+  }
+  const short = new Map<string, Kind>();
+  const long = new Map<string, Kind>();
+  const addShort = (letters: string | undefined, kind: Kind): void => {
+    for (const letter of letters ?? "") {
+      short.set(letter, kind);
+    }
+  };
+  const addLong = (names: readonly string[] | undefined, kind: Kind): void => {
+    for (const name of names ?? []) {
+      long.set(name, kind);
+    }
+  };
+  // Later kinds win: a denied option stays denied whatever else lists it.
+  addShort(spec.shortFlags, "flag");
+  addShort(spec.shortPeek, "peek");
+  addShort(spec.shortOptional, "optional");
+  addShort(spec.shortValue, "value");
+  addLong(spec.longFlags, "flag");
+  addLong(spec.longPeek, "peek");
+  addLong(spec.longOptional, "optional");
+  addLong(spec.longValue, "value");
+  for (const name of Object.keys(spec.denied ?? {})) {
+    (name.length === 1 ? short : long).set(name, "denied");
+  }
+  compiled = { short, long, longNames: [...long.keys()] };
+  compiledSpecs.set(spec, compiled);
+  return compiled;
+}
+
+/**
+ * An OptionSpec (strict) from a synopsis: space-separated options, aliases joined by `|`, and a
+ * suffix for values: `-a` a flag, `-n=` takes a value (`-n5`, `-n 5`), `-b=?` an optional attached
+ * value, `-n=~` an optional value that may also be the next argument when it looks like one.
+ * `options("-a|--all -n|--lines= --color=?")`.
+ */
+export function options(synopsis: string, extra: Omit<OptionSpec, "shortValue" | "shortOptional" | "shortFlags" | "longValue" | "longOptional" | "longFlags" | "shortPeek" | "longPeek"> = {}): OptionSpec {
+  const spec: Required<Pick<OptionSpec, "shortValue" | "shortOptional" | "shortFlags" | "shortPeek">> & { longValue: string[]; longOptional: string[]; longFlags: string[]; longPeek: string[] } = {
+    shortValue: "",
+    shortOptional: "",
+    shortFlags: "",
+    shortPeek: "",
+    longValue: [],
+    longOptional: [],
+    longFlags: [],
+    longPeek: [],
+  };
+  for (const token of synopsis.split(/\s+/).filter((t) => t.length > 0)) {
+    const match = /^(.*?)(=\?|=~|=)?$/.exec(token);
+    const names = (match?.[1] ?? token).split("|");
+    const suffix = match?.[2] ?? "";
+    for (const name of names) {
+      if (/^--[A-Za-z0-9][A-Za-z0-9-]*$/.test(name)) {
+        const list = suffix === "=" ? spec.longValue : suffix === "=?" ? spec.longOptional : suffix === "=~" ? spec.longPeek : spec.longFlags;
+        list.push(name.slice(2));
+      } else if (/^-[A-Za-z0-9]$/.test(name)) {
+        const letter = name[1];
+        if (suffix === "=") {
+          spec.shortValue += letter;
+        } else if (suffix === "=?") {
+          spec.shortOptional += letter;
+        } else if (suffix === "=~") {
+          spec.shortPeek += letter;
+        } else {
+          spec.shortFlags += letter;
+        }
+      } else {
+        throw new Error(`bad option synopsis token ${JSON.stringify(token)}`);
+      }
+    }
+  }
+  return { ...spec, strict: true, ...extra };
 }
 
 export interface ParsedOption {
@@ -78,43 +177,36 @@ export interface ParsedOption {
 export interface ParsedArgs {
   options: ParsedOption[];
   operands: string[];
+  /** Index in the arguments of each operand (same order as `operands`). */
+  operandIndex: number[];
 }
 
-type LongKind = "value" | "optional" | "peek" | "flag";
-
-function resolveLong(name: string, spec: OptionSpec): { name: string; kind: LongKind } | null {
-  const kinds: [readonly string[] | undefined, LongKind][] = [
-    [spec.longValue, "value"],
-    [spec.longOptional, "optional"],
-    [spec.longPeek, "peek"],
-    [spec.longFlags, "flag"],
-  ];
-  for (const [list, kind] of kinds) {
-    if (list?.includes(name)) {
-      return { name, kind };
-    }
+function resolveLong(name: string, compiled: Compiled): { name: string; kind: Kind } | null {
+  const exact = compiled.long.get(name);
+  if (exact) {
+    return { name, kind: exact };
   }
-  const candidates: { name: string; kind: LongKind }[] = [];
-  for (const [list, kind] of kinds) {
-    for (const known of list ?? []) {
-      if (known.startsWith(name)) {
-        candidates.push({ name: known, kind });
-      }
-    }
-  }
+  const candidates = compiled.longNames.filter((known) => known.startsWith(name));
   if (candidates.length === 1) {
-    return candidates[0];
+    return { name: candidates[0], kind: compiled.long.get(candidates[0]) ?? "flag" };
   }
   if (candidates.length > 1) {
-    throw argumentRefusal(`option:--${name}`, `cannot verify: "--${name}" abbreviates several options (${candidates.map((c) => `--${c.name}`).join(", ")})`);
+    throw argumentRefusal(`option:--${name}`, `cannot verify: "--${name}" abbreviates several options (${candidates.map((c) => `--${c}`).join(", ")})`);
   }
   return null;
 }
 
+function deniedOption(spec: OptionSpec, name: string, long: boolean): never {
+  throw argumentRefusal(`option:${long ? "--" : "-"}${name}`, spec.denied?.[name] ?? `cannot verify option "${long ? "--" : "-"}${name}"`);
+}
+
 /** Reads `args` (the arguments after the program name) with the program's option grammar. */
 export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedArgs {
+  const compiled = compile(spec);
   const options: ParsedOption[] = [];
   const operands: string[] = [];
+  const operandIndex: number[] = [];
+  const peekValue = spec.peekValue ?? /^[+-]?[0-9]+$/;
   let i = 0;
   let onlyOperands = false;
   while (i < args.length) {
@@ -122,6 +214,7 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
     i++;
     if (onlyOperands || arg === "-" || !arg.startsWith("-") || arg.length === 1) {
       operands.push(arg);
+      operandIndex.push(i - 1);
       if (spec.stopAtOperand) {
         onlyOperands = true;
       }
@@ -136,13 +229,16 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
       const eq = body.indexOf("=");
       const name = eq >= 0 ? body.slice(0, eq) : body;
       const attached = eq >= 0 ? body.slice(eq + 1) : undefined;
-      const known = resolveLong(name, spec);
+      const known = resolveLong(name, compiled);
       if (!known) {
         if (spec.strict) {
           throw argumentRefusal(`option:--${name}`, `cannot verify option "--${name}"`);
         }
         options.push({ name, long: true, value: attached, raw: arg });
         continue;
+      }
+      if (known.kind === "denied") {
+        deniedOption(spec, known.name, true);
       }
       if (known.kind === "flag" && attached !== undefined) {
         throw argumentRefusal(`option:--${known.name}`, `cannot verify: "--${known.name}" takes no value`);
@@ -155,7 +251,7 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
         i++;
         continue;
       }
-      if (known.kind === "peek" && attached === undefined && i < args.length && (spec.peekValue ?? /^[+-]?[0-9]+$/).test(args[i])) {
+      if (known.kind === "peek" && attached === undefined && i < args.length && (spec.peekValues?.[known.name] ?? peekValue).test(args[i])) {
         options.push({ name: known.name, long: true, value: args[i], raw: `${arg} ${args[i]}` });
         i++;
         continue;
@@ -170,7 +266,11 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
     // A cluster of short options: -abc, -n5, -n 5.
     for (let k = 1; k < arg.length; k++) {
       const letter = arg[k];
-      if (spec.shortValue?.includes(letter)) {
+      const kind = compiled.short.get(letter);
+      if (kind === "denied") {
+        deniedOption(spec, letter, false);
+      }
+      if (kind === "value") {
         const rest = arg.slice(k + 1);
         if (rest.length > 0) {
           options.push({ name: letter, long: false, value: rest, raw: arg });
@@ -183,9 +283,9 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
         }
         break;
       }
-      if (spec.shortPeek?.includes(letter)) {
+      if (kind === "peek") {
         const rest = arg.slice(k + 1);
-        if (rest.length === 0 && i < args.length && (spec.peekValue ?? /^[+-]?[0-9]+$/).test(args[i])) {
+        if (rest.length === 0 && i < args.length && (spec.peekValues?.[letter] ?? peekValue).test(args[i])) {
           options.push({ name: letter, long: false, value: args[i], raw: `${arg} ${args[i]}` });
           i++;
         } else {
@@ -193,12 +293,12 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
         }
         break;
       }
-      if (spec.shortOptional?.includes(letter)) {
+      if (kind === "optional") {
         const rest = arg.slice(k + 1);
         options.push({ name: letter, long: false, value: rest.length > 0 ? rest : undefined, raw: arg });
         break;
       }
-      if (spec.strict && !spec.shortFlags?.includes(letter)) {
+      if (spec.strict && kind !== "flag") {
         throw argumentRefusal(`option:-${letter}`, `cannot verify option "-${letter}"`);
       }
       if (!/[A-Za-z0-9]/.test(letter)) {
@@ -207,7 +307,7 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
       options.push({ name: letter, long: false, value: undefined, raw: arg });
     }
   }
-  return { options, operands };
+  return { options, operands, operandIndex };
 }
 
 /** The first option among `names` (short letters or long names), if present. */

@@ -1,7 +1,10 @@
 // The command-line parser of the policy: a strict reader of the small shell subset ATL accepts
-// (words, quotes, `|`, `;`, `&&`, `||`, `>/dev/null`, `2>/dev/null`, `2>&1`). It is an allowlist
-// grammar: every character outside that subset ends the parse with a "cannot verify" refusal, so
-// nothing a real shell would expand, redirect, substitute or background can reach the rules.
+// (words, quotes, `|`, `;`, `&&`, `||`, `>/dev/null`, `2>/dev/null`, `2>&1`, and path patterns with
+// `*`, `?`, `[…]` that ATL expands itself). It is an allowlist grammar: every character outside that
+// subset ends the parse with a "cannot verify" refusal, so nothing a real shell would expand,
+// redirect, substitute or background can reach the rules.
+
+import type { GlobWord } from "./types";
 
 export const MAX_COMMAND_LENGTH = 4096;
 
@@ -12,6 +15,8 @@ export interface ParsedStage {
   /** The stage's source text, trimmed, for display. */
   text: string;
   argv: string[];
+  /** Words with an unquoted `*`, `?` or `[`: expanded on the host before the stage runs. */
+  globs?: GlobWord[];
   stdoutToNull: boolean;
   stderrToNull: boolean;
   stderrToStdout: boolean;
@@ -79,6 +84,13 @@ interface Token {
   end: number;
   /** word only: the word had no quotes or escapes at all. */
   plain?: boolean;
+  /** word only, when it has an unquoted `*`, `?` or `[`: the word in pattern syntax (quoted characters escaped). */
+  pattern?: string;
+}
+
+/** A quoted or escaped character in pattern syntax: literal, so escaped unless it cannot mean anything. */
+function literalInPattern(text: string): string {
+  return text.replace(/[^A-Za-z0-9/]/gu, "\\$&");
 }
 
 /**
@@ -209,23 +221,30 @@ class Lexer {
   private word(): Token {
     const start = this.i;
     let value = "";
+    let pattern = "";
     let plain = true;
+    let glob = false;
     while (this.i < this.src.length && !WORD_END.has(this.src[this.i])) {
       const ch = this.src[this.i];
+      let quoted: string;
       if (ch === "'") {
-        value += this.singleQuoted();
-        plain = false;
+        quoted = this.singleQuoted();
       } else if (ch === '"') {
-        value += this.doubleQuoted();
-        plain = false;
+        quoted = this.doubleQuoted();
       } else if (ch === "\\") {
-        value += this.escaped();
-        plain = false;
+        quoted = this.escaped();
       } else {
-        value += this.unquoted(ch);
+        const text = this.unquoted(ch);
+        glob ||= text === "*" || text === "?" || text === "[";
+        value += text;
+        pattern += text;
+        continue;
       }
+      plain = false;
+      value += quoted;
+      pattern += literalInPattern(quoted);
     }
-    return { kind: "word", value, start, end: this.i, plain };
+    return { kind: "word", value, start, end: this.i, plain, ...(glob ? { pattern } : {}) };
   }
 
   /** '…': everything up to the next single quote, literally. */
@@ -300,7 +319,9 @@ class Lexer {
       case "*":
       case "?":
       case "[":
-        return refuse("glob", `cannot verify: unquoted "${ch}" is a glob; ATL runs commands without a shell, so nothing would expand it. Quote it to pass it literally, or name the files (find DIR -name '*.log')`);
+        // A path pattern: ATL expands it on the host (glob.ts).
+        this.i++;
+        return ch;
       case "~":
         return refuse("tilde", 'cannot verify: unquoted "~" may expand to a home directory; write the full path, or quote it');
       case "#":
@@ -352,10 +373,14 @@ function checkCharacters(src: string): void {
 /** One simple command: its words become argv, its redirections the stage's sinks (left to right). */
 function buildStage(src: string, tokens: Token[]): ParsedStage {
   const argv: string[] = [];
+  const globs: GlobWord[] = [];
   let fd1: Sink = "out";
   let fd2: Sink = "err";
   for (const t of tokens) {
     if (t.kind === "word") {
+      if (t.pattern !== undefined) {
+        globs.push({ index: argv.length, pattern: t.pattern });
+      }
       argv.push(t.value);
     } else if (t.value === ">/dev/null") {
       fd1 = "null";
@@ -372,9 +397,13 @@ function buildStage(src: string, tokens: Token[]): ParsedStage {
   if (/^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(src.slice(firstWord.start, firstWord.end))) {
     refuse("assignment", "cannot verify: a variable assignment (NAME=value) changes what programs do; commands run with a fixed environment");
   }
+  if (globs[0]?.index === 0) {
+    refuse("glob", `cannot verify: the program name ${firstWord.value} is a pattern (unquoted "*", "?" or "["); name the program`);
+  }
   return {
     text: src.slice(tokens[0].start, tokens[tokens.length - 1].end),
     argv,
+    ...(globs.length > 0 ? { globs } : {}),
     stdoutToNull: fd1 === "null",
     stderrToNull: fd2 === "null",
     stderrToStdout: fd2 === "out",

@@ -3,8 +3,9 @@
 // them is refused even through allowed readers. Relative paths are checked both from `/` (the
 // agent's working directory) and from a home directory (where an SSH command starts).
 
-import { own } from "./own";
 import { posix } from "node:path";
+import { componentRegex } from "./glob";
+import { own } from "./own";
 
 export interface SensitiveMatch {
   path: string;
@@ -197,4 +198,70 @@ export function sensitiveTree(arg: string): SensitiveMatch | null {
   }
   const inside = sensitivePath(arg);
   return inside;
+}
+
+/** One path for each kind of secret, to check a pattern before it is expanded on the host. */
+const SECRET_SAMPLES = [
+  ...Object.keys(EXACT),
+  ...Object.keys(SECRET_DIRS).map((dir) => `${dir}/secret`),
+  "/etc/ssh/ssh_host_rsa_key",
+  "/etc/ssh/ssh_host_ecdsa_key",
+  "/etc/ssh/ssh_host_ed25519_key",
+  "/root/.ssh/id_rsa",
+  "/root/.ssh/id_ed25519",
+  "/home/user/.ssh/id_rsa",
+  "/home/user/.ssh/id_ed25519",
+  "/root/.aws/credentials",
+  "/home/user/.aws/credentials",
+  "/root/.kube/config",
+  "/home/user/.kube/config",
+  "/root/.docker/config.json",
+  "/root/.bash_history",
+  "/home/user/.bash_history",
+  "/home/user/.zsh_history",
+  "/home/user/.netrc",
+  "/home/user/.pgpass",
+  "/home/user/.git-credentials",
+  "/srv/app/.env",
+  "/proc/1/environ",
+  "/proc/self/environ",
+  "/proc/1/mem",
+  "/proc/1/root/etc/shadow",
+  "/var/lib/docker/containers/c/config.v2.json",
+  "/etc/kubernetes/admin.conf",
+  "/etc/mysql/debian.cnf",
+  "/etc/ssl/private/server.key",
+  "/etc/ssl/server.key",
+  "/etc/ssl/certs/server.pem",
+  "/dev/sda",
+  "/dev/nvme0n1",
+];
+
+/** Whether a glob pattern (absolute, components split on "/") matches a path, with bash's dot rule. */
+function patternMatches(components: RegExp[], dots: boolean[], path: string): boolean {
+  const names = path.split("/");
+  return names.length === components.length && names.every((name, k) => (!name.startsWith(".") || dots[k]) && components[k].test(name));
+}
+
+/**
+ * Why a path pattern (glob syntax) could name a secret before it is expanded on the host, or null.
+ * It tries the pattern on one sample path of every kind of secret; the names it really matches are
+ * checked again after expansion, so this only lets a proposal say "refused" earlier.
+ */
+export function sensitivePattern(pattern: string, options: { metadataOnly?: boolean } = {}): SensitiveMatch | null {
+  const starts = pattern.startsWith("/") ? [pattern] : [`/${pattern}`, `/home/user/${pattern}`];
+  for (const start of starts) {
+    const parts = start.split("/");
+    const components = parts.map((part) => componentRegex(part));
+    const dots = parts.map((part) => part.startsWith(".") || part.startsWith("\\."));
+    for (const sample of SECRET_SAMPLES) {
+      if (patternMatches(components, dots, sample)) {
+        const hit = sensitivePath(sample, options);
+        if (hit) {
+          return { path: pattern, why: hit.why };
+        }
+      }
+    }
+  }
+  return null;
 }

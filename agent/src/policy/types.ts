@@ -18,6 +18,23 @@ export interface Stage {
    * `2>&1 >/dev/null` → stdoutToNull + stderrToStdout (stdout discarded, stderr still flows on).
    */
   stderrToStdout: boolean;
+  /**
+   * Words of argv that are path patterns (an unquoted `*`, `?` or `[…]`), expanded on the host
+   * before the stage runs (CommandPolicy.expand); absent when there are none.
+   */
+  globs?: GlobWord[];
+  /**
+   * Words the policy added to argv at index `at`: the count that bounds a sampling command
+   * (`vmstat 1` runs as `vmstat 1 6`) or batch mode (`top` runs as `top -b …`).
+   */
+  added?: { at: number; words: string[] };
+}
+
+/** A glob word: argv[index] holds the word with quotes removed (what runs when nothing matches). */
+export interface GlobWord {
+  index: number;
+  /** The word in pattern syntax: characters that were quoted or escaped are written `\c`. */
+  pattern: string;
 }
 
 export interface Pipeline {
@@ -45,6 +62,13 @@ export interface SegmentDecision {
   reason: string;
   /** Identifier of the rule that decided, e.g. `allow:df`, `refuse:structure:command-substitution`. */
   rule: string;
+  /** Present when the stage samples for a bounded window (`vmstat 1`). */
+  sampling?: Sampling;
+}
+
+/** A sampling command (an interval without a count) runs this long and stops by itself. */
+export interface Sampling {
+  seconds: number;
 }
 
 export interface PolicyDecision {
@@ -58,13 +82,18 @@ export interface PolicyDecision {
   segments: SegmentDecision[];
   /** The program to run; null when refused. */
   program: Program | null;
+  /** Present when the command samples (`vmstat 1`): how long, in total. */
+  sampling?: Sampling;
 }
 
 /** An operator rule from the policy file, e.g. allow `systemctl restart nginx` as mutating. */
 export interface PolicyRuleSpec {
   /** Identifier shown in decisions and the audit log. */
   id: string;
-  /** Executable basename, e.g. `systemctl`. */
+  /**
+   * Executable basename, e.g. `systemctl`, or an absolute path matched exactly
+   * (`/opt/aws/amazon-ssm-agent/bin/amazon-ssm-agent`).
+   */
   program: string;
   /** Exact argument prefix after the program, e.g. ["restart", "nginx"]; empty matches any. */
   args?: string[];
@@ -87,7 +116,23 @@ export interface PolicySummary {
   operatorRules: { id: string; effect: "allow" | "refuse"; risk: Risk }[];
 }
 
+/** A host's directories, as glob expansion needs them (the agent's own, or a remote one over SFTP). */
+export interface DirectoryReader {
+  /** Where relative patterns start: `/` for the agent, the home directory over SSH. */
+  readonly cwd: string;
+  /** The names in a directory with whether each is one (following symlinks); null when it cannot be read. */
+  list(dir: string): Promise<{ name: string; directory: boolean }[] | null>;
+  /** Whether something exists at the path (a dangling symlink does). */
+  exists(path: string): Promise<boolean>;
+}
+
 export interface CommandPolicy {
   check(command: string): PolicyDecision;
+  /**
+   * Expands the glob words of an allowed decision on a host and checks every stage again with the
+   * names it found (a file named `-rf` cannot become an option). Never rejects: a failure refuses.
+   * A decision without glob words comes back unchanged.
+   */
+  expand(decision: PolicyDecision, reader: DirectoryReader): Promise<PolicyDecision>;
   summary(): PolicySummary;
 }

@@ -2,6 +2,7 @@
 // quoting, then insert what an attacker would (substitutions, redirections, separators, newlines,
 // wrappers, assignments, quoting tricks) between, before, after or inside tokens.
 import type { Program, Stage } from "../../src/policy";
+import { asWritten } from "./oracle";
 
 // ---- rendering a Program with random (equivalent) quoting -----------------------------------
 
@@ -28,8 +29,33 @@ function quoteAs(arg: string, style: (typeof quoteStyles)[number]): string {
   }
 }
 
+/** A glob word: its pattern characters bare, the escaped (literal) runs quoted in the style. */
+function patternAs(pattern: string, style: (typeof quoteStyles)[number]): string {
+  let out = "";
+  let literal = "";
+  const flush = (): void => {
+    if (literal.length > 0) {
+      out += quoteAs(literal, style === "plain" ? "single" : style);
+      literal = "";
+    }
+  };
+  for (let k = 0; k < pattern.length; k++) {
+    if (pattern[k] === "\\") {
+      literal += pattern[++k];
+    } else {
+      flush();
+      out += pattern[k];
+    }
+  }
+  flush();
+  return out;
+}
+
 function stageTokens(stage: Stage, style: (typeof quoteStyles)[number]): string[] {
-  const tokens = stage.argv.map((a) => quoteAs(a, style));
+  const tokens = stage.argv.map((a, k) => {
+    const glob = stage.globs?.find((g) => g.index === k);
+    return glob ? patternAs(glob.pattern, style) : quoteAs(a, style);
+  });
   if (stage.stderrToStdout) {
     tokens.push("2>&1");
   }
@@ -42,9 +68,10 @@ function stageTokens(stage: Stage, style: (typeof quoteStyles)[number]): string[
   return tokens;
 }
 
+/** The tokens of a line that writes `program` (as written: without the words the policy adds). */
 export function programTokens(program: Program, style: (typeof quoteStyles)[number]): string[] {
   const tokens: string[] = [];
-  for (const step of program.steps) {
+  for (const step of asWritten(program).steps) {
     if (step.op) {
       tokens.push(step.op);
     }

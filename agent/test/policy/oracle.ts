@@ -1,9 +1,10 @@
 // A second opinion for the policy parser: mvdan-sh (the Go shell parser mvdan/sh, compiled to JS)
 // parses a command line as bash would. `bashProgram` returns the Program bash would run when the
-// line stays inside the subset ATL allows, or null when bash would see anything else (an
-// expansion, substitution, assignment, other redirection, background, glob, subshell…). Tests only.
+// line stays inside the subset ATL allows (path patterns included, as glob words), or null when
+// bash would see anything else (an expansion, substitution, assignment, other redirection,
+// background, brace or tilde, subshell…). Tests only.
 import { createRequire } from "node:module";
-import type { Program, Stage } from "../../src/policy/types";
+import type { GlobWord, Program, Stage } from "../../src/policy/types";
 
 interface Node {
   [key: string]: unknown;
@@ -31,22 +32,34 @@ class Outside extends Error {}
 
 const arr = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : []);
 
-/** Unquoted literal text: backslash escapes the next character; glob, tilde and brace characters are outside the subset. */
-function unquoted(raw: string, first: boolean): string {
-  let out = "";
+/** A word as bash reads it: its value after quote removal, and its pattern when it has an unquoted glob character. */
+interface Word {
+  value: string;
+  pattern: string;
+  glob: boolean;
+}
+
+/** A literal character in pattern syntax (quoted or escaped): escaped unless a letter, digit or "/". */
+const literal = (text: string): string => [...text].map((c) => (/[A-Za-z0-9/]/.test(c) ? c : `\\${c}`)).join("");
+
+/** Unquoted literal text: backslash escapes the next character; brace and tilde characters are outside the subset. */
+function unquoted(raw: string, first: boolean, out: Word): void {
   for (let k = 0; k < raw.length; k++) {
     const ch = raw[k];
     if (ch === "\\") {
-      out += raw[k + 1] ?? "";
+      const next = raw[k + 1] ?? "";
+      out.value += next;
+      out.pattern += literal(next);
       k++;
       continue;
     }
-    if ("*?[{}~".includes(ch) || (first && k === 0 && ch === "#")) {
+    if ("{}~".includes(ch) || (first && k === 0 && ch === "#")) {
       throw new Outside(`unquoted ${ch}`);
     }
-    out += ch;
+    out.glob ||= "*?[".includes(ch);
+    out.value += ch;
+    out.pattern += ch;
   }
-  return out;
 }
 
 function inDoubleQuotes(raw: string): string {
@@ -63,20 +76,23 @@ function inDoubleQuotes(raw: string): string {
   return out;
 }
 
-function word(w: Node): string {
-  let out = "";
+function word(w: Node): Word {
+  const out: Word = { value: "", pattern: "", glob: false };
   arr(w.Parts).forEach((part, index) => {
     const type = syntax.NodeType(part);
     if (type === "Lit") {
-      out += unquoted(String(part.Value), index === 0);
+      unquoted(String(part.Value), index === 0, out);
     } else if (type === "SglQuoted" && part.Dollar !== true) {
-      out += String(part.Value);
+      out.value += String(part.Value);
+      out.pattern += literal(String(part.Value));
     } else if (type === "DblQuoted" && part.Dollar !== true) {
       for (const inner of arr(part.Parts)) {
         if (syntax.NodeType(inner) !== "Lit") {
           throw new Outside(syntax.NodeType(inner));
         }
-        out += inDoubleQuotes(String(inner.Value));
+        const text = inDoubleQuotes(String(inner.Value));
+        out.value += text;
+        out.pattern += literal(text);
       }
     } else {
       throw new Outside(type);
@@ -97,7 +113,7 @@ function stage(stmt: Node): Stage {
   let fd2 = "err";
   for (const r of arr(stmt.Redirs)) {
     const n = r.N ? String((r.N as Node).Value) : null;
-    const target = word(r.Word as Node);
+    const target = word(r.Word as Node).value;
     if (r.Op === REDIRECT_OUT && target === "/dev/null" && (n === null || n === "1")) {
       fd1 = "null";
     } else if (r.Op === REDIRECT_OUT && target === "/dev/null" && n === "2") {
@@ -108,8 +124,15 @@ function stage(stmt: Node): Stage {
       throw new Outside(`redirect ${String(r.Op)}`);
     }
   }
-  const argv = arr(cmd.Args).map(word);
-  return { argv, stdoutToNull: fd1 === "null", stderrToNull: fd2 === "null", stderrToStdout: fd2 === "out" };
+  const words = arr(cmd.Args).map(word);
+  const globs: GlobWord[] = words.flatMap((w, index) => (w.glob ? [{ index, pattern: w.pattern }] : []));
+  return {
+    argv: words.map((w) => w.value),
+    stdoutToNull: fd1 === "null",
+    stderrToNull: fd2 === "null",
+    stderrToStdout: fd2 === "out",
+    ...(globs.length > 0 ? { globs } : {}),
+  };
 }
 
 /** Flattens `a | b && c || d` (left-associative, | binding tighter) into steps. */
@@ -163,4 +186,28 @@ export function bashProgram(command: string): Program | null {
     }
     throw error;
   }
+}
+
+/** A checked Program as the line wrote it: without the words the policy added (sampling counts, batch mode). */
+export function asWritten(program: Program): Program {
+  return {
+    steps: program.steps.map((step) => ({
+      op: step.op,
+      pipeline: {
+        stages: step.pipeline.stages.map(({ added, ...stage }) => {
+          if (!added) {
+            return stage;
+          }
+          const end = added.at + added.words.length;
+          const globs = stage.globs?.map((g) => (g.index >= end ? { ...g, index: g.index - added.words.length } : g));
+          return { ...stage, argv: [...stage.argv.slice(0, added.at), ...stage.argv.slice(end)], ...(globs ? { globs } : {}) };
+        }),
+      },
+    })),
+  };
+}
+
+/** A checked Program as it runs, without the note of which words were added. */
+export function asRun(program: Program): Program {
+  return { steps: program.steps.map((step) => ({ op: step.op, pipeline: { stages: step.pipeline.stages.map(({ added: _added, ...stage }) => stage) } })) };
 }

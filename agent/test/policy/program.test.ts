@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createCommandPolicy, quoteArgv, renderProgram, type Program, type Stage } from "../../src/policy";
 import { corpus } from "./corpus";
-import { bashProgram } from "./oracle";
+import { asRun, asWritten, bashProgram } from "./oracle";
 
 const policy = createCommandPolicy();
 
@@ -67,9 +67,25 @@ void describe("Program of an allowed command", () => {
     assert.equal(policy.check("uptime 02>&1").rule, "refuse:structure:redirect");
   });
 
-  void it("passes glob characters through only when quoted (no shell expands them)", () => {
-    assert.deepEqual(programOf("find /var/log -name '*.log'").steps[0].pipeline.stages[0].argv, ["find", "/var/log", "-name", "*.log"]);
-    assert.equal(policy.check("find /var/log -name *.log").decision, "refused");
+  void it("marks unquoted path patterns as glob words (expanded on the host), quoted ones as literal", () => {
+    assert.deepEqual(programOf("find /var/log -name '*.log'").steps[0].pipeline.stages[0], stage(["find", "/var/log", "-name", "*.log"]));
+    assert.deepEqual(programOf("find /var/log -name *.log").steps[0].pipeline.stages[0], stage(["find", "/var/log", "-name", "*.log"], { globs: [{ index: 3, pattern: "*.log" }] }));
+    // Quoted parts of a pattern are literal: written escaped in the pattern.
+    assert.deepEqual(programOf(`ls '/var/log/my app'/*."log" /x\\*`).steps[0].pipeline.stages[0], stage(["ls", "/var/log/my app/*.log", "/x*"], { globs: [{ index: 1, pattern: "/var/log/my\\ app/*.log" }] }));
+    assert.equal(policy.check("/usr/bin/up*").rule, "refuse:structure:glob");
+  });
+
+  void it("adds the count that bounds a sampling command, and batch mode, and says so", () => {
+    const vmstat = policy.check("vmstat 1");
+    assert.deepEqual(vmstat.program?.steps[0].pipeline.stages[0], stage(["vmstat", "1", "6"], { added: { at: 2, words: ["6"] } }));
+    assert.deepEqual(vmstat.sampling, { seconds: 5 });
+    assert.deepEqual(vmstat.segments[0].sampling, { seconds: 5 });
+    assert.match(vmstat.reason, /runs as vmstat 1 6, sampled for 5 s/);
+    assert.deepEqual(policy.check("top").program?.steps[0].pipeline.stages[0].argv, ["top", "-b", "-d", "5", "-n", "2"]);
+    assert.deepEqual(policy.check("top -bn1").program?.steps[0].pipeline.stages[0].argv, ["top", "-bn1"]);
+    assert.equal(policy.check("top -bn1").sampling, undefined);
+    assert.deepEqual(policy.check("vmstat 1; iostat -xz 1 | tail -n 20").sampling, { seconds: 10 });
+    assert.deepEqual(createCommandPolicy(undefined, { sampleSeconds: 10 }).check("sar -n DEV 2").program?.steps[0].pipeline.stages[0].argv, ["sar", "-n", "DEV", "2", "5"]);
   });
 
   void it("agrees with a real bash parser (mvdan/sh) on every allowed corpus command", () => {
@@ -77,7 +93,8 @@ void describe("Program of an allowed command", () => {
     for (const c of corpus) {
       const d = policy.check(c.command);
       if (d.decision === "allowed") {
-        assert.deepEqual(d.program, bashProgram(c.command), c.command);
+        assert.ok(d.program);
+        assert.deepEqual(asWritten(d.program), bashProgram(c.command), c.command);
         compared++;
       }
     }
@@ -101,11 +118,13 @@ void describe("quoteArgv and renderProgram", () => {
       if (d.decision !== "allowed" || !d.program) {
         continue;
       }
+      // Rendered as it runs: the added words are ordinary words now.
       const rendered = renderProgram(d.program);
       const again = policy.check(rendered);
       assert.equal(again.decision, "allowed", `${c.command} → ${rendered}: ${again.reason}`);
-      assert.deepEqual(again.program, d.program, rendered);
-      assert.deepEqual(bashProgram(rendered), d.program, `bash reads ${rendered} differently`);
+      assert.ok(again.program);
+      assert.deepEqual(asRun(again.program), asRun(d.program), rendered);
+      assert.deepEqual(bashProgram(rendered), asRun(d.program), `bash reads ${rendered} differently`);
     }
   });
 });

@@ -61,6 +61,8 @@ export function allowlistPolicy(programs: readonly string[], mutating: readonly 
       const risk = programs.some((p) => mutating.includes(p)) ? "mutating" : "read-only";
       return { command, decision: "allowed", risk, reason: "allowed by the test allowlist", rule: `allow:${programs.join("+")}`, segments: [], program };
     },
+    // The stand-in never produces glob words, so there is nothing to expand.
+    expand: (decision) => Promise.resolve(decision),
     summary() {
       return { profile: "default-read-only", allowedPrograms: [...allowed].sort(), operatorRules: [] };
     },

@@ -2,7 +2,7 @@
 // other files, nor write files pass. The check errs on the side of refusing: it does not try to
 // tell strings and regexes from code, so a "|" inside a regex refuses the program too.
 
-import { argumentRefusal, parseOptions } from "../options";
+import { argumentRefusal, options, type ParsedArgs } from "../options";
 
 /** Words that run commands, read files or the environment, or load code. */
 // ARGV/ARGC: the program could name the files it reads itself, past the path check.
@@ -30,16 +30,11 @@ export function checkAwkProgram(program: string): void {
   }
 }
 
-/** awk, gawk, mawk, nawk: -F and -v only; the first operand is the program text. */
-export function checkAwk(args: readonly string[]): void {
-  const parsed = parseOptions(args, {
-    shortValue: "Fv",
-    shortFlags: "",
-    longValue: ["field-separator", "assign"],
-    longFlags: [],
-    strict: true,
-    stopAtOperand: true,
-  });
+/** awk, gawk, mawk, nawk: -F and -v only (no -f program files, no gawk -e/-i/-l/-E); options end at the program text. */
+export const AWK_OPTIONS = options("-F|--field-separator= -v|--assign=", { stopAtOperand: true });
+
+/** The first operand is the program text. */
+export function checkAwk(_args: readonly string[], parsed: ParsedArgs): void {
   const program = parsed.operands[0];
   if (program === undefined) {
     throw argumentRefusal("program", "awk without a program text");

@@ -3,7 +3,7 @@
 // reader below does not recognise.
 
 import { own } from "../own";
-import { argumentRefusal, findOption, parseOptions } from "../options";
+import { argumentRefusal, options, type ParsedArgs } from "../options";
 
 const SIMPLE_COMMANDS = new Set(["p", "P", "=", "d", "D", "l", "n", "N", "g", "G", "h", "H", "x", "z", "F"]);
 
@@ -179,24 +179,18 @@ export function checkSedScript(script: string): void {
   new SedScript(script).check();
 }
 
-/** sed: no -i (in place), no -f (script from a file); scripts checked by checkSedScript. */
-export function checkSed(args: readonly string[]): void {
-  const parsed = parseOptions(args, {
-    shortValue: "elf",
-    shortOptional: "i",
-    shortFlags: "nrEsuz",
-    longValue: ["expression", "file", "line-length"],
-    longOptional: ["in-place"],
-    longFlags: ["quiet", "silent", "regexp-extended", "separate", "unbuffered", "null-data", "posix", "debug", "sandbox", "follow-symlinks", "binary"],
-    strict: true,
-  });
-  const inPlace = findOption(parsed, "i", "in-place");
-  if (inPlace) {
-    throw argumentRefusal("option:-i", "sed -i edits files in place");
-  }
-  if (findOption(parsed, "f", "file")) {
-    throw argumentRefusal("option:-f", "sed -f reads its script from a file the policy cannot see");
-  }
+/** sed's options: no -i (edits files in place), no -f (a script from a file the policy cannot see). */
+export const SED_OPTIONS = options("-n|--quiet|--silent -e|--expression= -l|--line-length= -r|-E|--regexp-extended -s|--separate -u|--unbuffered -z|--null-data --posix --debug --sandbox --follow-symlinks -b|--binary", {
+  denied: {
+    i: "sed -i edits files in place",
+    "in-place": "sed --in-place edits files in place",
+    f: "sed -f reads its script from a file the policy cannot see",
+    file: "sed --file reads its script from a file the policy cannot see",
+  },
+});
+
+/** The scripts (-e, or the first operand) must pass checkSedScript. */
+export function checkSed(_args: readonly string[], parsed: ParsedArgs): void {
   const scripts = parsed.options.filter((o) => o.name === "e" || o.name === "expression").map((o) => o.value ?? "");
   if (scripts.length === 0) {
     const first = parsed.operands[0];

@@ -1,118 +1,32 @@
-// Rules for the multi-command tools (systemctl, ip, docker, kubectl): the subcommand decides what
-// the tool does, so options before it are read strictly (an unknown option could swallow the word
-// that looks like the subcommand) and only read-only subcommands pass.
+// Rules for the container tools (docker, kubectl): the subcommand decides what the tool does, so
+// only read-only subcommands pass, each with the options it may be given. Options that choose
+// other credentials, another server or a configuration file are refused: a kubeconfig can run any
+// program (its exec credential plugin), and another server would receive the cluster's token.
 
 import { own } from "../own";
+import { FOLLOWS, findOption, options, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
 import { checkPs } from "./ps";
-import { argumentRefusal, FOLLOWS, findOption, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
-
-function deny(what: string, reason: string): never {
-  throw argumentRefusal(what, reason);
-}
-
-// ---- systemctl ---------------------------------------------------------------------------
-
-const SYSTEMCTL_READ = ["status", "show", "is-active", "is-failed", "is-enabled", "is-system-running", "list-units", "list-timers", "list-unit-files", "list-sockets", "list-dependencies", "list-jobs", "list-machines", "list-paths", "cat", "get-default"];
-
-const SYSTEMCTL_SPEC: OptionSpec = {
-  shortValue: "tpPsnoHM",
-  shortFlags: "halrqTfi",
-  longValue: ["type", "state", "property", "signal", "lines", "output", "host", "machine", "job-mode", "kill-whom", "kill-value", "what", "root", "image", "preset-mode", "boot-loader-menu", "boot-loader-entry", "reboot-argument", "timestamp", "check-inhibitors", "message", "when", "drop-in", "image-policy", "legend"],
-  longFlags: ["help", "version", "system", "user", "failed", "all", "full", "recursive", "reverse", "with-dependencies", "show-transaction", "show-types", "value", "now", "dry-run", "quiet", "wait", "no-block", "no-wall", "no-reload", "no-pager", "no-ask-password", "global", "runtime", "force", "firmware-setup", "plain", "read-only", "mkdir", "marked", "no-warn"],
-  strict: true,
-};
-
-export function checkSystemctl(args: readonly string[]): void {
-  const parsed = parseOptions(args, SYSTEMCTL_SPEC);
-  refuseRemote(parsed, "systemctl");
-  const sub = parsed.operands[0] ?? "list-units";
-  if (!SYSTEMCTL_READ.includes(sub)) {
-    deny(`subcommand:${sub}`, `systemctl ${sub} is not a read-only subcommand (allowed: status, show, is-active, is-failed, is-enabled, list-units, list-timers, cat, …)`);
-  }
-}
-
-function refuseRemote(parsed: ParsedArgs, program: string): void {
-  if (findOption(parsed, "H", "host")) {
-    deny("option:--host", `${program} --host connects to another host over SSH`);
-  }
-  if (findOption(parsed, "M", "machine")) {
-    deny("option:--machine", `${program} --machine operates on a container`);
-  }
-}
-
-// ---- ip ----------------------------------------------------------------------------------
-
-const IP_FLAGS = new Set(["-s", "-stats", "-statistics", "-d", "-details", "-4", "-6", "-0", "-br", "-brief", "-c", "-color", "-j", "-json", "-p", "-pretty", "-o", "-oneline", "-h", "-human", "-human-readable", "-N", "-Numeric", "-r", "-resolve", "-t", "-timestamp", "-ts", "-tshort", "-iec", "-V", "-Version"]);
-const IP_OBJECTS: Record<string, string> = {
-  a: "address",
-  addr: "address",
-  address: "address",
-  l: "link",
-  link: "link",
-  r: "route",
-  ro: "route",
-  route: "route",
-  n: "neigh",
-  neigh: "neigh",
-  neighbor: "neigh",
-  neighbour: "neigh",
-  ru: "rule",
-  rule: "rule",
-  m: "maddress",
-  maddr: "maddress",
-  maddress: "maddress",
-  netns: "netns",
-  tunnel: "tunnel",
-  tuntap: "tuntap",
-  mroute: "mroute",
-  nexthop: "nexthop",
-  stats: "stats",
-  ntable: "ntable",
-  token: "token",
-  vrf: "vrf",
-};
-
-export function checkIp(args: readonly string[]): void {
-  let k = 0;
-  while (k < args.length && args[k].startsWith("-")) {
-    // ip accepts "--brief" for "-brief".
-    const option = args[k].startsWith("--") ? args[k].slice(1) : args[k];
-    if (option.startsWith("-color=") || option.startsWith("-c=")) {
-      k++;
-      continue;
-    }
-    if (option === "-n" || option === "-netns" || option === "-f" || option === "-family") {
-      if (k + 1 >= args.length) {
-        deny(`option:${option}`, `ip ${option} needs a value`);
-      }
-      k += 2;
-      continue;
-    }
-    if (!IP_FLAGS.has(option)) {
-      deny(`option:${option}`, `cannot verify ip option "${args[k]}" (-batch runs commands from a file, -all runs in every namespace)`);
-    }
-    k++;
-  }
-  const objectWord = args[k];
-  if (objectWord === undefined) {
-    deny("operand", "ip without an object; use ip addr, ip link, ip route …");
-  }
-  const object = own(IP_OBJECTS, objectWord);
-  if (object === undefined) {
-    deny(`object:${objectWord}`, `ip ${objectWord} is not a read-only object (allowed: addr, link, route, neigh, rule, maddr, netns)`);
-  }
-  const command = args[k + 1];
-  if (command === undefined) {
-    return;
-  }
-  const readCommands = object === "route" ? ["show", "list", "lst", "ls", "get"] : object === "netns" ? ["list", "ls", "identify", "list-id"] : ["show", "list", "lst", "ls"];
-  if (!readCommands.includes(command)) {
-    deny(`subcommand:${command}`, `ip ${objectWord} ${command} is not a read-only command; write it out in full (allowed: ${readCommands.join(", ")})`);
-  }
-}
+import { deny } from "./rule";
 
 // ---- docker ------------------------------------------------------------------------------
 
+const FORMAT = "--format=";
+const DOCKER_OPTIONS: Record<string, OptionSpec> = {
+  ps: options(`-a|--all -f|--filter= ${FORMAT} -n|--last= -l|--latest --no-trunc -q|--quiet -s|--size`),
+  logs: options("--details --since= -n|--tail= -t|--timestamps --until=", { denied: { f: `docker logs -f ${FOLLOWS}`, follow: `docker logs --follow ${FOLLOWS}` } }),
+  inspect: options("-f|--format= -s|--size --type="),
+  stats: options(`-a|--all ${FORMAT} --no-stream --no-trunc`),
+  images: options(`-a|--all --digests -f|--filter= ${FORMAT} --no-trunc -q|--quiet`),
+  info: options("-f|--format="),
+  version: options("-f|--format="),
+  port: options(""),
+  history: options(`-H|--human=? ${FORMAT} --no-trunc -q|--quiet`),
+  "network ls": options(`-f|--filter= ${FORMAT} --no-trunc -q|--quiet`),
+  "volume ls": options(`-f|--filter= ${FORMAT} -q|--quiet`),
+  "system df": options(`${FORMAT} -v|--verbose`),
+};
+
+/** Subcommand words → the read-only command they are (its options above). */
 const DOCKER_SUBCOMMANDS: Record<string, string> = {
   ps: "ps",
   logs: "logs",
@@ -136,15 +50,17 @@ const DOCKER_SUBCOMMANDS: Record<string, string> = {
   "image list": "images",
   "image inspect": "inspect",
   "image history": "history",
-  "network ls": "ps",
-  "network list": "ps",
+  "network ls": "network ls",
+  "network list": "network ls",
   "network inspect": "inspect",
-  "volume ls": "ps",
-  "volume list": "ps",
+  "volume ls": "volume ls",
+  "volume list": "volume ls",
   "volume inspect": "inspect",
-  "system df": "info",
+  "system df": "system df",
   "system info": "info",
 };
+
+const DOCKER_GROUPS = ["container", "image", "network", "volume", "system"];
 
 /** A template action that prints one field path, e.g. `{{.State.Status}}` or `{{json .NetworkSettings.Ports}}`. */
 const FIELD_ACTION = /^-?\s*((json|upper|lower|title|println)\s+)?\.[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*\s*-?$/;
@@ -169,29 +85,25 @@ function checkInspectFormat(format: string | undefined): void {
   }
 }
 
+/** docker SUBCOMMAND …: no global options (-H, --config, --context choose another daemon or configuration). */
 export function checkDocker(args: readonly string[]): void {
   const first = args[0];
   if (first === undefined || first.startsWith("-")) {
     deny("option", "docker with global options or no subcommand; start with the subcommand (docker ps)");
   }
-  const two = `${first} ${args[1] ?? ""}`;
-  const kind = own(DOCKER_SUBCOMMANDS, two) ?? (["container", "image", "network", "volume", "system"].includes(first) ? undefined : own(DOCKER_SUBCOMMANDS, first));
+  const grouped = DOCKER_GROUPS.includes(first);
+  const words = grouped ? `${first} ${args[1] ?? ""}`.trim() : first;
+  const kind = own(DOCKER_SUBCOMMANDS, words);
   if (kind === undefined) {
-    const shown = ["container", "image", "network", "volume", "system"].includes(first) ? two : first;
-    deny(`subcommand:${shown.trim()}`, `docker ${shown.trim()} is not a read-only subcommand (allowed: ps, logs, inspect, stats --no-stream, top, images, info, version)`);
+    deny(`subcommand:${words}`, `docker ${words} is not a read-only subcommand (allowed: ps, logs, inspect, stats --no-stream, top, images, info, version, port, history, system df)`);
   }
-  const rest = args.slice(own(DOCKER_SUBCOMMANDS, two) === undefined ? 1 : 2);
+  const rest = args.slice(grouped ? 2 : 1);
   if (kind === "top") {
     // docker top CONTAINER [ps options]: the rest goes to ps (which must not print environments).
     checkPs(rest.slice(1));
     return;
   }
-  const parsed = parseOptions(rest, { shortValue: "fn", longValue: ["format", "filter", "since", "until", "tail", "type", "last"] });
-  if (kind === "logs") {
-    if (parsed.options.some((o) => o.name === "f" || o.name === "follow") || rest.some((a) => a === "-f" || a === "--follow" || a.startsWith("--follow="))) {
-      deny("option:--follow", `docker logs --follow ${FOLLOWS}`);
-    }
-  }
+  const parsed = parseOptions(rest, own(DOCKER_OPTIONS, kind) ?? options(""));
   if (kind === "stats" && !findOption(parsed, "no-stream")) {
     deny("option:--no-stream", `docker stats without --no-stream ${FOLLOWS}`);
   }
@@ -202,75 +114,89 @@ export function checkDocker(args: readonly string[]): void {
 
 // ---- kubectl -----------------------------------------------------------------------------
 
-const KUBECTL_GLOBAL_VALUE = new Set(["-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "--request-timeout", "--cache-dir", "-v", "--v"]);
-const KUBECTL_GLOBAL_FLAG = new Set(["--warnings-as-errors", "--match-server-version", "-A", "--all-namespaces"]);
-const KUBECTL_READ = ["get", "describe", "logs", "top", "events", "version", "api-resources", "api-versions", "explain", "cluster-info", "rollout"];
+const KUBECTL_GLOBAL = "-n|--namespace= --context= --cluster= --user= --request-timeout= --match-server-version --warnings-as-errors --disable-compression -v|--v=";
+
+const KUBECTL_DENIED: Record<string, string> = {
+  kubeconfig: "kubectl --kubeconfig reads another kubeconfig, whose exec credential plugin can run any program",
+  "cache-dir": "kubectl --cache-dir writes (and trusts) another cache directory",
+  token: "kubectl --token puts a credential on the command line",
+  s: "kubectl -s sends the cluster credentials to another API server",
+  server: "kubectl --server sends the cluster credentials to another API server",
+  "insecure-skip-tls-verify": "kubectl --insecure-skip-tls-verify lets another server pose as the cluster",
+  "tls-server-name": "kubectl --tls-server-name lets another server pose as the cluster",
+  as: "kubectl --as impersonates another user",
+  "as-group": "kubectl --as-group impersonates another group",
+  "as-uid": "kubectl --as-uid impersonates another user",
+  username: "kubectl --username puts a credential on the command line",
+  password: "kubectl --password puts a credential on the command line",
+  "client-key": "kubectl --client-key chooses other credentials",
+  "client-certificate": "kubectl --client-certificate chooses other credentials",
+  "certificate-authority": "kubectl --certificate-authority trusts another server",
+  profile: "kubectl --profile writes a profile file",
+  "profile-output": "kubectl --profile-output writes a file",
+  raw: "kubectl --raw reads any API path, secrets included",
+  f: "kubectl -f reads manifests from a file or a URL the policy cannot see",
+  filename: "kubectl --filename reads manifests from a file or a URL the policy cannot see",
+  k: "kubectl -k builds a kustomization (which can fetch remote bases and run plugins)",
+  kustomize: "kubectl --kustomize builds a kustomization (which can fetch remote bases and run plugins)",
+  "watch-only": `kubectl --watch-only ${FOLLOWS}`,
+  "insecure-skip-tls-verify-backend": "kubectl logs --insecure-skip-tls-verify-backend skips the kubelet's certificate check",
+};
+
+/** What each read-only subcommand may be given, besides the global options. */
+const KUBECTL_SUBCOMMANDS: Record<string, string> = {
+  get: "-A|--all-namespaces --chunk-size= --field-selector= --ignore-not-found -L|--label-columns= --no-headers -o|--output= -l|--selector= --server-print= --show-kind --show-labels --show-managed-fields --sort-by= --subresource= --template= --allow-missing-template-keys= -w|--watch=?",
+  describe: "-A|--all-namespaces --chunk-size= -l|--selector= --show-events=",
+  logs: "--all-containers=? -c|--container= --ignore-errors --limit-bytes= --max-log-requests= --pod-running-timeout= --prefix -p|--previous -l|--selector= --since= --since-time= --tail= --timestamps --all-pods",
+  top: "-A|--all-namespaces --containers --no-headers -l|--selector= --sort-by= --sum --use-protocol-buffers --show-capacity --field-selector=",
+  events: "-A|--all-namespaces --chunk-size= --for= --no-headers -o|--output= --types= --allow-missing-template-keys= --template= -w|--watch=?",
+  version: "--client -o|--output=",
+  "api-resources": "--api-group= --cached --categories= --namespaced=? --no-headers -o|--output= --sort-by= --verbs=",
+  "api-versions": "",
+  explain: "--api-version= --recursive -o|--output=",
+  "cluster-info": "",
+  rollout: "--revision= --timeout= -o|--output= -w|--watch=?",
+};
+
+const KUBECTL_GLOBAL_SPEC = options(KUBECTL_GLOBAL, { denied: KUBECTL_DENIED, stopAtOperand: true });
+const KUBECTL_SPECS: Record<string, OptionSpec> = Object.fromEntries(
+  Object.entries(KUBECTL_SUBCOMMANDS).map(([sub, synopsis]) => [sub, options(`${KUBECTL_GLOBAL} ${synopsis}`, { denied: { ...KUBECTL_DENIED, ...(sub === "logs" ? { f: `kubectl logs -f ${FOLLOWS}`, follow: `kubectl logs --follow ${FOLLOWS}` } : {}) } })]),
+);
+
+function checkKubectlOptions(parsed: ParsedArgs): void {
+  for (const option of parsed.options) {
+    // --watch=false (rollout status waits for the rollout otherwise) ends by itself.
+    if ((option.name === "w" || option.name === "watch") && option.value !== "false") {
+      deny(`option:${option.long ? "--" : "-"}${option.name}`, `kubectl ${option.raw} ${FOLLOWS}`);
+    }
+    // -v 7 and up log requests and responses in full.
+    if (option.name === "v" && !/^[0-6]$/.test(option.value ?? "")) {
+      deny("option:-v", `kubectl -v ${option.value ?? ""}: verbosity 0-6 only (higher levels log requests and responses)`);
+    }
+  }
+}
 
 export function checkKubectl(args: readonly string[]): void {
-  let k = 0;
-  while (k < args.length && args[k].startsWith("-")) {
-    const arg = args[k];
-    const name = arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg;
-    if (KUBECTL_GLOBAL_VALUE.has(name)) {
-      k += arg.includes("=") ? 1 : 2;
-      continue;
-    }
-    if (KUBECTL_GLOBAL_FLAG.has(arg)) {
-      k++;
-      continue;
-    }
-    deny(`option:${name}`, `cannot verify kubectl option "${name}" before the subcommand; put options after it`);
+  const before = parseOptions(args, KUBECTL_GLOBAL_SPEC);
+  const sub = before.operands[0];
+  const spec = sub === undefined ? undefined : own(KUBECTL_SPECS, sub);
+  if (sub === undefined || spec === undefined) {
+    deny(`subcommand:${sub ?? ""}`, `kubectl ${sub ?? "without a subcommand"} is not allowed; read-only subcommands: ${Object.keys(KUBECTL_SUBCOMMANDS).join(", ")}`);
   }
-  const sub = args[k];
-  if (sub === undefined || !KUBECTL_READ.includes(sub)) {
-    deny(`subcommand:${sub ?? ""}`, `kubectl ${sub ?? ""} is not a read-only subcommand (allowed: ${KUBECTL_READ.join(", ")})`.replace("kubectl  is", "kubectl without a subcommand is"));
+  const parsed = parseOptions(args, spec);
+  checkKubectlOptions(parsed);
+  const [, second] = parsed.operands;
+  if (sub === "rollout" && second !== "status" && second !== "history") {
+    deny(`subcommand:rollout ${second ?? ""}`.trim(), "kubectl rollout is allowed only for status and history (restart, undo, pause and resume change the deployment)");
   }
-  const rest = args.slice(k + 1);
-  if (sub === "rollout" && !["status", "history"].includes(rest[0] ?? "")) {
-    deny(`subcommand:rollout ${rest[0] ?? ""}`.trim(), "kubectl rollout is allowed only for status and history (restart, undo, pause and resume change the deployment)");
+  if (sub === "cluster-info" && second !== undefined) {
+    deny(`subcommand:cluster-info ${second}`, "kubectl cluster-info dump can write files and prints secrets; kubectl cluster-info alone is allowed");
   }
-  if (sub === "cluster-info" && rest.length > 0 && rest[0] === "dump") {
-    deny("subcommand:cluster-info dump", "kubectl cluster-info dump can write files and prints secrets");
-  }
-  const parsed = parseOptions(rest, {
-    shortValue: sub === "logs" ? "clnm" : "nolLfkcs",
-    longValue: ["namespace", "output", "selector", "field-selector", "label-columns", "filename", "kustomize", "sort-by", "template", "container", "since", "since-time", "tail", "limit-bytes", "max-log-requests", "context", "kubeconfig", "chunk-size", "for", "types", "raw", "subresource", "show-kind"],
-  });
-  const forbidden: Record<string, string> = {
-    w: `kubectl -w ${FOLLOWS}`,
-    watch: `kubectl --watch ${FOLLOWS}`,
-    "watch-only": `kubectl --watch-only ${FOLLOWS}`,
-    raw: "kubectl --raw reads any API path, secrets included",
-    token: "kubectl --token puts a credential on the command line",
-    s: "kubectl -s sends the cluster credentials to another API server",
-    server: "kubectl --server sends the cluster credentials to another API server",
-    "insecure-skip-tls-verify": "kubectl --insecure-skip-tls-verify lets another server pose as the cluster",
-    "tls-server-name": "kubectl --tls-server-name lets another server pose as the cluster",
-    as: "kubectl --as impersonates another user",
-    "as-group": "kubectl --as-group impersonates another group",
-    "as-uid": "kubectl --as-uid impersonates another user",
-    username: "kubectl --username puts a credential on the command line",
-    password: "kubectl --password puts a credential on the command line",
-    "client-key": "kubectl --client-key chooses other credentials",
-    "client-certificate": "kubectl --client-certificate chooses other credentials",
-    "certificate-authority": "kubectl --certificate-authority trusts another server",
-  };
-  if (sub === "logs") {
-    if (rest.some((a) => a === "-f" || a === "--follow" || a.startsWith("--follow=") || a.startsWith("-f="))) {
-      deny("option:--follow", `kubectl logs --follow ${FOLLOWS}`);
-    }
-    forbidden.f = `kubectl logs -f ${FOLLOWS}`;
-    forbidden.follow = `kubectl logs --follow ${FOLLOWS}`;
-  }
-  for (const option of parsed.options) {
-    const why = own(forbidden, option.name);
-    // --watch=false (rollout status waits for the rollout otherwise) ends by itself.
-    if (why && !((option.name === "w" || option.name === "watch") && option.value === "false")) {
-      deny(`option:${option.long ? "--" : "-"}${option.name}`, why);
-    }
+  if (sub === "top" && !["node", "nodes", "no", "pod", "pods", "po"].includes(second ?? "")) {
+    deny(`subcommand:top ${second ?? ""}`.trim(), "kubectl top node or kubectl top pod");
   }
   if (sub === "get" || sub === "describe") {
-    for (const operand of parsed.operands) {
+    for (const operand of parsed.operands.slice(1)) {
       for (const resource of operand.split(",")) {
         if (/^(secrets?|sec)(\/|\.|$)/i.test(resource)) {
           deny("secrets", `kubectl ${sub} ${operand} reveals Kubernetes secrets`);
