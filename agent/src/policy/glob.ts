@@ -5,6 +5,7 @@
 // not `grep -r --include=*.conf` or `ps aux | grep [n]ginx` behaves as in bash. Bounded: too many
 // directories read or names produced refuses the command instead of running a partial one.
 
+import { lstat, opendir, stat } from "node:fs/promises";
 import { posix } from "node:path";
 import type { DirectoryReader } from "./types";
 
@@ -232,4 +233,39 @@ export async function expandPattern(pattern: string, reader: DirectoryReader, bu
 /** Where a written path is on the host: absolute as is, relative below the reader's directory. */
 function onHost(path: string, reader: DirectoryReader): string {
   return path.startsWith("/") ? path : posix.join(reader.cwd, path);
+}
+
+/** This host's directories (the agent expands patterns where its commands run). */
+export function hostDirectoryReader(cwd = "/"): DirectoryReader {
+  return {
+    cwd,
+    async list(dir) {
+      let handle;
+      try {
+        handle = await opendir(dir);
+      } catch {
+        return null;
+      }
+      const entries: { name: string; directory: boolean }[] = [];
+      try {
+        for await (const entry of handle) {
+          if (entries.length >= MAX_DIRECTORY_ENTRIES) {
+            throw new GlobError(`${dir} has more than ${MAX_DIRECTORY_ENTRIES} entries; name the files`);
+          }
+          let directory = entry.isDirectory();
+          if (entry.isSymbolicLink()) {
+            directory = await stat(posix.join(dir, entry.name)).then((s) => s.isDirectory(), () => false);
+          }
+          entries.push({ name: entry.name, directory });
+        }
+      } catch (error) {
+        if (error instanceof GlobError) {
+          throw error;
+        }
+        return null;
+      }
+      return entries;
+    },
+    exists: (path) => lstat(path).then(() => true, () => false),
+  };
 }
