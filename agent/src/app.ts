@@ -7,6 +7,7 @@ import type { AuditSink } from "./audit";
 import type { AgentLimits } from "./config";
 import { ProcessRunner, type RunOutcome } from "./exec";
 import { hostInfo } from "./info";
+import { hostDirectoryReader } from "./policy/glob";
 import type { CommandPolicy, PolicyDecision } from "./policy/types";
 import {
   checkRequestSchema,
@@ -82,6 +83,7 @@ function errorResponse(error: HttpError): AgentResponse {
 
 export class AgentApp {
   readonly runner: ProcessRunner;
+  private readonly directories = hostDirectoryReader("/");
   private readonly authenticator: RequestAuthenticator;
   private readonly routes: Map<string, Map<string, Route>>;
   private readonly now: () => number;
@@ -269,7 +271,7 @@ export class AgentApp {
         risk: decision.risk,
         rule: decision.rule,
       });
-      return { command, decision: decision.decision, risk: decision.risk, reason: decision.reason, rule: decision.rule };
+      return { command, decision: decision.decision, risk: decision.risk, reason: decision.reason, rule: decision.rule, ...(decision.sampling ? { sampling: decision.sampling } : {}) };
     });
     return json(200, validated(checkResponseSchema, { results }));
   }
@@ -303,9 +305,10 @@ export class AgentApp {
   }
 
   private async execOne(command: string, timeoutSec: number, request: AgentRequest, keyId: string): Promise<ExecResult> {
-    const decision = this.decide(command);
+    const decision = await this.expanded(this.decide(command));
     const base = { command, decision: decision.decision, reason: decision.reason, rule: decision.rule };
-    const audit = { event: "exec" as const, keyId, client: request.remoteAddress, command, decision: decision.decision, risk: decision.risk, rule: decision.rule };
+    const ran = { ...(decision.executed ? { executed: decision.executed } : {}) };
+    const audit = { event: "exec" as const, keyId, client: request.remoteAddress, command, decision: decision.decision, risk: decision.risk, rule: decision.rule, ...ran };
     if (decision.decision === "refused" || decision.program === null) {
       this.deps.audit.write({ ...audit, exitCode: null, signal: null, durationMs: 0, stdoutBytes: 0, stderrBytes: 0, truncated: false, timedOut: false, aborted: false });
       return { ...base, decision: "refused", exitCode: null, signal: null, stdout: "", stderr: "", durationMs: 0, truncated: false };
@@ -341,7 +344,19 @@ export class AgentApp {
       durationMs: outcome.durationMs,
       truncated: outcome.truncated,
       ...(outcome.timedOut ? { timedOut: true } : {}),
+      ...(decision.sampling && !outcome.timedOut && !outcome.aborted ? { sampling: decision.sampling } : {}),
+      ...ran,
     };
+  }
+
+  /** Path patterns expanded in the agent's own directories (cwd `/`, as commands run), checked again; a failure refuses. */
+  private async expanded(decision: PolicyDecision): Promise<PolicyDecision> {
+    try {
+      return await this.deps.policy.expand(decision, this.directories);
+    } catch (error) {
+      this.deps.log(`error: expanding the patterns of a command failed and refused it: ${error instanceof Error ? error.message : String(error)}`);
+      return { ...decision, decision: "refused", reason: "the patterns could not be expanded", rule: "refuse:internal:glob-error", program: null };
+    }
   }
 
   /** The policy's decision; a policy failure refuses (fail closed) instead of failing the request. */

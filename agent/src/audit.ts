@@ -29,6 +29,8 @@ export interface ExecAuditRecord extends AuditBase {
   timedOut: boolean;
   /** Stopped because the client went away or the agent shut down. */
   aborted: boolean;
+  /** The line as it ran, when patterns were expanded or sampling bounds added. */
+  executed?: string;
 }
 
 export interface CheckAuditRecord extends AuditBase {

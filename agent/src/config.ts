@@ -4,6 +4,7 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { AtlError } from "../../src/shared/errors";
 import { KEY_ID_PATTERN, type AgentKey } from "./auth";
+import { DEFAULT_SAMPLE_SECONDS, MAX_SAMPLE_SECONDS } from "./policy/index";
 import { normalizeSecret } from "./protocol";
 import { SchemaError, array, integer, number, object, optional, string, type Infer } from "./schema";
 
@@ -28,6 +29,8 @@ export interface AgentLimits {
   maxNonces: number;
   /** SIGTERM → SIGKILL delay when a command is stopped. */
   killGraceSec: number;
+  /** How long an interval command without a count samples (`vmstat 1` runs as `vmstat 1 6`). */
+  sampleSec: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<AgentLimits> = Object.freeze({
@@ -39,6 +42,7 @@ export const DEFAULT_LIMITS: Readonly<AgentLimits> = Object.freeze({
   maxOutputBytes: 1024 * 1024,
   maxNonces: 100_000,
   killGraceSec: 2,
+  sampleSec: DEFAULT_SAMPLE_SECONDS,
 });
 
 export interface KeySource {
@@ -152,6 +156,7 @@ const limitsSchema = object(
     maxOutputBytes: optional(integer({ min: 1024, max: 1024 * 1024 * 1024 })),
     maxNonces: optional(integer({ min: 100, max: 10_000_000 })),
     killGraceSec: optional(number({ min: 0, max: 600 })),
+    sampleSec: optional(integer({ min: 1, max: MAX_SAMPLE_SECONDS })),
   },
   { unknownKeys: "reject" },
 );

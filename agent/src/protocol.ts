@@ -3,7 +3,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
-import type { PolicyDecisionKind, PolicySummary, Risk } from "./policy/types";
+import type { PolicyDecisionKind, PolicySummary, Risk, Sampling } from "./policy/types";
 import { SchemaError, array, boolean, integer, literal, nullable, number, object, optional, string, type Schema } from "./schema";
 
 export const PROTOCOL_VERSION = 1;
@@ -40,6 +40,8 @@ export interface CheckResult {
   reason: string;
   /** Identifier of the deciding policy rule (agent ≥ 0.1). */
   rule?: string;
+  /** Present when the command samples for a bounded window (`vmstat 1`): how long (agent ≥ 0.2). */
+  sampling?: Sampling;
 }
 
 export interface CheckResponse {
@@ -68,6 +70,10 @@ export interface ExecResult {
   truncated: boolean;
   /** Present and true when the command was killed at its timeout. */
   timedOut?: boolean;
+  /** Present when the command sampled for a bounded window and stopped by itself (agent ≥ 0.2). */
+  sampling?: Sampling;
+  /** The line as it ran, when that differs from `command`: patterns expanded, sampling bounds added (agent ≥ 0.2). */
+  executed?: string;
 }
 
 export interface ExecResponse {
@@ -100,6 +106,7 @@ export interface ErrorResponse {
 const commandsSchema = array(string({ maxLength: MAX_COMMAND_CHARS }), { minItems: 1, maxItems: 1000 });
 const decisionSchema = literal("allowed", "refused");
 const riskSchema = literal("read-only", "mutating");
+const samplingSchema = optional(object({ seconds: number({ min: 0 }) }, { unknownKeys: "keep" }));
 
 export const checkRequestSchema: Schema<CheckRequest> = object({ commands: commandsSchema }, { unknownKeys: "reject" });
 
@@ -113,7 +120,7 @@ export const healthResponseSchema: Schema<HealthResponse> = object({ status: lit
 export const checkResponseSchema: Schema<CheckResponse> = object(
   {
     results: array(
-      object({ command: string(), decision: decisionSchema, risk: riskSchema, reason: string(), rule: optional(string()) }, { unknownKeys: "keep" }),
+      object({ command: string(), decision: decisionSchema, risk: riskSchema, reason: string(), rule: optional(string()), sampling: samplingSchema }, { unknownKeys: "keep" }),
     ),
   },
   { unknownKeys: "keep" },
@@ -132,6 +139,8 @@ export const execResultSchema: Schema<ExecResult> = object(
     durationMs: number({ min: 0 }),
     truncated: boolean(),
     timedOut: optional(boolean()),
+    sampling: samplingSchema,
+    executed: optional(string()),
   },
   { unknownKeys: "keep" },
 );

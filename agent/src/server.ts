@@ -97,7 +97,7 @@ async function main(argv: readonly string[]): Promise<void> {
   // Commands get a fixed environment anyway; drop the secret from ours too.
   delete process.env[SECRET_ENV];
 
-  const policy = createCommandPolicy(config.policyFile ? readPolicy(config.policyFile) : undefined);
+  const policy = createCommandPolicy(config.policyFile ? readPolicy(config.policyFile) : undefined, { sampleSeconds: config.limits.sampleSec });
   const audit = await AuditLog.open(config.auditFile, (error) => log(`error: cannot write the audit log ${config.auditFile ?? "stderr"}: ${error.message}; refusing to run commands until it can (SIGHUP reopens it)`)).catch((error: unknown) => {
     throw new AtlError("config", `Cannot open the audit log ${config.auditFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, {
       cause: error,

@@ -6,9 +6,10 @@
 // output cap like the agent's.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { NodeSSH } from "node-ssh";
-import type { Client, ClientChannel, ServerHostKeyAlgorithm } from "ssh2";
-import { renderProgram } from "../../agent/src/policy/index";
-import type { CommandPolicy } from "../../agent/src/policy/types";
+import { posix } from "node:path";
+import type { Client, ClientChannel, FileEntryWithStats, ServerHostKeyAlgorithm, SFTPWrapper, Stats } from "ssh2";
+import { GlobError, MAX_DIRECTORY_ENTRIES, renderProgram } from "../../agent/src/policy/index";
+import type { CommandPolicy, DirectoryReader, PolicyDecision } from "../../agent/src/policy/types";
 import { AtlError } from "../shared/errors";
 import { translate, type Translate } from "../shared/l10n";
 import { probeHost } from "./probe";
@@ -125,13 +126,14 @@ export class SshTransport implements Transport {
     try {
       for (const [index, command] of commands.entries()) {
         throwIfCancelled(options.signal, this.host.id);
-        const decision = this.options.policy.check(command);
+        const decision = await this.expandOnHost(this.options.policy.check(command));
         let result: ExecResult;
         if (decision.decision === "refused" || decision.program === null) {
           this.options.logger.info(`Not sending a refused command to ${this.host.id}: ${decision.reason}`);
           result = refusedResult(command, decision.reason);
         } else {
-          result = await this.runOnFreshOrReused(command, renderProgram(decision.program), decision.reason, options);
+          const ran = { ...(decision.sampling ? { sampling: decision.sampling } : {}), ...(decision.executed ? { executed: decision.executed } : {}) };
+          result = await this.runOnFreshOrReused(command, renderProgram(decision.program), decision.reason, options, ran);
         }
         results.push(result);
         options.onResult?.(result, index);
@@ -347,11 +349,36 @@ export class SshTransport implements Transport {
 
   // ---- one command --------------------------------------------------------------------------
 
+  /**
+   * The decision with its path patterns expanded in the host's directories, read over SFTP: no
+   * remote shell expands anything, and the policy checks every name found before the line is sent.
+   */
+  private async expandOnHost(decision: PolicyDecision): Promise<PolicyDecision> {
+    if (!decision.program?.steps.some((step) => step.pipeline.stages.some((stage) => stage.globs))) {
+      return decision;
+    }
+    const refuse = (reason: string): PolicyDecision => ({ ...decision, decision: "refused", reason, rule: "refuse:glob", program: null });
+    let sftp: SFTPWrapper;
+    try {
+      const { client } = await this.connection();
+      sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((error, channel) => (error ? reject(error) : resolve(channel))));
+    } catch (error) {
+      return refuse(t("Cannot expand the patterns of `{0}` on {1}: its SSH server offers no SFTP ({2}). Name the files instead.", decision.command, this.host.id, error instanceof Error ? error.message : String(error)));
+    }
+    try {
+      return await this.options.policy.expand(decision, await sftpDirectoryReader(sftp));
+    } catch (error) {
+      return refuse(t("Cannot expand the patterns of `{0}` on {1}: {2}", decision.command, this.host.id, error instanceof Error ? error.message : String(error)));
+    } finally {
+      sftp.end();
+    }
+  }
+
   /** A reused connection may have died silently: if the command could not even start, reconnect once. */
-  private async runOnFreshOrReused(command: string, wire: string, reason: string, options: ExecOptions): Promise<ExecResult> {
+  private async runOnFreshOrReused(command: string, wire: string, reason: string, options: ExecOptions, ran: Ran): Promise<ExecResult> {
     const connection = await this.connection();
     try {
-      return await this.runOne(connection, command, wire, reason, options);
+      return await this.runOne(connection, command, wire, reason, options, ran);
     } catch (error) {
       if (!(error instanceof NotStarted)) {
         throw error;
@@ -361,14 +388,14 @@ export class SshTransport implements Transport {
         this.closeConnection();
       }
       try {
-        return await this.runOne(await this.connection(), command, wire, reason, options);
+        return await this.runOne(await this.connection(), command, wire, reason, options, ran);
       } catch (again) {
         throw again instanceof NotStarted ? new AtlError("transport", t("{0} did not start `{1}`: {2}", this.where, command, again.message), { cause: again }) : again;
       }
     }
   }
 
-  private runOne(connection: Connection, command: string, wire: string, reason: string, options: ExecOptions): Promise<ExecResult> {
+  private runOne(connection: Connection, command: string, wire: string, reason: string, options: ExecOptions, ran: Ran): Promise<ExecResult> {
     const cap = this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const grace = this.options.killGraceMs ?? 2000;
     const started = performance.now();
@@ -411,9 +438,12 @@ export class SshTransport implements Transport {
           stderr: stderr.text(),
           durationMs: Math.round(performance.now() - started),
           truncated: stdout.truncated || stderr.truncated,
+          ...(ran.executed ? { executed: ran.executed } : {}),
         };
         if (timedOut) {
           result.timedOut = true;
+        } else if (ran.sampling) {
+          result.sampling = ran.sampling;
         }
         resolve(result);
       };
@@ -484,6 +514,40 @@ export class SshTransport implements Transport {
       }
     });
   }
+}
+
+/** What the policy says about how a command runs, copied into its result. */
+type Ran = Pick<ExecResult, "sampling" | "executed">;
+
+/** A host's directories over SFTP, for expanding path patterns where the command will run (the login directory for relative ones). */
+async function sftpDirectoryReader(sftp: SFTPWrapper): Promise<DirectoryReader> {
+  const call = <T>(run: (done: (error: Error | undefined | null, value: T) => void) => void): Promise<T> =>
+    new Promise<T>((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value))));
+  const cwd = await call<string>((done) => sftp.realpath(".", done));
+  return {
+    cwd,
+    async list(dir) {
+      let entries: FileEntryWithStats[];
+      try {
+        entries = await call<FileEntryWithStats[]>((done) => sftp.readdir(dir, done));
+      } catch {
+        return null;
+      }
+      if (entries.length > MAX_DIRECTORY_ENTRIES) {
+        throw new GlobError(`${dir} has more than ${MAX_DIRECTORY_ENTRIES} entries; name the files`);
+      }
+      return Promise.all(
+        entries
+          .filter((e) => e.filename !== "." && e.filename !== "..")
+          .map(async (e) => ({
+            name: e.filename,
+            // readdir reports the link itself; a link to a directory counts as one, as for bash.
+            directory: e.attrs.isSymbolicLink() ? await call<Stats>((done) => sftp.stat(posix.join(dir, e.filename), done)).then((st) => st.isDirectory(), () => false) : e.attrs.isDirectory(),
+          })),
+      );
+    },
+    exists: (path) => call<Stats>((done) => sftp.lstat(path, done)).then(() => true, () => false),
+  };
 }
 
 /** The command never reached the host (no channel): safe to try again on a new connection. */

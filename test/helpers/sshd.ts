@@ -115,6 +115,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         // Benchmarks open many sessions and connections at once.
         "MaxSessions 64",
         "MaxStartups 64:30:128",
+        // As in distribution defaults: ATL reads directories over SFTP to expand path patterns.
+        "Subsystem sftp internal-sftp",
         ...(options.extraConfig ?? []),
         "",
       ].join("\n"),

@@ -12,14 +12,14 @@ import { parseCommandLine } from "./parse";
 import { sensitivePath, sensitivePattern } from "./paths";
 import { knownRefusal, READ_ONLY_PROGRAMS } from "./programs/rules";
 import { readArgs, type ArgvRewrite, type ProgramRule } from "./programs/rule";
-import { displayArgv } from "./render";
+import { displayArgv, displayProgram } from "./render";
 import type { CommandPolicy, DirectoryReader, GlobWord, PolicyDecision, PolicyFile, PolicyRuleSpec, PolicySummary, Program, Risk, SegmentDecision, Stage } from "./types";
 
 export type * from "./types";
 export { loadPolicyFile, parsePolicyFile, PolicyFileError } from "./file";
 export { displayArgv, displayProgram, quoteArg, quoteArgv, renderProgram } from "./render";
 export { MAX_COMMAND_LENGTH } from "./parse";
-export { MAX_GLOB_MATCHES } from "./glob";
+export { GlobError, MAX_DIRECTORY_ENTRIES, MAX_GLOB_MATCHES } from "./glob";
 
 /** How long a sampling command (`vmstat 1`) runs when nothing else is configured, in seconds. */
 export const DEFAULT_SAMPLE_SECONDS = 5;
@@ -150,6 +150,7 @@ class DefaultCommandPolicy implements CommandPolicy {
       command,
       stages.flat().map(({ stage, verdict }) => ({ text: stage.text, verdict })),
       program,
+      stages.flat().some(({ verdict }) => verdict.added),
     );
   }
 
@@ -176,7 +177,7 @@ class DefaultCommandPolicy implements CommandPolicy {
         }
         steps.push({ op: step.op, pipeline: { stages } });
       }
-      return this.decide(decision.command, segments, { steps });
+      return this.decide(decision.command, segments, { steps }, true);
     } catch (error) {
       const why = error instanceof GlobError ? error.message : `the host's directories could not be read (${error instanceof Error ? error.message : String(error)})`;
       const reason = `cannot expand the patterns: ${why}`;
@@ -187,7 +188,7 @@ class DefaultCommandPolicy implements CommandPolicy {
   }
 
   /** The decision from each stage's verdict: refused when any stage is, the risk the highest. */
-  private decide(command: string, stages: { text: string; verdict: StageVerdict }[], program: Program): PolicyDecision {
+  private decide(command: string, stages: { text: string; verdict: StageVerdict }[], program: Program, rewritten: boolean): PolicyDecision {
     const segments: SegmentDecision[] = stages.map(({ text, verdict }) => ({
       text,
       argv: verdict.argv,
@@ -211,7 +212,17 @@ class DefaultCommandPolicy implements CommandPolicy {
         : `Read-only: ${[...new Set(segments.map((s) => s.reason))].join("; ")}`;
     let k = 0;
     const seconds = samplingOf(program.steps.map((step) => step.pipeline.stages.map(() => stages[k++].verdict)));
-    return { command, decision: "allowed", risk, reason, rule: deciding.rule, segments, program, ...(seconds > 0 ? { sampling: { seconds } } : {}) };
+    return {
+      command,
+      decision: "allowed",
+      risk,
+      reason,
+      rule: deciding.rule,
+      segments,
+      program,
+      ...(seconds > 0 ? { sampling: { seconds } } : {}),
+      ...(rewritten ? { executed: displayProgram(program) } : {}),
+    };
   }
 
   /** The executable's rule by name (or exact path for operator path rules), or a refusal for odd paths. */

@@ -84,6 +84,11 @@ export interface PolicyDecision {
   program: Program | null;
   /** Present when the command samples (`vmstat 1`): how long, in total. */
   sampling?: Sampling;
+  /**
+   * The line as it runs, quoted where needed, when that differs from what was written: patterns
+   * expanded (after CommandPolicy.expand) or words added (`vmstat 1 6`, `top -b -d 5 -n 2`).
+   */
+  executed?: string;
 }
 
 /** An operator rule from the policy file, e.g. allow `systemctl restart nginx` as mutating. */

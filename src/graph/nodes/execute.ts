@@ -104,10 +104,17 @@ function toRun(command: ProposedCommand, result: ExecResult): CommandRun {
   if (result.timedOut) {
     return { ...base, status: "timeout", reason: "Killed at its timeout." };
   }
+  // How it ran when that is not what was written: sampled for a window, patterns expanded.
+  const notes = [result.sampling ? t("Sampled for {0} s; it stopped by itself.", result.sampling.seconds) : "", result.executed ? t("Ran as: {0}", shorten(result.executed)) : ""].filter((n) => n !== "").join(" ") || null;
   if (result.exitCode === 0) {
-    return { ...base, status: "ok", reason: null };
+    return { ...base, status: "ok", reason: notes };
   }
-  return { ...base, status: "failed", reason: result.exitCode === null ? (result.signal ? `Killed by ${result.signal}.` : result.reason || null) : null };
+  return { ...base, status: "failed", reason: result.exitCode === null ? (result.signal ? `Killed by ${result.signal}.` : result.reason || null) : notes };
+}
+
+/** A long expanded line, cut for display (the full line is in the agent's audit log). */
+function shorten(line: string): string {
+  return line.length > 400 ? `${line.slice(0, 400)}…` : line;
 }
 
 function notRun(command: ProposedCommand, reason: string): CommandRun {

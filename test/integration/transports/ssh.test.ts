@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createCommandPolicy } from "../../../agent/src/policy/index";
@@ -100,6 +102,38 @@ void describe("SshTransport against a private sshd", { timeout: 180_000 }, () =>
       assert.match(missing?.stderr ?? "", /No such file/);
     } finally {
       t.dispose();
+    }
+  });
+
+  void it("expands path patterns itself over SFTP (no remote shell does), checks every name, and samples", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "atl-ssh-glob-"));
+    try {
+      for (const file of ["a.log", "b.log", "-rf", ".hidden", "keys/id_rsa"]) {
+        await mkdir(join(dir, file, ".."), { recursive: true });
+        await writeFile(join(dir, file), "line\n");
+      }
+      await chmod(dir, 0o755);
+      await chmod(join(dir, "keys"), 0o755);
+      const t = await transportFor(sshd);
+      try {
+        const [ls, none, key, relative, vmstat] = await t.exec([`ls -1 ${dir}/*`, `ls ${dir}/*.gz`, `cat ${dir}/keys/*`, "ls -d atl-nothing-*", "vmstat 1"], { timeoutSec: 30 });
+        assert.equal(ls?.exitCode, 0, ls?.stderr);
+        assert.equal(ls?.executed, `ls -1 ${dir}/-rf ${dir}/a.log ${dir}/b.log ${dir}/keys`);
+        assert.equal(ls?.stdout, `${dir}/-rf\n${dir}/a.log\n${dir}/b.log\n\n${dir}/keys:\nid_rsa\n`);
+        assert.equal(none?.decision, "allowed");
+        assert.match(none?.stderr ?? "", /\*\.gz/, "a pattern that matches nothing stays as written");
+        assert.equal(key?.decision, "refused");
+        assert.match(key?.reason ?? "", /id_rsa/);
+        assert.equal(relative?.executed, "ls -d 'atl-nothing-*'", "relative patterns read the login directory");
+        assert.equal(vmstat?.exitCode, 0, vmstat?.stderr);
+        assert.deepEqual(vmstat?.sampling, { seconds: 5 });
+        assert.equal(vmstat?.executed, "vmstat 1 6");
+        assert.equal(vmstat?.stdout.trim().split("\n").length, 8);
+      } finally {
+        t.dispose();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
