@@ -23,7 +23,7 @@ void describe("labelling and approval", () => {
         ["c1", "uptime", "allowed", "read-only"],
         ["c2", "rm -rf /", "refused", "mutating"],
         ["c3", "systemctl restart nginx", "allowed", "mutating"],
-        ["c4", "df -h rm -rf /", "allowed", "read-only"],
+        ["c4", "df -h rm -rf /", "refused", "mutating"],
       ],
     );
   });

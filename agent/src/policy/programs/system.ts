@@ -151,7 +151,7 @@ export const SYSTEM_PROGRAMS: Record<string, ProgramRule> = {
     }),
     { check: (_args, parsed, ctx) => intervalCount("sar", parsed, ctx, false), note: "No -o (writes a data file). An interval without a count is sampled." },
   ),
-  top: printer("processes (batch mode)", "-b|--batch-mode -c|--cmdline-toggle -d|--delay= -E|--scale-summary-mem= -e|--scale-task-mem= -H|--threads-show -i|--idle-toggle -n|--iterations= -O|--list-fields -o|--sort-override= -p|--pid= -S|--accum-time-toggle -s|--secure-mode -U|--filter-any-user= -u|--filter-only-euser= -w|--width=? -1|--single-cpu-toggle -h|--help -V|--version", {
+  top: printer("processes (batch mode)", "-b|--batch-mode -c|--cmdline-toggle -d|--delay= -E|--scale-summary-mem= -e|--scale-task-mem= -H|--threads-show -i|--idle-toggle -n|--iterations= -O|--list-fields -o|--sort-override= -p|--pid= -S|--accum-time-toggle -s|--secure-mode -U|--filter-any-user= -u|--filter-only-euser= -w|--width=~ -1|--single-cpu-toggle -h|--help -V|--version", {
     check: (args, parsed, ctx) => {
       noOperands("top takes no operand")(args, parsed);
       return checkTop(args, parsed, ctx);
