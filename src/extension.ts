@@ -19,7 +19,7 @@ import { PollingController } from "./vscode/polling";
 import { createReportRenderers } from "./report/index";
 import { SecretStore, setLlmApiKey } from "./vscode/secrets";
 import type { AtlServices } from "./vscode/services";
-import { AtlSettings } from "./vscode/settings";
+import { AtlSettings, settingsSchema } from "./vscode/settings";
 import { registerSqsCommands } from "./vscode/sqs/sqsCommands";
 import { createSqsPoller } from "./vscode/sqs/sqsPoller";
 import { AtlStatusBar } from "./vscode/statusBar";
@@ -48,7 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
   context.subscriptions.push(registerCommand("atl.showLog", () => logger.show(), logger));
 
   try {
-    const settings = new AtlSettings(logger);
+    const settings = new AtlSettings(settingsSchema(context.extension.packageJSON), logger);
     context.subscriptions.push(settings);
     const secrets = new SecretStore(context.secrets, logger);
     context.subscriptions.push(secrets);

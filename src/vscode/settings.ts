@@ -81,9 +81,39 @@ const HTTP_URL = /^https?:\/\/\S+$/;
 const PROFILE = /^[A-Za-z0-9_.+=,@-]{1,64}$/;
 const MODEL = /^[A-Za-z0-9._:/-]{1,128}$/;
 
+/** One setting as package.json's `contributes.configuration` declares it. */
+export interface SettingSchema {
+  type?: string | string[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  enum?: readonly unknown[];
+}
+
+/** Every `atl.*` setting by its full key: package.json is the one source of defaults, bounds and choices. */
+export type SettingsSchema = Readonly<Record<string, SettingSchema>>;
+
+/** The settings schema of an extension manifest (`context.extension.packageJSON`). */
+export function settingsSchema(manifest: unknown): SettingsSchema {
+  const configuration = (manifest as { contributes?: { configuration?: { properties?: Record<string, SettingSchema> } | { properties?: Record<string, SettingSchema> }[] } }).contributes?.configuration;
+  const sections = Array.isArray(configuration) ? configuration : configuration ? [configuration] : [];
+  return Object.assign({}, ...sections.map((section) => section.properties ?? {})) as SettingsSchema;
+}
+
 /** Reads `atl.*` from a configuration section into a validated snapshot. Pure apart from `get`. */
-export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">): SettingsSnapshot {
+export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">, schema: SettingsSchema): SettingsSnapshot {
   const problems: SettingProblem[] = [];
+  const spec = (key: string): SettingSchema => {
+    const found = schema[`atl.${key}`];
+    if (!found) {
+      throw new AtlError("internal", `The setting atl.${key} is not declared in package.json.`);
+    }
+    return found;
+  };
+  const stringDefault = (key: string): string => {
+    const value = spec(key).default;
+    return typeof value === "string" ? value : "";
+  };
   const str = (key: string, pattern: RegExp | null, fix: string): string | null => {
     const value = config.get<unknown>(key);
     if (value === undefined || value === null || value === "") {
@@ -95,7 +125,12 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">)
     }
     return value.trim();
   };
-  const num = (key: string, fallback: number, min: number, max: number, integer = true): number => {
+  const num = (key: string): number => {
+    const { default: fallback, minimum: min = -Infinity, maximum: max = Infinity, type } = spec(key);
+    if (typeof fallback !== "number") {
+      throw new AtlError("internal", `The setting atl.${key} has no numeric default in package.json.`);
+    }
+    const integer = type === "integer";
     const value = config.get<unknown>(key);
     if (value === undefined || value === null) {
       return fallback;
@@ -106,7 +141,9 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">)
     }
     return value;
   };
-  const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+  const oneOf = <T extends string>(key: string): T => {
+    const allowed = (spec(key).enum ?? []) as readonly T[];
+    const fallback = spec(key).default as T;
     const value = config.get<unknown>(key);
     if (value === undefined || value === null) {
       return fallback;
@@ -136,9 +173,9 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">)
     region: explicitRegion ?? (queueUrl ? regionFromQueueUrl(queueUrl) : null),
     endpoint: str("sqs.endpoint", HTTP_URL, vscode.l10n.t("Use an http(s) URL such as http://127.0.0.1:4566, or leave it empty for AWS.")),
     profile: str("aws.profile", PROFILE, vscode.l10n.t("Use a profile name from ~/.aws/config.")),
-    mode: oneOf<SqsMode>("sqs.mode", ["consume", "peek"], "consume"),
-    waitTimeSeconds: num("sqs.waitTimeSeconds", 20, 1, 20),
-    visibilityTimeoutSeconds: num("sqs.visibilityTimeoutSeconds", 60, 5, 43200),
+    mode: oneOf<SqsMode>("sqs.mode"),
+    waitTimeSeconds: num("sqs.waitTimeSeconds"),
+    visibilityTimeoutSeconds: num("sqs.visibilityTimeoutSeconds"),
     autoStart: config.get<unknown>("sqs.autoStart") !== false,
   };
 
@@ -148,27 +185,27 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">)
   }
 
   const llm: LlmViewSettings = {
-    provider: oneOf<LlmProvider | "none">("llm.provider", ["none", "openai", "azure", "openai-compatible"], "none"),
-    model: str("llm.model", MODEL, vscode.l10n.t("Use a model name such as gpt-4.1-mini.")) ?? "gpt-4.1-mini",
+    provider: oneOf<LlmProvider | "none">("llm.provider"),
+    model: str("llm.model", MODEL, vscode.l10n.t("Use a model name such as gpt-4.1-mini.")) ?? stringDefault("llm.model"),
     baseUrl: str("llm.baseUrl", HTTP_URL, vscode.l10n.t("Use an http(s) URL such as http://127.0.0.1:11434/v1.")),
     azure: {
       instanceName: str("llm.azure.instanceName", /^[A-Za-z0-9-]{2,64}$/, vscode.l10n.t("Use the Azure OpenAI resource name.")) ?? "",
       deployment: str("llm.azure.deployment", null, "") ?? "",
-      apiVersion: str("llm.azure.apiVersion", /^\d{4}-\d{2}-\d{2}(-preview)?$/, vscode.l10n.t("Use a version such as 2024-10-21.")) ?? "2024-10-21",
+      apiVersion: str("llm.azure.apiVersion", /^\d{4}-\d{2}-\d{2}(-preview)?$/, vscode.l10n.t("Use a version such as 2024-10-21.")) ?? stringDefault("llm.azure.apiVersion"),
     },
-    structuredOutputMethod: oneOf<StructuredOutputMethod>("llm.structuredOutputMethod", ["jsonSchema", "functionCalling", "jsonMode"], "jsonSchema"),
-    timeoutSeconds: num("llm.timeoutSeconds", 60, 5, 600),
-    maxRetries: num("llm.maxRetries", 1, 0, 2),
-    outputTokenBudget: num("llm.outputTokenBudget", 600, 100, 8000),
+    structuredOutputMethod: oneOf<StructuredOutputMethod>("llm.structuredOutputMethod"),
+    timeoutSeconds: num("llm.timeoutSeconds"),
+    maxRetries: num("llm.maxRetries"),
+    outputTokenBudget: num("llm.outputTokenBudget"),
     prices: readPrices(config.get<unknown>("llm.prices"), problems),
     tracing: config.get<unknown>("llm.tracing") === true,
     redactionPatterns: readPatterns(strings("llm.redactionPatterns"), problems),
   };
 
   const alarms: AlarmViewSettings = {
-    groupBy: oneOf<GroupBy>("alarms.groupBy", ["state", "host"], "state"),
-    notify: oneOf<NotifyMode>("alarms.notify", ["all", "alarm", "off"], "alarm"),
-    resolvedRetentionHours: num("alarms.resolvedRetentionHours", 24, 0, 8760, false),
+    groupBy: oneOf<GroupBy>("alarms.groupBy"),
+    notify: oneOf<NotifyMode>("alarms.notify"),
+    resolvedRetentionHours: num("alarms.resolvedRetentionHours"),
   };
 
   return {
@@ -176,9 +213,9 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">)
     hosts: inventory.hosts,
     llm,
     autoApproveReadOnlyHosts: strings("approval.autoApproveReadOnlyHosts"),
-    executionTimeoutSeconds: num("execution.timeoutSeconds", 30, 1, 600),
+    executionTimeoutSeconds: num("execution.timeoutSeconds"),
     alarms,
-    reportLanguage: oneOf<ReportLanguage>("report.language", ["auto", "en", "ko"], "auto"),
+    reportLanguage: oneOf<ReportLanguage>("report.language"),
     problems,
   };
 }
@@ -225,16 +262,19 @@ export class AtlSettings extends Disposable {
   readonly onDidChange = this.changeEmitter.event;
   private reportedProblems = new Set<string>();
 
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly schema: SettingsSchema,
+    private readonly logger: Logger,
+  ) {
     super();
-    this.snapshot = readSettings(vscode.workspace.getConfiguration("atl"));
+    this.snapshot = readSettings(vscode.workspace.getConfiguration("atl"), schema);
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration("atl")) {
           return;
         }
         const previous = this.snapshot;
-        this.snapshot = readSettings(vscode.workspace.getConfiguration("atl"));
+        this.snapshot = readSettings(vscode.workspace.getConfiguration("atl"), this.schema);
         this.reportProblems();
         this.changeEmitter.fire({ previous, current: this.snapshot, affects: (section) => event.affectsConfiguration(`atl.${section}`) });
       }),
