@@ -1,11 +1,19 @@
 // The agent service without a port: routing, authentication, validation, limits, the policy
 // check and execution of every request, and one error handler. `handle()` is what tests call
-// directly; `listener` adapts it to node:http (body limit, client disconnects). server.ts listens.
+// directly; `listener` adapts it to node:http (body limit, client disconnects, the exec answer
+// streamed result by result). server.ts listens.
+//
+// What an exec request does, in order: signature, nonce on disk (replay journal), audit log
+// writable (else 503), then per command: policy decision → `exec-start` record on disk → run →
+// `exec` result record. Nothing starts once the agent is shutting down, the client is gone or the
+// audit log failed; those commands are answered as not run.
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { RequestAuthenticator, type AgentKey, type RequestHeaders } from "./auth";
-import type { AuditSink } from "./audit";
+import type { Socket } from "node:net";
+import { RequestAuthenticator, type AgentKey, type AuthRefusalKind, type RequestHeaders } from "./auth";
+import { AuthRefusalTally, type AuditEntry, type AuditSink, type NotRunReason } from "./audit";
 import type { AgentLimits } from "./config";
-import { ProcessRunner, type RunOutcome } from "./exec";
+import { ProcessRunner, notStartedOutcome, type OutputBudget, type RunOutcome } from "./exec";
 import { hostInfo } from "./info";
 import { hostDirectoryReader } from "./policy/glob";
 import type { CommandPolicy, PolicyDecision } from "./policy/types";
@@ -13,15 +21,21 @@ import {
   checkRequestSchema,
   checkResponseSchema,
   execRequestSchema,
-  execResponseSchema,
+  execResultSchema,
   healthResponseSchema,
   infoResponseSchema,
   type CheckResult,
   type ErrorResponse,
   type ExecResult,
 } from "./protocol";
+import type { JournalEntry } from "./replay";
 import { SchemaError, type Schema } from "./schema";
 import { AGENT_VERSION } from "./version";
+
+/** Where accepted nonces are made durable before a request is acted on (replay.ts). */
+export interface NonceJournal {
+  commit(nonce: string, expiresAtMs: number): Promise<void>;
+}
 
 export interface AgentAppDeps {
   policy: CommandPolicy;
@@ -35,6 +49,16 @@ export interface AgentAppDeps {
   runner?: ProcessRunner;
   /** Clock for signature timestamps; tests move it. */
   now?: () => number;
+  /**
+   * The replay journal and the nonces it still holds from earlier runs. Without one, `floorSec`
+   * (unix s; server.ts passes start + FLOOR_FUTURE_SKEW_SECONDS) refuses requests signed before
+   * the agent started, and timestamps may be only a few seconds ahead.
+   */
+  journal?: NonceJournal | null;
+  liveNonces?: readonly JournalEntry[];
+  floorSec?: number;
+  /** A connection carried a valid signature: it is kept longer than anonymous ones (connections.ts). */
+  onAuthenticated?: (socket: Socket) => void;
 }
 
 export interface AgentRequest {
@@ -46,6 +70,8 @@ export interface AgentRequest {
   remoteAddress: string;
   /** Aborted when the client goes away: commands still running are stopped. */
   signal?: AbortSignal;
+  /** Called once the signature is verified. */
+  onAuthenticated?: () => void;
 }
 
 export interface AgentResponse {
@@ -54,7 +80,19 @@ export interface AgentResponse {
   body: unknown;
 }
 
-type Handler = (request: AgentRequest, keyId: string) => Promise<AgentResponse> | AgentResponse;
+/**
+ * A 200 answer produced piece by piece (the exec results): each result is serialized and sent when
+ * its command ends, so the answer is never built whole. The pieces are JSON text.
+ */
+interface StreamedResponse {
+  status: 200;
+  headers: Record<string, string>;
+  chunks: AsyncGenerator<string, void, undefined>;
+}
+
+type Answer = AgentResponse | StreamedResponse;
+
+type Handler = (request: AgentRequest, keyId: string) => Promise<Answer> | Answer;
 
 interface Route {
   signed: boolean;
@@ -81,19 +119,29 @@ function errorResponse(error: HttpError): AgentResponse {
   return json(error.status, { error: error.code, message: error.message } satisfies ErrorResponse, error.headers);
 }
 
+/** Pieces of a streamed answer are sent once they reach this size (or a result ends). */
+const PIECE_CHARS = 64 * 1024;
+
 export class AgentApp {
   readonly runner: ProcessRunner;
   private readonly directories = hostDirectoryReader("/");
   private readonly authenticator: RequestAuthenticator;
+  private readonly refusals: AuthRefusalTally;
   private readonly routes: Map<string, Map<string, Route>>;
   private readonly now: () => number;
   private activeExecs = 0;
+  private readonly idleWaiters: (() => void)[] = [];
   private draining = false;
 
   constructor(private readonly deps: AgentAppDeps) {
     this.runner = deps.runner ?? new ProcessRunner();
-    this.authenticator = new RequestAuthenticator(deps.keys, { maxNonces: deps.limits.maxNonces });
     this.now = deps.now ?? Date.now;
+    this.authenticator = new RequestAuthenticator(deps.keys, {
+      maxNonces: deps.limits.maxNonces,
+      ...(deps.journal || deps.floorSec === undefined ? {} : { floorSec: deps.floorSec }),
+    });
+    this.authenticator.nonces.preload(deps.liveNonces ?? [], this.now());
+    this.refusals = new AuthRefusalTally(deps.audit, deps.limits.authAuditIntervalSec * 1000);
     this.routes = new Map<string, Map<string, Route>>([
       ["/v1/health", new Map<string, Route>([["GET", { signed: false, handler: () => this.health() }]])],
       ["/v1/info", new Map<string, Route>([["GET", { signed: true, handler: () => this.info() }]])],
@@ -115,14 +163,45 @@ export class AgentApp {
     this.authenticator.replaceKeys(keys);
   }
 
-  /** From now on exec requests get 503 and responses close their connection. */
+  /**
+   * Shutdown: from now on no command starts — new exec requests get 503, the remaining commands of
+   * running requests are answered as not run — and responses close their connection. Commands
+   * already running go on until the server stops them.
+   */
   startDraining(): void {
     this.draining = true;
+    this.runner.close();
   }
 
-  /** Answers one request. Never throws: unexpected failures become a 500 without internals. */
+  /** Resolves when no exec request is in flight (every answer produced). */
+  idle(): Promise<void> {
+    if (this.activeExecs === 0) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Writes the pending refused-signature counts. */
+  close(): void {
+    this.refusals.close();
+  }
+
+  /** Answers one request with its whole body (tests; the listener streams). Never throws. */
   async handle(request: AgentRequest): Promise<AgentResponse> {
-    let response: AgentResponse;
+    const answer = await this.answer(request);
+    if (!("chunks" in answer)) {
+      return answer;
+    }
+    let text = "";
+    for await (const chunk of answer.chunks) {
+      text += chunk;
+    }
+    return { status: answer.status, headers: answer.headers, body: JSON.parse(text) as unknown };
+  }
+
+  /** The answer to one request. Never throws: unexpected failures become a 500 without internals. */
+  private async answer(request: AgentRequest): Promise<Answer> {
+    let response: Answer;
     try {
       response = await this.dispatch(request);
     } catch (error) {
@@ -182,11 +261,14 @@ export class AgentApp {
         }
       });
       const body = Buffer.concat(chunks, size);
-      this.handle({ method, url, headers: req.headers, body, remoteAddress, signal: abort.signal }).then(
-        (response) => send(res, response),
-        // handle() never rejects; this is only for the type checker's peace.
-        () => res.destroy(),
-      );
+      const onAuthenticated = this.deps.onAuthenticated ? () => this.deps.onAuthenticated?.(req.socket) : undefined;
+      this.answer({ method, url, headers: req.headers, body, remoteAddress, signal: abort.signal, ...(onAuthenticated ? { onAuthenticated } : {}) })
+        .then((answer) => ("chunks" in answer ? stream(res, answer, this.deps.log) : send(res, answer)))
+        // answer() never rejects and stream() settles every piece; this is a bug guard.
+        .catch((error: unknown) => {
+          this.deps.log(`error: answering ${method} ${pathOf(url)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          res.destroy();
+        });
     });
   };
 
@@ -196,7 +278,7 @@ export class AgentApp {
       if (route.signed) {
         const refused = this.authenticator.precheck(headers, this.now());
         if (refused) {
-          this.refuseAuth(method, url, remoteAddress, refused.keyId, refused.reason);
+          this.refuseAuth(url, remoteAddress, refused.kind, refused.keyId, refused.reason);
         }
       }
       const declared = Number(headers["content-length"] ?? 0);
@@ -225,12 +307,12 @@ export class AgentApp {
     return route;
   }
 
-  private refuseAuth(method: string, url: string, client: string, keyId: string | null, reason: string): never {
-    this.deps.audit.write({ event: "auth-refused", keyId, client, method, path: pathOf(url).slice(0, 200), reason });
+  private refuseAuth(url: string, client: string, kind: AuthRefusalKind, keyId: string | null, reason: string): never {
+    this.refusals.add({ client, kind, keyId, path: pathOf(url).slice(0, 200), reason });
     throw new HttpError(401, "unauthorized", `Request refused: ${reason}.`, { "www-authenticate": "ATL-HMAC-SHA256" });
   }
 
-  private async dispatch(request: AgentRequest): Promise<AgentResponse> {
+  private async dispatch(request: AgentRequest): Promise<Answer> {
     const route = this.route(request.method, request.url);
     if (request.body.length > this.deps.limits.maxBodyBytes) {
       return tooLarge(this.deps.limits.maxBodyBytes);
@@ -239,12 +321,24 @@ export class AgentApp {
     if (route.signed) {
       const outcome = this.authenticator.verify(request.method, request.url, request.headers, request.body, this.now());
       if (!outcome.ok) {
-        if (outcome.busy) {
+        if (outcome.kind === "busy") {
           throw new HttpError(429, "busy", `The agent is busy: ${outcome.reason}.`, { "retry-after": "1" });
         }
-        this.refuseAuth(request.method, request.url, request.remoteAddress, outcome.keyId, outcome.reason);
+        this.refuseAuth(request.url, request.remoteAddress, outcome.kind, outcome.keyId, outcome.reason);
       }
       keyId = outcome.keyId;
+      request.onAuthenticated?.();
+      if (this.deps.journal) {
+        // On disk before anything is acted on: after a restart this request is still a replay.
+        try {
+          await this.deps.journal.commit(outcome.nonce, outcome.expiresAtMs);
+        } catch (error) {
+          this.deps.log(`error: ${error instanceof Error ? error.message : String(error)}; refusing signed requests until it can`);
+          throw new HttpError(503, "unavailable", "The agent cannot record this request in its replay journal, so it does not act on it; the agent's log has the cause.", {
+            "retry-after": "5",
+          });
+        }
+      }
     }
     return route.handler(request, keyId);
   }
@@ -262,7 +356,7 @@ export class AgentApp {
     this.checkCount(commands.length);
     const results: CheckResult[] = commands.map((command) => {
       const decision = this.decide(command);
-      this.deps.audit.write({
+      this.audit({
         event: "check",
         keyId,
         client: request.remoteAddress,
@@ -276,14 +370,15 @@ export class AgentApp {
     return json(200, validated(checkResponseSchema, { results }));
   }
 
-  private async exec(request: AgentRequest, keyId: string): Promise<AgentResponse> {
+  private async exec(request: AgentRequest, keyId: string): Promise<Answer> {
     const body = parseBody(request, execRequestSchema);
     this.checkCount(body.commands.length);
     if (this.draining) {
       throw new HttpError(503, "unavailable", "The agent is shutting down; try again when it is back.", { "retry-after": "5" });
     }
-    if (!this.deps.audit.healthy) {
-      throw new HttpError(503, "unavailable", "The agent cannot write its audit log, so it runs nothing; the agent's log has the cause.");
+    // A failed log is probed again by each new request: it runs again as soon as a record gets through.
+    if (!this.deps.audit.healthy && !(await this.deps.audit.recover())) {
+      throw new HttpError(503, "unavailable", "The agent cannot write its audit log, so it runs nothing; the agent's log has the cause.", { "retry-after": "5" });
     }
     const { limits } = this.deps;
     if (this.activeExecs >= limits.maxConcurrent) {
@@ -292,40 +387,87 @@ export class AgentApp {
       });
     }
     const timeoutSec = Math.min(body.timeoutSec ?? limits.defaultTimeoutSec, limits.maxTimeoutSec);
+    // Released when the answer is complete (the generator's finally); both consumers run it to the end.
     this.activeExecs++;
+    return { status: 200, headers: {}, chunks: this.execAnswer(body.commands, timeoutSec, request, keyId) };
+  }
+
+  /** The exec answer as JSON pieces: a result per command, sent as each command ends. */
+  private async *execAnswer(commands: string[], timeoutSec: number, request: AgentRequest, keyId: string): AsyncGenerator<string, void, undefined> {
+    const context: ExecContext = {
+      request,
+      keyId,
+      timeoutSec,
+      id: randomBytes(6).toString("hex"),
+      budget: { remaining: this.deps.limits.maxResponseBytes, total: this.deps.limits.maxResponseBytes },
+    };
     try {
-      const results: ExecResult[] = [];
-      for (const command of body.commands) {
-        results.push(await this.execOne(command, timeoutSec, request, keyId));
+      let pending = '{"results":[';
+      for (const [index, command] of commands.entries()) {
+        const result = validated(execResultSchema, await this.execOne(command, index, context));
+        for (const piece of resultPieces(result, index > 0)) {
+          pending += piece;
+          if (pending.length >= PIECE_CHARS) {
+            yield pending;
+            pending = "";
+          }
+        }
+        if (index === commands.length - 1) {
+          pending += "]}";
+        }
+        // The next command may take a while: what is ready goes out now.
+        yield pending;
+        pending = "";
       }
-      return json(200, validated(execResponseSchema, { results }));
     } finally {
       this.activeExecs--;
+      if (this.activeExecs === 0) {
+        for (const wake of this.idleWaiters.splice(0)) {
+          wake();
+        }
+      }
     }
   }
 
-  private async execOne(command: string, timeoutSec: number, request: AgentRequest, keyId: string): Promise<ExecResult> {
+  private async execOne(command: string, index: number, context: ExecContext): Promise<ExecResult> {
+    const { request, keyId } = context;
     const decision = await this.expanded(this.decide(command));
     const base = { command, decision: decision.decision, reason: decision.reason, rule: decision.rule };
     const ran = { ...(decision.executed ? { executed: decision.executed } : {}) };
-    const audit = { event: "exec" as const, keyId, client: request.remoteAddress, command, decision: decision.decision, risk: decision.risk, rule: decision.rule, ...ran };
+    const record = { request: context.id, index, keyId, client: request.remoteAddress, command, risk: decision.risk, rule: decision.rule, ...ran };
     if (decision.decision === "refused" || decision.program === null) {
-      this.deps.audit.write({ ...audit, exitCode: null, signal: null, durationMs: 0, stdoutBytes: 0, stderrBytes: 0, truncated: false, timedOut: false, aborted: false });
+      this.audit({ event: "exec", ...record, decision: "refused", ...EMPTY_OUTCOME });
       return { ...base, decision: "refused", exitCode: null, signal: null, stdout: "", stderr: "", durationMs: 0, truncated: false };
     }
     let outcome: RunOutcome;
-    if (request.signal?.aborted) {
-      outcome = notRun("not run: the request was cancelled");
-    } else {
+    let notRun: NotRunReason | null = this.draining ? "shutting-down" : request.signal?.aborted ? "cancelled" : null;
+    if (notRun === null) {
+      try {
+        // On disk before the command starts: no command runs that the log does not know of.
+        await this.deps.audit.append({ event: "exec-start", ...record });
+      } catch (error) {
+        notRun = "audit-unavailable";
+        this.deps.log(`error: not running "${command.slice(0, 200)}" (request ${context.id}): ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (notRun === null) {
       outcome = await this.runner.run(decision.program, {
-        timeoutMs: timeoutSec * 1000,
+        timeoutMs: context.timeoutSec * 1000,
         maxOutputBytes: this.deps.limits.maxOutputBytes,
         killGraceMs: this.deps.limits.killGraceSec * 1000,
+        budget: context.budget,
         ...(request.signal ? { signal: request.signal } : {}),
       });
+      if (outcome.notStarted) {
+        notRun = "shutting-down";
+      }
+    } else {
+      outcome = notStartedOutcome(NOT_RUN_TEXT[notRun]);
     }
-    this.deps.audit.write({
-      ...audit,
+    this.audit({
+      event: "exec",
+      ...record,
+      decision: "allowed",
       exitCode: outcome.exitCode,
       signal: outcome.signal,
       durationMs: outcome.durationMs,
@@ -334,6 +476,7 @@ export class AgentApp {
       truncated: outcome.truncated,
       timedOut: outcome.timedOut,
       aborted: outcome.aborted,
+      ...(notRun === null ? {} : { notRun }),
     });
     return {
       ...base,
@@ -346,6 +489,9 @@ export class AgentApp {
       ...(outcome.timedOut ? { timedOut: true } : {}),
       ...(decision.sampling && !outcome.timedOut && !outcome.aborted ? { sampling: decision.sampling } : {}),
       ...ran,
+      ...(outcome.stdoutBinary ? { stdoutBinary: true } : {}),
+      ...(outcome.stderrBinary ? { stderrBinary: true } : {}),
+      ...(notRun === null ? {} : { notRun }),
     };
   }
 
@@ -357,6 +503,11 @@ export class AgentApp {
       this.deps.log(`error: expanding the patterns of a command failed and refused it: ${error instanceof Error ? error.message : String(error)}`);
       return { ...decision, decision: "refused", reason: "the patterns could not be expanded", rule: "refuse:internal:glob-error", program: null };
     }
+  }
+
+  /** A record whose caller does not wait for it; a failure is the log's to report (and stops commands). */
+  private audit(entry: AuditEntry): void {
+    this.deps.audit.append(entry).catch(() => undefined);
   }
 
   /** The policy's decision; a policy failure refuses (fail closed) instead of failing the request. */
@@ -384,19 +535,48 @@ export class AgentApp {
   }
 }
 
-function notRun(why: string): RunOutcome {
-  return {
-    exitCode: null,
-    signal: null,
-    stdout: "",
-    stderr: `atl-agent: ${why}\n`,
-    stdoutBytes: 0,
-    stderrBytes: 0,
-    truncated: false,
-    timedOut: false,
-    aborted: true,
-    durationMs: 0,
-  };
+interface ExecContext {
+  request: AgentRequest;
+  keyId: string;
+  timeoutSec: number;
+  /** Pairs a command's exec-start and exec records. */
+  id: string;
+  budget: OutputBudget;
+}
+
+const EMPTY_OUTCOME = { exitCode: null, signal: null, durationMs: 0, stdoutBytes: 0, stderrBytes: 0, truncated: false, timedOut: false, aborted: false };
+
+const NOT_RUN_TEXT: Record<NotRunReason, string> = {
+  cancelled: "the request was cancelled",
+  "shutting-down": "the agent is shutting down",
+  "audit-unavailable": "the agent cannot write its audit log",
+};
+
+/**
+ * One result as JSON text in pieces: the small fields at once, stdout and stderr in slices, so a
+ * megabyte of output never becomes one more megabyte-sized string. A slice may end inside a
+ * surrogate pair: JSON.stringify escapes each half and JSON.parse joins them again.
+ */
+function* resultPieces(result: ExecResult, comma: boolean): Generator<string> {
+  const { stdout, stderr, ...rest } = result;
+  const head = JSON.stringify(rest);
+  yield `${comma ? "," : ""}${head.slice(0, -1)},"stdout":`;
+  yield* stringPieces(stdout);
+  yield ',"stderr":';
+  yield* stringPieces(stderr);
+  yield "}";
+}
+
+function* stringPieces(text: string): Generator<string> {
+  if (text.length <= PIECE_CHARS) {
+    yield JSON.stringify(text);
+    return;
+  }
+  yield '"';
+  for (let i = 0; i < text.length; i += PIECE_CHARS) {
+    yield JSON.stringify(text.slice(i, i + PIECE_CHARS)).slice(1, -1);
+  }
+  yield '"';
 }
 
 function pathOf(url: string): string {
@@ -437,17 +617,72 @@ function validated<T>(schema: Schema<T>, body: T): T {
   return body;
 }
 
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" };
+
 function send(res: ServerResponse, response: AgentResponse): void {
+  sendText(res, response.status, response.headers, JSON.stringify(response.body));
+}
+
+function sendText(res: ServerResponse, status: number, headers: Record<string, string>, payload: string): void {
   if (res.headersSent || res.destroyed) {
     return;
   }
-  const payload = JSON.stringify(response.body);
-  res.writeHead(response.status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(payload),
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
-    ...response.headers,
-  });
+  res.writeHead(status, { ...JSON_HEADERS, "content-length": Buffer.byteLength(payload), ...headers });
   res.end(payload);
+}
+
+/**
+ * Sends a streamed answer. An answer that fits in one piece goes out with a Content-Length like any
+ * other; a longer one is sent chunked, each piece once the client has taken the previous ones
+ * (so a slow reader holds back the next command instead of filling the agent's memory). The
+ * generator always runs to its end, also when the client is gone: the remaining commands are then
+ * answered (and audited) as cancelled.
+ */
+async function stream(res: ServerResponse, answer: StreamedResponse, log: (message: string) => void): Promise<void> {
+  const { chunks } = answer;
+  try {
+    const first = await chunks.next();
+    const second = first.done ? first : await chunks.next();
+    if (second.done) {
+      sendText(res, answer.status, answer.headers, first.done ? "" : first.value);
+      return;
+    }
+    if (!res.destroyed) {
+      res.writeHead(answer.status, { ...JSON_HEADERS, ...answer.headers });
+    }
+    await writePiece(res, first.done ? "" : first.value);
+    await writePiece(res, second.value);
+    for await (const piece of chunks) {
+      await writePiece(res, piece);
+    }
+    if (!res.destroyed) {
+      res.end();
+    }
+  } catch (error) {
+    // A bug in producing the answer: the client sees a broken response rather than a wrong one.
+    log(`error: the exec answer failed midway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    res.destroy();
+    // Let the commands behind it be answered as cancelled and their slot be released.
+    for await (const piece of chunks) {
+      void piece;
+    }
+  }
+}
+
+function writePiece(res: ServerResponse, piece: string): Promise<void> {
+  if (res.destroyed || res.writableEnded || piece === "") {
+    return Promise.resolve();
+  }
+  if (res.write(piece)) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.removeListener("drain", done);
+      res.removeListener("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
 }

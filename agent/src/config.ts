@@ -1,6 +1,7 @@
 // The agent's configuration: command-line flags (fixed in ARCHITECTURE.md) over an optional JSON
 // config file, validated, with keys loaded from their secret files or the environment.
-import { readFile, stat } from "node:fs/promises";
+import { constants as fsConstants } from "node:fs";
+import { open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { AtlError } from "../../src/shared/errors";
 import { KEY_ID_PATTERN, type AgentKey } from "./auth";
@@ -25,6 +26,12 @@ export interface AgentLimits {
   maxTimeoutSec: number;
   /** Kept stdout, and separately stderr, per command. */
   maxOutputBytes: number;
+  /** Kept output of all commands of one request together (the response cap); the rest is dropped. */
+  maxResponseBytes: number;
+  /** Open client connections; past it, idle unauthenticated ones are closed first. Lowered to fit the open-file limit. */
+  maxConnections: number;
+  /** Refused signatures are audited as one record per client per this interval. */
+  authAuditIntervalSec: number;
   /** Replay-cache capacity (nonces remembered for the ±300 s window). */
   maxNonces: number;
   /** SIGTERM → SIGKILL delay when a command is stopped. */
@@ -40,6 +47,9 @@ export const DEFAULT_LIMITS: Readonly<AgentLimits> = Object.freeze({
   defaultTimeoutSec: 30,
   maxTimeoutSec: 300,
   maxOutputBytes: 1024 * 1024,
+  maxResponseBytes: 4 * 1024 * 1024,
+  maxConnections: 1024,
+  authAuditIntervalSec: 60,
   maxNonces: 100_000,
   killGraceSec: 2,
   sampleSec: DEFAULT_SAMPLE_SECONDS,
@@ -59,6 +69,8 @@ export interface AgentConfig {
   policyFile: string | null;
   /** null: audit lines go to stderr (the journal under systemd). */
   auditFile: string | null;
+  /** Folder of the replay journal (nonces across restarts); null: none, the start-time floor applies. */
+  stateDir: string | null;
   /** On SIGTERM/SIGINT, how long running commands may finish before they are killed. */
   shutdownGraceSec: number;
   configFile: string | null;
@@ -71,6 +83,7 @@ export interface CliFlags {
   secretFile?: string;
   policy?: string;
   audit?: string;
+  stateDir?: string;
   tlsCert?: string;
   tlsKey?: string;
   help?: boolean;
@@ -88,6 +101,9 @@ Options:
   --config FILE         JSON config: listen, keys (several, for rotation), tls, limits, policyFile, auditFile
   --policy FILE         operator policy file (JSON rules added to the read-only default)
   --audit FILE          append the audit log (JSON lines) to FILE (default: stderr)
+  --state-dir DIR       keep the replay journal here, so a signed request runs at most once across
+                        restarts (default: $STATE_DIRECTORY under systemd; without one, requests
+                        signed before a restart are refused)
   --tls-cert FILE       serve HTTPS with this certificate (PEM) ...
   --tls-key FILE        ... and this private key (PEM)
   --version             print the version
@@ -101,6 +117,7 @@ const FLAG_NAMES: Record<string, Exclude<keyof CliFlags, "help" | "version">> = 
   "--secret-file": "secretFile",
   "--policy": "policy",
   "--audit": "audit",
+  "--state-dir": "stateDir",
   "--tls-cert": "tlsCert",
   "--tls-key": "tlsKey",
 };
@@ -154,6 +171,9 @@ const limitsSchema = object(
     defaultTimeoutSec: optional(number({ min: 0.1, max: 86_400 })),
     maxTimeoutSec: optional(number({ min: 0.1, max: 86_400 })),
     maxOutputBytes: optional(integer({ min: 1024, max: 1024 * 1024 * 1024 })),
+    maxResponseBytes: optional(integer({ min: 1024, max: 1024 * 1024 * 1024 })),
+    maxConnections: optional(integer({ min: 8, max: 1_000_000 })),
+    authAuditIntervalSec: optional(number({ min: 0.1, max: 86_400 })),
     maxNonces: optional(integer({ min: 100, max: 10_000_000 })),
     killGraceSec: optional(number({ min: 0, max: 600 })),
     sampleSec: optional(integer({ min: 1, max: MAX_SAMPLE_SECONDS })),
@@ -179,6 +199,7 @@ const configFileSchema = object(
     limits: optional(limitsSchema),
     policyFile: optional(string({ minLength: 1 })),
     auditFile: optional(string({ minLength: 1 })),
+    stateDir: optional(string({ minLength: 1 })),
     shutdownGraceSec: optional(number({ min: 0, max: 3600 })),
   },
   { unknownKeys: "reject" },
@@ -186,12 +207,68 @@ const configFileSchema = object(
 
 export type ConfigFile = Infer<typeof configFileSchema>;
 
+/** Why a file the agent reads at start-up cannot be used (not a regular file, too large). */
+class UnusableFileError extends Error {}
+
+/**
+ * Reads a small regular file (config, secret). Opened without blocking, so a FIFO or a device
+ * given by mistake is refused at once instead of hanging the start-up; returns text and mode.
+ */
+export async function readRegularFile(path: string, maxBytes: number): Promise<{ text: string; mode: number }> {
+  const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      const kind = info.isFIFO() ? "a FIFO (named pipe)" : info.isDirectory() ? "a directory" : info.isSocket() ? "a socket" : "a device";
+      throw new UnusableFileError(`it is ${kind}, not a regular file`);
+    }
+    if (info.size > maxBytes) {
+      throw new UnusableFileError(`it is ${info.size} bytes, more than the ${maxBytes} expected`);
+    }
+    return { text: await handle.readFile("utf8"), mode: info.mode };
+  } finally {
+    await handle.close();
+  }
+}
+
+function readProblem(error: unknown): string {
+  return error instanceof UnusableFileError ? error.message : ((error as NodeJS.ErrnoException).code ?? String(error));
+}
+
+/**
+ * Why a secret is too predictable to be an HMAC key, or null. Catches what people type when asked
+ * for a secret (one repeated character, a short pattern repeated, a run like abcdef…), not every
+ * weak secret: the fix is always a random one.
+ */
+export function weakSecretReason(secret: string): string | null {
+  const chars = [...secret];
+  const distinct = new Set(chars).size;
+  if (distinct < 8) {
+    return distinct === 1 ? "it is one character repeated" : `it uses only ${distinct} distinct characters`;
+  }
+  for (let period = 1; period <= chars.length / 2; period++) {
+    if (chars.every((c, i) => i < period || c === chars[i - period])) {
+      return `it repeats a ${period}-character pattern`;
+    }
+  }
+  let steady = 0;
+  for (let i = 2; i < chars.length; i++) {
+    if ((chars[i].codePointAt(0) ?? 0) - (chars[i - 1].codePointAt(0) ?? 0) === (chars[i - 1].codePointAt(0) ?? 0) - (chars[i - 2].codePointAt(0) ?? 0)) {
+      steady++;
+    }
+  }
+  if (steady >= (chars.length - 2) * 0.75) {
+    return "it is a run of consecutive characters";
+  }
+  return null;
+}
+
 async function readConfigFile(path: string): Promise<ConfigFile> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    ({ text } = await readRegularFile(path, 1024 * 1024));
   } catch (error) {
-    throw configError(`Cannot read the config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, "Check the --config path and its permissions.", error);
+    throw configError(`Cannot read the config file ${path}: ${readProblem(error)}.`, "Check the --config path and its permissions.", error);
   }
   let json: unknown;
   try {
@@ -279,6 +356,8 @@ export async function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv = pr
     limits,
     policyFile: fromFlag(flags.policy) ?? fromFile(file.policyFile),
     auditFile: fromFlag(flags.audit) ?? fromFile(file.auditFile),
+    // systemd's StateDirectory= sets STATE_DIRECTORY (the unit uses /var/lib/atl-agent).
+    stateDir: fromFlag(flags.stateDir) ?? fromFile(file.stateDir) ?? (env.STATE_DIRECTORY ? resolve(env.STATE_DIRECTORY.split(":")[0]) : null),
     shutdownGraceSec: file.shutdownGraceSec ?? 10,
     configFile,
   };
@@ -300,11 +379,10 @@ export async function loadKeys(sources: readonly KeySource[], env: NodeJS.Proces
       origin = source.secretFile;
       let mode: number;
       try {
-        mode = (await stat(source.secretFile)).mode;
-        text = await readFile(source.secretFile, "utf8");
+        ({ text, mode } = await readRegularFile(source.secretFile, 64 * 1024));
       } catch (error) {
         throw configError(
-          `Cannot read the secret file of key ${JSON.stringify(source.id)} (${source.secretFile}): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+          `Cannot read the secret file of key ${JSON.stringify(source.id)} (${source.secretFile}): ${readProblem(error)}.`,
           `Create it with: openssl rand -hex 32 > ${source.secretFile} && chmod 600 ${source.secretFile} (owned by the agent's user).`,
           error,
         );
@@ -320,6 +398,13 @@ export async function loadKeys(sources: readonly KeySource[], env: NodeJS.Proces
       throw configError(
         `The secret of key ${JSON.stringify(source.id)} (${origin}) is ${secret.length === 0 ? "empty" : `only ${secret.length} characters`}; at least ${MIN_SECRET_CHARS} are required.`,
         "Generate one with: openssl rand -hex 32",
+      );
+    }
+    const weak = weakSecretReason(secret);
+    if (weak !== null) {
+      throw configError(
+        `The secret of key ${JSON.stringify(source.id)} (${origin}) is too predictable to sign requests: ${weak}.`,
+        `Use a random secret: openssl rand -hex 32${source.secretFile ? ` > ${source.secretFile}` : ""} (and give clients the new one).`,
       );
     }
     keys.push({ id: source.id, secret: Buffer.from(secret, "utf8") });

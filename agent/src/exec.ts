@@ -1,7 +1,9 @@
 // The agent's only process wrapper: runs a policy-approved Program (steps of pipelines of argv)
 // without a shell. Each stage is its own process group with a fixed environment, cwd `/` and no
 // stdin; the agent connects the pipes and evaluates `;`, `&&`, `||` itself. A timeout or an abort
-// kills every group (SIGTERM, then SIGKILL); output is capped but always drained.
+// kills every group (SIGTERM, then SIGKILL); output is capped (per stream and per request) but
+// always drained, and bytes that are not text reach the client as a marked, compact text form.
+import { isUtf8 } from "node:buffer";
 import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
@@ -15,11 +17,23 @@ export const COMMAND_ENV: Readonly<Record<string, string>> = Object.freeze({
 
 export const DEFAULT_KILL_GRACE_MS = 2000;
 
+/**
+ * Bytes of output one request may still keep, shared by all its commands and both streams (the
+ * response cap). Output past it is read and dropped like output past the per-stream cap.
+ */
+export interface OutputBudget {
+  remaining: number;
+  /** The request's whole cap, for the note when it is reached. */
+  readonly total: number;
+}
+
 export interface RunLimits {
   /** Wall-clock limit of the whole command line. */
   timeoutMs: number;
   /** Cap of kept stdout and, separately, of kept stderr. Output past it is read and dropped. */
   maxOutputBytes: number;
+  /** The request's remaining response budget (taken from as output is kept). */
+  budget?: OutputBudget;
   /** Time between SIGTERM and SIGKILL, and again before giving up on the pipes. */
   killGraceMs?: number;
   /** Aborting stops the command like a timeout (client gone, agent shutting down). */
@@ -30,8 +44,12 @@ export interface RunOutcome {
   /** Exit status of the last pipeline that ran (its last stage); null when killed by a signal. */
   exitCode: number | null;
   signal: NodeJS.Signals | null;
+  /** Kept output as text; see `outputText` for bytes that are not text. */
   stdout: string;
   stderr: string;
+  /** The stream held bytes that are not text: each run of them is one U+FFFD in `stdout`/`stderr`. */
+  stdoutBinary: boolean;
+  stderrBinary: boolean;
   /** Bytes the command wrote, including those dropped by the cap. */
   stdoutBytes: number;
   stderrBytes: number;
@@ -39,6 +57,8 @@ export interface RunOutcome {
   timedOut: boolean;
   /** Stopped through `signal` (not by its timeout). */
   aborted: boolean;
+  /** Never started: the runner was closed (the agent is shutting down). */
+  notStarted: boolean;
   durationMs: number;
 }
 
@@ -47,28 +67,34 @@ interface StageExit {
   signal: NodeJS.Signals | null;
 }
 
-/** Keeps the first `cap` bytes of a stream and counts the rest. */
+/** Keeps the first `cap` bytes of a stream (and no more than the request's budget) and counts the rest. */
 class OutputCapture {
   private readonly chunks: Buffer[] = [];
   private kept = 0;
   private notes = "";
   total = 0;
   truncated = false;
+  /** The request's response cap, not this stream's, cut the output. */
+  budgetCut = false;
 
-  constructor(private readonly cap: number) {}
+  constructor(
+    private readonly cap: number,
+    private readonly budget?: OutputBudget,
+  ) {}
 
   push(chunk: Buffer): void {
     this.total += chunk.length;
-    const room = this.cap - this.kept;
+    const room = Math.min(this.cap - this.kept, this.budget ? this.budget.remaining : Infinity);
     if (chunk.length <= room) {
-      this.chunks.push(chunk);
-      this.kept += chunk.length;
+      this.keep(chunk);
       return;
+    }
+    if (!this.truncated && this.budget && this.budget.remaining < this.cap - this.kept) {
+      this.budgetCut = true;
     }
     this.truncated = true;
     if (room > 0) {
-      this.chunks.push(chunk.subarray(0, room));
-      this.kept += room;
+      this.keep(chunk.subarray(0, room));
     }
   }
 
@@ -77,14 +103,55 @@ class OutputCapture {
     this.notes += `atl-agent: ${text}\n`;
   }
 
-  text(): string {
+  /** The kept output as text (see `outputText`), with the agent's notes after it. */
+  result(): { text: string; binary: boolean } {
     const bytes = Buffer.concat(this.chunks, this.kept);
-    const body = (this.truncated ? bytes.subarray(0, completeUtf8Length(bytes)) : bytes).toString("utf8");
+    const { text: body, binary } = outputText(this.truncated ? bytes.subarray(0, completeUtf8Length(bytes)) : bytes);
     if (this.notes === "") {
-      return body;
+      return { text: body, binary };
     }
-    return body === "" || body.endsWith("\n") ? body + this.notes : `${body}\n${this.notes}`;
+    return { text: body === "" || body.endsWith("\n") ? body + this.notes : `${body}\n${this.notes}`, binary };
   }
+
+  private keep(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.kept += chunk.length;
+    if (this.budget) {
+      this.budget.remaining -= chunk.length;
+    }
+  }
+}
+
+/** Bytes that are not text: C0 controls other than tab, newline and carriage return. */
+function isControl(byte: number): boolean {
+  return byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d;
+}
+
+/** A run of control characters or of U+FFFD (what the decoder made of invalid UTF-8). */
+// eslint-disable-next-line no-control-regex -- control characters are what this matches
+const NON_TEXT_RUN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]+/g;
+
+/**
+ * Command output as JSON-friendly text. Valid UTF-8 without control characters passes unchanged;
+ * anything else (binary data, NUL-separated /proc files, terminal escapes) becomes the lossy, marked
+ * form: each run of invalid UTF-8 or control characters is one U+FFFD, so a JSON answer is never
+ * more than twice the kept bytes (a NUL used to cost six: `\u0000`). The caller marks the stream
+ * as binary so no one mistakes the text for the exact bytes.
+ */
+export function outputText(bytes: Buffer): { text: string; binary: boolean } {
+  let plain = isUtf8(bytes);
+  if (plain) {
+    for (let i = 0; i < bytes.length; i++) {
+      if (isControl(bytes[i])) {
+        plain = false;
+        break;
+      }
+    }
+  }
+  if (plain) {
+    return { text: bytes.toString("utf8"), binary: false };
+  }
+  return { text: new TextDecoder("utf-8").decode(bytes).replace(NON_TEXT_RUN, "\ufffd"), binary: true };
 }
 
 /** Length of `bytes` without a UTF-8 sequence cut off at the end by the cap. */
@@ -358,8 +425,8 @@ function statusOf(exit: StageExit): number {
 /** Runs one command line to completion, timeout or abort. Never rejects. */
 async function runProgram(program: Program, limits: RunLimits): Promise<RunOutcome> {
   const started = performance.now();
-  const out = new OutputCapture(limits.maxOutputBytes);
-  const err = new OutputCapture(limits.maxOutputBytes);
+  const out = new OutputCapture(limits.maxOutputBytes, limits.budget);
+  const err = new OutputCapture(limits.maxOutputBytes, limits.budget);
   const control = new RunControl(limits);
   let last: StageExit = { code: 0, signal: null };
   try {
@@ -382,17 +449,47 @@ async function runProgram(program: Program, limits: RunLimits): Promise<RunOutco
   } else if (control.aborted) {
     err.note("stopped before it finished (request cancelled or agent shutting down)");
   }
+  if ((out.budgetCut || err.budgetCut) && limits.budget) {
+    err.note(`output past the response cap (${limits.budget.total} bytes per request) was dropped`);
+  }
+  const stdout = out.result();
+  if (stdout.binary) {
+    err.note("stdout is not plain text (binary data or control characters); each run of such bytes is shown as \ufffd");
+  }
+  const stderr = err.result();
   return {
     exitCode: last.signal ? null : last.code,
     signal: last.signal,
-    stdout: out.text(),
-    stderr: err.text(),
+    stdout: stdout.text,
+    stderr: stderr.text,
+    stdoutBinary: stdout.binary,
+    stderrBinary: stderr.binary,
     stdoutBytes: out.total,
     stderrBytes: err.total,
     truncated: out.truncated || err.truncated,
     timedOut: control.timedOut,
     aborted: control.aborted,
+    notStarted: false,
     durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** The outcome of a command that never started, with the agent's reason on stderr. */
+export function notStartedOutcome(why: string, aborted = true): RunOutcome {
+  return {
+    exitCode: null,
+    signal: null,
+    stdout: "",
+    stderr: `atl-agent: not run: ${why}\n`,
+    stdoutBinary: false,
+    stderrBinary: false,
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    truncated: false,
+    timedOut: false,
+    aborted,
+    notStarted: true,
+    durationMs: 0,
   };
 }
 
@@ -400,12 +497,25 @@ async function runProgram(program: Program, limits: RunLimits): Promise<RunOutco
 export class ProcessRunner {
   private readonly inFlight = new Set<AbortController>();
   private readonly idleWaiters: (() => void)[] = [];
+  private closed = false;
 
   get activeCount(): number {
     return this.inFlight.size;
   }
 
+  /** From now on nothing starts: `run()` answers "not run" at once (the agent is shutting down). */
+  close(): void {
+    this.closed = true;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   async run(program: Program, limits: RunLimits): Promise<RunOutcome> {
+    if (this.closed) {
+      return notStartedOutcome("the agent is shutting down");
+    }
     // One signal for both the caller's abort and stopAll() (AbortSignal.any needs Node 20).
     const stopper = new AbortController();
     const forward = (): void => stopper.abort();

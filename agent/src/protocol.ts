@@ -74,6 +74,19 @@ export interface ExecResult {
   sampling?: Sampling;
   /** The line as it ran, when that differs from `command`: patterns expanded, sampling bounds added (agent ≥ 0.2). */
   executed?: string;
+  /**
+   * Present and true when that stream held bytes that are not text (binary data, NUL or other
+   * control characters, invalid UTF-8): the text shows each run of them as one U+FFFD, so it is not
+   * the exact bytes (agent ≥ 0.2).
+   */
+  stdoutBinary?: boolean;
+  stderrBinary?: boolean;
+  /**
+   * Present when an allowed command never started (agent ≥ 0.2): the request was cancelled ("cancelled"), the
+   * agent is shutting down ("shutting-down"), or its audit log cannot be written
+   * ("audit-unavailable"); a newer agent may name other reasons. `stderr` says so too.
+   */
+  notRun?: string;
 }
 
 export interface ExecResponse {
@@ -141,6 +154,9 @@ export const execResultSchema: Schema<ExecResult> = object(
     timedOut: optional(boolean()),
     sampling: samplingSchema,
     executed: optional(string()),
+    stdoutBinary: optional(boolean()),
+    stderrBinary: optional(boolean()),
+    notRun: optional(string()),
   },
   { unknownKeys: "keep" },
 );

@@ -59,8 +59,13 @@ export function string(opts: { minLength?: number; maxLength?: number; pattern?:
 
 export function number(opts: { integer?: boolean; min?: number; max?: number } = {}): Schema<number> {
   return schema((value, path) => {
-    if (typeof value !== "number" || !Number.isFinite(value)) {
+    if (typeof value !== "number") {
       throw new SchemaError(path, `must be a number, got ${describe(value)}`);
+    }
+    if (!Number.isFinite(value)) {
+      // JSON numbers beyond the double range (1e400) parse as ±Infinity.
+      const bound = value > 0 ? (opts.max === undefined ? null : `at most ${opts.max}`) : opts.min === undefined ? null : `at least ${opts.min}`;
+      throw new SchemaError(path, `must be ${bound ?? "a finite number"}, got a number too large to represent`);
     }
     if (opts.integer && !Number.isInteger(value)) {
       throw new SchemaError(path, "must be a whole number");

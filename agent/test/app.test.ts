@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AgentApp, type AgentAppDeps, type AgentRequest, type AgentResponse } from "../src/app";
-import type { AuditEntry, AuditSink } from "../src/audit";
+import { AuditUnavailableError, type AuditEntry, type AuditSink } from "../src/audit";
 import { NonceCache } from "../src/auth";
 import { DEFAULT_LIMITS, type AgentLimits } from "../src/config";
 import type { CommandPolicy } from "../src/policy/types";
@@ -29,11 +29,27 @@ import { AGENT_VERSION } from "../src/version";
 import { allowlistPolicy } from "./support/policy";
 import { eventually, noneLeft, pidsMatching, uniqueSleepSeconds } from "./support/processes";
 
+/** The audit sink in memory; `failure` makes every write fail (a full disk), `failAfter` after N more records. */
 class MemoryAudit implements AuditSink {
   readonly records: AuditEntry[] = [];
-  healthy = true;
-  write(entry: AuditEntry): void {
+  failure: Error | null = null;
+  failAfter = Infinity;
+  get healthy(): boolean {
+    return this.failure === null;
+  }
+  append(entry: AuditEntry): Promise<void> {
+    if (this.failAfter <= 0 && this.failure === null) {
+      this.failure = new Error("ENOSPC: no space left on device");
+    }
+    if (this.failure) {
+      return Promise.reject(new AuditUnavailableError(`the audit log cannot be written (${this.failure.message})`));
+    }
+    this.failAfter--;
     this.records.push(entry);
+    return Promise.resolve();
+  }
+  recover(): Promise<boolean> {
+    return Promise.resolve(this.failure === null);
   }
   of<E extends AuditEntry["event"]>(event: E): Extract<AuditEntry, { event: E }>[] {
     return this.records.filter((r): r is Extract<AuditEntry, { event: E }> => r.event === event);
@@ -53,7 +69,9 @@ interface Harness {
   logs: string[];
 }
 
-function makeApp(overrides: { limits?: Partial<AgentLimits>; policy?: CommandPolicy; now?: () => number } = {}): Harness {
+function makeApp(
+  overrides: { limits?: Partial<AgentLimits>; policy?: CommandPolicy; now?: () => number } & Pick<AgentAppDeps, "journal" | "liveNonces" | "floorSec"> = {},
+): Harness {
   const audit = new MemoryAudit();
   const logs: string[] = [];
   const deps: AgentAppDeps = {
@@ -67,6 +85,9 @@ function makeApp(overrides: { limits?: Partial<AgentLimits>; policy?: CommandPol
     osName: "Test OS",
     log: (m) => logs.push(m),
     ...(overrides.now ? { now: overrides.now } : {}),
+    ...(overrides.journal ? { journal: overrides.journal } : {}),
+    ...(overrides.liveNonces ? { liveNonces: overrides.liveNonces } : {}),
+    ...(overrides.floorSec !== undefined ? { floorSec: overrides.floorSec } : {}),
   };
   return { app: new AgentApp(deps), audit, logs };
 }
@@ -106,7 +127,18 @@ void describe("agent app: authentication", () => {
       assert.match(errorOf(r).message, /not signed/);
       assert.equal(r.headers["www-authenticate"], "ATL-HMAC-SHA256");
     }
-    assert.equal(audit.of("auth-refused").length, 3);
+    // In aggregate: the first refusal at once, the others summed up when the interval ends.
+    assert.equal(audit.of("auth-refused").length, 1);
+    app.close();
+    const refusals = audit.of("auth-refused");
+    assert.deepEqual(
+      refusals.map((r) => [r.client, r.count, r.reasons.unsigned]),
+      [
+        ["127.0.0.1", 1, 1],
+        ["127.0.0.1", 2, 2],
+      ],
+    );
+    assert.deepEqual(refusals[1].paths.sort(), ["/v1/check", "/v1/exec"]);
     assert.equal(audit.of("exec").length, 0, "nothing ran");
   });
 
@@ -117,8 +149,9 @@ void describe("agent app: authentication", () => {
     assert.match(errorOf(r).message, /signature does not match/);
     assert.equal(audit.of("exec").length, 0);
     const [refusal] = audit.of("auth-refused");
-    assert.equal(refusal.keyId, KEY_ID);
-    assert.equal(refusal.path, "/v1/exec");
+    assert.deepEqual(refusal.keyIds, [KEY_ID]);
+    assert.deepEqual(refusal.paths, ["/v1/exec"]);
+    assert.deepEqual(refusal.reasons, { "bad-signature": 1 });
   });
 
   void test("an unknown key id is refused", async () => {
@@ -394,7 +427,7 @@ void describe("agent app: requests", () => {
 
   void test("when the audit log cannot be written, nothing runs (503)", async () => {
     const { app, audit } = makeApp();
-    audit.healthy = false;
+    audit.failure = new Error("ENOSPC");
     const r = await app.handle(request("POST", "/v1/exec", { commands: ["uptime"] }));
     assert.equal(r.status, 503);
     assert.match(errorOf(r).message, /audit log/);
@@ -452,10 +485,26 @@ void describe("agent app: requests", () => {
     assert.ok(!text.includes(exec.headers[HEADER_SIGNATURE] as string), "no signature");
     assert.ok(!text.includes("audited\\n"), "no command output");
     const [ran, refused] = audit.of("exec");
+    const [started] = audit.of("exec-start");
+    assert.deepEqual(started, {
+      event: "exec-start",
+      request: ran.request,
+      index: 0,
+      keyId: KEY_ID,
+      client: "127.0.0.1",
+      command: "echo audited",
+      risk: "read-only",
+      rule: "allow:echo",
+    });
+    assert.match(ran.request, /^[0-9a-f]{12}$/);
+    assert.ok(audit.records.indexOf(started) < audit.records.indexOf(ran), "the start is recorded before the result");
+    assert.equal(audit.of("exec-start").length, 1, "a refused command has no start record");
     assert.deepEqual(
       { ...ran, durationMs: 0 },
       {
         event: "exec",
+        request: ran.request,
+        index: 0,
         keyId: KEY_ID,
         client: "127.0.0.1",
         command: "echo audited",
@@ -473,8 +522,153 @@ void describe("agent app: requests", () => {
       },
     );
     assert.equal(refused.decision, "refused");
+    assert.equal(refused.index, 1);
     assert.equal(refused.rule, "refuse:program:reboot");
     assert.equal(audit.of("check").length, 1);
     assert.equal(audit.of("auth-refused").length, 1);
+  });
+});
+
+void describe("agent app: failing closed", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "atl-app-faults-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  void test("a command whose start record cannot be written does not run; the next requests get 503 until the log works", async () => {
+    const { app, audit } = makeApp();
+    const marker = join(dir, "audit-marker");
+    // Room for the first command's start and result records only.
+    audit.failAfter = 2;
+    const r = await app.handle(request("POST", "/v1/exec", { commands: ["echo first", `cat ${marker}`, "echo third"] }));
+    assert.equal(r.status, 200);
+    const { results } = execResponseSchema.parse(r.body);
+    assert.equal(results[0].stdout, "first\n");
+    assert.deepEqual(
+      results.slice(1).map((x) => [x.decision, x.exitCode, x.stdout, x.notRun]),
+      [
+        ["allowed", null, "", "audit-unavailable"],
+        ["allowed", null, "", "audit-unavailable"],
+      ],
+    );
+    assert.match(results[1].stderr, /not run: the agent cannot write its audit log/);
+    const refused = await app.handle(request("POST", "/v1/exec", { commands: ["echo later"] }));
+    assert.equal(refused.status, 503);
+    // The log works again: the next request probes it and runs.
+    audit.failure = null;
+    audit.failAfter = Infinity;
+    const again = await app.handle(request("POST", "/v1/exec", { commands: ["echo back"] }));
+    assert.equal(again.status, 200);
+    assert.equal(execResponseSchema.parse(again.body).results[0].stdout, "back\n");
+  });
+
+  void test("binary output is marked and compact: each run of non-text bytes is one U+FFFD", async () => {
+    const { app } = makeApp();
+    const file = join(dir, "binary.dat");
+    // 64 KiB of NULs, then text, then invalid UTF-8 and an escape sequence.
+    await writeFile(file, Buffer.concat([Buffer.alloc(65_536), Buffer.from("text\n"), Buffer.from([0xff, 0xfe, 0x80]), Buffer.from("\x1b[31mred\n")]));
+    const r = await app.handle(request("POST", "/v1/exec", { commands: [`cat ${file}`, "echo plain"] }));
+    const { results } = execResponseSchema.parse(r.body);
+    assert.equal(results[0].stdout, "\ufffdtext\n\ufffd[31mred\n");
+    assert.equal(results[0].stdoutBinary, true);
+    assert.match(results[0].stderr, /stdout is not plain text/);
+    assert.equal(results[1].stdoutBinary, undefined, "plain text is not marked");
+    assert.ok(JSON.stringify(r.body).length < 1000, "64 KiB of NULs do not become 384 KiB of \\u0000");
+  });
+
+  void test("the response cap bounds the output kept for a whole request", async () => {
+    const { app } = makeApp({ limits: { maxResponseBytes: 5000, maxOutputBytes: 4096 } });
+    const file = join(dir, "three-k.txt");
+    await writeFile(file, "x".repeat(3000));
+    const r = await app.handle(request("POST", "/v1/exec", { commands: [`cat ${file}`, `cat ${file}`, `cat ${file}`] }));
+    const { results } = execResponseSchema.parse(r.body);
+    assert.deepEqual(
+      results.map((x) => [x.stdout.length, x.truncated, x.exitCode]),
+      [
+        [3000, false, 0],
+        [2000, true, 0],
+        [0, true, 0],
+      ],
+    );
+    assert.match(results[1].stderr, /response cap \(5000 bytes per request\)/);
+  });
+
+  void test("once draining, no further command of a running request starts", async () => {
+    const { app, audit } = makeApp();
+    const marker = uniqueSleepSeconds();
+    const pending = app.handle(request("POST", "/v1/exec", { commands: [`sleep ${marker}`, "echo after"], timeoutSec: 2 }));
+    assert.ok(await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length === 1));
+    app.startDraining();
+    const { results } = (await pending).body as ExecResponse;
+    assert.equal(results[0].timedOut, true, "the running command was left to its own end");
+    assert.equal(results[1].notRun, "shutting-down");
+    assert.match(results[1].stderr, /not run: the agent is shutting down/);
+    assert.deepEqual(
+      audit.of("exec").map((a) => [a.index, a.notRun]),
+      [
+        [0, undefined],
+        [1, "shutting-down"],
+      ],
+    );
+    assert.equal(audit.of("exec-start").length, 1);
+  });
+
+  void test("an accepted nonce is journaled first; a journal that cannot be written refuses (503)", async () => {
+    const journaled: string[] = [];
+    const { app } = makeApp({
+      journal: {
+        commit: (nonce) => {
+          journaled.push(nonce);
+          return journaled.length > 1 ? Promise.reject(new Error("EIO")) : Promise.resolve();
+        },
+      },
+    });
+    const first = request("GET", "/v1/info");
+    assert.equal((await app.handle(first)).status, 200);
+    assert.deepEqual(journaled, [String(first.headers[HEADER_NONCE]).toLowerCase()]);
+    const second = await app.handle(request("POST", "/v1/exec", { commands: ["echo never"] }));
+    assert.equal(second.status, 503);
+    assert.match(errorOf(second).message, /replay journal/);
+  });
+
+  void test("nonces from the journal of an earlier run are still refused", async () => {
+    const earlier = request("POST", "/v1/exec", { commands: ["echo once"] });
+    const nonce = String(earlier.headers[HEADER_NONCE]);
+    const { app, audit } = makeApp({ journal: { commit: () => Promise.resolve() }, liveNonces: [{ nonce, expiresAtMs: Date.now() + 300_000 }] });
+    const r = await app.handle(earlier);
+    assert.equal(r.status, 401);
+    assert.match(errorOf(r).message, /already used/);
+    assert.equal(audit.of("exec").length, 0);
+  });
+
+  void test("without a journal, requests signed before the start floor are refused", async () => {
+    const now = Date.now();
+    const { app } = makeApp({ floorSec: Math.floor(now / 1000) + 5 });
+    const early = await app.handle(request("GET", "/v1/info", undefined, { now }));
+    assert.equal(early.status, 401);
+    assert.match(errorOf(early).message, /signed before the agent \(re\)started/);
+    const ahead = await app.handle(request("GET", "/v1/info", undefined, { now: now + 60_000 }));
+    assert.equal(ahead.status, 401, "without a journal, at most 5 s ahead");
+    assert.match(errorOf(ahead).message, /ahead of the agent's clock \(at most 5 s allowed/);
+    assert.equal((await app.handle(request("GET", "/v1/info", undefined, { now: now + 5_000 }))).status, 200);
+  });
+
+  void test("a flood of refused signatures is audited as counts per client, not a line each", async () => {
+    const { app, audit } = makeApp();
+    for (let i = 0; i < 200; i++) {
+      const r = await app.handle({ ...request("GET", "/v1/info", undefined, { signed: false }), remoteAddress: i % 2 === 0 ? "10.0.0.1" : "10.0.0.2" });
+      assert.equal(r.status, 401);
+    }
+    assert.equal(audit.of("auth-refused").length, 2, "one line per client at once");
+    app.close();
+    const records = audit.of("auth-refused");
+    assert.equal(records.length, 4);
+    assert.equal(
+      records.reduce((sum, r) => sum + r.count, 0),
+      200,
+    );
   });
 });

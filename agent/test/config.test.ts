@@ -1,18 +1,19 @@
 // Configuration: flags over the JSON config file over defaults, keys and their secret files, the
 // audit log file, and the shipped deployment examples (unit, config, policy).
 import assert from "node:assert/strict";
-import { chmod, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { chmod, mkdtemp, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AtlError } from "../../src/shared/errors";
-import { AuditLog } from "../src/audit";
-import { DEFAULT_LIMITS, DEFAULT_PORT, loadKeys, parseArgs, parseListen, resolveConfig, SECRET_ENV } from "../src/config";
+import { openAuditLog, type AuditLog, type AuditRecord } from "../src/audit";
+import { DEFAULT_LIMITS, DEFAULT_PORT, loadKeys, parseArgs, parseListen, resolveConfig, SECRET_ENV, weakSecretReason } from "../src/config";
 import { ProcessRunner } from "../src/exec";
 import { createCommandPolicy, loadPolicyFile } from "../src/policy/index";
 
 const DEPLOY = join(__dirname, "..", "deploy");
-const SECRET = "0123456789abcdef0123456789abcdef0123";
+const SECRET = "3f9c1a2b7d4e60a85c1e9b2f7d3a6c04e8b1f5d2";
 
 function isConfigError(pattern: RegExp) {
   return (error: unknown): boolean => error instanceof AtlError && error.code === "config" && pattern.test(error.message) && typeof error.fix === "string";
@@ -149,6 +150,34 @@ void describe("agent config: resolving", () => {
     await assert.rejects(loadKeys([{ id: "m", secretFile: join(dir, "none.key") }], {}, () => undefined), isConfigError(/ENOENT/));
     await assert.rejects(loadKeys([{ id: "e", secretFile: null }], {}, () => undefined), isConfigError(/is empty/));
   });
+
+  void test("a FIFO, a directory or a device as the secret file is refused at once, not waited on", async () => {
+    const fifo = join(dir, "secret.fifo");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0, "mkfifo");
+    // Nobody ever writes to it: reading it the ordinary way would block the start-up for ever.
+    await assert.rejects(loadKeys([{ id: "f", secretFile: fifo }], {}, () => undefined), isConfigError(/a FIFO \(named pipe\), not a regular file/));
+    await assert.rejects(loadKeys([{ id: "d", secretFile: dir }], {}, () => undefined), isConfigError(/a directory, not a regular file/));
+    await assert.rejects(loadKeys([{ id: "z", secretFile: "/dev/zero" }], {}, () => undefined), isConfigError(/a device, not a regular file/));
+  });
+
+  void test("low-entropy secrets are refused with a fix; random ones pass", async () => {
+    await assert.rejects(
+      loadKeys([{ id: "a", secretFile: null }], { [SECRET_ENV]: "a".repeat(40) }, () => undefined),
+      (error: unknown) => isConfigError(/too predictable to sign requests: it is one character repeated/)(error) && /openssl rand -hex 32/.test((error as AtlError).fix ?? ""),
+    );
+    assert.match(weakSecretReason("abababababababababababababababab") ?? "", /only 2 distinct characters/);
+    assert.match(weakSecretReason("0123456789abcdef0123456789abcdef") ?? "", /repeats a 16-character pattern/);
+    assert.match(weakSecretReason("abcdefghijklmnopqrstuvwxyzABCDEF") ?? "", /run of consecutive characters/);
+    assert.equal(weakSecretReason(SECRET), null);
+    // Real secrets as operators make them: hex and base64 of 32 random bytes, and a passphrase.
+    for (let i = 0; i < 200; i++) {
+      const bytes = Buffer.from(Array.from({ length: 32 }, () => Math.floor(Math.random() * 256)));
+      assert.equal(weakSecretReason(bytes.toString("hex")), null);
+      assert.equal(weakSecretReason(bytes.toString("base64")), null);
+      assert.equal(weakSecretReason(bytes.toString("hex").slice(0, 32)), null, "16 random bytes in hex");
+    }
+    assert.equal(weakSecretReason("correct horse battery staple in the rain"), null);
+  });
 });
 
 void describe("agent audit log file", () => {
@@ -160,38 +189,87 @@ void describe("agent audit log file", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  void test("appends JSON lines with a time, reopens after rotation, flushes on close", async () => {
-    const path = join(dir, "audit.jsonl");
+  async function lines(path: string): Promise<AuditRecord[]> {
+    return (await readFile(path, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as AuditRecord);
+  }
+
+  function open(path: string, errors: Error[] = []): AuditLog {
+    return openAuditLog(path, { onError: (e) => errors.push(e) });
+  }
+
+  void test("appends JSON lines with a time, each on disk when append resolves, mode 600", async () => {
+    const path = join(dir, "append.jsonl");
     await writeFile(path, '{"earlier":true}\n');
-    const audit = await AuditLog.open(path, () => undefined);
-    audit.write({ event: "start", version: "1", detail: "first" });
-    await rename(path, `${path}.1`);
-    await audit.reopen();
-    audit.write({ event: "stop", version: "1", detail: "second" });
+    const audit = open(path);
+    await audit.append({ event: "start", version: "1", detail: "first" });
+    const records = await lines(path);
+    assert.equal(records.length, 2, "appended, not truncated");
+    assert.equal(records[1].event === "start" && records[1].detail, "first");
+    assert.match(records[1].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // A burst is committed together, in order.
+    await Promise.all(Array.from({ length: 300 }, (_, i) => audit.append({ event: "stop", version: "1", detail: String(i) })));
+    const after = await lines(path);
+    assert.deepEqual(
+      after.slice(2).map((r) => (r.event === "stop" ? Number(r.detail) : -1)),
+      Array.from({ length: 300 }, (_, i) => i),
+    );
     await audit.close();
-    const rotated = (await readFile(`${path}.1`, "utf8")).trim().split("\n");
-    assert.equal(rotated.length, 2, "appended, not truncated");
-    assert.equal((JSON.parse(rotated[1]) as { detail: string }).detail, "first");
-    const fresh = (await readFile(path, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { detail: string; time: string });
-    assert.equal(fresh.length, 1);
-    assert.equal(fresh[0].detail, "second");
-    assert.match(fresh[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
-  void test("a path that cannot be opened fails at start-up", async () => {
-    await assert.rejects(AuditLog.open(join(dir, "no", "such", "dir", "audit.jsonl"), () => undefined), { code: "ENOENT" });
+  void test("a rotated or removed file is noticed by inode and reopened, without SIGHUP", async () => {
+    const path = join(dir, "rotate.jsonl");
+    const audit = open(path);
+    await audit.append({ event: "start", version: "1", detail: "first" });
+    // logrotate's default: move the file away and create an empty one in its place.
+    await rename(path, `${path}.1`);
+    await writeFile(path, "", { mode: 0o600 });
+    await audit.append({ event: "stop", version: "1", detail: "second" });
+    assert.equal((await lines(`${path}.1`)).length, 1, "nothing more went to the rotated file");
+    const fresh = await lines(path);
+    assert.deepEqual(
+      fresh.map((r) => r.event),
+      ["audit-reopened", "stop"],
+    );
+    assert.match(JSON.stringify(fresh[0]), /another file is at the audit path now \(rotated\)/);
+
+    await unlink(path);
+    await audit.append({ event: "stop", version: "1", detail: "third" });
+    const recreated = await lines(path);
+    assert.match(JSON.stringify(recreated[0]), /moved away or removed/);
+    assert.equal(recreated[1].event === "stop" && recreated[1].detail, "third");
+    await audit.close();
   });
 
-  void test("a failing write marks the log unhealthy and reports the error", async () => {
+  void test("a file whose folder is gone cannot be reopened: the write fails and the log is unhealthy", async () => {
+    const sub = join(dir, "gone");
+    await rm(sub, { recursive: true, force: true });
+    await import("node:fs/promises").then((fs) => fs.mkdir(sub));
     const errors: Error[] = [];
-    const audit = await AuditLog.open("/dev/full", (e) => errors.push(e));
-    assert.equal(audit.healthy, true);
-    audit.write({ event: "start", version: "1", detail: "x".repeat(100) });
-    const deadline = Date.now() + 15_000;
-    while (audit.healthy && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const audit = open(join(sub, "audit.jsonl"), errors);
+    await audit.append({ event: "start", version: "1", detail: "x" });
+    await rm(sub, { recursive: true, force: true });
+    await assert.rejects(audit.append({ event: "stop", version: "1", detail: "y" }), /audit log cannot be written \(cannot reopen/);
     assert.equal(audit.healthy, false);
+    assert.match(errors[0]?.message ?? "", /ENOENT/);
+    await assert.rejects(audit.append({ event: "stop", version: "1", detail: "z" }), /cannot be written/, "refused at once while unhealthy");
+    assert.equal(await audit.recover(), false);
+  });
+
+  void test("a path that cannot be opened fails at start-up", () => {
+    assert.throws(() => open(join(dir, "no", "such", "dir", "audit.jsonl")), { code: "ENOENT" });
+  });
+
+  void test("a failing write rejects, marks the log unhealthy and reports the error once", async () => {
+    const errors: Error[] = [];
+    const audit = open("/dev/full", errors);
+    assert.equal(audit.healthy, true);
+    await assert.rejects(audit.append({ event: "start", version: "1", detail: "x".repeat(100) }), /ENOSPC/);
+    assert.equal(audit.healthy, false);
+    assert.equal(await audit.recover(), false);
+    assert.equal(errors.length, 1);
     assert.match(String(errors[0]?.message), /ENOSPC/);
   });
 });

@@ -22,6 +22,12 @@
 //                   root, like the systemd unit's dedicated user; its temp files are chowned to it
 //   args, env       extra flags and environment variables for the agent
 //   startTimeoutMs  how long to wait for "listening" (default 30 s; the machine may be busy)
+//   secret          the key's secret (default: 32 random bytes, hex); the same one restarts an agent
+//   stateDir        replay journal folder (default: one in the temp dir, like the unit's
+//                   StateDirectory=); false: none (the start-time floor applies)
+//   auditFile       where the audit log goes (default: audit.jsonl in the temp dir)
+//   rlimits         resource limits of the agent process through prlimit: nofile (open files),
+//                   fsize (bytes, like ulimit -f)
 // The agent's stderr is kept (output()); the audit log is parsed by audit().
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -51,6 +57,10 @@ export interface StartAgentOptions {
   args?: string[];
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  secret?: string;
+  stateDir?: string | false;
+  auditFile?: string;
+  rlimits?: { nofile?: number; fsize?: number };
 }
 
 export interface ExitStatus {
@@ -169,10 +179,10 @@ async function agentEntry(bundle: boolean | string | undefined): Promise<string[
 export async function startAgent(options: StartAgentOptions = {}): Promise<RunningAgent> {
   const dir = await mkdtemp(join(tmpdir(), "atl-agent-"));
   const keyId = options.keyId ?? "test-key";
-  const secret = randomBytes(32).toString("hex");
+  const secret = options.secret ?? randomBytes(32).toString("hex");
   const secretFile = join(dir, "secret.key");
   await writeSecret(secretFile, secret);
-  const auditFile = join(dir, "audit.jsonl");
+  const auditFile = options.auditFile ?? join(dir, "audit.jsonl");
 
   const extraKeys: RunningAgent["extraKeys"] = [];
   for (const [index, extra] of (options.extraKeys ?? []).entries()) {
@@ -183,6 +193,9 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
   }
 
   const args = ["--listen", "127.0.0.1:0", "--key-id", keyId, "--audit", auditFile];
+  if (options.stateDir !== false) {
+    args.push("--state-dir", options.stateDir ?? join(dir, "state"));
+  }
   if (!options.keyFromEnv) {
     args.push("--secret-file", secretFile);
   }
@@ -221,7 +234,9 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     }
   }
 
-  const child = spawn(process.execPath, [...entry, ...args], {
+  const limits = Object.entries(options.rlimits ?? {}).map(([name, value]) => `--${name}=${value}:${value}`);
+  const [command, ...commandArgs] = limits.length > 0 ? ["prlimit", ...limits, "--", process.execPath, ...entry, ...args] : [process.execPath, ...entry, ...args];
+  const child = spawn(command, commandArgs, {
     cwd: account ? "/" : REPO_ROOT,
     ...(account ? { uid: account.uid, gid: account.gid } : {}),
     env: {
