@@ -4,7 +4,7 @@
 // small API the in-editor tests drive.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { AlarmStore } from "./alarms/store";
+import { AlarmStore, type StoreProblem } from "./alarms/store";
 import { bundleLoader } from "./diagnosis/bundles";
 import { toAtlError } from "./shared/errors";
 import { probeHost } from "./transports/probe";
@@ -56,6 +56,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
     const storageDir = context.globalStorageUri.fsPath;
     const store = await AlarmStore.open({ dir: storageDir, logger, resolvedRetentionHours: settings.current.alarms.resolvedRetentionHours });
     context.subscriptions.push(store);
+    // A damaged store file was worked around (AlarmStore.open never fails): say so once.
+    const showStoreProblem = (problem: StoreProblem): void => {
+      const showLog = vscode.l10n.t("Show log");
+      void vscode.window.showWarningMessage(problem.message, showLog).then((choice) => choice === showLog && logger.show());
+    };
+    store.problems.forEach(showStoreProblem);
+    context.subscriptions.push(store.onDidReportProblem(showStoreProblem));
 
     const hosts = new HostsModel(settings, secrets, (host, signal) => probeHost(host, { signal }), logger);
     context.subscriptions.push(hosts);

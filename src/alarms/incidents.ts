@@ -5,7 +5,13 @@
 import type { Alarm, AlarmState, AlarmTransition, Incident, IncidentFilter, UnparsedEntry } from "./model";
 
 export const HISTORY_LIMIT = 20;
-export const UNPARSED_BODY_LIMIT = 256 * 1024;
+/** The SQS maximum (1 MiB since 2025): a body up to it is kept whole; a longer one is cut, with a marker. */
+export const UNPARSED_BODY_LIMIT = 1024 * 1024;
+/**
+ * All unparsed bodies together: the store file is rewritten on every change, so past this the
+ * oldest entries go (logged by the store), as past `maxUnparsed` entries.
+ */
+export const UNPARSED_TOTAL_LIMIT = 32 * 1024 * 1024;
 
 export type StoreOp =
   /** `key` dedupes redeliveries: `sns:<MessageId>` or, without an envelope, `sqs:<MessageId>`. */
@@ -31,7 +37,8 @@ export interface IncidentTransition {
 
 export type ApplyResult =
   | { kind: "recorded"; transition: IncidentTransition }
-  | { kind: "unparsed"; entry: UnparsedEntry }
+  /** `dropped`: the oldest unparsed entries removed to stay within the limits. */
+  | { kind: "unparsed"; entry: UnparsedEntry; dropped: string[] }
   | { kind: "duplicate" }
   | { kind: "changed"; ids: string[] }
   | { kind: "none" };
@@ -73,6 +80,8 @@ export class IncidentBook {
   private readonly seen = new Map<string, true>();
   /** Composite incidents whose host is not known yet (a child may bring it later). */
   private readonly hostlessComposites = new Set<string>();
+  /** Characters of all unparsed bodies (bounded by UNPARSED_TOTAL_LIMIT). */
+  private unparsedChars = 0;
 
   constructor(private readonly options: BookOptions = DEFAULT_BOOK_OPTIONS) {}
 
@@ -83,6 +92,7 @@ export class IncidentBook {
     }
     for (const entry of file.unparsed) {
       book.unparsed.set(entry.id, entry);
+      book.unparsedChars += entry.body.length;
     }
     for (const key of file.seen) {
       book.seen.set(key, true);
@@ -304,17 +314,20 @@ export class IncidentBook {
       return { kind: "duplicate" };
     }
     this.remember(key);
-    const kept: UnparsedEntry =
-      entry.body.length > UNPARSED_BODY_LIMIT ? { ...entry, body: entry.body.slice(0, UNPARSED_BODY_LIMIT) } : entry;
+    const kept = withBodyLimit(entry);
     this.unparsed.set(kept.id, kept);
-    while (this.unparsed.size > this.options.maxUnparsed) {
-      const oldest = this.unparsed.keys().next().value;
+    this.unparsedChars += kept.body.length;
+    const dropped: string[] = [];
+    while (this.unparsed.size > this.options.maxUnparsed || (this.unparsedChars > UNPARSED_TOTAL_LIMIT && this.unparsed.size > 1)) {
+      const oldest = this.unparsed.values().next().value;
       if (oldest === undefined) {
         break;
       }
-      this.unparsed.delete(oldest);
+      this.unparsed.delete(oldest.id);
+      this.unparsedChars -= oldest.body.length;
+      dropped.push(oldest.id);
     }
-    return { kind: "unparsed", entry: kept };
+    return { kind: "unparsed", entry: kept, dropped };
   }
 
   private applyAck(ids: string[], acknowledged: boolean): ApplyResult {
@@ -336,7 +349,9 @@ export class IncidentBook {
       if (incident && (!onlyResolved || incident.status === "resolved")) {
         this.drop(incident);
         removed.push(id);
-      } else if (!incident && this.unparsed.delete(id)) {
+      } else if (!incident && this.unparsed.has(id)) {
+        this.unparsedChars -= this.unparsed.get(id)?.body.length ?? 0;
+        this.unparsed.delete(id);
         removed.push(id);
       }
     }
@@ -493,11 +508,20 @@ function reentries(history: AlarmTransition[]): number {
   return n;
 }
 
-/** Checks the shape of a loaded file enough to trust it (it is our own file, but may be damaged). */
-export function isStoreFile(value: unknown): value is StoreFile {
-  if (typeof value !== "object" || value === null) {
-    return false;
+/**
+ * An unparsed body within UNPARSED_BODY_LIMIT (UTF-8 bytes): longer ones are cut at a character
+ * boundary and marked with their full size, never cut silently.
+ */
+function withBodyLimit(entry: UnparsedEntry): UnparsedEntry {
+  // Cheap test first: a body of at most a quarter of the limit in UTF-16 units cannot exceed it.
+  if (entry.body.length * 3 <= UNPARSED_BODY_LIMIT || Buffer.byteLength(entry.body, "utf8") <= UNPARSED_BODY_LIMIT) {
+    return entry;
   }
-  const v = value as Partial<StoreFile>;
-  return v.format === "atl-alarm-store" && v.version === 1 && Array.isArray(v.incidents) && Array.isArray(v.unparsed) && Array.isArray(v.seen);
+  const bytes = Buffer.from(entry.body, "utf8");
+  let end = UNPARSED_BODY_LIMIT;
+  // Back up to the start of a UTF-8 sequence.
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) {
+    end--;
+  }
+  return { ...entry, body: bytes.subarray(0, end).toString("utf8"), bodyBytes: bytes.length };
 }

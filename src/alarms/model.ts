@@ -95,8 +95,10 @@ export interface UnparsedEntry {
   /** SQS MessageId. */
   messageId: string | null;
   error: string;
-  /** The raw body, cut at 256 KiB (the SQS maximum). */
+  /** The raw body: whole up to 1 MiB (the SQS maximum); a longer one is cut there (see `bodyBytes`). */
   body: string;
+  /** Present when `body` was cut: the size of the whole body in UTF-8 bytes. */
+  bodyBytes?: number;
 }
 
 export interface IncidentFilter {

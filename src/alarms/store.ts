@@ -13,11 +13,18 @@
 //   when another window wrote it, replaying its own not-yet-written operations on top.
 // Writes coalesce: while one runs, every change that arrives joins the next one, so an alert storm
 // costs a few writes a second, not one per alarm.
+//
+// A damaged file never stops the extension: entries are checked one by one (bad ones are moved to
+// `alarms.json.rejected-…`, the rest load); a file that does not parse (cut short by a full disk, a
+// crash, an editor) is moved to `alarms.json.corrupt-…` and its state is rebuilt from every entry
+// that can still be read in it, over the last-good copy (`alarms.json.last-good`: the previous
+// generation, kept at each write). Problems are logged and listed in `problems`.
 import { createHash, randomBytes } from "node:crypto";
 import { watch, type FSWatcher, type Stats } from "node:fs";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { link, mkdir, open, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AtlError } from "../shared/errors";
+import { translate, type Translate } from "../shared/l10n";
 import type { Logger } from "../shared/log";
 import { silentLogger } from "../shared/log";
 import { Emitter, Throttle, type Disposable, type Event } from "../shared/events";
@@ -25,7 +32,6 @@ import { FileLock, ignoreMissing } from "./fileLock";
 import {
   DEFAULT_BOOK_OPTIONS,
   IncidentBook,
-  isStoreFile,
   type ApplyResult,
   type BookOptions,
   type IncidentTransition,
@@ -35,8 +41,20 @@ import {
 } from "./incidents";
 import type { Alarm, Incident, IncidentFilter, IncidentSource, UnparsedEntry } from "./model";
 import { parseAlarmMessage } from "./parse";
+import { checkStoreFile, mergeStoreFiles, salvageStoreText, type CheckedStore, type RejectedEntry } from "./storeFile";
+
+const t: Translate = translate;
 
 export const STORE_FILE = "alarms.json";
+/** The generation before the current file, kept at each write for when the file is damaged. */
+export const LAST_GOOD_SUFFIX = ".last-good";
+
+/** Something wrong with the store's file that the store worked around (shown to the user once). */
+export interface StoreProblem {
+  message: string;
+  /** Files the damaged or rejected data was moved or written to (nothing is deleted). */
+  setAside: string[];
+}
 
 export interface AlarmStoreOptions {
   /** Folder of the store file: the extension's global storage, shared by all windows. */
@@ -107,12 +125,20 @@ export class AlarmStore implements IncidentSource, Disposable {
   private readonly timers: NodeJS.Timeout[] = [];
   private retentionMs: number;
   private disposed = false;
+  /** The state came from a damaged file: write it back even without changes of our own. */
+  private repaired = false;
+  /** The file at `stamp` passed every check (so it may become the last-good copy). */
+  private fileWhole = false;
+  private readonly problemList: StoreProblem[] = [];
+  private readonly problemEmitter = new Emitter<StoreProblem>();
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly bookOptions: BookOptions;
 
   /** Fires at most every `changeIntervalMs` with everything that changed since the last event. */
   readonly onDidChange: Event<AlarmStoreChange> = this.changes.event;
+  /** A damaged store file or entries were worked around (also in `problems`). */
+  readonly onDidReportProblem: Event<StoreProblem> = this.problemEmitter.event;
 
   private constructor(
     readonly file: string,
@@ -136,18 +162,31 @@ export class AlarmStore implements IncidentSource, Disposable {
     });
   }
 
-  /** Opens (or creates) the store in `options.dir`, ages out old incidents and starts following other windows. */
+  /**
+   * Opens (or creates) the store in `options.dir`, ages out old incidents and starts following other
+   * windows. Never fails: a folder that cannot be created or a file that cannot be read leaves an
+   * empty store that refuses to write over what it could not read (its saves fail, so the SQS
+   * consumer keeps the messages in the queue), and the problem is in `problems`.
+   */
   static async open(options: AlarmStoreOptions): Promise<AlarmStore> {
+    const store = new AlarmStore(join(options.dir, STORE_FILE), options);
     try {
       await mkdir(options.dir, { recursive: true });
+      await store.reload();
     } catch (error) {
-      throw new AtlError("storage", `Cannot create the alarm store folder ${options.dir}.`, { cause: error, fix: "Check its permissions." });
+      store.report({ message: t("The alarm store in {0} cannot be read ({1}); alarms are kept in memory until it can.", options.dir, errorText(error)), setAside: [] });
     }
-    const store = new AlarmStore(join(options.dir, STORE_FILE), options);
-    await store.reload();
-    await store.ageOut();
+    await store.ageOut().catch((error: unknown) => store.logger.warn(`Could not age out resolved incidents: ${errorText(error)}`));
+    if (store.repaired) {
+      await store.persist().catch((error: unknown) => store.logger.warn(`Could not write the recovered alarm store: ${errorText(error)}`));
+    }
     store.startFollowing();
     return store;
+  }
+
+  /** Problems with the file that were worked around since the store opened. */
+  get problems(): readonly StoreProblem[] {
+    return this.problemList;
   }
 
   // ---- ingestion (the SQS consumer) ----
@@ -288,6 +327,7 @@ export class AlarmStore implements IncidentSource, Disposable {
     this.stopFollowing();
     this.throttle.dispose();
     this.changes.dispose();
+    this.problemEmitter.dispose();
   }
 
   // ---- internals ----
@@ -298,7 +338,7 @@ export class AlarmStore implements IncidentSource, Disposable {
       this.pending.push(op);
       this.noteChange(result, op);
     }
-    return result.kind === "recorded" || result.kind === "unparsed" ? result : { kind: "duplicate" };
+    return result.kind === "recorded" ? result : result.kind === "unparsed" ? { kind: "unparsed", entry: result.entry } : { kind: "duplicate" };
   }
 
   private noteChange(result: ApplyResult, op: StoreOp): void {
@@ -308,6 +348,10 @@ export class AlarmStore implements IncidentSource, Disposable {
         break;
       case "unparsed":
         this.change.unparsed.push(result.entry);
+        if (result.dropped.length > 0) {
+          this.change.removed.push(...result.dropped);
+          this.logger.warn(`Removed the ${result.dropped.length} oldest unparsed message(s) to stay within the store's limits (500 entries, 32 MiB of bodies).`);
+        }
         break;
       case "changed":
         (op.op === "ack" ? this.change.acknowledged : this.change.removed).push(...result.ids);
@@ -331,21 +375,23 @@ export class AlarmStore implements IncidentSource, Disposable {
   }
 
   private async writeOnce(): Promise<void> {
-    if (this.pending.length === 0) {
+    if (this.pending.length === 0 && !this.repaired) {
       return;
     }
     await this.lock.withLock(async () => {
       let ops: StoreOp[] = [];
       try {
         // Someone else wrote since we last looked: start from their file, replay ours on top.
-        const current = await readStore(this.file, this.stamp, this.logger);
-        if (current.kind === "read") {
-          this.adopt(current.file, current.stamp);
-        }
+        const current = await readStore(this.file, this.stamp);
+        this.take(current);
         ops = this.pending.splice(0);
         const started = performance.now();
         const snapshot = this.book.toFile(new Date(this.now()).toISOString());
-        this.stamp = await writeAtomically(this.file, serialize(snapshot));
+        // The file being replaced becomes the last-good copy if it passed every check.
+        const keep = current.kind !== "missing" && this.fileWhole ? `${this.file}${LAST_GOOD_SUFFIX}` : null;
+        this.stamp = await writeAtomically(this.file, serialize(snapshot), keep);
+        this.fileWhole = true;
+        this.repaired = false;
         this.lastWriteAt = performance.now();
         this.lastWriteMs = this.lastWriteAt - started;
       } catch (error) {
@@ -360,14 +406,41 @@ export class AlarmStore implements IncidentSource, Disposable {
   }
 
   private async reloadOnce(): Promise<void> {
-    const current = await readStore(this.file, this.stamp, this.logger);
-    if (current.kind === "read" && !this.disposed) {
-      this.adopt(current.file, current.stamp);
+    const current = await readStore(this.file, this.stamp);
+    if (!this.disposed) {
+      this.take(current);
+      if (this.repaired) {
+        void this.persist().catch((error: unknown) => this.logger.warn(`Could not write the recovered alarm store: ${errorText(error)}`));
+      }
     }
   }
 
+  /** Adopts what a read found, and reports what had to be worked around. */
+  private take(current: ReadResult): void {
+    if (current.kind === "read") {
+      this.adopt(current.file, current.stamp);
+      this.fileWhole = current.problem === null;
+      if (current.problem) {
+        // Write the file back without the entries that were set aside.
+        this.repaired = true;
+        this.report(current.problem);
+      }
+    } else if (current.kind === "recovered") {
+      this.adopt(current.file, null);
+      this.fileWhole = false;
+      this.repaired = true;
+      this.report(current.problem);
+    }
+  }
+
+  private report(problem: StoreProblem): void {
+    this.problemList.push(problem);
+    this.logger.error(problem.message);
+    this.problemEmitter.fire(problem, (error) => this.logger.error(`Alarm store problem listener failed: ${String(error)}`));
+  }
+
   /** Switches to the file's state plus our pending operations, and reports what others changed. */
-  private adopt(file: StoreFile, stamp: string): void {
+  private adopt(file: StoreFile, stamp: string | null): void {
     const before = this.book;
     const fresh = IncidentBook.fromFile(file, this.bookOptions);
     for (const op of this.pending) {
@@ -465,14 +538,21 @@ function stampOf(info: Stats): string {
   return `${info.ino}:${info.size}:${info.mtimeMs}`;
 }
 
-type ReadResult = { kind: "missing" } | { kind: "unchanged" } | { kind: "read"; file: StoreFile; stamp: string };
+type ReadResult =
+  | { kind: "missing" }
+  | { kind: "unchanged" }
+  /** The file, with entries that failed their check left out (`problem` says where they went). */
+  | { kind: "read"; file: StoreFile; stamp: string; problem: StoreProblem | null }
+  /** The file was damaged and moved aside; this is what could be recovered from it and the last-good copy. */
+  | { kind: "recovered"; file: StoreFile; problem: StoreProblem };
 
 /**
  * Reads the store file and its stamp from one open handle (so they match even if a writer renames a
- * new file in meanwhile); skips the read when the stamp is `known`. A damaged or foreign file is set
- * aside as `alarms.json.corrupt-…` and reported, then treated as missing.
+ * new file in meanwhile); skips the read when the stamp is `known`. Entries are checked one by one;
+ * a file that does not parse or is not an ATL store is moved aside and recovered as far as it can be.
+ * Throws only when the file exists but cannot be read (permissions, I/O).
  */
-async function readStore(path: string, known: string | null, logger: Logger): Promise<ReadResult> {
+async function readStore(path: string, known: string | null): Promise<ReadResult> {
   let handle;
   try {
     handle = await open(path, "r");
@@ -491,19 +571,89 @@ async function readStore(path: string, known: string | null, logger: Logger): Pr
   } finally {
     await handle.close();
   }
-  let file: unknown;
+  let parsed: unknown;
+  let parses = true;
   try {
-    file = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
-    file = undefined;
+    parses = false;
   }
-  if (isStoreFile(file)) {
-    return { kind: "read", file, stamp };
+  const checked = parses ? checkStoreFile(parsed) : null;
+  if (checked) {
+    if (checked.rejected.length === 0) {
+      return { kind: "read", file: checked.file, stamp, problem: null };
+    }
+    const aside = await setAsideRejected(path, checked.rejected);
+    return {
+      kind: "read",
+      file: checked.file,
+      stamp,
+      problem: {
+        message: t(
+          "{0} entries of the alarm store could not be used and were moved to {1}; the other {2} incident(s) loaded.",
+          checked.rejected.length,
+          aside,
+          checked.file.incidents.length,
+        ),
+        setAside: [aside],
+      },
+    };
   }
+  // Damaged (cut short, corrupted) or not an ATL store: keep it, and recover what can be read.
   const aside = `${path}.corrupt-${Date.now()}`;
   await rename(path, aside).catch(ignoreMissing);
-  logger.error(`The alarm store file was damaged or not an ATL store; it was moved to ${aside} and a new one started.`);
-  return { kind: "missing" };
+  const salvaged = parses ? null : checkStoreFile(salvageStoreText(text));
+  const lastGood = await readLastGood(`${path}${LAST_GOOD_SUFFIX}`);
+  const file = salvaged && lastGood ? mergeStoreFiles(salvaged.file, lastGood.file) : (salvaged?.file ?? lastGood?.file ?? emptyStoreFile());
+  const rejected = [...(salvaged?.rejected ?? []), ...(lastGood?.rejected ?? [])];
+  const setAside = [aside, ...(rejected.length > 0 ? [await setAsideRejected(path, rejected)] : [])];
+  const [incidents, unparsed] = [file.incidents.length, file.unparsed.length];
+  let message: string;
+  if (salvaged && lastGood) {
+    message = t("The alarm store file was damaged and moved to {0}; {1} incident(s) and {2} unparsed message(s) were recovered from it and from the last-good copy.", aside, incidents, unparsed);
+  } else if (salvaged) {
+    message = t("The alarm store file was damaged and moved to {0}; {1} incident(s) and {2} unparsed message(s) were recovered from it.", aside, incidents, unparsed);
+  } else if (lastGood) {
+    message = t("The alarm store file was damaged or not an ATL store and was moved to {0}; {1} incident(s) and {2} unparsed message(s) were recovered from the last-good copy.", aside, incidents, unparsed);
+  } else {
+    message = t("The alarm store file was damaged or not an ATL store and was moved to {0}; nothing in it could be recovered, and a new store was started.", aside);
+  }
+  return { kind: "recovered", file, problem: { message, setAside } };
+}
+
+/** The last-good copy, checked the same way (and salvaged if it is damaged too), or null. */
+async function readLastGood(path: string): Promise<CheckedStore | null> {
+  let text: string;
+  try {
+    const handle = await open(path, "r");
+    try {
+      text = await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return null;
+  }
+  try {
+    return checkStoreFile(JSON.parse(text));
+  } catch {
+    return checkStoreFile(salvageStoreText(text));
+  }
+}
+
+/** Writes the entries that failed their check, with the reasons, next to the store; returns the path. */
+async function setAsideRejected(path: string, rejected: RejectedEntry[]): Promise<string> {
+  const aside = `${path}.rejected-${Date.now()}-${randomBytes(2).toString("hex")}`;
+  await writeFile(aside, JSON.stringify({ format: "atl-alarm-store-rejected", from: path, entries: rejected }, null, 1), { mode: 0o600 });
+  return aside;
+}
+
+function emptyStoreFile(): StoreFile {
+  return { format: "atl-alarm-store", version: 1, savedAt: "", incidents: [], unparsed: [], seen: [] };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -528,8 +678,11 @@ function* serialize(file: StoreFile): Generator<string> {
   yield "}";
 }
 
-/** temp file + fsync + rename: readers see the old or the new file, never a partial one. */
-async function writeAtomically(path: string, pieces: Iterable<string>): Promise<string> {
+/**
+ * temp file + fsync + rename: readers see the old or the new file, never a partial one. With
+ * `lastGood`, the file being replaced is kept there first (a hard link: no copy).
+ */
+async function writeAtomically(path: string, pieces: Iterable<string>, lastGood: string | null): Promise<string> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   let stamp: string;
   const handle = await open(temp, "w", 0o600);
@@ -562,6 +715,13 @@ async function writeAtomically(path: string, pieces: Iterable<string>): Promise<
     throw error;
   }
   await handle.close();
+  if (lastGood !== null) {
+    // Best effort: without it, a damaged file is recovered from itself only.
+    const linkTemp = `${lastGood}.${process.pid}.tmp`;
+    await link(path, linkTemp)
+      .then(() => rename(linkTemp, lastGood))
+      .catch(() => unlink(linkTemp).catch(() => undefined));
+  }
   try {
     await rename(temp, path);
   } catch (error) {

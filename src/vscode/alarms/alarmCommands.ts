@@ -146,6 +146,7 @@ export class RawMessageDocuments implements vscode.TextDocumentContentProvider {
     const header = [
       vscode.l10n.t("# Not a CloudWatch alarm: {0}", entry.error.replace(/\s+/g, " ")),
       vscode.l10n.t("# Received {0}, SQS message id {1}. Shown as plain text; nothing in it is run.", entry.receivedAt, entry.messageId ?? "?"),
+      ...(entry.bodyBytes === undefined ? [] : [vscode.l10n.t("# The body was {0} bytes; only its first 1 MiB was kept.", entry.bodyBytes)]),
       "",
     ];
     return `${header.join("\n")}${entry.body}`;

@@ -119,6 +119,33 @@ void describe("SqsAlarmConsumer: every sample through SNS", () => {
     assert.equal(reread.listUnparsed().length, 1);
   });
 
+  void it("bodies up to the SQS maximum of 1 MiB are kept whole, a valid alarm of that size is parsed, and only then deleted", async () => {
+    const route = await emulator.createAlarmRoute({ raw: true });
+    const store = await openStore();
+    const c = consumer(route, store);
+    c.start();
+    // A malformed body of exactly 1 MiB (1,048,576 bytes: multi-byte characters included) …
+    const head = '{"note":"not an alarm","log":"';
+    const malformed = `${head}${"로그".repeat(100_000)}${"x".repeat(1_048_576 - Buffer.byteLength(head) - 600_000 - 2)}"}`;
+    assert.equal(Buffer.byteLength(malformed), 1_048_576);
+    // … and a real alarm whose reason carries a long log excerpt, just under 1 MiB.
+    const alarm = JSON.parse(sample("01-ec2-cpu-alarm.json")) as { Message: string };
+    const inner = JSON.parse(alarm.Message) as Record<string, unknown>;
+    const bigAlarm = JSON.stringify({ ...inner, NewStateReason: `Threshold Crossed: ${"r".repeat(1_000_000)}` });
+    assert.ok(Buffer.byteLength(bigAlarm) > 262_144 && Buffer.byteLength(bigAlarm) <= 1_048_576);
+    await emulator.send(route.queueUrl, malformed);
+    await emulator.send(route.queueUrl, bigAlarm);
+    await eventually(() => store.listUnparsed().length === 1 && store.listIncidents().length === 1, "both bodies recorded");
+    await eventually(() => queueEmpty(route), "an empty queue");
+    assert.equal(store.listUnparsed()[0].body, malformed, "not cut at 256 KiB");
+    assert.equal(store.listUnparsed()[0].bodyBytes, undefined, "no cut marker");
+    assert.equal(store.listIncidents()[0].alarm.reason.length, "Threshold Crossed: ".length + 1_000_000);
+    // Saved whole: a restarted window reads the same.
+    await c.stop();
+    const reread = await openStore(join(store.file, ".."));
+    assert.equal(reread.listUnparsed()[0].body, malformed);
+  });
+
   void it("raw message delivery: the same incidents from the bare alarm JSON", async () => {
     const route = await emulator.createAlarmRoute({ raw: true });
     const store = await openStore();

@@ -3,11 +3,12 @@
 // instances, and separate processes) sharing one file without losing each other's writes.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AlarmStore, STORE_FILE, type AlarmStoreChange, type AlarmStoreOptions } from "../../../src/alarms/store";
+import { UNPARSED_BODY_LIMIT } from "../../../src/alarms/incidents";
+import { AlarmStore, LAST_GOOD_SUFFIX, STORE_FILE, type AlarmStoreChange, type AlarmStoreOptions } from "../../../src/alarms/store";
 import { CPU_ARN, SAMPLE_FILES, WEB_01, at, makeAlarm, sample } from "./samples";
 
 let root: string;
@@ -317,7 +318,128 @@ void describe("AlarmStore: persistence", () => {
     }
     await store.persist();
     await Promise.all(reads);
-    assert.deepEqual((await readdir(dir)).sort(), [STORE_FILE]);
+    assert.deepEqual((await readdir(dir)).sort(), [STORE_FILE, `${STORE_FILE}${LAST_GOOD_SUFFIX}`]);
+  });
+
+  /** A store of `n` incidents written in `writes` separate saves (so a last-good copy exists). */
+  async function storeWith(dir: string, n: number, writes = 2): Promise<string[]> {
+    const store = await openStore(dir, { watch: false });
+    for (let w = 0; w < writes; w++) {
+      for (let i = (w * n) / writes; i < ((w + 1) * n) / writes; i++) {
+        store.ingestAlarm(makeAlarm({ name: `host-${i}-cpu` }));
+      }
+      store.ingest("not an alarm", { sqsMessageId: `bad-${w}` });
+      await store.persist();
+    }
+    const ids = store.listIncidents().map((i) => i.id);
+    await store.close();
+    return ids.sort();
+  }
+
+  void it("bad entries are set aside one by one and reported; the others load and the file is rewritten without them", async () => {
+    const dir = freshDir();
+    const good = await storeWith(dir, 6, 1);
+    const path = join(dir, STORE_FILE);
+    const file = JSON.parse(await readFile(path, "utf8")) as { incidents: unknown[]; unparsed: unknown[]; seen: unknown[] };
+    const { alarm: _alarm, ...withoutAlarm } = file.incidents[1] as Record<string, unknown>;
+    file.incidents.push(null, withoutAlarm, { ...(file.incidents[2] as object), status: "maybe" }, "text");
+    file.unparsed.push({ id: "u", body: 42 });
+    file.seen.push(7);
+    await writeFile(path, JSON.stringify(file));
+
+    const store = await openStore(dir, { watch: false });
+    assert.deepEqual(store.listIncidents().map((i) => i.id).sort(), good);
+    assert.equal(store.listUnparsed().length, 1);
+    assert.equal(store.problems.length, 1);
+    assert.match(store.problems[0].message, /6 entries of the alarm store could not be used and were moved to .*rejected-.*; the other 6 incident\(s\) loaded/);
+    const aside = JSON.parse(await readFile(store.problems[0].setAside[0], "utf8")) as { entries: { section: string; reason: string; value: unknown }[] };
+    assert.deepEqual(
+      aside.entries.map((e) => e.section),
+      ["incidents", "incidents", "incidents", "incidents", "unparsed", "seen"],
+    );
+    assert.ok(aside.entries.some((e) => /alarm/.test(e.reason) && e.value !== null), "the incident without its alarm, with why");
+    // Written back clean: the next start has nothing to report.
+    await store.close();
+    const again = await openStore(dir, { watch: false });
+    assert.equal(again.problems.length, 0);
+    assert.deepEqual(again.listIncidents().map((i) => i.id).sort(), good);
+  });
+
+  void it("a store cut short by one byte keeps every entry (nothing set aside wholesale)", async () => {
+    const dir = freshDir();
+    const ids = await storeWith(dir, 20);
+    const path = join(dir, STORE_FILE);
+    const size = (await readFile(path)).length;
+    await truncate(path, size - 1);
+    const store = await openStore(dir, { watch: false });
+    assert.deepEqual(store.listIncidents().map((i) => i.id).sort(), ids);
+    assert.equal(store.listUnparsed().length, 2);
+    assert.match(store.problems[0].message, /damaged and moved to .*corrupt-.*; 20 incident\(s\) and 2 unparsed message\(s\) were recovered from it and from the last-good copy/);
+    // Dedupe survives: the same alarm again is a duplicate.
+    assert.equal(store.ingestAlarm(makeAlarm({ name: "host-3-cpu" })).kind, "duplicate");
+  });
+
+  void it("a store cut in half is rebuilt from its complete entries over the last-good copy", async () => {
+    const dir = freshDir();
+    const ids = await storeWith(dir, 20);
+    const path = join(dir, STORE_FILE);
+    const text = await readFile(path, "utf8");
+    // Cut inside the 15th incident: the first 14 are whole in the damaged file, the first 10 in the last-good copy.
+    const cut = text.indexOf('"name":"host-15-cpu"');
+    await writeFile(path, text.slice(0, cut));
+    const store = await openStore(dir, { watch: false });
+    const names = store.listIncidents().map((i) => i.name);
+    assert.equal(names.length, 15);
+    assert.ok(ids.length === 20 && names.every((n) => /^host-(\d|1[0-4])-cpu$/.test(n)));
+  });
+
+  void it("an unreadable or foreign file falls back to the last-good copy", async () => {
+    const dir = freshDir();
+    await storeWith(dir, 4);
+    const path = join(dir, STORE_FILE);
+    await writeFile(path, Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x7b]));
+    const store = await openStore(dir, { watch: false });
+    assert.equal(store.listIncidents().length, 2, "the generation before the last write");
+    assert.match(store.problems[0].message, /recovered from the last-good copy/);
+    await store.close();
+    await writeFile(path, JSON.stringify({ something: "else" }));
+    const foreign = await openStore(dir, { watch: false });
+    assert.ok(foreign.listIncidents().length >= 2);
+    assert.ok((await readdir(dir)).filter((f) => f.includes(".corrupt-")).length === 2, "both damaged files kept");
+  });
+
+  void it("opening never fails: a store it cannot read stays empty and refuses to overwrite the file", async () => {
+    const dir = freshDir();
+    await mkdir(join(dir, STORE_FILE), { recursive: true });
+    const store = await openStore(dir, { watch: false });
+    assert.equal(store.listIncidents().length, 0);
+    assert.match(store.problems[0]?.message ?? "", /cannot be read \(EISDIR/);
+    store.ingestAlarm(makeAlarm());
+    await assert.rejects(store.persist(), /Could not save alarms/);
+
+    const blocked = join(freshDir(), "file-not-folder");
+    await mkdir(join(blocked, ".."), { recursive: true });
+    await writeFile(blocked, "");
+    const nowhere = await openStore(join(blocked, "store"), { watch: false });
+    assert.match(nowhere.problems[0]?.message ?? "", /ENOTDIR/);
+  });
+
+  void it("an unparsed body up to 1 MiB is kept whole; a longer one is cut with a marker of its size", async () => {
+    const dir = freshDir();
+    const store = await openStore(dir, { watch: false });
+    const whole = `{"not":"an alarm","pad":"${"é".repeat((UNPARSED_BODY_LIMIT - 64) / 2)}"}`;
+    assert.ok(Buffer.byteLength(whole) <= UNPARSED_BODY_LIMIT && whole.length > 256 * 1024);
+    const big = `${whole}${"x".repeat(200)}`.repeat(2);
+    store.ingest(whole, { sqsMessageId: "whole" });
+    store.ingest(big, { sqsMessageId: "big" });
+    await store.close();
+    const reopened = await openStore(dir, { watch: false });
+    const kept = new Map(reopened.listUnparsed().map((u) => [u.messageId, u]));
+    assert.equal(kept.get("whole")?.body, whole);
+    assert.equal(kept.get("whole")?.bodyBytes, undefined);
+    const cut = kept.get("big");
+    assert.equal(cut?.bodyBytes, Buffer.byteLength(big));
+    assert.ok(cut && Buffer.byteLength(cut.body) <= UNPARSED_BODY_LIMIT && big.startsWith(cut.body) && !cut.body.endsWith("\ufffd"));
   });
 
   void it("a damaged file is set aside, not overwritten silently, and the store starts empty", async () => {
@@ -404,7 +526,7 @@ void describe("AlarmStore: several windows on one folder", () => {
     }
     const acked = store.listIncidents().filter((i) => i.acknowledged).map((i) => i.name);
     assert.equal(acked.length, 30, "every writer acknowledged half of its own alarms");
-    assert.deepEqual((await readdir(dir)).sort(), [STORE_FILE]);
+    assert.deepEqual((await readdir(dir)).sort(), [STORE_FILE, `${STORE_FILE}${LAST_GOOD_SUFFIX}`]);
   });
 });
 
