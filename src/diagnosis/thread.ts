@@ -45,6 +45,8 @@ type Post = (message: ToWebviewMessage) => void;
 
 export class DiagnosisThread {
   private busy = false;
+  /** A new thread until its first run starts: it counts as busy (the panel says "starting"). */
+  private starting = false;
   private abort: AbortController | null = null;
   private readonly viewers = new Set<Post>();
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
@@ -89,6 +91,7 @@ export class DiagnosisThread {
       },
       deps,
     );
+    thread.starting = true;
     await deps.history.save(thread.record);
     return thread;
   }
@@ -135,7 +138,7 @@ export class DiagnosisThread {
   }
 
   get isBusy(): boolean {
-    return this.busy;
+    return this.busy || this.starting;
   }
 
   get header(): ThreadHeader {
@@ -147,7 +150,7 @@ export class DiagnosisThread {
       header: this.record.header,
       entries: this.record.entries,
       status: this.record.summary.status,
-      busy: this.busy,
+      busy: this.isBusy,
       pendingRound: this.record.pendingRound,
     };
   }
@@ -176,6 +179,7 @@ export class DiagnosisThread {
     if (!input) {
       throw new AtlError("internal", "This diagnosis cannot be started again: its input is not stored.");
     }
+    this.starting = false;
     return this.run((service, onEvent, signal) => service.start(this.id, input, onEvent, signal));
   }
 
@@ -271,7 +275,7 @@ export class DiagnosisThread {
   }
 
   private ensureIdle(): void {
-    if (this.busy) {
+    if (this.isBusy) {
       throw new AtlError("webview-message", this.deps.text.busy);
     }
   }

@@ -81,6 +81,10 @@ class App {
   private readonly proposals = new Map<number, ProposalCard>();
   private readonly runRows = new Map<string, HTMLElement>();
   private readonly steps = new Map<NodeName, HTMLElement>();
+  /** The one "report is ready" card: each new report replaces it (at the end of the transcript). */
+  private reportCard: HTMLElement | null = null;
+  /** Shown while the thread works and has nothing to show yet (the first diagnosis loads the engine). */
+  private starting: HTMLElement | null = null;
   /** A decision was just made: the approval step re-runs on resume and need not show twice. */
   private resumed = false;
 
@@ -147,6 +151,8 @@ class App {
     this.proposals.clear();
     this.runRows.clear();
     this.steps.clear();
+    this.reportCard = null;
+    this.starting = null;
     clear(this.root);
     this.buildLayout(thread);
     for (const entry of thread.entries) {
@@ -193,6 +199,11 @@ class App {
       this.composerError,
     );
     this.root.append(this.header, this.statusBar, this.transcript, this.streaming, composer);
+    // The composer sticks to the bottom: focus and scrolling keep what they reveal above it, and a
+    // waiting proposal's buttons stick just above it (chat.css reads --atl-composer-height).
+    new ResizeObserver(() => {
+      document.documentElement.style.setProperty("--atl-composer-height", `${composer.offsetHeight}px`);
+    }).observe(composer);
   }
 
   private context(): RenderContext {
@@ -208,6 +219,8 @@ class App {
 
   private addEntry(entry: TranscriptEntry): void {
     const s = this.s;
+    this.starting?.remove();
+    this.starting = null;
     switch (entry.kind) {
       case "user":
         this.transcript.append(renderUser(s, entry.text));
@@ -302,7 +315,9 @@ class App {
         this.transcript.append(renderUsage(s, event.usage, this.locale));
         return;
       case "report":
-        this.transcript.append(renderReport(this.context()));
+        this.reportCard?.remove();
+        this.reportCard = renderReport(this.context());
+        this.transcript.append(this.reportCard);
         return;
       case "error":
         this.endStreaming();
@@ -327,6 +342,13 @@ class App {
       busy ? h("span", { class: "muted" }, s.working) : null,
     );
     this.root.classList.toggle("busy", busy);
+    if (busy && this.transcript.childElementCount === 0 && !this.starting) {
+      this.starting = h("div", { class: "entry starting", attrs: { role: "status" } }, h("span", { class: "spinner", attrs: { "aria-hidden": "true" } }), h("span", {}, s.starting));
+      this.transcript.append(this.starting);
+    } else if (!busy) {
+      this.starting?.remove();
+      this.starting = null;
+    }
     if (!busy) {
       this.endStreaming();
       for (const step of this.steps.values()) {

@@ -303,6 +303,9 @@ export const STRING_KEYS = [
   "working",
   "threadUsable",
   "requestTimedOut",
+  "starting",
+  "showAll",
+  "showLess",
   "open",
   "resolved",
 ] as const;

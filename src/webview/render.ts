@@ -93,6 +93,32 @@ export function formatTime(iso: string, locale: string): string {
   }
 }
 
+/** Text longer than this (characters, or lines) shows its beginning and a Show all button. */
+export const COLLAPSE_CHARS = 600;
+export const COLLAPSE_LINES = 8;
+
+/**
+ * Untrusted text that may be huge (an alarm description can be 200 kB): the beginning, and the
+ * whole only when asked for, so one field cannot make a 30,000 px card or stall the panel.
+ */
+export function longText(s: WebviewStrings, text: string, className: string): HTMLElement {
+  const lines = text.split("\n");
+  if (text.length <= COLLAPSE_CHARS && lines.length <= COLLAPSE_LINES) {
+    return h("span", { class: `${className} pre-wrap` }, text);
+  }
+  const head = lines.slice(0, COLLAPSE_LINES).join("\n").slice(0, COLLAPSE_CHARS).trimEnd();
+  const characters = text.length.toLocaleString(document.documentElement.lang || undefined);
+  const body = h("span", { class: "pre-wrap" }, `${head}…`);
+  const toggle = h("button", { class: "link-button", attrs: { type: "button", "aria-expanded": "false" } }, format(s.showAll, characters));
+  toggle.addEventListener("click", () => {
+    const expanded = toggle.getAttribute("aria-expanded") === "true";
+    body.textContent = expanded ? `${head}…` : text;
+    toggle.textContent = expanded ? format(s.showAll, characters) : s.showLess;
+    toggle.setAttribute("aria-expanded", String(!expanded));
+  });
+  return h("span", { class: `${className} collapsible collapsed`, attrs: { "data-length": String(text.length) } }, body, " ", toggle);
+}
+
 function field(label: string, ...value: Child[]): HTMLElement {
   return h("div", { class: "field" }, h("dt", {}, label), h("dd", {}, ...value));
 }
@@ -127,7 +153,7 @@ export function renderHeader(ctx: RenderContext, header: ThreadHeader): HTMLElem
       "section",
       { class: "card header-card", attrs: { "aria-label": s.question } },
       h("h1", { class: "title" }, header.title),
-      h("dl", { class: "fields" }, field(s.host, hostText), header.question ? field(s.question, h("span", { class: "pre-wrap" }, header.question)) : null, field(s.time, formatTime(header.createdAt, ctx.locale))),
+      h("dl", { class: "fields" }, field(s.host, hostText), header.question ? field(s.question, longText(s, header.question, "question")) : null, field(s.time, formatTime(header.createdAt, ctx.locale))),
     );
   }
   const metric = metricText(alarm);
@@ -136,14 +162,14 @@ export function renderHeader(ctx: RenderContext, header: ThreadHeader): HTMLElem
     "section",
     { class: `card header-card alarm-card state-${alarm.state}`, attrs: { "aria-label": s.alarm } },
     h("div", { class: "title-row" }, h("span", { class: `badge state state-${alarm.state}` }, alarm.state), h("h1", { class: "title alarm-name" }, alarm.name)),
-    alarm.description ? h("p", { class: "description pre-wrap" }, alarm.description) : null,
+    alarm.description ? h("p", { class: "description" }, longText(s, alarm.description, "description-text")) : null,
     h(
       "dl",
       { class: "fields" },
       field(s.state, alarm.previousState ? `${alarm.previousState} → ${alarm.state}` : alarm.state),
       metric ? field(s.metric, h("span", { class: "metric" }, metric), dimensions.length > 0 ? h("span", { class: "dimensions" }, ` ${dimensions.join(", ")}`) : null) : null,
       alarm.rule ? field(s.metric, h("code", {}, alarm.rule)) : null,
-      field(s.reason, h("span", { class: "reason pre-wrap" }, alarm.reason)),
+      field(s.reason, longText(s, alarm.reason, "reason")),
       field(s.time, h("time", { attrs: { datetime: alarm.changedAt } }, formatTime(alarm.changedAt, ctx.locale))),
       field(s.host, hostText),
       field(s.region, `${alarm.region} · ${s.account} ${alarm.accountId}`),
@@ -316,7 +342,7 @@ export function renderHostNeeded(ctx: RenderContext, event: EventOf<"host-needed
     "section",
     { class: "entry card host-needed", attrs: { "aria-label": s.hostNeededTitle } },
     h("h2", {}, s.hostNeededTitle),
-    h("p", { class: "pre-wrap" }, event.message),
+    h("p", {}, longText(s, event.message, "message")),
     h("div", { class: "actions" }, ...buttons),
   );
 }
@@ -352,5 +378,5 @@ export function renderReport(ctx: RenderContext): HTMLElement {
 }
 
 export function renderError(s: WebviewStrings, message: string): HTMLElement {
-  return h("div", { class: "entry error", attrs: { role: "alert" } }, h("strong", {}, s.errorTitle, ": "), h("span", { class: "pre-wrap" }, message), h("div", { class: "muted" }, s.threadUsable));
+  return h("div", { class: "entry error", attrs: { role: "alert" } }, h("strong", {}, s.errorTitle, ": "), longText(s, message, "message"), h("div", { class: "muted" }, s.threadUsable));
 }

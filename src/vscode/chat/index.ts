@@ -70,6 +70,9 @@ export function registerDiagnosisFeatures(context: vscode.ExtensionContext, serv
   return controller;
 }
 
+/** How long a new thread waits for its panel to show before it starts anyway. */
+const PANEL_SHOWN_TIMEOUT_MS = 10_000;
+
 type HostPick = vscode.QuickPickItem & { host: HostEntry };
 type IncidentPick = vscode.QuickPickItem & { incident: Incident };
 type ThreadPick = vscode.QuickPickItem & { id: string };
@@ -244,8 +247,11 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
   private async startThread(header: Omit<ThreadHeader, "threadId" | "createdAt">, input: DiagnosisInput): Promise<string> {
     const thread = await DiagnosisThread.create(randomUUID(), header, input, this.threadDeps());
     this.adopt(thread);
-    await this.open(thread.id);
-    void thread.start();
+    const panel = await this.open(thread.id);
+    // Start once the panel shows the thread (it says "starting" while the first diagnosis loads the
+    // engine, which blocks the extension host for seconds); a webview that is slow to load does
+    // not hold the diagnosis back for long.
+    void panel.whenShown(PANEL_SHOWN_TIMEOUT_MS).then(() => thread.start());
     return thread.id;
   }
 

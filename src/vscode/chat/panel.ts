@@ -17,6 +17,7 @@ import {
   type ToWebviewMessage,
 } from "../../webview/protocol";
 import type { DiagnosisThread } from "../../diagnosis/thread";
+import { panelHtml } from "../../webview/html";
 import { webviewStrings } from "./strings";
 
 export const CHAT_VIEW_TYPE = "atl.chat";
@@ -43,6 +44,9 @@ export class ChatPanel implements vscode.Disposable {
   private readonly readyEmitter = new vscode.EventEmitter<void>();
   private isReady = false;
   private disposed = false;
+  /** The webview has received its thread at least once; `whenShown` waits for it. */
+  private shown = false;
+  private readonly shownWaiters = new Set<() => void>();
   /** Runs started from this panel's messages (tests wait on them). */
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -70,7 +74,7 @@ export class ChatPanel implements vscode.Disposable {
       }),
       panel.onDidDispose(() => this.dispose()),
     );
-    const detach = thread.attach((message) => this.post(message));
+    const detach = thread.attach((message) => void this.post(message));
     this.disposables.push(
       { dispose: detach },
       thread.onDidChangeStatus(() => this.updateContext()),
@@ -93,6 +97,26 @@ export class ChatPanel implements vscode.Disposable {
   }
 
   /**
+   * Resolves once the webview has its thread (`init` delivered), or after `timeoutMs`. A new
+   * thread starts after this: loading the diagnosis engine on the first run blocks the extension
+   * host for seconds, and the panel should say what is happening meanwhile, not stay blank.
+   */
+  whenShown(timeoutMs: number): Promise<void> {
+    if (this.shown || this.disposed) {
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.shownWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.shownWaiters.add(done);
+    });
+  }
+
+  /**
    * Handles one message as if the webview sent it: validated, then acted on. Resolves with the
    * reply sent to the webview; a run the message started continues (see `settled`).
    */
@@ -106,19 +130,20 @@ export class ChatPanel implements vscode.Disposable {
       const requestId = requestIdOf(raw);
       const reply: Reply = { ok: false, error: atlError.message };
       if (requestId !== null) {
-        this.post({ type: "reply", requestId, ...reply });
+        void this.post({ type: "reply", requestId, ...reply });
       }
       return reply;
     }
     if (message.type === "ready") {
       this.isReady = true;
-      this.post({
+      const delivered = this.post({
         type: "init",
         strings: webviewStrings(),
         locale: vscode.env.language,
         thread: this.thread.snapshot(),
         hosts: this.actions.hosts(),
       });
+      void delivered.then(() => this.markShown(), () => this.markShown());
       this.readyEmitter.fire();
       return { ok: true, result: null };
     }
@@ -132,7 +157,7 @@ export class ChatPanel implements vscode.Disposable {
       }
       reply = { ok: false, error: atlError.userMessage };
     }
-    this.post({ type: "reply", requestId: message.requestId, ...reply });
+    void this.post({ type: "reply", requestId: message.requestId, ...reply });
     return reply;
   }
 
@@ -148,6 +173,7 @@ export class ChatPanel implements vscode.Disposable {
       return;
     }
     this.disposed = true;
+    this.markShown();
     this.disposeEmitter.fire();
     this.panel.dispose();
     for (const disposable of this.disposables.splice(0)) {
@@ -202,7 +228,15 @@ export class ChatPanel implements vscode.Disposable {
     this.updateTitle();
   }
 
-  private post(message: ToWebviewMessage): void {
+  private markShown(): void {
+    this.shown = true;
+    for (const done of [...this.shownWaiters]) {
+      done();
+    }
+  }
+
+  /** Resolves when the webview got the message (at once when it is not listening yet). */
+  private async post(message: ToWebviewMessage): Promise<void> {
     if (this.disposed) {
       return;
     }
@@ -212,7 +246,7 @@ export class ChatPanel implements vscode.Disposable {
     this.postedEmitter.fire(message);
     // Before `ready` the webview cannot listen; it gets everything in `init`.
     if (this.isReady || message.type === "init") {
-      void this.panel.webview.postMessage(message);
+      await this.panel.webview.postMessage(message);
     }
   }
 
@@ -234,32 +268,15 @@ export class ChatPanel implements vscode.Disposable {
 
   private html(): string {
     const webview = this.panel.webview;
-    const nonce = randomUUID().replace(/-/g, "");
     const media = vscode.Uri.joinPath(this.extensionUri, "media");
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(media, "webview.js"));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.css"));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join("; ");
-    const lang = vscode.env.language.replace(/[^A-Za-z0-9-]/g, "");
-    return `<!DOCTYPE html>
-<html lang="${lang}">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>ATL</title>
-</head>
-<body>
-<main id="app" aria-busy="true"></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    return panelHtml({
+      cspSource: webview.cspSource,
+      nonce: randomUUID().replace(/-/g, ""),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "webview.js")).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.css")).toString(),
+      lang: vscode.env.language,
+      loading: vscode.l10n.t("Opening the diagnosis…"),
+    });
   }
 }
 

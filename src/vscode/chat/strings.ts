@@ -109,6 +109,9 @@ export function webviewStrings(): WebviewStrings {
     working: t("Working…"),
     threadUsable: t("You can continue below."),
     requestTimedOut: t("The editor did not answer in time. Try again."),
+    starting: t("Starting the diagnosis… The first one in a window also loads ATL's diagnosis engine, which can take a few seconds."),
+    showAll: t("Show all ({0} characters)"),
+    showLess: t("Show less"),
     open: t("open"),
     resolved: t("resolved"),
   };

@@ -69,6 +69,10 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
     assert.equal(history.summary(id)?.status, "running", "listed at once");
     const posted: ToWebviewMessage[] = [];
     thread.attach((m) => posted.push(m));
+    // Until its first run starts (the editor waits for the panel), a new thread is busy: the panel
+    // says it is starting, and a message sent meanwhile is refused rather than run first.
+    assert.equal(thread.snapshot().busy, true);
+    assert.throws(() => thread.followUp("and the disk?"), (error: unknown) => error instanceof AtlError && error.code === "webview-message");
 
     const status = await thread.start();
     assert.equal(status, "waiting-approval");

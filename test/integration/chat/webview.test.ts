@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import type { Incident } from "../../../src/alarms/model";
 import type { CommandRun, Proposal } from "../../../src/graph/diagnosis";
 import type { ThreadSnapshot, ToWebviewMessage, TranscriptEntry, WebviewStrings } from "../../../src/webview/protocol";
+import { panelHtml } from "../../../src/webview/html";
 import { STRING_KEYS } from "../../../src/webview/protocol";
 import { makeAlarm } from "../../unit/alarms/samples";
 
@@ -44,6 +45,8 @@ Object.assign(strings, {
   usageCost: "about ${0}",
   alarmsTitle: "Alarms matching “{0}”",
   pickHost: "Diagnose on {0}",
+  showAll: "Show all ({0} characters)",
+  showLess: "Show less",
 });
 
 const THEMES: Record<string, { body: string; vars: Record<string, string> }> = {
@@ -184,13 +187,27 @@ function run(overrides: Partial<CommandRun> = {}): CommandRun {
   };
 }
 
+/** What VS Code does on load and on every theme change: theme variables on <html>, the kind on <body>. */
+async function applyTheme(page: Page, theme: string): Promise<void> {
+  const { body, vars } = THEMES[theme] ?? THEMES.dark!;
+  await page.evaluate(`(() => {
+    const style = document.documentElement.style;
+    for (let i = style.length - 1; i >= 0; i--) {
+      if (style[i].startsWith("--vscode-")) { style.removeProperty(style[i]); }
+    }
+    for (const [name, value] of Object.entries(${JSON.stringify(vars)})) { style.setProperty(name, value); }
+    document.body.classList.remove("vscode-light", "vscode-dark", "vscode-high-contrast", "vscode-high-contrast-light");
+    document.body.classList.add(${JSON.stringify(body)});
+  })()`);
+}
+
 interface Harness {
   page: Page;
   /** Messages the webview posted to the host. */
   posted(): Promise<{ type: string; [key: string]: unknown }[]>;
   send(message: ToWebviewMessage): Promise<void>;
   violations(): Promise<string[]>;
-  shot(name: string): Promise<void>;
+  shot(name: string, fullPage?: boolean): Promise<void>;
 }
 
 void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
@@ -233,11 +250,9 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
   });
 
   /** A page shaped like the panel: same CSP and markup as ChatPanel.html(), theme variables set. */
-  async function open(theme = "dark", savedState: unknown = undefined): Promise<Harness> {
-    const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
+  async function open(theme = "dark", savedState: unknown = undefined, viewport = { width: 900, height: 1100 }): Promise<Harness> {
+    const page = await browser.newPage({ viewport });
     pages.push(page);
-    const { body, vars } = THEMES[theme] ?? THEMES.dark;
-    const themeCss = `:root{${Object.entries(vars).map(([k, v]) => `${k}:${v}`).join(";")}}`;
     // A string, not a function: tsx's name-keeping helpers do not exist in the page.
     await page.addInitScript(`
       window.__posted = [];
@@ -257,28 +272,24 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
         errors.push(message.text());
       }
     });
-    const nonce = "abc123nonce";
     await page.route(`${ORIGIN}/**`, async (route) => {
       const url = new URL(route.request().url());
       if (url.pathname === "/webview.js") {
         await route.fulfill({ contentType: "text/javascript", body: script });
       } else if (url.pathname === "/chat.css") {
         await route.fulfill({ contentType: "text/css", body: css });
-      } else if (url.pathname === "/theme.css") {
-        await route.fulfill({ contentType: "text/css", body: themeCss });
       } else if (url.pathname === "/") {
+        // The page the panel serves, with the panel's own CSP.
         await route.fulfill({
           contentType: "text/html",
-          body: `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${ORIGIN}; font-src ${ORIGIN}; img-src ${ORIGIN}; script-src 'nonce-${nonce}'">
-<link rel="stylesheet" href="${ORIGIN}/theme.css"><link rel="stylesheet" href="${ORIGIN}/chat.css"></head>
-<body class="${body}"><main id="app" aria-busy="true"></main><script nonce="${nonce}" src="${ORIGIN}/webview.js"></script></body></html>`,
+          body: panelHtml({ cspSource: ORIGIN, nonce: "abc123nonce", scriptUri: `${ORIGIN}/webview.js`, styleUri: `${ORIGIN}/chat.css`, lang: "en", loading: "Opening the diagnosis…" }),
         });
       } else {
         await route.fulfill({ status: 404, body: "" });
       }
     });
     await page.goto(`${ORIGIN}/`);
+    await applyTheme(page, theme);
     const harness: Harness = {
       page,
       posted: () => page.evaluate<{ type: string; [key: string]: unknown }[]>("window.__posted"),
@@ -286,8 +297,8 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
         await page.evaluate(`window.postMessage(${JSON.stringify(message)}, "*")`);
       },
       violations: async () => [...errors, ...(await page.evaluate<string[]>("window.__violations"))],
-      shot: async (name) => {
-        await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+      shot: async (name, fullPage = true) => {
+        await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
       },
     };
     await waitForPosted(harness, (m) => m.type === "ready");
@@ -618,5 +629,113 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
     const border = await harness.page.evaluate<string>(`getComputedStyle(document.querySelector(".command")).borderTopColor`);
     assert.equal(border, "rgb(111, 195, 223)", "cards take the contrast border");
     await harness.shot("proposal-high-contrast");
+  });
+
+  /** Whether the element is on screen and on top at its centre (not covered by the composer). */
+  async function uncovered(page: Page, selector: string): Promise<boolean> {
+    return page.evaluate<boolean>(`(() => {
+      const element = document.querySelector(${JSON.stringify(selector)});
+      if (!element) { return false; }
+      const box = element.getBoundingClientRect();
+      const x = box.left + box.width / 2, y = box.top + box.height / 2;
+      if (box.width === 0 || y < 0 || y > window.innerHeight) { return false; }
+      const top = document.elementFromPoint(x, y);
+      return top === element || element.contains(top);
+    })()`);
+  }
+
+  void it("keeps a waiting proposal's buttons in view above the follow-up box, however long the list", async () => {
+    const harness = await open("dark", undefined, { width: 900, height: 620 });
+    const many = proposal();
+    many.commands = Array.from({ length: 14 }, (_, i) => ({ ...many.commands[0]!, id: `c${i + 1}`, command: `ps -o pid,comm -p ${1000 + i}`, purpose: `Process ${i + 1}` }));
+    await init(harness, snapshot([event({ type: "node", node: "generate", phase: "started" }), event({ type: "proposal", proposal: many })]));
+    const page = harness.page;
+    await page.locator("section.proposal.interactive").waitFor();
+    // The first checkbox takes the focus (and scrolls to it); the buttons must still show.
+    await page.waitForFunction(`document.activeElement?.matches('li.command[data-command-id="c1"] input.select') === true`);
+    for (const action of ["run-selected", "run-read-only", "reject"]) {
+      assert.equal(await uncovered(page, `[data-action="${action}"]`), true, `${action} is visible and not under the follow-up box`);
+    }
+    await harness.shot("proposal-buttons-visible", false);
+    // Scrolled anywhere within the proposal, they stay.
+    await page.locator('li.command[data-command-id="c7"]').scrollIntoViewIfNeeded();
+    assert.equal(await uncovered(page, '[data-action="run-selected"]'), true);
+    await page.locator('[data-action="run-selected"]').click();
+    await waitForPosted(harness, (m) => m.type === "approve");
+  });
+
+  void it("shows that it is loading until the thread arrives, and that the thread is starting until its first step", async () => {
+    const harness = await open("dark");
+    const page = harness.page;
+    const loading = page.locator("#app .loading");
+    assert.equal(await loading.isVisible(), true, "the page says it is loading before any message");
+    assert.match((await loading.textContent()) ?? "", /Opening the diagnosis/);
+    assert.equal(await page.locator("#app").getAttribute("aria-busy"), "true");
+    await harness.shot("loading", false);
+
+    const empty = snapshot([], "running", null);
+    await harness.send({ type: "init", strings, locale: "en", thread: { ...empty, busy: true }, hosts: [] });
+    await page.locator(".thread-header").waitFor();
+    assert.equal(await loading.count(), 0);
+    const starting = page.locator(".transcript .starting");
+    assert.equal(await starting.isVisible(), true, "a busy thread with no steps yet says it is starting");
+    assert.match((await starting.textContent()) ?? "", /starting/);
+    await harness.shot("starting", false);
+    await harness.send({ type: "entry", entry: event({ type: "node", node: "receive", phase: "started" }) });
+    await starting.waitFor({ state: "detached" });
+  });
+
+  void it("shows one report card, the latest, however many turns wrote a report", async () => {
+    const harness = await open();
+    await init(harness, snapshot([], "done", null));
+    const report = { threadId: "t-1", createdAt: at, alarm: null, host: null, question: null, proposals: [], runs: [], analysis: null, usage: null, language: "en" as const };
+    await harness.send({ type: "entry", entry: event({ type: "report", report }) });
+    await harness.send({ type: "entry", entry: { kind: "user", at, text: "why?" } });
+    await harness.send({ type: "entry", entry: event({ type: "answer", text: "Because." }) });
+    await harness.send({ type: "entry", entry: event({ type: "report", report }) });
+    await harness.page.locator(".transcript > .report").first().waitFor();
+    await harness.page.waitForFunction(`document.querySelector(".transcript > :last-child")?.classList.contains("report") === true`);
+    assert.equal(await harness.page.locator(".report").count(), 1);
+  });
+
+  void it("collapses a huge alarm description and shows it whole on request", async () => {
+    const harness = await open("light");
+    const description = `${"Runbook: https://wiki.example.com/cpu <b>steps</b>\n".repeat(40)}${"x".repeat(200_000)}`;
+    const thread = snapshot([event({ type: "proposal", proposal: proposal() })]);
+    thread.header.alarm = makeAlarm({ name: "prod-web-01-cpu-high", description });
+    await init(harness, thread);
+    const page = harness.page;
+    const card = page.locator(".header-card");
+    const height = await card.evaluate((el) => el.getBoundingClientRect().height);
+    assert.ok(height < 500, `the alarm card is ${height} px high`);
+    const toggle = page.locator(".description .link-button");
+    assert.equal(await toggle.textContent(), `Show all (${description.length.toLocaleString("en")} characters)`);
+    assert.equal(await page.locator(".description b").count(), 0);
+    await harness.shot("long-description-collapsed", false);
+    await toggle.click();
+    assert.equal(await page.locator(".description .pre-wrap").textContent(), description);
+    assert.equal(await toggle.getAttribute("aria-expanded"), "true");
+    await toggle.click();
+    assert.ok((await card.evaluate((el) => el.getBoundingClientRect().height)) < 500, "and collapses again");
+  });
+
+  void it("keeps the checkbox outlines after a theme switch (dark → high contrast → light)", async () => {
+    const harness = await open("dark");
+    await init(harness, snapshot([event({ type: "proposal", proposal: proposal() })]));
+    const page = harness.page;
+    await applyTheme(page, "high-contrast");
+    await applyTheme(page, "light");
+    const box = page.locator('li.command[data-command-id="c2"] input.select');
+    const style = await page.evaluate<{ appearance: string; width: string; color: string; background: string }>(`(() => {
+      const cs = getComputedStyle(document.querySelector('li.command[data-command-id="c2"] input.select'));
+      return { appearance: cs.appearance, width: cs.borderTopWidth, color: cs.borderTopColor, background: getComputedStyle(document.body).backgroundColor };
+    })()`);
+    assert.equal(style.appearance, "none", "drawn from theme variables, not left to the native control");
+    assert.ok(parseFloat(style.width) >= 1, `border ${style.width}`);
+    assert.notEqual(style.color, style.background, "the outline shows against the panel");
+    assert.notEqual(style.color, "rgba(0, 0, 0, 0)");
+    assert.equal(await box.isChecked(), false);
+    await page.locator('li.command[data-command-id="c1"] input.select').waitFor();
+    await harness.shot("proposal-light-after-dark", false);
   });
 });
