@@ -189,7 +189,7 @@ function run(overrides: Partial<CommandRun> = {}): CommandRun {
 
 /** What VS Code does on load and on every theme change: theme variables on <html>, the kind on <body>. */
 async function applyTheme(page: Page, theme: string): Promise<void> {
-  const { body, vars } = THEMES[theme] ?? THEMES.dark!;
+  const { body, vars } = THEMES[theme] ?? THEMES.dark;
   await page.evaluate(`(() => {
     const style = document.documentElement.style;
     for (let i = style.length - 1; i >= 0; i--) {
@@ -647,7 +647,7 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
   void it("keeps a waiting proposal's buttons in view above the follow-up box, however long the list", async () => {
     const harness = await open("dark", undefined, { width: 900, height: 620 });
     const many = proposal();
-    many.commands = Array.from({ length: 14 }, (_, i) => ({ ...many.commands[0]!, id: `c${i + 1}`, command: `ps -o pid,comm -p ${1000 + i}`, purpose: `Process ${i + 1}` }));
+    many.commands = Array.from({ length: 14 }, (_, i) => ({ ...many.commands[0], id: `c${i + 1}`, command: `ps -o pid,comm -p ${1000 + i}`, purpose: `Process ${i + 1}` }));
     await init(harness, snapshot([event({ type: "node", node: "generate", phase: "started" }), event({ type: "proposal", proposal: many })]));
     const page = harness.page;
     await page.locator("section.proposal.interactive").waitFor();
@@ -706,7 +706,7 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
     await init(harness, thread);
     const page = harness.page;
     const card = page.locator(".header-card");
-    const height = await card.evaluate((el) => el.getBoundingClientRect().height);
+    const height = (await card.boundingBox())?.height ?? Infinity;
     assert.ok(height < 500, `the alarm card is ${height} px high`);
     const toggle = page.locator(".description .link-button");
     assert.equal(await toggle.textContent(), `Show all (${description.length.toLocaleString("en")} characters)`);
@@ -716,7 +716,7 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
     assert.equal(await page.locator(".description .pre-wrap").textContent(), description);
     assert.equal(await toggle.getAttribute("aria-expanded"), "true");
     await toggle.click();
-    assert.ok((await card.evaluate((el) => el.getBoundingClientRect().height)) < 500, "and collapses again");
+    assert.ok(((await card.boundingBox())?.height ?? Infinity) < 500, "and collapses again");
   });
 
   void it("keeps the checkbox outlines after a theme switch (dark → high contrast → light)", async () => {
