@@ -68,6 +68,7 @@ const instantTransport: Transport = {
 const hosts: HostResolver = {
   list: () => [HOST],
   get: (id) => (id === HOST.id ? HOST : undefined),
+  resolveAlarmHost: () => ({ kind: "found", host: HOST }),
   resolveForAlarm: () => HOST,
   resolveFromText: () => HOST,
   transport: () => Promise.resolve(instantTransport),

@@ -76,7 +76,7 @@ export async function benchTokens(): Promise<BenchResult[]> {
     health: () => Promise.resolve({ reachable: true, latencyMs: 0, version: "bench", error: null }),
     dispose: () => undefined,
   };
-  const hosts: HostResolver = { list: () => [HOST], get: () => HOST, resolveForAlarm: () => HOST, resolveFromText: () => HOST, transport: () => Promise.resolve(transport) };
+  const hosts: HostResolver = { list: () => [HOST], get: () => HOST, resolveAlarmHost: () => ({ kind: "found", host: HOST }), resolveForAlarm: () => HOST, resolveFromText: () => HOST, transport: () => Promise.resolve(transport) };
   const parsed = parseAlarmMessage(readFileSync(join(__dirname, "..", "test", "unit", "alarms", "samples", "01-ec2-cpu-alarm.json"), "utf8"));
   if (!parsed.ok) {
     throw new Error(parsed.error);

@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { AlarmStore, type StoreProblem } from "./alarms/store";
+import { approvalGate } from "./diagnosis/approvalRules";
 import { bundleLoader } from "./diagnosis/bundles";
 import { toAtlError } from "./shared/errors";
 import { probeHost } from "./transports/probe";
@@ -23,6 +24,8 @@ import { AtlSettings, settingsSchema } from "./vscode/settings";
 import { registerSqsCommands } from "./vscode/sqs/sqsCommands";
 import { createSqsPoller } from "./vscode/sqs/sqsPoller";
 import { AtlStatusBar } from "./vscode/statusBar";
+import { ApprovalRulesStore } from "./vscode/triage/rulesStore";
+import { registerRulesView } from "./vscode/triage/rulesView";
 
 /** What activate() returns: the pieces the in-editor tests inspect. Not a public API. */
 export interface AtlApi {
@@ -67,6 +70,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
     const hosts = new HostsModel(settings, secrets, (host, signal) => probeHost(host, { signal }), logger);
     context.subscriptions.push(hosts);
 
+    // Approval rules live in global state (never settings: a repository cannot grant approval).
+    const rules = new ApprovalRulesStore(context.globalState, logger);
+    context.subscriptions.push(rules);
+    await rules.migrateOldSetting(vscode.workspace.getConfiguration("atl")).catch((error: unknown) => logger.error(toAtlError(error, "storage")));
+
     const distDir = path.join(context.extensionUri.fsPath, "dist");
     // The diagnosis graph and the AWS SDK load on first use, not at activation.
     const loadGraph = bundleLoader("graph", distDir, logger);
@@ -83,6 +91,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
       storageDir,
       loadGraph,
       loadSqs,
+      rules,
+      approvals: approvalGate(rules),
     };
 
     const polling = new PollingController(settings, (sqs) => createSqsPoller(sqs, { store, storageDir, logger, loadSqs }), logger);
@@ -107,6 +117,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
       ...registerHostCommands(hostsView, { settings, secrets, hosts, logger, loadGraph }),
       ...registerSqsCommands({ settings, logger, polling, loadSqs }),
       registerCommand("atl.setLlmApiKey", () => setLlmApiKey(secrets, settings.current.llm.provider), logger),
+      ...registerRulesView({ store: rules, hosts: () => settings.current.hosts, logger }),
       registerCommand("atl.openSettings", () => vscode.commands.executeCommand("workbench.action.openSettings", "@ext:atl-team.atl"), logger),
     );
 

@@ -149,9 +149,11 @@ export function incidentTooltipMarkdown(incident: Incident, hostName: string | n
   if (a.rule) {
     lines.push(`*${escapeMarkdown(t("Rule"))}:* ${escapeMarkdown(a.rule)}`);
   }
-  const host = hostName ?? incident.hostId;
-  if (host) {
-    lines.push(`*${escapeMarkdown(t("Host"))}:* ${escapeMarkdown(hostName && incident.hostId && hostName !== incident.hostId ? `${hostName} (${incident.hostId})` : host)}`);
+  if (hostName) {
+    lines.push(`*${escapeMarkdown(t("Host"))}:* ${escapeMarkdown(incident.hostId && hostName !== incident.hostId ? `${hostName} (${incident.hostId})` : hostName)}`);
+  } else if (incident.hostId) {
+    // Said here, before anyone clicks: ATL will not diagnose it on another host.
+    lines.push(`*${escapeMarkdown(t("Host"))}:* ${escapeMarkdown(t("{0} — not in atl.hosts", incident.hostId))}`);
   }
   lines.push(`*${escapeMarkdown(t("Changed"))}:* ${escapeMarkdown(formatTime(a.changedAt, locale))}`);
   if (incident.status === "resolved" && incident.resolvedAt) {

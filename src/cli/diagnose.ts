@@ -349,11 +349,18 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
         throw new AtlError("host-unknown", `Unknown host "${options.hostId}": the inventory has ${inventory.map((h) => h.id).join(", ")}.`, { fix: `Add it to ${options.hostsFile!}.` });
       }
     } else if (alarm) {
-      host = hosts.resolveForAlarm(alarm);
-      if (!host && alarm.children.length === 0) {
-        throw new AtlError("host-unknown", `No host in ${options.hostsFile!} matches the alarm "${alarm.name}" (instance ${alarm.hostId ?? "unknown"}).`, {
-          fix: "Pass --host ID, or add the instance id to the host's aliases.",
+      const match = hosts.resolveAlarmHost(alarm);
+      host = match.kind === "found" ? match.host : null;
+      if (match.kind === "not-found") {
+        // Never another host: the alarm names a machine the inventory does not know.
+        throw new AtlError("host-unknown", `The alarm "${alarm.name}" is about ${match.named.join(", ")}, which is not in ${options.hostsFile!}.`, {
+          fix: match.mentioned
+            ? `If it is ${match.mentioned.id}, add "${match.named[0]}" to its "aliases"; or pass --host ID.`
+            : `Add a host with "id": "${match.named[0]}" (or that alias) to ${options.hostsFile!}, or pass --host ID.`,
         });
+      }
+      if (!host && alarm.children.length === 0) {
+        throw new AtlError("host-unknown", `The alarm "${alarm.name}" names no host of ${options.hostsFile!}.`, { fix: "Pass --host ID." });
       }
     }
     if (host) {
@@ -367,7 +374,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
       }
     }
 
-    const settings: DiagnosisSettings = { autoApproveReadOnlyHosts: [], timeoutSeconds: options.timeout, outputTokenBudget: 600, redactionPatterns: [], language: options.language };
+    const settings: DiagnosisSettings = { timeoutSeconds: options.timeout, outputTokenBudget: 600, redactionPatterns: [], language: options.language };
     const service = createDiagnosisService({
       llm: llmFrom(options, process.env),
       hosts,

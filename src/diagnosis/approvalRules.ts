@@ -14,7 +14,13 @@ import * as z from "zod/mini";
 import { en } from "zod/locales";
 import { parseCommandLine } from "../../agent/src/policy/parse";
 import type { PolicyDecisionKind, Risk } from "../../agent/src/policy/types";
+import type { ApprovalGate } from "../graph/deps";
+import type { ApprovalRuleRef, Proposal } from "../graph/diagnosis";
+import type { HostEntry } from "../hosts/model";
 import { AtlError } from "../shared/errors";
+import { translate, type Translate } from "../shared/l10n";
+
+const t: Translate = translate;
 
 /** Which hosts a rule applies to: a glob over a host's id, name and aliases; a tag; or every host. */
 export type RuleScope = { host: string } | { tag: string } | { all: true };
@@ -98,25 +104,25 @@ export function commandPatternProblem(command: string): string | null {
     return null;
   }
   if (command.trim().length === 0) {
-    return "must be a command such as `journalctl -u nginx`, or * for any read-only command";
+    return t("must be a command such as `journalctl -u nginx`, or * for any read-only command");
   }
   if (command.length > MAX_COMMAND) {
-    return `must be at most ${MAX_COMMAND} characters`;
+    return t("must be at most {0} characters", MAX_COMMAND);
   }
   const parsed = parseCommandLine(command);
   if (!parsed.ok) {
-    return `cannot be read: ${parsed.refusal.reason}`;
+    return t("cannot be read: {0}", parsed.refusal.reason);
   }
   const stages = parsed.steps.flatMap((s) => s.stages);
   if (parsed.steps.length !== 1 || stages.length !== 1) {
-    return "must be one simple command (no |, ;, && or ||): a rule allows one program; give each program of a pipeline its own rule";
+    return t("must be one simple command (no |, ;, && or ||): a rule allows one program; give each program of a pipeline its own rule");
   }
   const stage = stages[0];
   if (stage.stdoutToNull || stage.stderrToNull || stage.stderrToStdout) {
-    return "must not redirect output";
+    return t("must not redirect output");
   }
   if (stage.argv[0].includes("/")) {
-    return "must start with the program's plain name (no path), e.g. journalctl";
+    return t("must start with the program's plain name (no path), e.g. journalctl");
   }
   return null;
 }
@@ -415,4 +421,49 @@ function coveringRules(applicable: readonly { rule: ApprovalRule; argv: string[]
     }
   }
   return ids;
+}
+
+// ---- the graph's gate ----------------------------------------------------------------------------
+
+/** Where a gate reads the rules and spends once-rules: the editor's global state, a --rules file. */
+export interface ApprovalRuleSource {
+  current(): ApprovalRuleSet;
+  /** Once-rules that approved a plan: they stop applying. */
+  spend(ruleIds: readonly string[]): void;
+}
+
+/** The rule as a proposal records it. */
+export function ruleRef(rule: ApprovalRule): ApprovalRuleRef {
+  const scope = rule.scope;
+  return { id: rule.id, command: rule.command, scope: "all" in scope ? "all" : "tag" in scope ? `tag:${scope.tag}` : `host:${scope.host}` };
+}
+
+/** The graph's ApprovalGate over a rule source: a plan runs unasked only when the rules cover it. */
+export function approvalGate(source: ApprovalRuleSource, clock: () => Date = () => new Date()): ApprovalGate {
+  return {
+    approve(proposal: Proposal, host: HostEntry): ApprovalRuleRef[] | null {
+      const set = source.current();
+      const coverage = set.covers(proposal.commands, host, clock());
+      if (!coverage.covered) {
+        return null;
+      }
+      const used = set.rules.filter((r) => coverage.ruleIds.includes(r.id));
+      const spent = used.filter((r) => r.once).map((r) => r.id);
+      if (spent.length > 0) {
+        source.spend(spent);
+      }
+      return used.map(ruleRef);
+    },
+  };
+}
+
+/** Rules held in memory (a --rules file read at start): once-rules are spent for this process. */
+export function memoryRuleSource(rules: readonly ApprovalRule[]): ApprovalRuleSource {
+  let set = new ApprovalRuleSet(rules);
+  return {
+    current: () => set,
+    spend: (ids) => {
+      set = new ApprovalRuleSet(set.rules.filter((r) => !ids.includes(r.id)));
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // DiagnosisService from the current settings. The service is rebuilt when the LLM settings, the
 // API key or the host inventory change; the old host connections close once no run uses them.
 import type { CommandPolicy } from "../../agent/src/policy/types";
-import type { DiagnosisIncidents, DiagnosisSettings, HostResolver } from "../graph/deps";
+import type { ApprovalGate, DiagnosisIncidents, DiagnosisSettings, HostResolver } from "../graph/deps";
 import type { DiagnosisServiceHandle } from "../graph/service";
 import type { HostEntry, SecretLookup } from "../hosts/model";
 import type { LlmSettings } from "../llm/settings";
@@ -22,6 +22,8 @@ export interface GraphServiceOptions {
   diagnosisSettings(): DiagnosisSettings;
   /** The policy, when the extension already has one (else graph.js provides it). */
   policy?: CommandPolicy;
+  /** Standing approvals (the user's approval rules); absent: every plan waits. */
+  approvals?: ApprovalGate;
   /** Whether any thread is running (old host connections are closed only when none is). */
   busy(): boolean;
 }
@@ -69,6 +71,7 @@ export class GraphServiceProvider {
       checkpointDir: this.options.checkpointDir,
       logger: this.options.logger,
       settings: () => this.options.diagnosisSettings(),
+      ...(this.options.approvals ? { approvals: this.options.approvals } : {}),
     });
     this.current = { key, service, directory };
     return service;

@@ -4,6 +4,7 @@
 import type { AlarmState, Incident, UnparsedEntry } from "../alarms/model";
 import type { HostEntry } from "../hosts/model";
 import { byLastChange } from "../alarms/present";
+import { resolveAlarmHost } from "../hosts/resolve";
 
 export type GroupBy = "state" | "host";
 
@@ -37,13 +38,10 @@ export function isUnparsed(node: unknown): node is UnparsedEntry {
 
 const STATE_ORDER: AlarmState[] = ["ALARM", "INSUFFICIENT_DATA", "OK"];
 
-/** Host of an incident by inventory id or alias; null when no host entry matches. */
-export function hostForIncident(incident: Incident, hosts: HostEntry[]): HostEntry | null {
-  const id = incident.hostId;
-  if (!id) {
-    return null;
-  }
-  return hosts.find((h) => h.id === id || (h.aliases ?? []).includes(id)) ?? null;
+/** The inventory host an incident's alarm names (src/hosts/resolve.ts); null when none matches. */
+export function hostForIncident(incident: Incident, hosts: readonly HostEntry[]): HostEntry | null {
+  const match = resolveAlarmHost(incident.alarm, hosts);
+  return match.kind === "found" ? match.host : null;
 }
 
 /** Groups incidents (newest first inside a group) and unparsed entries; empty groups are left out. */

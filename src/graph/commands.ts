@@ -2,6 +2,7 @@
 // approval decision into the list of commands to run. Pure functions: the approval node calls them
 // after interrupt() returns, and tests call them directly.
 import type { CommandPolicy } from "../../agent/src/policy/types";
+import type { DiagnosisDeps } from "./deps";
 import type { ApprovalDecision, CommandRun, Proposal, ProposedCommand } from "./diagnosis";
 
 export interface PlannedCommand {
@@ -87,6 +88,20 @@ export function approvedCommands(policy: CommandPolicy, proposal: Proposal, deci
     next += 1;
   }
   return out;
+}
+
+/**
+ * A new proposal as the approval rules leave it: marked auto-approved (with the rules) when they
+ * let every allowed command run. Called where proposals are made, once, so the approval node can
+ * decide from the checkpointed proposal alone when it runs again on resume.
+ */
+export function withStandingApproval(deps: DiagnosisDeps, proposal: Proposal): Proposal {
+  const host = deps.approvals ? deps.hosts.get(proposal.host.id) : undefined;
+  if (!deps.approvals || !host || !autoApprovable(proposal)) {
+    return proposal;
+  }
+  const rules = deps.approvals.approve(proposal, host);
+  return rules ? { ...proposal, autoApproved: true, approvedBy: rules } : proposal;
 }
 
 /** Commands auto-approval may run: the allowed read-only ones (only when nothing else is allowed). */

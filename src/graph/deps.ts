@@ -3,11 +3,13 @@
 // directory, the command policy, the alarm store, where checkpoints live, a logger and settings.
 import type { Alarm, IncidentSource } from "../alarms/model";
 import type { HostEntry } from "../hosts/model";
+import type { AlarmHostMatch } from "../hosts/resolve";
 import type { Logger } from "../shared/log";
 import type { Transport } from "../transports/transport";
 import type { ChatModel } from "../llm/chat";
 import type { LlmSettings } from "../llm/settings";
 import type { CommandPolicy } from "../../agent/src/policy/types";
+import type { ApprovalRuleRef, Proposal } from "./diagnosis";
 
 export type { AzureSettings, LlmProvider, LlmSettings, ModelPrice, StructuredOutputMethod } from "../llm/settings";
 
@@ -15,16 +17,27 @@ export type { AzureSettings, LlmProvider, LlmSettings, ModelPrice, StructuredOut
 export interface HostResolver {
   list(): HostEntry[];
   get(id: string): HostEntry | undefined;
+  /** The host an alarm names, or why there is none (src/hosts/resolve.ts). */
+  resolveAlarmHost(alarm: Alarm): AlarmHostMatch;
+  /** The host an alarm names, or null. */
   resolveForAlarm(alarm: Alarm): HostEntry | null;
   resolveFromText(text: string): HostEntry | null;
   /** A connected transport to the host (cached by the directory; do not dispose it). */
   transport(host: HostEntry): Promise<Transport>;
 }
 
+/**
+ * Standing approvals (src/diagnosis/approvalRules.ts): whether a new plan may run without asking.
+ * Asked once per proposal, when it is made (never when a waiting proposal is resumed, so a rule
+ * added meanwhile cannot override the person's decision).
+ */
+export interface ApprovalGate {
+  /** The rules that let every allowed command of the plan run (once-rules among them are spent), or null: ask. */
+  approve(proposal: Proposal, host: HostEntry): ApprovalRuleRef[] | null;
+}
+
 /** Read on every run, so changes apply to the next step without recreating the service. */
 export interface DiagnosisSettings {
-  /** Host ids whose read-only commands run without an approval prompt. */
-  autoApproveReadOnlyHosts: string[];
   /** Per command on the host. */
   timeoutSeconds: number;
   /** Tokens of each command's output sent to the LLM (head + tail). */
@@ -55,5 +68,7 @@ export interface DiagnosisDeps {
   checkpointDir: string;
   logger: Logger;
   settings(): DiagnosisSettings;
+  /** Standing approvals; absent: every plan waits for a person. */
+  approvals?: ApprovalGate;
   clock?: () => Date;
 }

@@ -43,8 +43,19 @@ export interface Proposal {
   /** One or two sentences on the plan. */
   rationale: string;
   source: "runbook" | "llm";
-  /** Set when read-only commands were approved automatically by the host's auto-approve setting. */
+  /** Set when approval rules let the plan's read-only commands run without asking. */
   autoApproved: boolean;
+  /** The rules that approved it (absent in proposals from older versions and ones a person approved). */
+  approvedBy?: ApprovalRuleRef[];
+}
+
+/** An approval rule as a proposal records it: enough to say which rule let commands run. */
+export interface ApprovalRuleRef {
+  id: string;
+  /** The argv prefix, or `*` for any read-only command. */
+  command: string;
+  /** `host:prod-web-*`, `tag:web` or `all`. */
+  scope: string;
 }
 
 /**

@@ -10,6 +10,24 @@ export function hostNotFound(id: string, language: Language): string {
     : `The host "${id}" is not in the inventory (atl.hosts). Pick one of the configured hosts.`;
 }
 
+/** An alarm names hosts (instance ids, CWAgent host names) that are not in the inventory. */
+export function alarmHostNotInInventory(alarmName: string, named: readonly string[], mentioned: string | null, language: Language): string {
+  const ids = named.map((n) => `"${n}"`).join(", ");
+  const first = named[0] ?? "";
+  if (language === "ko") {
+    return [
+      `알람 "${alarmName}"의 호스트 ${ids}이(가) 인벤토리(atl.hosts 또는 --hosts 파일)에 없습니다. ATL은 다른 호스트에서 진단하지 않습니다.`,
+      mentioned ? `알람 이름에 ${mentioned}이(가) 들어 있습니다. 같은 호스트라면 ${mentioned}의 aliases에 "${first}"를 추가하세요.` : `ATL: Add host로 id "${first}"인 호스트를 추가하거나, 해당 호스트의 aliases에 "${first}"를 추가하세요.`,
+      "또는 아래에서 진단할 호스트를 직접 선택하세요.",
+    ].join(" ");
+  }
+  return [
+    `The alarm "${alarmName}" is about ${ids}, which is not in the host inventory (atl.hosts, or the --hosts file). ATL does not diagnose it on another host.`,
+    mentioned ? `Its name mentions ${mentioned}: if that is the same machine, add "${first}" to the aliases of ${mentioned}.` : `Add the host with ATL: Add host (id "${first}"), or add "${first}" to the aliases of the host it is.`,
+    "Or pick the host to diagnose below.",
+  ].join(" ");
+}
+
 export function noHostFor(alarmName: string | null, hostCount: number, language: Language): string {
   if (hostCount === 0) {
     return language === "ko"

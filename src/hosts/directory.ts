@@ -1,5 +1,6 @@
 // HostDirectory: the inventory as the diagnosis graph uses it — which host an alarm or a sentence
-// is about, and a connected transport per host (created on first use, cached, disposed together).
+// is about (resolve.ts), and a connected transport per host (created on first use, cached,
+// disposed together).
 // Secrets are read here, when a transport is first needed, and go nowhere but the transport.
 import { readFile as fsReadFile, stat } from "node:fs/promises";
 import type { CommandPolicy } from "../../agent/src/policy/types";
@@ -10,6 +11,7 @@ import type { Logger } from "../shared/log";
 import { AgentTransport } from "../transports/agent";
 import { SshTransport } from "../transports/ssh";
 import type { Transport } from "../transports/transport";
+import { hostById, hostMentionedIn, resolveAlarmHost, type AlarmHostMatch } from "./resolve";
 import { secretNames, type AgentHostEntry, type HostEntry, type SecretLookup, type SshHostEntry } from "./model";
 
 const t: Translate = translate;
@@ -43,54 +45,23 @@ export class HostDirectory {
   }
 
   get(id: string): HostEntry | undefined {
-    return this.hosts.find((h) => h.id === id) ?? this.hosts.find((h) => h.id.toLowerCase() === id.toLowerCase());
+    return hostById(this.hosts, id);
   }
 
-  /**
-   * The host an alarm is about: its EC2 instance id first, then every dimension value (metric and
-   * metric-math queries, e.g. CWAgent's `host`), matched against ids, aliases, names and addresses;
-   * last, a host named in the alarm name. Composite alarms have no dimensions: the graph resolves
-   * them through their children in the alarm store.
-   */
+  /** The host an alarm is about, or why there is none (see resolve.ts). */
+  resolveAlarmHost(alarm: Alarm): AlarmHostMatch {
+    return resolveAlarmHost(alarm, this.hosts);
+  }
+
+  /** The host an alarm names, or null (not in the inventory, or the alarm names none). */
   resolveForAlarm(alarm: Alarm): HostEntry | null {
-    const values: string[] = [];
-    if (alarm.hostId) {
-      values.push(alarm.hostId);
-    }
-    const dimensionSets = [alarm.metric?.dimensions ?? {}, ...(alarm.metric?.queries ?? []).map((q) => q.dimensions)];
-    for (const dimensions of dimensionSets) {
-      if (dimensions.InstanceId) {
-        values.push(dimensions.InstanceId);
-      }
-    }
-    for (const dimensions of dimensionSets) {
-      values.push(...Object.values(dimensions));
-    }
-    for (const value of values) {
-      const host = this.matchIdentifier(value);
-      if (host) {
-        return host;
-      }
-    }
-    return this.resolveFromText(alarm.name);
+    const match = this.resolveAlarmHost(alarm);
+    return match.kind === "found" ? match.host : null;
   }
 
   /** A host mentioned in free text (id, name, alias or address); the first mention wins. */
   resolveFromText(text: string): HostEntry | null {
-    const lower = text.toLowerCase();
-    let best: { host: HostEntry; at: number; length: number } | null = null;
-    for (const host of this.hosts) {
-      for (const token of identifiers(host)) {
-        const at = findMention(lower, token.toLowerCase());
-        if (at < 0) {
-          continue;
-        }
-        if (!best || at < best.at || (at === best.at && token.length > best.length)) {
-          best = { host, at, length: token.length };
-        }
-      }
-    }
-    return best?.host ?? null;
+    return hostMentionedIn(this.hosts, text);
   }
 
   /** The host's transport, created on first use and shared afterwards. Do not dispose it. */
@@ -114,18 +85,6 @@ export class HostDirectory {
       pending.then((t) => t.dispose()).catch(() => undefined);
     }
     this.transports.clear();
-  }
-
-  private matchIdentifier(value: string): HostEntry | null {
-    const wanted = value.trim().toLowerCase();
-    if (!wanted) {
-      return null;
-    }
-    return (
-      this.hosts.find((h) => h.id.toLowerCase() === wanted || (h.aliases ?? []).some((a) => a.toLowerCase() === wanted)) ??
-      this.hosts.find((h) => identifiers(h).some((t) => t.toLowerCase() === wanted)) ??
-      null
-    );
   }
 
   private async agentTransport(host: AgentHostEntry): Promise<Transport> {
@@ -185,49 +144,5 @@ export class HostDirectory {
         `The ${field} of ${host.id} (${path}) is readable by other users (mode ${(info.mode & 0o777).toString(8)}); run chmod 600 ${path}.`,
       );
     }
-  }
-}
-
-/** What a host may be called: id, aliases, name, SSH address, agent URL host. */
-function identifiers(host: HostEntry): string[] {
-  const list = [host.id, ...(host.aliases ?? []), host.name];
-  if (host.transport === "ssh") {
-    list.push(host.host);
-  } else {
-    try {
-      list.push(new URL(host.url).hostname);
-    } catch {
-      // Invalid URLs are reported by the inventory parser.
-    }
-  }
-  return [...new Set(list.filter((t) => t.trim().length >= 2))];
-}
-
-const WORD = /[a-z0-9_-]/;
-const SEPARATOR = /[-_.]/;
-const LETTER = /[a-z]/;
-
-/**
- * Index of `token` in `text` as a whole word, or -1. Not inside a longer id ("prod-web-010" does
- * not mention "prod-web-01"), but a separator followed by a letter ends a word, as in alarm names
- * like "prod-web-01-cpu-high" or "high-cpu-prod-web-01".
- */
-function findMention(text: string, token: string): number {
-  let from = 0;
-  for (;;) {
-    const at = text.indexOf(token, from);
-    if (at < 0) {
-      return -1;
-    }
-    const before = text[at - 1] ?? " ";
-    const beforePrev = text[at - 2] ?? " ";
-    const after = text[at + token.length] ?? " ";
-    const afterNext = text[at + token.length + 1] ?? " ";
-    const startsWord = (!WORD.test(before) && before !== ".") || (SEPARATOR.test(before) && LETTER.test(beforePrev));
-    const endsWord = (!WORD.test(after) && !(after === "." && WORD.test(afterNext))) || (SEPARATOR.test(after) && LETTER.test(afterNext));
-    if (startsWord && endsWord) {
-      return at;
-    }
-    from = at + 1;
   }
 }

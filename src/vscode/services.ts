@@ -13,6 +13,7 @@
 //   storageDir  the extension's global storage folder (created)
 //   loadGraph dist/graph.js, loaded on first use only (src/diagnosis/bundles.ts)
 //   loadSqs   dist/sqs.js (the AWS SDK), loaded when this window polls or tests a queue
+//   rules     the user's approval rules (global state); approvals: the graph's gate over them
 //
 // Commands pass domain objects: `atl.diagnoseAlarm` gets an Incident (tree click, context menu,
 // notification button), an incident id, or nothing (palette: pick). Host commands get a HostEntry
@@ -29,6 +30,7 @@ import type { HostsModel } from "./hosts/hostsModel";
 import type { ReportRenderers } from "./report/reports";
 import type { SecretStore } from "./secrets";
 import type { AtlSettings } from "./settings";
+import type { ApprovalRulesStore } from "./triage/rulesStore";
 
 export interface AtlServices extends DiagnosisFeatureServices {
   readonly logger: Logger;
@@ -43,4 +45,6 @@ export interface AtlServices extends DiagnosisFeatureServices {
   readonly storageDir: string;
   readonly loadGraph: BundleLoader<GraphBundle>;
   readonly loadSqs: BundleLoader<SqsBundle>;
+  /** The user's approval rules (global state). */
+  readonly rules: ApprovalRulesStore;
 }

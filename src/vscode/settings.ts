@@ -61,7 +61,6 @@ export interface SettingsSnapshot {
   sqs: SqsSettings;
   hosts: HostEntry[];
   llm: LlmViewSettings;
-  autoApproveReadOnlyHosts: string[];
   executionTimeoutSeconds: number;
   alarms: AlarmViewSettings;
   reportLanguage: ReportLanguage;
@@ -212,7 +211,6 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">,
     sqs,
     hosts: inventory.hosts,
     llm,
-    autoApproveReadOnlyHosts: strings("approval.autoApproveReadOnlyHosts"),
     executionTimeoutSeconds: num("execution.timeoutSeconds"),
     alarms,
     reportLanguage: oneOf<ReportLanguage>("report.language"),
@@ -289,7 +287,6 @@ export class AtlSettings extends Disposable {
   diagnosisSettings(): DiagnosisSettings {
     const s = this.snapshot;
     return {
-      autoApproveReadOnlyHosts: s.autoApproveReadOnlyHosts,
       timeoutSeconds: s.executionTimeoutSeconds,
       outputTokenBudget: s.llm.outputTokenBudget,
       redactionPatterns: s.llm.redactionPatterns,

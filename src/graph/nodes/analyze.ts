@@ -7,7 +7,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { newDelimiter } from "../../llm/fence";
 import { createRedactor } from "../../llm/redact";
-import { labelCommands, nextCommandNumber } from "../commands";
+import { labelCommands, nextCommandNumber, withStandingApproval } from "../commands";
 import { askStructured, badReply, emit, type GraphContext } from "../context";
 import type { Analysis, Proposal } from "../diagnosis";
 import { latestRuns, outputsForPrompt, redactFindings, verifyFindings } from "../evidence";
@@ -118,7 +118,7 @@ function furtherProposal(ctx: GraphContext, state: DiagnosisStateType, commands:
   if (!labelled.some((c) => c.decision === "allowed")) {
     return null;
   }
-  return {
+  return withStandingApproval(ctx.deps, {
     threadId: state.threadId,
     round: state.round + 1,
     host: state.host!,
@@ -126,7 +126,7 @@ function furtherProposal(ctx: GraphContext, state: DiagnosisStateType, commands:
     rationale: furtherCommandsRationale(language),
     source: "llm",
     autoApproved: false,
-  };
+  });
 }
 
 export type AnalyzeRoute = "approval" | "end";

@@ -1,7 +1,7 @@
 // approval: stops the graph at interrupt() with the labelled proposal; the caller resumes it with an
 // ApprovalDecision. Nothing with side effects happens before interrupt() (on resume the node runs
-// again from its start). Read-only plans of hosts listed in autoApproveReadOnlyHosts skip the
-// prompt. Edits and additions are checked by the policy again; refused commands never run.
+// again from its start). A proposal the approval rules covered when it was made (autoApproved)
+// skips the prompt. Edits and additions are checked by the policy again; refused commands never run.
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { approvedCommands, autoApprovable, nextCommandNumber } from "../commands";
 import { emit, type GraphContext } from "../context";
@@ -14,14 +14,11 @@ export const MAX_REJECTIONS = 3;
 export function approvalNode(ctx: GraphContext) {
   return function approval(state: DiagnosisStateType, config: LangGraphRunnableConfig): DiagnosisStateUpdate {
     const proposal = state.proposal!;
-    const settings = ctx.deps.settings();
-    if (settings.autoApproveReadOnlyHosts.includes(proposal.host.id)) {
-      const commands = autoApprovable(proposal);
-      if (commands) {
-        const approved: Proposal = { ...proposal, autoApproved: true };
-        emit(config, { type: "proposal", proposal: approved });
-        return { proposal: approved, proposals: [approved], approved: commands, decision: { kind: "approve", commandIds: commands.map((c) => c.id) }, status: "running" };
-      }
+    // Decided from the checkpointed proposal, not the rules now: deterministic when the node re-runs.
+    const commands = proposal.autoApproved ? autoApprovable(proposal) : null;
+    if (commands) {
+      emit(config, { type: "proposal", proposal });
+      return { approved: commands, decision: { kind: "approve", commandIds: commands.map((c) => c.id) }, status: "running" };
     }
 
     // The service validated the resume value; the graph re-runs this node from here on resume.

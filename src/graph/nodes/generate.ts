@@ -6,7 +6,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { newDelimiter } from "../../llm/fence";
 import { createRedactor } from "../../llm/redact";
-import { labelCommands, nextCommandNumber, type PlannedCommand } from "../commands";
+import { labelCommands, nextCommandNumber, withStandingApproval, type PlannedCommand } from "../commands";
 import { askStructured, emit, type GraphContext } from "../context";
 import type { Proposal } from "../diagnosis";
 import { alarmForPrompt, MAX_PLAN_COMMANDS, planPrompt, SCHEMA } from "../prompts";
@@ -80,7 +80,7 @@ export function generateNode(ctx: GraphContext) {
       emit(config, { type: "progress", message });
       return { errors, usage, round, proposal: null, status: rejections.length > 0 ? "rejected" : "done" };
     }
-    const proposal: Proposal = { threadId: state.threadId, round, host, commands, rationale, source, autoApproved: false };
+    const proposal = withStandingApproval(ctx.deps, { threadId: state.threadId, round, host, commands, rationale, source, autoApproved: false });
     return { errors, usage, round, proposal, proposals: [proposal], decision: null, approved: [], status: "waiting-approval" };
   };
 }

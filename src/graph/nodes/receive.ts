@@ -13,7 +13,7 @@ import { routePrompt, SCHEMA } from "../prompts";
 import { routeByKeywords, type ChatRoute } from "../routing";
 import { planFromText } from "../runbooks";
 import type { DiagnosisStateType, DiagnosisStateUpdate, HostNeeded, Route, Turn } from "../state";
-import { hostNotFound, noHostFor } from "../text";
+import { alarmHostNotInInventory, hostNotFound, noHostFor } from "../text";
 
 const RouteReply = z.object({ route: z.enum(["generate", "answer", "fetch"]), reason: z.string() });
 
@@ -82,7 +82,9 @@ type Resolution = { host: HostEntry } | { needed: (language: "en" | "ko") => str
 
 /**
  * The host of a turn: an explicit id wins; then the alarm (dimensions, composite children via the
- * store); then a host named in the text; then the thread's host; then the only host there is.
+ * store) — an alarm that names a host missing from the inventory is never diagnosed on another one,
+ * and an alarm that names none is not guessed; then a host named in the text; then the thread's
+ * host; then, for a chat turn, the only host there is.
  */
 export function resolveHost(ctx: GraphContext, state: DiagnosisStateType, alarm: Alarm | null, text: string | null, hostId: string | null): Resolution {
   const hosts = ctx.deps.hosts;
@@ -91,10 +93,18 @@ export function resolveHost(ctx: GraphContext, state: DiagnosisStateType, alarm:
     return host ? { host } : { needed: (language) => hostNotFound(hostId, language) };
   }
   if (alarm) {
-    const host = hosts.resolveForAlarm(alarm) ?? resolveComposite(ctx, alarm);
-    if (host) {
-      return { host };
+    const match = hosts.resolveAlarmHost(alarm);
+    if (match.kind === "found") {
+      return { host: match.host };
     }
+    const composite = resolveComposite(ctx, alarm);
+    if (composite) {
+      return { host: composite };
+    }
+    if (match.kind === "not-found") {
+      return { needed: (language) => alarmHostNotInInventory(alarm.name, match.named, match.mentioned?.name ?? null, language) };
+    }
+    return { needed: (language) => noHostFor(alarm.name, hosts.list().length, language) };
   }
   if (text) {
     const host = hosts.resolveFromText(text);
@@ -108,17 +118,16 @@ export function resolveHost(ctx: GraphContext, state: DiagnosisStateType, alarm:
       return { host };
     }
   }
-  if (state.alarm && !alarm) {
+  if (state.alarm) {
+    // A follow-up of an alarm thread: the alarm's host or nothing (never the only host by default).
     const host = hosts.resolveForAlarm(state.alarm) ?? resolveComposite(ctx, state.alarm);
-    if (host) {
-      return { host };
-    }
+    return host ? { host } : { needed: (language) => noHostFor(state.alarm?.name ?? null, hosts.list().length, language) };
   }
   const all = hosts.list();
   if (all.length === 1) {
     return { host: all[0] };
   }
-  return { needed: (language) => noHostFor(alarm?.name ?? state.alarm?.name ?? null, all.length, language) };
+  return { needed: (language) => noHostFor(null, all.length, language) };
 }
 
 /** A composite alarm has no dimensions: its triggering children (in the store) name the host. */

@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import type { CommandPolicy } from "../../../agent/src/policy/types";
 import type { Incident } from "../../alarms/model";
 import { AtlError } from "../../shared/errors";
-import type { DiagnosisIncidents, DiagnosisSettings } from "../../graph/deps";
+import type { ApprovalGate, DiagnosisIncidents, DiagnosisSettings } from "../../graph/deps";
 import type { DiagnosisInput, DiagnosisReport, DiagnosisService, HostRef, ThreadStatus } from "../../graph/diagnosis";
 import type { HostEntry, SecretLookup } from "../../hosts/model";
 import type { LlmSettings } from "../../llm/settings";
@@ -44,6 +44,8 @@ export interface DiagnosisFeatureServices {
   incidents: DiagnosisIncidents;
   /** The command policy, if the extension already built one (otherwise graph.js provides it). */
   policy?: CommandPolicy;
+  /** The user's approval rules, as the graph asks them. */
+  approvals?: ApprovalGate;
   /** Markdown and plain-text report renderers (src/report). */
   reports: ReportRenderers;
   /** dist/graph.js, loaded on the first diagnosis. */
@@ -109,6 +111,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
       llmSettings: (key) => services.settings.llmSettings(key),
       diagnosisSettings: () => services.settings.diagnosisSettings(),
       ...(services.policy ? { policy: services.policy } : {}),
+      ...(services.approvals ? { approvals: services.approvals } : {}),
       busy: () => [...this.threads.values()].some((t) => t.isBusy),
     });
     this.reports = new ReportPublisher(services.reports, (id) => this.reportOf(id));

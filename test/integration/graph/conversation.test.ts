@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
+import { approvalGate, ApprovalRuleSet, createRule, memoryRuleSource, type ApprovalRule, type ApprovalRuleSource } from "../../../src/diagnosis/approvalRules";
+import { createDiagnosisService } from "../../../src/graph/service";
 import { expectStatus, llmSettings, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
 
 const plan = (rationale: string, ...commands: string[]) => ({
@@ -193,23 +195,43 @@ void describe("a diagnosis conversation (LLM)", () => {
     }
   });
 
-  void it("auto-approves read-only plans for listed hosts, and stops at a mutating one", async () => {
-    fx.settings.autoApproveReadOnlyHosts = ["prod-web-01"];
-    try {
-      llm.push(plan("Load.", "uptime"), quietAnalysis);
-      const r = recorder();
-      expectStatus(await fx.service.start("t-conv-auto", { kind: "chat", text: "check load on prod-web-01" }, r.sink), "done", r.events);
-      const proposal = r.of("proposal")[0].proposal;
-      assert.equal(proposal.autoApproved, true);
-      assert.equal(r.of("command-finished")[0].run.status, "ok");
+  void it("lets a plan the approval rules cover run unasked, and stops at a mutating one", async () => {
+    const rules = [createRule({ scope: { host: "prod-web-*" }, command: "uptime", durationMs: 3_600_000, once: false, origin: "command" }, new Date(), "web-uptime")];
+    const service = createDiagnosisService({ ...fx.deps, approvals: approvalGate(memoryRuleSource(rules)) });
+    llm.push(plan("Load.", "uptime"), quietAnalysis);
+    const r = recorder();
+    expectStatus(await service.start("t-conv-auto", { kind: "chat", text: "check load on prod-web-01" }, r.sink), "done", r.events);
+    const proposal = r.of("proposal")[0].proposal;
+    assert.equal(proposal.autoApproved, true);
+    assert.deepEqual(proposal.approvedBy, [{ id: "web-uptime", command: "uptime", scope: "host:prod-web-*" }]);
+    assert.equal(r.of("command-finished")[0].run.status, "ok");
 
-      llm.push(plan("Restart.", "uptime", "systemctl restart nginx"));
-      const m = recorder();
-      expectStatus(await fx.service.start("t-conv-auto-2", { kind: "chat", text: "fix nginx on prod-web-01" }, m.sink), "waiting-approval", m.events);
-      assert.equal(m.of("proposal")[0].proposal.autoApproved, false);
-    } finally {
-      fx.settings.autoApproveReadOnlyHosts = [];
-    }
+    llm.push(plan("Restart.", "uptime", "systemctl restart nginx"));
+    const m = recorder();
+    expectStatus(await service.start("t-conv-auto-2", { kind: "chat", text: "fix nginx on prod-web-01" }, m.sink), "waiting-approval", m.events);
+    assert.equal(m.of("proposal")[0].proposal.autoApproved, false, "a mutating command always asks");
+
+    llm.push(plan("Disk.", "df -hP"));
+    const d = recorder();
+    expectStatus(await service.start("t-conv-auto-3", { kind: "chat", text: "check disk on prod-web-01" }, d.sink), "waiting-approval", d.events);
+    assert.equal(d.of("proposal")[0].proposal.autoApproved, false, "a command no rule names asks");
+  });
+
+  void it("a rule added while a proposal waits does not overrule the person's decision on resume", async () => {
+    let rules: ApprovalRule[] = [];
+    const source: ApprovalRuleSource = { current: () => new ApprovalRuleSet(rules), spend: () => undefined };
+    const service = createDiagnosisService({ ...fx.deps, approvals: approvalGate(source) });
+    llm.push(plan("Load.", "uptime", "free -m"), quietAnalysis);
+    const first = recorder();
+    expectStatus(await service.start("t-conv-rule-later", { kind: "chat", text: "check load on prod-web-01" }, first.sink), "waiting-approval", first.events);
+    rules = [createRule({ scope: { all: true }, command: "*", durationMs: null, once: false, origin: "chat" }, new Date(), "any")];
+    const ran = recorder();
+    expectStatus(await service.resume("t-conv-rule-later", { kind: "approve", commandIds: ["c1"] }, ran.sink), "done", ran.events);
+    assert.deepEqual(
+      ran.of("command-finished").map((e) => e.run.command),
+      ["uptime"],
+      "only what the person approved",
+    );
   });
 
   void it("a host whose agent cannot be reached fails the thread with the reason, and runs nothing", async () => {

@@ -78,6 +78,24 @@ void describe("without an LLM", () => {
     assert.equal(report.usage, null);
   });
 
+  void it("never diagnoses an alarm on the only host when its instance is not in the inventory (issue 17 item 13)", async () => {
+    // Sample 02 is about i-0f9e8d7c6b5a43210; the inventory has only prod-web-01 (another instance).
+    const alarm = sampleAlarm("02-cwagent-mem-used-percent-alarm-raw.json");
+    const before = (await fx.executed()).length;
+    const r = recorder();
+    expectStatus(await fx.service.start("t-off-unknown-host", { kind: "alarm", alarm }, r.sink), "needs-host", r.events);
+    assert.equal(r.of("proposal").length, 0, "no plan for a host the alarm does not name");
+    const [needed] = r.of("host-needed");
+    assert.match(needed.message, /"i-0f9e8d7c6b5a43210", which is not in the host inventory/);
+    assert.match(needed.message, /Add the host with ATL: Add host \(id "i-0f9e8d7c6b5a43210"\)/);
+    assert.deepEqual(
+      needed.candidates.map((c) => c.id),
+      ["prod-web-01"],
+      "the user may still pick one",
+    );
+    assert.equal((await fx.executed()).length, before, "nothing ran on the agent");
+  });
+
   void it("answers a follow-up from the findings and says an LLM would do better", async () => {
     const r = recorder();
     expectStatus(await fx.service.followUp("t-off-cpu", "which process is using the CPU?", r.sink), "answered", r.events);

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     incidents: { listIncidents: () => [] },
     checkpointDir: input.checkpointDir,
     logger: silentLogger,
-    settings: () => ({ autoApproveReadOnlyHosts: [], timeoutSeconds: 20, outputTokenBudget: 600, redactionPatterns: [], language: "en" }),
+    settings: () => ({ timeoutSeconds: 20, outputTokenBudget: 600, redactionPatterns: [], language: "en" }),
   });
   const pending = await service.pendingProposal(input.threadId);
   const events: DiagnosisEvent[] = [];

@@ -90,7 +90,6 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   const store = await AlarmStore.open({ dir: join(root, "store"), watch: false });
   const checkpointDir = join(root, "checkpoints");
   const settings: DiagnosisSettings = {
-    autoApproveReadOnlyHosts: [],
     timeoutSeconds: 20,
     outputTokenBudget: 600,
     redactionPatterns: [],

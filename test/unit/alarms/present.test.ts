@@ -76,6 +76,11 @@ void describe("incidentTooltipMarkdown", () => {
       assert.ok(html.includes(fact), `tooltip lacks ${fact}: ${html}`);
     }
   });
+
+  void it("says when the alarm's instance is not in the inventory (issue 17 item 13)", () => {
+    const html = md.render(incidentTooltipMarkdown(incident(), null, "en", translate));
+    assert.ok(html.includes("i-0a1b2c3d4e5f67890 — not in atl.hosts"), html);
+  });
 });
 
 void describe("metric summary", () => {

@@ -11,7 +11,9 @@ import { createCommandPolicy } from "../../../agent/src/policy";
 import {
   ANY_READ_ONLY,
   ApprovalRuleSet,
+  approvalGate,
   createRule,
+  memoryRuleSource,
   loadRulesFile,
   migrateAutoApproveHosts,
   parseRulesFile,
@@ -128,6 +130,33 @@ void describe("approval rules: what they cover", () => {
     const lasting = rule({ id: "lasting", scope: { host: "prod-web-*" }, command: "uptime" });
     assert.deepEqual(new ApprovalRuleSet([once, lasting]).covers(plan("uptime"), web1, NOW).ruleIds, ["lasting"]);
     assert.deepEqual(new ApprovalRuleSet([once, lasting]).covers(plan("uptime"), db1, NOW).ruleIds, ["once"]);
+  });
+});
+
+void describe("approval rules: the graph's gate", () => {
+  const proposal = (host: RuleHost, ...commands: string[]) => ({
+    threadId: "t",
+    round: 1,
+    host: { id: host.id, name: host.name, transport: "agent" as const },
+    commands: plan(...commands),
+    rationale: "r",
+    source: "runbook" as const,
+    autoApproved: false,
+  });
+  const entry = (host: RuleHost) => ({ ...host, aliases: [...(host.aliases ?? [])], tags: [...(host.tags ?? [])], transport: "agent" as const, url: "http://127.0.0.1:9", keyId: "k" });
+
+  void it("approves a covered plan with the rules it rests on, and spends a once-rule", () => {
+    const source = memoryRuleSource([rule({ id: "look", scope: { tag: "web" }, command: "uptime", once: true })]);
+    const gate = approvalGate(source, () => NOW);
+    assert.deepEqual(gate.approve(proposal(web1, "uptime"), entry(web1)), [{ id: "look", command: "uptime", scope: "tag:web" }]);
+    assert.equal(gate.approve(proposal(web1, "uptime"), entry(web1)), null, "spent");
+  });
+
+  void it("asks when the plan is not covered, and spends nothing", () => {
+    const source = memoryRuleSource([rule({ id: "look", scope: { all: true }, command: "uptime", once: true })]);
+    const gate = approvalGate(source, () => NOW);
+    assert.equal(gate.approve(proposal(db1, "uptime", "df -h"), entry(db1)), null);
+    assert.equal(source.current().rules.length, 1);
   });
 });
 

@@ -13,8 +13,12 @@ const hosts: HostEntry[] = [
 
 const cpu = incident({ alarm: alarm({ name: "cpu", changedAt: "2026-11-25T03:00:00.000Z" }) });
 const mem = incident({ alarm: alarm({ name: "mem", changedAt: "2026-11-25T03:05:00.000Z" }) });
-const dataGap = incident({ alarm: alarm({ name: "gap", state: "INSUFFICIENT_DATA", hostId: "db-01" }) });
-const recovered = incident({ alarm: alarm({ name: "recovered", state: "OK", hostId: "i-unknown" }) });
+/** An alarm on this instance, as the parser builds it (the dimension and hostId agree). */
+const on = (instanceId: string) => ({ hostId: instanceId, metric: { ...alarm().metric!, dimensions: { InstanceId: instanceId } } });
+const dataGap = incident({ alarm: alarm({ name: "gap", state: "INSUFFICIENT_DATA", ...on("db-01") }) });
+const recovered = incident({ alarm: alarm({ name: "recovered", state: "OK", ...on("i-unknown") }) });
+const namedOnly = incident({ alarm: alarm({ name: "prod-db-01-disk", hostId: null, metric: { ...alarm().metric!, dimensions: { path: "/" } } }) });
+const otherInstance = incident({ alarm: alarm({ name: "prod-web-01-cpu-high", ...on("i-0ffffffffffffffff") }) });
 const composite = incident({ alarm: alarm({ name: "composite", hostId: null, metric: null }) });
 
 void describe("groupAlarms by state", () => {
@@ -46,10 +50,13 @@ void describe("groupAlarms by host", () => {
     ]);
   });
 
-  void it("finds the host of an incident by id or alias", () => {
+  void it("finds the host of an incident by id or alias, never a host its alarm does not name", () => {
     assert.equal(hostForIncident(cpu, hosts)?.id, "web-01");
     assert.equal(hostForIncident(dataGap, hosts)?.id, "db-01");
     assert.equal(hostForIncident(recovered, hosts), null);
+    assert.equal(hostForIncident(namedOnly, hosts)?.id, "db-01", "no host dimension: the name mentions prod-db-01");
+    assert.equal(hostForIncident(otherInstance, hosts), null, "another instance, although the name mentions prod-web-01");
+    assert.equal(hostForIncident(recovered, [hosts[0]]), null, "not the only configured host either");
   });
 });
 

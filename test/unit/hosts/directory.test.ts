@@ -56,9 +56,22 @@ void describe("HostDirectory: which host", () => {
     assert.equal(dir.resolveForAlarm(alarm("mem", metric("CWAgent", "mem_used_percent", { host: "ip-10-0-2-7.ap-northeast-2.compute.internal" })))?.id, "prod-db-01");
   });
 
-  void it("falls back to a host named in the alarm name; unknown hosts and composites give null", () => {
-    assert.equal(dir.resolveForAlarm(alarm("prod-web-01-cpu-high", metric("AWS/EC2", "CPUUtilization", { InstanceId: "i-unknown" })))?.name, "prod-web-01");
-    assert.equal(dir.resolveForAlarm(alarm("checkout-latency", metric("AWS/EC2", "CPUUtilization", { InstanceId: "i-unknown" }))), null);
+  void it("never takes another host for an instance that is not in the inventory (issue 17 item 13)", () => {
+    // The alarm's instance is unknown; its name mentions prod-web-01, which is another instance.
+    const misnamed = alarm("prod-web-01-cpu-high", metric("AWS/EC2", "CPUUtilization", { InstanceId: "i-0fedcba9876543210" }));
+    assert.equal(dir.resolveForAlarm(misnamed), null);
+    assert.deepEqual(dir.resolveAlarmHost(misnamed), { kind: "not-found", named: ["i-0fedcba9876543210"], mentioned: hosts[0] });
+    const unknown = alarm("checkout-latency", metric("AWS/EC2", "CPUUtilization", { InstanceId: "i-0fedcba9876543210" }));
+    assert.deepEqual(directory(new Secrets(), [hosts[0]]).resolveAlarmHost(unknown), { kind: "not-found", named: ["i-0fedcba9876543210"], mentioned: null }, "not the only host either");
+    const cwagent = alarm("mem", metric("CWAgent", "mem_used_percent", { host: "ip-10-9-9-9" }), { hostId: null });
+    assert.deepEqual(dir.resolveAlarmHost(cwagent), { kind: "not-found", named: ["ip-10-9-9-9"], mentioned: null });
+  });
+
+  void it("matches an alarm that names no host by a host its name mentions; composites are left to the store", () => {
+    const elb = alarm("prod-web-01-http-5xx", metric("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", { LoadBalancer: "app/web/123" }), { hostId: null });
+    assert.equal(dir.resolveForAlarm(elb)?.name, "prod-web-01");
+    const latency = alarm("checkout-latency", metric("AWS/ApplicationELB", "TargetResponseTime", { LoadBalancer: "app/web/123" }), { hostId: null });
+    assert.deepEqual(dir.resolveAlarmHost(latency), { kind: "unnamed" });
     assert.equal(dir.resolveForAlarm(alarm("web-tier-degraded", null, { children: ["arn:aws:cloudwatch:r:1:alarm:x"] })), null);
   });
 

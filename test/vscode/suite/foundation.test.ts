@@ -154,10 +154,10 @@ suite("foundation: extension, manifest and registrations agree", () => {
     assert.deepEqual(outside, []);
   });
 
-  test("the Alarms, Hosts and Diagnoses views are in the ATL container and can be focused", async () => {
+  test("the Alarms, Hosts, Diagnoses and Approval rules views are in the ATL container and can be focused", async () => {
     assert.ok(manifest.contributes.viewsContainers.activitybar.some((c) => c.id === VIEW_CONTAINER));
     const views = (manifest.contributes.views[VIEW_CONTAINER] ?? []).map((v) => v.id);
-    assert.deepEqual(views, ["atl.alarms", "atl.hosts", "atl.diagnoses"]);
+    assert.deepEqual(views, ["atl.alarms", "atl.hosts", "atl.diagnoses", "atl.approvalRules"]);
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const view of views) {
       // The workbench registers `<view>.focus` only for a view it knows.
