@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BenchResult } from "./report";
 import { flag, runAlone } from "./measure";
+import { isCodeServerReady } from "../scripts/lib/setup";
 
 export interface ActivationBenchOptions {
   /** Fresh Node processes per bundle for the require time (median). Default 10. */
@@ -121,10 +122,9 @@ function median(values: number[]): number {
 
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 
-/** True when `npm run setup:code-server` has installed code-server and Node 24 (its stamps). */
+/** True when the setup (`npm run setup`) has installed code-server and Node 24 (its stamps). */
 export function codeServerInstalled(): boolean {
-  const cache = join(root, ".vscode-test");
-  return [join(cache, "node24", ".atl-installed.json"), join(cache, "cs", ".atl-installed.json"), process.env.ATL_CHROMIUM ?? "/usr/bin/chromium"].every((f) => existsSync(f));
+  return isCodeServerReady();
 }
 
 interface EditorActivation {

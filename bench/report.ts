@@ -365,7 +365,7 @@ export function renderMarkdown(run: BenchRun, notes: SuiteNotes, analysis: strin
     "tokens), `--quick`, `--out DIR` (write both files there instead), `--no-write`, `--no-code-server`",
     "(skip the in-editor activation figure), `--strict` (exit 1 when a target is missed). Everything talks",
     "only to 127.0.0.1: the real agent process, a private sshd, the fauxqs SQS/SNS emulator, a scripted",
-    "OpenAI-compatible server and code-server with headless Chromium (`npm run setup:code-server` once).",
+    "OpenAI-compatible server and code-server with headless Chromium (`npm run setup` once).",
     "",
     "**How to read it.** Targets come from issue 9. A ratio compares ATL with the thing it wraps, measured",
     "in the same run with samples interleaved, so a busy machine slows both sides alike and the ratio",

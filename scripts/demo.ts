@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { AtlError } from "../src/shared/errors";
+import { repoRoot, setup, setupFailure } from "./lib/setup";
 import { Lifecycle, StopRequested } from "./demo/lifecycle";
 import { parseDemoArgs, USAGE, type DemoOptions } from "./demo/options";
 import { DEMO_ALARM_NAME, DEMO_HOST } from "./demo/scenario";
@@ -72,6 +73,15 @@ function openBrowser(url: string): void {
   child.unref();
 }
 
+/** `node esbuild.mjs`: every bundle the demo runs (extension, graph, webview, agent, CLI). */
+function build(signal: AbortSignal): Promise<void> {
+  return new Promise((resolveBuild, reject) => {
+    const child = spawn(process.execPath, ["esbuild.mjs"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"], signal });
+    child.on("error", reject);
+    child.on("close", (code, sig) => (code === 0 ? resolveBuild() : reject(new Error(`esbuild.mjs failed (${code ?? sig}); see above`))));
+  });
+}
+
 async function main(): Promise<number> {
   // A closed terminal (SIGHUP) makes writes fail with EIO/EPIPE: the stop must still run to the end.
   process.stdout.on("error", () => undefined);
@@ -94,6 +104,8 @@ async function main(): Promise<number> {
   const stopRequested = new Promise<void>((resolve) => {
     stopped = resolve;
   });
+  // Stops the setup and the build under way (their child processes) on a signal.
+  const preparing = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     // npm forwards the terminal's Ctrl-C as well: one stop, whatever arrives next.
     if (signalled) {
@@ -101,6 +113,7 @@ async function main(): Promise<number> {
     }
     signalled = signal;
     print(`\n${signal}: stopping the demo…`);
+    preparing.abort();
     void lifecycle.stopAll();
     stopped();
   };
@@ -110,12 +123,28 @@ async function main(): Promise<number> {
 
   print(`${STARTING_LINE}${options.servicesOnly ? " (services only)" : ""}…`);
   const started = performance.now();
+  // The same setup as npm test: Debian packages (a CJK font for the Korean text among them), the
+  // agent's dependencies, code-server. Not root and something missing: the command, in seconds.
+  try {
+    await setup({ codeServer: !options.servicesOnly, signal: preparing.signal, say: (message) => print(`  · ${message}`) });
+    if (!signalled) {
+      print("  · building the extension, the agent and the CLI (esbuild)");
+      await build(preparing.signal);
+    }
+  } catch (error) {
+    if (!signalled) {
+      process.stderr.write(error instanceof Error && error.message.startsWith("esbuild") ? `npm run demo: ${error.message}\n` : setupFailure(error));
+      return 1;
+    }
+  }
   let demo: RunningDemo | null = null;
   let failure: unknown = null;
-  try {
-    demo = await startDemo(options, lifecycle, (step) => print(`  · ${step}`));
-  } catch (error) {
-    failure = error;
+  if (!signalled) {
+    try {
+      demo = await startDemo(options, lifecycle, (step) => print(`  · ${step}`));
+    } catch (error) {
+      failure = error;
+    }
   }
 
   let lines: ReturnType<typeof createInterface> | null = null;

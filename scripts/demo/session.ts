@@ -9,7 +9,7 @@ import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { AtlError } from "../../src/shared/errors";
 import { startAgent, type RunningAgent } from "../../test/helpers/agent";
-import { CodeServer, ensureCodeServerInstalled, repoRoot } from "../../test/helpers/codeServer";
+import { CodeServer, repoRoot } from "../../test/helpers/codeServer";
 import { startBurner, type Burner } from "./burner";
 import { startDemoEmulator } from "./emulator";
 import type { Lifecycle } from "./lifecycle";
@@ -48,9 +48,6 @@ export async function startDemo(options: DemoOptions, lifecycle: Lifecycle, prog
     if (options.port !== null) {
       await assertPortFree(options.port);
     }
-    progress("checking code-server (npm run setup:code-server installs it the first time)");
-    ensureCodeServerInstalled();
-    lifecycle.checkpoint();
   }
 
   const folders: string[] = [];

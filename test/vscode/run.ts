@@ -1,13 +1,14 @@
 // Layer 2 runner (plain Node, outside the editor): builds the extension, bundles index.ts and every
 // suite/*.test.ts, starts an isolated code-server with the smoke-test driver, opens it in headless
 // Chromium with the extension-development + extension-tests payload, streams mocha's output and
-// returns the extension host's exit code. Started by scripts/vscode-test.mjs.
+// returns the extension host's exit code with exact counts. `npm test` calls it in its own process;
+// test/vscode/main.ts is the command line.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
 import { CodeServer, ensureCodeServerInstalled, repoRoot, Workbench } from "../helpers/codeServer";
-import { REPORT_MARKER } from "./index";
+import { REPORT_MARKER, RESULT_MARKER, type InEditorCounts } from "./index";
 
 export interface InEditorRunOptions {
   /** Only tests whose full title matches (mocha --grep). */
@@ -59,22 +60,18 @@ function build(): void {
   }
 }
 
-/** Counts from mocha's spec reporter, for the closing line. */
-export function mochaCounts(output: string): { passed: number; failed: number } | undefined {
-  const passing = /(\d+) passing/.exec(output);
-  if (!passing) {
-    return undefined;
-  }
-  const failing = /(\d+) failing/.exec(output);
-  return { passed: Number(passing[1]), failed: failing ? Number(failing[1]) : 0 };
+export interface InEditorResult {
+  /** The extension host's exit code (1 when it never reported). */
+  code: number;
+  counts: InEditorCounts;
 }
 
-export async function runInEditorTests(options: InEditorRunOptions = {}): Promise<number> {
-  ensureCodeServerInstalled({ always: true });
+export async function runInEditorTests(options: InEditorRunOptions = {}): Promise<InEditorResult> {
+  await ensureCodeServerInstalled({ always: true });
   if (!options.skipBuild) {
     build();
   }
-  let output = "";
+  let counts: InEditorCounts | undefined;
   // Everything else the workbench logs (and what suites print): saved, shown on failure.
   const workbenchLog: string[] = [];
   let server: CodeServer | undefined;
@@ -99,9 +96,12 @@ export async function runInEditorTests(options: InEditorRunOptions = {}): Promis
       onLog: (_level, message) => {
         const marked = message.indexOf(REPORT_MARKER);
         if (marked >= 0) {
-          const line = `${message.slice(marked + REPORT_MARKER.length)}\n`;
-          output += line;
-          process.stdout.write(line);
+          const line = message.slice(marked + REPORT_MARKER.length);
+          if (line.startsWith(RESULT_MARKER)) {
+            counts = JSON.parse(line.slice(RESULT_MARKER.length)) as InEditorCounts;
+          } else {
+            process.stdout.write(`${line}\n`);
+          }
         } else {
           workbenchLog.push(message);
         }
@@ -117,7 +117,6 @@ export async function runInEditorTests(options: InEditorRunOptions = {}): Promis
     });
     code = await Promise.race([workbench.exitCode, timedOut]);
     clearTimeout(timer);
-    const counts = mochaCounts(output);
     if (code !== 0 || !counts) {
       const shot = await workbench.screenshot("failure").catch(() => undefined);
       console.error(`in-editor tests: extension host exited with ${code}${shot ? `; screenshot ${shot}` : ""}`);
@@ -126,10 +125,8 @@ export async function runInEditorTests(options: InEditorRunOptions = {}): Promis
       console.error("── extension host log (tail) ──");
       console.error(server.extensionHostLog().split("\n").slice(-40).join("\n"));
     }
-    if (counts) {
-      console.log(`${counts.passed} passed, ${counts.failed} failed`);
-    } else {
-      console.log("in-editor tests: mocha printed no summary (did the tests load?)");
+    if (!counts) {
+      console.log("in-editor tests: the extension host ended without a result (did the tests load? see the logs above)");
       code = code === 0 ? 1 : code;
     }
     const activation = server.atlActivationMs();
@@ -145,5 +142,7 @@ export async function runInEditorTests(options: InEditorRunOptions = {}): Promis
       rmSync(tests.dir, { recursive: true, force: true });
     }
   }
-  return code;
+  const final = counts ?? { passed: 0, failed: 0, cancelled: 0, skipped: 0 };
+  // A host that failed (or never reported) with no failed test counted is one failure.
+  return { code, counts: code !== 0 && final.failed === 0 ? { ...final, failed: 1 } : final };
 }

@@ -14,6 +14,7 @@ import { DiagnosisThread, type ThreadDeps, type ThreadTexts } from "../../../src
 import { DiagnosisHistory } from "../../../src/diagnosis/history";
 import type { ToWebviewMessage, TranscriptEntry } from "../../../src/webview/protocol";
 import { sampleAlarm, startFixture, type Fixture } from "../graph/support";
+import { Resources } from "../../helpers/resources";
 
 const texts: ThreadTexts = {
   busy: "busy",
@@ -50,18 +51,16 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
   let sequence = 0;
   const newId = (): string => `t-${process.pid}-${++sequence}`;
 
+  const resources = new Resources();
   before(async () => {
-    fx = await startFixture();
+    fx = resources.add(await startFixture(), (f) => f.close());
     service = fx.service;
-    dir = await mkdtemp(join(tmpdir(), "atl-thread-"));
+    dir = resources.add(await mkdtemp(join(tmpdir(), "atl-thread-")), (d) => rm(d, { recursive: true, force: true }));
     history = new DiagnosisHistory(join(dir, "diagnoses"), silentLogger);
     deps = { service: () => Promise.resolve(service), history, logger: silentLogger, onReport: (r) => reports.push(r), text: texts };
   });
 
-  after(async () => {
-    await fx?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => resources.release());
 
   void it("runs a host diagnosis to the approval step, telling the panel and the history", async () => {
     const id = newId();

@@ -274,8 +274,8 @@ function decodeAddress(hex: string): string {
   return groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::");
 }
 
-/** TCP sockets in LISTEN state held by these processes, with their local address. */
-export function listeningSockets(processes: ProcessInfo[]): ListeningSocket[] {
+/** Socket inodes held open by these processes, with the pid holding each. */
+function socketOwners(processes: ProcessInfo[]): Map<string, number> {
   const owner = new Map<string, number>();
   for (const p of processes) {
     let fds: string[];
@@ -296,6 +296,47 @@ export function listeningSockets(processes: ProcessInfo[]): ListeningSocket[] {
       }
     }
   }
+  return owner;
+}
+
+/** Paths of the Unix domain sockets these processes have bound (VS Code's vscode-ipc-*.sock…). */
+export function unixSocketPaths(processes: ProcessInfo[]): string[] {
+  const owner = socketOwners(processes);
+  let lines: string[];
+  try {
+    lines = readFileSync("/proc/net/unix", "utf8").trim().split("\n").slice(1);
+  } catch {
+    return [];
+  }
+  const paths = new Set<string>();
+  for (const line of lines) {
+    // Num RefCount Protocol Flags Type St Inode Path
+    const fields = line.trim().split(/\s+/);
+    const [inode, path] = [fields[6], fields[7]];
+    if (path?.startsWith("/") && owner.has(inode)) {
+      paths.add(path);
+    }
+  }
+  return [...paths];
+}
+
+/** The TMPDIR each of these processes runs with (unset: the system's /tmp). */
+export function tmpdirsOf(processes: ProcessInfo[]): string[] {
+  return processes.flatMap((p) => {
+    try {
+      const entry = readFileSync(`/proc/${p.pid}/environ`, "utf8")
+        .split("\0")
+        .find((e) => e.startsWith("TMPDIR="));
+      return [entry ? entry.slice("TMPDIR=".length) : "/tmp"];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** TCP sockets in LISTEN state held by these processes, with their local address. */
+export function listeningSockets(processes: ProcessInfo[]): ListeningSocket[] {
+  const owner = socketOwners(processes);
   const sockets: ListeningSocket[] = [];
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     let lines: string[];

@@ -10,6 +10,7 @@ import { AtlError } from "../../../src/shared/errors";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
 import { OPENAI_BASE_URL, takeLlmChoice } from "../../../scripts/demo/llm";
 import { startLlmRelay, type LlmRelay } from "../../../scripts/demo/llmRelay";
+import { Resources } from "../../helpers/resources";
 
 const KEY = "sk-demo-relay-0123456789abcdef";
 
@@ -17,14 +18,12 @@ void describe("demo LLM relay (loopback → OpenAI-compatible API, key added)", 
   let llm: ScriptedLlm;
   let relay: LlmRelay;
 
+  const resources = new Resources();
   before(async () => {
-    llm = await startScriptedLlm([], { fallback: { text: "pong", times: Infinity } });
-    relay = await startLlmRelay({ target: llm.url, apiKey: KEY });
+    llm = resources.add(await startScriptedLlm([], { fallback: { text: "pong", times: Infinity } }), (l) => l.close());
+    relay = resources.add(await startLlmRelay({ target: llm.url, apiKey: KEY }), (r) => r.close());
   });
-  after(async () => {
-    await relay.close();
-    await llm.close();
-  });
+  after(() => resources.release());
 
   void it("listens on 127.0.0.1 under a random path token and forwards with the user's key", async () => {
     assert.match(relay.url, /^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/v1$/);

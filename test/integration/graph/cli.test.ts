@@ -12,6 +12,7 @@ import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
 import { sshHostEntry, startSshd, type Sshd } from "../../helpers/sshd";
 import { SAMPLES } from "./support";
 import type { ExecAuditRecord } from "../../../agent/src/audit";
+import { Resources } from "../../helpers/resources";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
 const CLI = join(ROOT, "dist", "cli.js");
@@ -43,16 +44,18 @@ void describe("atl diagnose (dist/cli.js)", () => {
   let sshd: Sshd;
   const alarmFile = join(SAMPLES, "01-ec2-cpu-alarm.json");
 
+  const resources = new Resources();
+
   before(async () => {
     // `npm test` builds every bundle first; build here only when run on its own.
     if (!existsSync(CLI)) {
       const build = spawnSync(process.execPath, ["esbuild.mjs", "--only", "cli"], { cwd: ROOT, encoding: "utf8" });
       assert.equal(build.status, 0, build.stderr);
     }
-    agent = await startAgent();
-    llm = await startScriptedLlm();
-    sshd = await startSshd({ keyPassphrase: "cli passphrase 42" });
-    dir = await mkdtemp(join(tmpdir(), "atl-cli-"));
+    agent = resources.add(await startAgent(), (a) => a.stop());
+    llm = resources.add(await startScriptedLlm(), (l) => l.close());
+    sshd = resources.add(await startSshd({ keyPassphrase: "cli passphrase 42" }), (s) => s.stop());
+    dir = resources.add(await mkdtemp(join(tmpdir(), "atl-cli-")), (d) => rm(d, { recursive: true, force: true }));
     hostsFile = join(dir, "hosts.json");
     await writeFile(
       hostsFile,
@@ -63,12 +66,7 @@ void describe("atl diagnose (dist/cli.js)", () => {
       ]),
     );
   });
-  after(async () => {
-    await sshd.stop();
-    await agent.stop();
-    await llm.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => resources.release());
 
   const executed = async () => (await agent.audit()).filter((r): r is ExecAuditRecord => r.event === "exec").map((r) => r.command);
 

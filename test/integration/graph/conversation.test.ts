@@ -7,6 +7,7 @@ import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
 import { approvalGate, ApprovalRuleSet, createRule, memoryRuleSource, type ApprovalRule, type ApprovalRuleSource } from "../../../src/diagnosis/approvalRules";
 import { createDiagnosisService } from "../../../src/graph/service";
 import { expectStatus, llmSettings, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
+import { Resources } from "../../helpers/resources";
 
 const plan = (rationale: string, ...commands: string[]) => ({
   schema: "command_plan",
@@ -17,19 +18,20 @@ const quietAnalysis = { schema: "diagnosis_analysis", json: { summary: "Load is 
 void describe("a diagnosis conversation (LLM)", () => {
   let llm: ScriptedLlm;
   let fx: Fixture;
+  const resources = new Resources();
   before(async () => {
-    llm = await startScriptedLlm();
-    fx = await startFixture({
-      policyFile: { version: 1, rules: [{ id: "restart-nginx", program: "systemctl", args: ["restart", "nginx"], risk: "mutating", effect: "allow" }] },
-      extraHosts: [{ id: "prod-db-01", name: "prod-db-01", transport: "agent", url: "http://127.0.0.1:9", keyId: "k", secretFile: "/nonexistent/secret" }],
-    });
+    llm = resources.add(await startScriptedLlm(), (l) => l.close());
+    fx = resources.add(
+      await startFixture({
+        policyFile: { version: 1, rules: [{ id: "restart-nginx", program: "systemctl", args: ["restart", "nginx"], risk: "mutating", effect: "allow" }] },
+        extraHosts: [{ id: "prod-db-01", name: "prod-db-01", transport: "agent", url: "http://127.0.0.1:9", keyId: "k", secretFile: "/nonexistent/secret" }],
+      }),
+      (f) => f.close(),
+    );
     fx.deps.llm = llmSettings(llm);
     fx.service = fx.reopen();
   });
-  after(async () => {
-    await fx.close();
-    await llm.close();
-  });
+  after(() => resources.release());
 
   void it("a reject sends the reason back to the planner and the new plan differs", async () => {
     llm.push(plan("Check CPU.", "uptime", "top -b -n 1 | head -n 20"));

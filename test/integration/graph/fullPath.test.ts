@@ -7,6 +7,7 @@ import type { RecordedRequest } from "../../helpers/scriptedLlm";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
 import { renderMarkdown } from "../../../src/report";
 import { expectStatus, fencedBlock, llmSettings, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
+import { Resources } from "../../helpers/resources";
 
 /** The analysis reply: quotes the real `uptime` line the prompt carried, plus one invented excerpt. */
 function analysisFrom(request: RecordedRequest): unknown {
@@ -27,16 +28,14 @@ function analysisFrom(request: RecordedRequest): unknown {
 void describe("alarm → proposal → approval → agent → analysis (LLM)", () => {
   let llm: ScriptedLlm;
   let fx: Fixture;
+  const resources = new Resources();
   before(async () => {
-    llm = await startScriptedLlm();
-    fx = await startFixture({ llm: null });
+    llm = resources.add(await startScriptedLlm(), (l) => l.close());
+    fx = resources.add(await startFixture({ llm: null }), (f) => f.close());
     fx.deps.llm = llmSettings(llm);
     fx.service = fx.reopen();
   });
-  after(async () => {
-    await fx.close();
-    await llm.close();
-  });
+  after(() => resources.release());
 
   void it("plans with the LLM, stops for approval, resumes after a reload and reports verified findings", async () => {
     llm.push(

@@ -9,6 +9,7 @@ import type { DiagnosisEvent, Proposal, ThreadStatus } from "../../../src/graph/
 import { renderMarkdown, renderText } from "../../../src/report";
 import { startCpuBurner, type StagedProcess } from "../../helpers/faults";
 import { expectStatus, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
+import { Resources } from "../../helpers/resources";
 
 function runChild(input: unknown): Promise<{ pending: Proposal | null; status: ThreadStatus; events: DiagnosisEvent[] }> {
   return new Promise((resolve, reject) => {
@@ -31,14 +32,12 @@ function runChild(input: unknown): Promise<{ pending: Proposal | null; status: T
 void describe("without an LLM", () => {
   let fx: Fixture;
   let burner: StagedProcess;
+  const resources = new Resources();
   before(async () => {
-    fx = await startFixture({ llm: null });
-    burner = await startCpuBurner();
+    fx = resources.add(await startFixture({ llm: null }), (f) => f.close());
+    burner = resources.add(await startCpuBurner(), (b) => b.stop());
   });
-  after(async () => {
-    await burner.stop();
-    await fx.close();
-  });
+  after(() => resources.release());
 
   void it("plans from the runbook, runs on the agent and names the CPU burner in the report", async () => {
     const alarm = sampleAlarm("01-ec2-cpu-alarm.json");

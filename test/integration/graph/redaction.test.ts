@@ -10,6 +10,7 @@ import { encode } from "gpt-tokenizer";
 import { renderMarkdown } from "../../../src/report";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
 import { expectStatus, fencedBlock, llmSettings, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
+import { Resources } from "../../helpers/resources";
 
 const ACCESS_KEY = "AKIAZ7QWERTYUIOPASDF";
 const SECRET_KEY = "h7Fk2pQ9rT4vW1xY8zA3bC6dE0fG5hJ2kL9mN4pQ";
@@ -20,12 +21,13 @@ void describe("redaction and budget of what reaches the LLM", () => {
   let fx: Fixture;
   let dir: string;
   let logFile: string;
+  const resources = new Resources();
   before(async () => {
-    llm = await startScriptedLlm();
-    fx = await startFixture({ settings: { redactionPatterns: ["cust-[0-9]{6}"] } });
+    llm = resources.add(await startScriptedLlm(), (l) => l.close());
+    fx = resources.add(await startFixture({ settings: { redactionPatterns: ["cust-[0-9]{6}"] } }), (f) => f.close());
     fx.deps.llm = llmSettings(llm);
     fx.service = fx.reopen();
-    dir = await mkdtemp(join(tmpdir(), "atl-redact-"));
+    dir = resources.add(await mkdtemp(join(tmpdir(), "atl-redact-")), (d) => rm(d, { recursive: true, force: true }));
     logFile = join(dir, "app.log");
     const lines: string[] = [];
     for (let i = 1; i <= 3000; i++) {
@@ -35,11 +37,7 @@ void describe("redaction and budget of what reaches the LLM", () => {
     lines[2998] = `2026-11-25T03:59:59Z deploy aws_secret_access_key=${SECRET_KEY} password=${PASSWORD}`;
     await writeFile(logFile, `${lines.join("\n")}\n`);
   });
-  after(async () => {
-    await fx.close();
-    await llm.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => resources.release());
 
   void it("redacts secrets and cuts long output to head + tail in the prompt, keeps the full output in the report", async () => {
     llm.push({

@@ -14,6 +14,7 @@ import type { AtlError } from "../../../src/shared/errors";
 import { SqsAlarmConsumer, type ConsumerState, type SqsAlarmConsumerOptions } from "../../../src/sqs/consumer";
 import { PollerElection } from "../../../src/sqs/pollerElection";
 import { Fauxqs, SAMPLE_FILES, sample, type AlarmRoute } from "../../helpers/fauxqs";
+import { Resources } from "../../helpers/resources";
 
 const NOW = () => Date.parse("2026-11-25T06:00:00.000Z");
 
@@ -23,16 +24,15 @@ let dirs = 0;
 const consumers: SqsAlarmConsumer[] = [];
 const stores: AlarmStore[] = [];
 
+const resources = new Resources();
 before(async () => {
-  emulator = await Fauxqs.start();
-  root = await mkdtemp(join(tmpdir(), "atl-consumer-"));
+  emulator = resources.add(await Fauxqs.start(), (e) => e.stop());
+  root = resources.add(await mkdtemp(join(tmpdir(), "atl-consumer-")), (d) => rm(d, { recursive: true, force: true }));
+  // Released first: what the tests opened on the emulator and in the folder.
+  resources.defer(() => stores.forEach((s) => s.dispose()));
+  resources.defer(() => Promise.all(consumers.map((c) => c.stop())));
 });
-after(async () => {
-  await Promise.all(consumers.map((c) => c.stop()));
-  stores.forEach((s) => s.dispose());
-  await emulator.stop();
-  await rm(root, { recursive: true, force: true });
-});
+after(() => resources.release());
 
 async function openStore(dir = join(root, `d${++dirs}`)): Promise<AlarmStore> {
   const store = await AlarmStore.open({ dir, now: NOW, changeIntervalMs: 20, pollIntervalMs: 200 });

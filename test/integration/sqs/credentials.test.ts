@@ -14,6 +14,7 @@ import { AtlError } from "../../../src/shared/errors";
 import { createSqsClient, describeQueue, regionFromQueueUrl, type SqsConnection } from "../../../src/sqs/client";
 import { SqsAlarmConsumer } from "../../../src/sqs/consumer";
 import { Fauxqs } from "../../helpers/fauxqs";
+import { Resources } from "../../helpers/resources";
 
 const SSO_URL = "https://example.awsapps.com/start";
 let home: string;
@@ -25,8 +26,9 @@ let wireEndpoint: string;
 let wireReply: [number, string, Record<string, string>] = [400, "", {}];
 const stores: AlarmStore[] = [];
 
+const resources = new Resources();
 before(async () => {
-  home = await mkdtemp(join(tmpdir(), "atl-aws-"));
+  home = resources.add(await mkdtemp(join(tmpdir(), "atl-aws-")), (d) => rm(d, { recursive: true, force: true }));
   await mkdir(join(home, ".aws", "sso", "cache"), { recursive: true });
   await writeFile(
     join(home, ".aws", "config"),
@@ -65,7 +67,7 @@ before(async () => {
   // No instance metadata service here: fail fast instead of waiting for its timeout.
   process.env.AWS_EC2_METADATA_DISABLED = "true";
 
-  emulator = await Fauxqs.start();
+  emulator = resources.add(await Fauxqs.start(), (e) => e.stop());
   queueUrl = (await emulator.createQueue("atl-credentials")).queueUrl;
 
   // SQS's JSON protocol error, as AWS sends it (fauxqs does not enforce IAM).
@@ -78,16 +80,13 @@ before(async () => {
     });
   });
   await new Promise<void>((resolve) => wire.listen(0, "127.0.0.1", resolve));
+  resources.defer(() => new Promise((resolve) => wire.close(resolve)));
+  resources.defer(() => stores.forEach((s) => s.dispose()));
   const address = wire.address();
   wireEndpoint = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
 });
 
-after(async () => {
-  stores.forEach((s) => s.dispose());
-  await emulator.stop();
-  await new Promise((resolve) => wire.close(resolve));
-  await rm(home, { recursive: true, force: true });
-});
+after(() => resources.release());
 
 async function failureOf(connection: SqsConnection): Promise<AtlError> {
   const client = createSqsClient(connection);

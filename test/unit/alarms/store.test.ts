@@ -1,8 +1,7 @@
 // AlarmStore on a real folder: incidents from the samples, flapping, out-of-order delivery, dedupe,
 // unparsed bodies, user actions, age-out, persistence across restarts, and several windows (store
-// instances, and separate processes) sharing one file without losing each other's writes.
+// instances) sharing one file without losing each other's writes; separate processes: test/integration/alarms/storeProcesses.test.ts.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -500,33 +499,6 @@ void describe("AlarmStore: several windows on one folder", () => {
     const third = await openStore(dir, { watch: false });
     assert.equal(third.listIncidents().length, 21);
     assert.equal(third.getIncident(base.id)?.acknowledged, true);
-  });
-
-  void it("separate processes writing at once (as separate windows do): every alarm and every ack is kept", async () => {
-    const dir = freshDir();
-    const seed = await openStore(dir, { watch: false });
-    seed.ingestAlarm(makeAlarm({ name: "shared" }));
-    await seed.close();
-    const writer = join(import.meta.dirname, "support", "storeWriter.ts");
-    const runWriter = (prefix: string, count: number): Promise<number | null> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["--import", "tsx", writer, dir, prefix, String(count)], { stdio: ["ignore", "inherit", "inherit"] });
-        child.on("error", reject);
-        child.on("exit", resolve);
-      });
-    const codes = await Promise.all([runWriter("a", 20), runWriter("b", 20), runWriter("c", 20)]);
-    assert.deepEqual(codes, [0, 0, 0]);
-    const store = await openStore(dir, { watch: false });
-    const names = new Set(store.listIncidents().map((i) => i.name));
-    assert.equal(names.size, 61);
-    for (const prefix of ["a", "b", "c"]) {
-      for (let i = 0; i < 20; i++) {
-        assert.ok(names.has(`${prefix}${i}`), `${prefix}${i} lost`);
-      }
-    }
-    const acked = store.listIncidents().filter((i) => i.acknowledged).map((i) => i.name);
-    assert.equal(acked.length, 30, "every writer acknowledged half of its own alarms");
-    assert.deepEqual((await readdir(dir)).sort(), [STORE_FILE, `${STORE_FILE}${LAST_GOOD_SUFFIX}`]);
   });
 });
 

@@ -1,7 +1,7 @@
 // A separate process writing to a shared store folder, as another VS Code window would:
 // `node --import tsx storeWriter.ts DIR PREFIX COUNT` records COUNT alarms and acknowledges every second one.
 import { AlarmStore } from "../../../../src/alarms/store";
-import { makeAlarm } from "../samples";
+import { makeAlarm } from "../../../unit/alarms/samples";
 
 async function main(dir: string, prefix: string, count: number): Promise<void> {
   const store = await AlarmStore.open({ dir, watch: false });

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { SAMPLE_FILES, SAMPLES_DIR, sample } from "./samples";
+import { SAMPLE_FILES, SAMPLES_DIR, sample } from "../../unit/alarms/samples";
 
 const root = join(import.meta.dirname, "../../..");
 const cli = join(root, "dist/cli.js");

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { incidentDescription, incidentTooltipMarkdown } from "../../../src/alarms/present";
 import type { Translate } from "../../../src/shared/l10n";
-import { alarm, incident } from "../alarms/fixtures";
+import { alarm, incident } from "../../unit/alarms/fixtures";
 
 const root = resolve(import.meta.dirname, "..", "..", "..");
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(join(root, file), "utf8")) as T;
