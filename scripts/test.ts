@@ -10,7 +10,7 @@
 // each of lint, typecheck and build as one check.
 //   node --import tsx scripts/test.ts [--only STAGES] [--skip STAGES] [--grep TEXT]
 import { spawn } from "node:child_process";
-import { addCounts, closingLine, countsDetail, emptyCounts, findTestFiles, runTestFiles, type Counts, type FileResult } from "./lib/nodeTests";
+import { addCounts, closingLine, countsDetail, emptyCounts, findTestFiles, interruption, runTestFiles, type Counts, type FileResult } from "./lib/nodeTests";
 import { repoRoot, setup, setupFailure } from "./lib/setup";
 
 const STAGES = ["lint", "typecheck", "build", "unit", "integration", "vscode", "e2e"] as const;
@@ -190,6 +190,9 @@ async function main(): Promise<number> {
 
   const results: StageResult[] = [];
   for (const stage of selected) {
+    if (interruption()) {
+      break;
+    }
     console.log(`\n━━━ ${stage} ━━━`);
     switch (stage) {
       case "lint":
@@ -232,8 +235,12 @@ async function main(): Promise<number> {
     const detail = r.check ? (ok ? "passed" : "failed") : countsDetail(r.counts);
     console.log(`${ok ? "✔" : "✘"} ${r.name}: ${detail} in ${r.seconds.toFixed(1)} s`);
   }
+  const signal = interruption();
+  if (signal) {
+    console.log(`interrupted (${signal}): the stages after ${results[results.length - 1]?.name ?? "the setup"} did not run`);
+  }
   console.log(closingLine(total));
-  return total.failed > 0 || results.length === 0 ? 1 : 0;
+  return signal ? 130 : total.failed > 0 || results.length === 0 ? 1 : 0;
 }
 
 main().then(

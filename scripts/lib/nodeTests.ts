@@ -80,11 +80,31 @@ export function findTestFiles(dir: string, suffix: string, grep?: string): strin
     .sort();
 }
 
-/** Runs every file; resolves with one result per file, in the order they finished. */
+/** The signal that interrupted a run (Ctrl-C, SIGTERM), if one did: callers stop starting work. */
+let interruptedBy: NodeJS.Signals | null = null;
+export const interruption = (): NodeJS.Signals | null => interruptedBy;
+
+/** Process groups of the files running now, for passing an interruption on. */
+const running = new Set<number>();
+
+/**
+ * Runs every file; resolves with one result per file, in the order they finished. Ctrl-C (the
+ * terminal's SIGINT reaches only this process's group, not the files') or SIGTERM is passed on to
+ * the files running, and no further file starts.
+ */
 export async function runTestFiles(files: readonly string[], options: RunOptions): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const queue = [...files];
   const onFile = options.onFile ?? printFile;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interruptedBy ??= signal;
+    queue.length = 0;
+    for (const pgid of running) {
+      killGroup(pgid, signal);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const worker = async (): Promise<void> => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
       const timeoutMs = typeof options.fileTimeoutMs === "function" ? options.fileTimeoutMs(file) : options.fileTimeoutMs;
@@ -93,7 +113,12 @@ export async function runTestFiles(files: readonly string[], options: RunOptions
       onFile(result, output);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
   return results;
 }
 
@@ -236,12 +261,9 @@ function runFile(file: string, timeoutMs: number, env: NodeJS.ProcessEnv | undef
     child.kill("SIGTERM");
     killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), KILL_GRACE_MS);
   }, timeoutMs);
-  // This runner interrupted (Ctrl-C reaches the group of the terminal, not the file's): pass it on.
-  const forward = (signal: NodeJS.Signals) => () => killGroup(child.pid, signal);
-  const onInt = forward("SIGINT");
-  const onTerm = forward("SIGTERM");
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onTerm);
+  if (child.pid !== undefined) {
+    running.add(child.pid);
+  }
   return new Promise((resolvePromise) => {
     let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
     let finished = false;
@@ -250,8 +272,7 @@ function runFile(file: string, timeoutMs: number, env: NodeJS.ProcessEnv | undef
         return;
       }
       finished = true;
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
+      running.delete(child.pid ?? -1);
       const status = exit ?? { code: null, signal: null };
       tally.finish({ ...status, timedOutMs });
       const result: FileResult = { file, seconds: (performance.now() - started) / 1000, ...tally.counts, problems: tally.problems };
