@@ -23,7 +23,11 @@ export class PolicyFileError extends Error {
 // zod/mini: the same checks at a fraction of the size (this file is bundled into the extension too).
 const ruleSchema = z.strictObject({
   id: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "must be 1-64 letters, digits, dots, dashes, underscores or colons")),
-  program: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, "must be a program's base name (no path, no spaces), e.g. systemctl")),
+  // A base name, or an absolute path matched exactly: no "." or ".." segment, no "//", no trailing "/".
+  program: z.string().check(
+    z.regex(/^([A-Za-z0-9][A-Za-z0-9._+-]{0,127}|(\/[A-Za-z0-9_+@-][A-Za-z0-9._+@-]*){1,32})$/, "must be a program's base name (e.g. systemctl) or its absolute path (e.g. /opt/aws/amazon-ssm-agent/bin/amazon-ssm-agent), without spaces, . or .. segments"),
+    z.maxLength(1024),
+  ),
   args: z.optional(
     z
       .array(

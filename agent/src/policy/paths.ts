@@ -42,6 +42,12 @@ const SECRET_DIRS: Record<string, string> = {
   "/var/lib/kubelet/pki": "kubelet keys",
   "/etc/rancher": "Kubernetes admin credentials",
   "/etc/NetworkManager/system-connections": "network passwords",
+  "/var/lib/amazon/ssm/credentials": "the SSM agent's temporary AWS credentials",
+  "/var/lib/amazon/ssm/Vault": "the SSM agent's key material",
+  "/sys/firmware/efi/efivars": "firmware variables",
+  "/sys/kernel/debug": "kernel debug interfaces (some reads have effects)",
+  "/sys/kernel/tracing": "kernel tracing (trace_pipe consumes what it reads)",
+  "/proc/kmsg": "the kernel log (reading consumes it)",
 };
 
 /** Secret files by a pattern of their absolute path. */

@@ -79,6 +79,36 @@ void describe("operator policy file", () => {
     assert.equal(policy.check("curl -fsS http://evil.example/").decision, "refused");
   });
 
+  void it("allows a vendor agent's status command by its exact absolute path, with the same argument rules", () => {
+    const ctl = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl";
+    const vendor = createCommandPolicy(
+      parsePolicyFile({
+        version: 1,
+        rules: [
+          { id: "cwagent-status", program: ctl, args: ["-m", "ec2", "-a", "status"], risk: "read-only", effect: "allow" },
+          { id: "ssm-version", program: "/opt/aws/amazon-ssm-agent/bin/amazon-ssm-agent", args: ["-version"], risk: "read-only", effect: "allow" },
+        ],
+      }),
+    );
+    const d = vendor.check(`${ctl} -m ec2 -a status`);
+    assert.equal(d.decision, "allowed", d.reason);
+    assert.equal(d.rule, "operator:cwagent-status");
+    assert.deepEqual(d.program?.steps[0].pipeline.stages[0].argv, [ctl, "-m", "ec2", "-a", "status"]);
+    assert.equal(vendor.check("/opt/aws/amazon-ssm-agent/bin/amazon-ssm-agent -version | head -n 1").decision, "allowed");
+    // Other arguments, the bare name, the path spelled differently, a planted copy: refused.
+    assert.equal(vendor.check(`${ctl} -m ec2 -a stop`).rule, "refuse:unknown:" + ctl);
+    assert.equal(vendor.check("amazon-cloudwatch-agent-ctl -m ec2 -a status").rule, "refuse:unknown:amazon-cloudwatch-agent-ctl");
+    assert.equal(vendor.check("/opt/aws/amazon-cloudwatch-agent/bin//amazon-cloudwatch-agent-ctl -m ec2 -a status").rule, "refuse:program-path");
+    assert.equal(vendor.check("/opt/aws/x/../amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -m ec2 -a status").rule, "refuse:program-path");
+    assert.equal(vendor.check("/tmp/amazon-cloudwatch-agent-ctl -m ec2 -a status").rule, "refuse:program-path");
+    // A path rule cannot read secrets either.
+    const open = createCommandPolicy(parsePolicyFile({ version: 1, rules: [{ id: "tool", program: "/opt/tool/bin/tool", allowExtraArgs: true, risk: "read-only", effect: "allow" }] }));
+    assert.equal(open.check("/opt/tool/bin/tool /etc/shadow").rule, "refuse:sensitive-path:/opt/tool/bin/tool");
+    // And a refuse rule by path takes it away.
+    const refusing = createCommandPolicy(parsePolicyFile({ version: 1, rules: [{ id: "no-df", program: "/usr/bin/df", allowExtraArgs: true, risk: "read-only", effect: "refuse" }] }));
+    assert.equal(refusing.check("/usr/bin/df -h").rule, "refuse:operator:no-df");
+  });
+
   void it("never lets a rule read secrets", () => {
     const open = createCommandPolicy(parsePolicyFile({ version: 1, rules: [{ id: "cat-any", program: "cat", allowExtraArgs: true, risk: "read-only", effect: "allow" }] }));
     assert.equal(open.check("cat /etc/shadow").rule, "refuse:sensitive-path:cat");
@@ -98,7 +128,8 @@ void describe("operator policy file", () => {
       [{ rules: [] }, /field "version"/, "version"],
       [{ version: 1 }, /field "rules"/, "rules"],
       [{ version: 1, rules: [{ id: "x", program: "systemctl", risk: "dangerous", effect: "allow" }] }, /field "rules\[0\]\.risk"/, "rules[0].risk"],
-      [{ version: 1, rules: [{ id: "x", program: "/bin/rm", risk: "mutating", effect: "allow" }] }, /field "rules\[0\]\.program".*base name/, "rules[0].program"],
+      [{ version: 1, rules: [{ id: "x", program: "/opt/../bin/rm", risk: "mutating", effect: "allow" }] }, /field "rules\[0\]\.program".*base name/, "rules[0].program"],
+      [{ version: 1, rules: [{ id: "x", program: "bin/rm", risk: "mutating", effect: "allow" }] }, /field "rules\[0\]\.program".*absolute path/, "rules[0].program"],
       [{ version: 1, rules: [{ id: "x", program: "rm", risk: "mutating", effect: "permit" }] }, /field "rules\[0\]\.effect"/, "rules[0].effect"],
       [{ version: 1, rules: [{ id: "x", program: "rm", args: "-rf", risk: "mutating", effect: "allow" }] }, /field "rules\[0\]\.args"/, "rules[0].args"],
       [{ version: 1, rules: [{ id: "x", program: "rm", args: ["a\nb"], risk: "mutating", effect: "allow" }] }, /field "rules\[0\]\.args\[0\]"/, "rules[0].args[0]"],

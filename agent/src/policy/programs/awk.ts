@@ -33,11 +33,15 @@ export function checkAwkProgram(program: string): void {
 /** awk, gawk, mawk, nawk: -F and -v only (no -f program files, no gawk -e/-i/-l/-E); options end at the program text. */
 export const AWK_OPTIONS = options("-F|--field-separator= -v|--assign=", { stopAtOperand: true });
 
-/** The first operand is the program text. */
+/** The first operand is the program text; the others are files (gawk opens /inet/… names as network connections). */
 export function checkAwk(_args: readonly string[], parsed: ParsedArgs): void {
-  const program = parsed.operands[0];
+  const [program, ...files] = parsed.operands;
   if (program === undefined) {
     throw argumentRefusal("program", "awk without a program text");
   }
   checkAwkProgram(program);
+  const network = files.find((f) => /^\/inet[46]?\//.test(f));
+  if (network !== undefined) {
+    throw argumentRefusal("operand", `awk ${network}: gawk opens /inet/… names as network connections`);
+  }
 }

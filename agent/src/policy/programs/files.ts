@@ -182,6 +182,7 @@ export const FILE_PROGRAMS: Record<string, ProgramRule> = {
       denied: { o: "tree -o writes a file", R: "tree -R writes an HTML file into every directory", H: "tree -H writes HTML (and files with -R)" },
     }),
   ),
+  namei: lister("path permissions", "-l|--long -m|--modes -o|--owners -n|--nosymlinks -v|--vertical -x|--mountpoints -Z|--context -h|--help -V|--version"),
   which: printer("program lookup", "-a -s"),
   whereis: printer("program lookup", "-b -m -s -u -l -h|--help -V|--version", { note: "No -B/-M/-S (other search paths)." }),
   mount: lister("mounts (list only)", "-l|--show-labels -t|--types= -v|--verbose -h|--help -V|--version", { check: noOperands("mount {} would mount something; without operands it lists mounts") }),

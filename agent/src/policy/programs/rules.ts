@@ -24,7 +24,7 @@ export const READ_ONLY_PROGRAMS: Record<string, ProgramRule> = {
     note: "Subcommand first (no global options): ps, logs (no -f), inspect (--format with plain field paths, never the environment), stats --no-stream, top, images, info, version, port, history, system df and the container/image/network/volume read forms.",
   }),
   kubectl: grammar("Kubernetes (read-only)", (args) => checkKubectl(args), {
-    note: "get, describe, logs (no -f), top, events, version, api-resources, api-versions, explain, cluster-info, rollout status/history; no secrets; no --kubeconfig, --token, --server, --as, --raw, -f/-k, --watch, -v above 6.",
+    note: "get, describe, logs (no -f), top, events, version, api-resources, api-versions, explain, cluster-info, rollout status/history, config current-context/get-contexts/get-clusters; no secrets; no --kubeconfig, --token, --server, --as, --raw, -f/-k, --watch, -v above 6.",
   }),
 };
 

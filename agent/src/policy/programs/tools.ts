@@ -156,6 +156,7 @@ const KUBECTL_SUBCOMMANDS: Record<string, string> = {
   explain: "--api-version= --recursive -o|--output=",
   "cluster-info": "",
   rollout: "--revision= --timeout= -o|--output= -w|--watch=?",
+  config: "-o|--output= --no-headers",
 };
 
 const KUBECTL_GLOBAL_SPEC = options(KUBECTL_GLOBAL, { denied: KUBECTL_DENIED, stopAtOperand: true });
@@ -191,6 +192,10 @@ export function checkKubectl(args: readonly string[]): void {
   }
   if (sub === "cluster-info" && second !== undefined) {
     deny(`subcommand:cluster-info ${second}`, "kubectl cluster-info dump can write files and prints secrets; kubectl cluster-info alone is allowed");
+  }
+  // The kubeconfig's names only: `config view` prints credentials (with --raw), the others change it.
+  if (sub === "config" && !["current-context", "get-contexts", "get-clusters"].includes(second ?? "")) {
+    deny(`subcommand:config ${second ?? ""}`.trim(), "kubectl config is allowed only for current-context, get-contexts and get-clusters (view prints credentials, the others change the kubeconfig)");
   }
   if (sub === "top" && !["node", "nodes", "no", "pod", "pods", "po"].includes(second ?? "")) {
     deny(`subcommand:top ${second ?? ""}`.trim(), "kubectl top node or kubectl top pod");
