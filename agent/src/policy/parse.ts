@@ -55,6 +55,8 @@ function refuse(what: string, reason: string): never {
 
 /** Characters that may appear unquoted in a word: nothing here is special to sh, bash, dash or zsh. */
 const PLAIN = /[A-Za-z0-9_\-./:=,+%@^\]!]/;
+/** The same set by character code, for reading runs of them without a regex test per character. */
+const PLAIN_CODES = new Uint8Array(128).map((_, code) => (PLAIN.test(String.fromCharCode(code)) ? 1 : 0));
 
 /** Characters that end an unquoted word. */
 const WORD_END = new Set([" ", "\t", "|", "&", ";", ">", "<"]);
@@ -234,7 +236,7 @@ class Lexer {
       } else if (ch === "\\") {
         quoted = this.escaped();
       } else {
-        const text = this.unquoted(ch);
+        const text = this.plainRun() || this.unquoted(ch);
         glob ||= text === "*" || text === "?" || text === "[";
         value += text;
         pattern += text;
@@ -245,6 +247,15 @@ class Lexer {
       pattern += literalInPattern(quoted);
     }
     return { kind: "word", value, start, end: this.i, plain, ...(glob ? { pattern } : {}) };
+  }
+
+  /** A run of plain unquoted characters, taken as it is ("" when the next character is not one). */
+  private plainRun(): string {
+    const start = this.i;
+    while (this.i < this.src.length && PLAIN_CODES[this.src.charCodeAt(this.i)] === 1) {
+      this.i++;
+    }
+    return this.src.slice(start, this.i);
   }
 
   /** '…': everything up to the next single quote, literally. */

@@ -86,9 +86,10 @@ const SECRET_NAMES: [RegExp, string][] = [
   [/^wp-config\.php$/, "application secrets"],
 ];
 
+const SECRET_DIR_ENTRIES = Object.entries(SECRET_DIRS);
+
 // environ and memory; root/ and cwd/ lead into another process's (or container's) file system; fd/N
 // opens another process's files.
-const SECRET_DIR_ENTRIES = Object.entries(SECRET_DIRS);
 
 const PROC_PRIVATE = /^\/proc\/[^/]+\/(task\/[^/]+\/)?((environ|mem|auxv|pagemap|syscall|stack|timers)$|(root|cwd)(\/|$)|(fd|map_files)\/.)/;
 /** Reading a device: raw disks bypass file permissions, /dev/mem and /dev/input expose memory and keystrokes. */
@@ -97,20 +98,31 @@ const DEVICE = /^\/dev\/(?!null$|stdin$|stdout$|stderr$)./;
 /** One pass over all secret-name patterns; the per-pattern loop runs only on a hit, to say why. */
 const ANY_SECRET_NAME = new RegExp(SECRET_NAMES.map(([pattern]) => `(?:${pattern.source})`).join("|"), "i");
 
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** Every secret directory in one test; the per-entry loop runs only on a hit, to say why. */
+const ANY_SECRET_DIR = new RegExp(`^(?:${SECRET_DIR_ENTRIES.map(([dir]) => escapeRegex(dir)).join("|")})(?:/|$)`);
+const ANY_SECRET_PATH = new RegExp(SECRET_PATHS.map(([pattern]) => `(?:${pattern.source})`).join("|"));
+
+/** The first entry of `table` whose pattern matches (run once a combined pattern said one may). */
+function whyOf(table: readonly (readonly [RegExp | string, string])[], path: string): string | null {
+  for (const [pattern, why] of table) {
+    if (typeof pattern === "string" ? path === pattern || path.startsWith(`${pattern}/`) : pattern.test(path)) {
+      return why;
+    }
+  }
+  return null;
+}
+
 function checkAbsolute(path: string, metadataOnly: boolean): string | null {
   const exact = own(EXACT, path);
   if (exact) {
     return exact;
   }
-  for (const [dir, why] of SECRET_DIR_ENTRIES) {
-    if (path.startsWith(dir) && (path.length === dir.length || path[dir.length] === "/")) {
-      return why;
-    }
+  if (ANY_SECRET_DIR.test(path)) {
+    return whyOf(SECRET_DIR_ENTRIES, path);
   }
-  for (const [pattern, why] of SECRET_PATHS) {
-    if (pattern.test(path)) {
-      return why;
-    }
+  if (ANY_SECRET_PATH.test(path)) {
+    return whyOf(SECRET_PATHS, path);
   }
   if (path.startsWith("/proc/") && PROC_PRIVATE.test(path)) {
     return "another process's environment, memory or files";
@@ -132,59 +144,40 @@ function checkAbsolute(path: string, metadataOnly: boolean): string | null {
     }
   }
   const base = path.slice(path.lastIndexOf("/") + 1);
-  if (ANY_SECRET_NAME.test(base)) {
-    for (const [pattern, why] of SECRET_NAMES) {
-      if (pattern.test(base)) {
-        return why;
-      }
-    }
-  }
-  return null;
+  return ANY_SECRET_NAME.test(base) ? whyOf(SECRET_NAMES, base) : null;
 }
 
-/** The absolute readings of a path argument: as given, or relative to `/` and to a home directory. */
-function readings(arg: string): string[] {
-  // normalize() only matters for "." and ".." segments and repeated slashes.
-  const clean = (p: string): string => {
-    const normalized = p.includes("/.") || p.includes("//") ? posix.normalize(p) : p;
-    return normalized.length > 1 && normalized.endsWith("/") ? normalized.replace(/\/+$/, "") || "/" : normalized;
-  };
-  if (arg.startsWith("/")) {
-    return [clean(arg)];
-  }
-  return [clean("/" + arg), clean("/home/user/" + arg)];
+/** A path as the file system reads it: "." and ".." segments and repeated or trailing slashes resolved. */
+function clean(p: string): string {
+  const normalized = p.includes("/.") || p.includes("//") ? posix.normalize(p) : p;
+  return normalized.length > 1 && normalized.endsWith("/") ? normalized.replace(/\/+$/, "") || "/" : normalized;
 }
 
-/** Why reading `arg` as a path would expose a secret, or null. Also looks inside `--opt=PATH` and `-xPATH`. */
+/** Why `candidate` read as a path exposes a secret: as given, or relative to `/` and to a home directory. */
+function checkReadings(candidate: string, metadataOnly: boolean): string | null {
+  if (candidate.startsWith("/")) {
+    return checkAbsolute(clean(candidate), metadataOnly);
+  }
+  return checkAbsolute(clean("/" + candidate), metadataOnly) ?? checkAbsolute(clean("/home/user/" + candidate), metadataOnly);
+}
+
+/** Why reading `arg` as a path would expose a secret, or null. Also looks inside `--opt=PATH`, `-xPATH`, `@PATH` and `file:PATH`. */
 export function sensitivePath(arg: string, options: { metadataOnly?: boolean } = {}): SensitiveMatch | null {
-  const candidates = [arg];
+  const metadataOnly = options.metadataOnly ?? false;
+  const check = (candidate: string): SensitiveMatch | null => {
+    const why = candidate.length > 0 ? checkReadings(candidate, metadataOnly) : null;
+    return why ? { path: candidate, why } : null;
+  };
   const eq = arg.indexOf("=");
-  if (eq >= 0) {
-    candidates.push(arg.slice(eq + 1));
-  }
-  if (arg.length > 2 && arg[0] === "-" && arg[1] !== "-") {
-    candidates.push(arg.slice(2));
-  }
-  // `@/etc/shadow` (curl-style) and `file:/…` forms.
-  if (arg.startsWith("@")) {
-    candidates.push(arg.slice(1));
-  }
   const colon = arg.indexOf(":");
-  if (colon >= 0) {
-    candidates.push(arg.slice(colon + 1));
-  }
-  for (const candidate of candidates) {
-    if (candidate.length === 0) {
-      continue;
-    }
-    for (const path of readings(candidate)) {
-      const why = checkAbsolute(path, options.metadataOnly ?? false);
-      if (why) {
-        return { path: candidate, why };
-      }
-    }
-  }
-  return null;
+  return (
+    check(arg) ??
+    (eq >= 0 ? check(arg.slice(eq + 1)) : null) ??
+    (arg.length > 2 && arg[0] === "-" && arg[1] !== "-" ? check(arg.slice(2)) : null) ??
+    // `@/etc/shadow` (curl-style) and `file:/…` forms.
+    (arg.startsWith("@") ? check(arg.slice(1)) : null) ??
+    (colon >= 0 ? check(arg.slice(colon + 1)) : null)
+  );
 }
 
 /** Directories that contain secrets; a recursive read (`grep -r`) of one of them or of an ancestor is refused. */
