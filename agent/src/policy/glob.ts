@@ -141,8 +141,23 @@ function bracket(pattern: string, start: number): { regex: string; end: number }
   return null;
 }
 
-/** One path component's pattern as a regular expression over a whole name. */
+const compiled = new Map<string, RegExp>();
+
+/** One path component's pattern as a regular expression over a whole name (compiled once per pattern). */
 export function componentRegex(component: string): RegExp {
+  let regex = compiled.get(component);
+  if (!regex) {
+    // Patterns come from commands: bound the cache rather than grow with every one seen.
+    if (compiled.size >= 1000) {
+      compiled.clear();
+    }
+    regex = compileComponent(component);
+    compiled.set(component, regex);
+  }
+  return regex;
+}
+
+function compileComponent(component: string): RegExp {
   let source = "";
   for (let k = 0; k < component.length; k++) {
     const c = component[k];

@@ -125,9 +125,9 @@ function checkDiff(_args: readonly string[], parsed: ParsedArgs): void {
   }
 }
 
-/** `tail -f`, `tail -20f`, `tail +5f` (obsolete forms included) follow forever. */
-function checkTail(args: readonly string[], parsed: ParsedArgs): void {
-  const follows = args.find((a) => /^[-+][0-9]*[bcl]?f$/.test(a)) ?? findOption(parsed, "f", "F", "follow")?.raw;
+/** `tail -20f`, `tail +5f`: the obsolete forms of -f follow forever too. */
+function checkTail(args: readonly string[]): void {
+  const follows = args.find((a) => /^[-+][0-9]*[bcl]?f$/.test(a));
   if (follows !== undefined) {
     deny("option:-f", `tail ${follows} ${FOLLOWS}`);
   }
@@ -199,7 +199,10 @@ export const FILE_PROGRAMS: Record<string, ProgramRule> = {
   head: reader("start of a file", options("-c|--bytes= -n|--lines= -q|--quiet|--silent -v|--verbose -z|--zero-terminated --help --version", { numericShort: true })),
   tail: reader(
     "end of a file",
-    options("-c|--bytes= -n|--lines= -q|--quiet|--silent -v|--verbose -z|--zero-terminated --help --version -f|--follow=? -F --retry --pid= -s|--sleep-interval= --max-unchanged-stats=", { numericShort: true }),
+    options("-c|--bytes= -n|--lines= -q|--quiet|--silent -v|--verbose -z|--zero-terminated --help --version --retry", {
+      numericShort: true,
+      denied: { f: `tail -f ${FOLLOWS}`, F: `tail -F ${FOLLOWS}`, follow: `tail --follow ${FOLLOWS}`, pid: "tail --pid belongs to --follow", s: "tail -s belongs to --follow", "sleep-interval": "tail --sleep-interval belongs to --follow", "max-unchanged-stats": "tail --max-unchanged-stats belongs to --follow" },
+    }),
     { check: checkTail, note: "No -f, -F, --follow (or -20f)." },
   ),
   wc: reader("counts", options("-c|--bytes -m|--chars -l|--lines -L|--max-line-length -w|--words --total= --help --version", { denied: { "files0-from": "wc --files0-from reads file names from a file the policy cannot see" } })),

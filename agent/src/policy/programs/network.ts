@@ -209,6 +209,6 @@ export const NETWORK_PROGRAMS: Record<string, ProgramRule> = {
   dig: printer("DNS lookup", options("-4 -6 -b= -c= -h -m -p= -q= -r -t= -u -v -x=", {
     denied: { f: "dig -f sends every line of a file as a query", k: "dig -k reads a key file", y: "dig -y puts a TSIG key on the command line" },
   }), { note: "No -f (batch file), -k/-y (TSIG keys). +options and @server are operands." }),
-  nslookup: grammar("DNS lookup", (args) => checkNslookup(args), { paths: () => [] }),
+  nslookup: grammar("DNS lookup", (args) => checkNslookup(args), { paths: () => [], note: "nslookup NAME [SERVER] with -type=, -port=, -timeout= … options; not interactive mode." }),
   host: printer("DNS lookup", "-a -A -C -d -l -n -r -s -T -U -w -v -V -c= -N= -p= -R= -t= -W= -m= -4 -6"),
 };

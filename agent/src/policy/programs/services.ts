@@ -214,5 +214,5 @@ export const SERVICE_PROGRAMS: Record<string, ProgramRule> = {
   crontab: printer("scheduled jobs (list only)", options("-l -u=", { denied: { e: "crontab -e edits the schedule", r: "crontab -r removes the schedule", i: "crontab -i removes the schedule" } }), { check: checkCrontab }),
   getent: printer("name service lookup", "-s|--service= -i|--no-idn --help --version", { check: checkGetent, note: "Not shadow or gshadow." }),
   "nvidia-smi": printer("GPU status", "-i|--id= -d|--display= -q|--query -L|--list-gpus -x|--xml-format -h|--help --query-gpu= --query-compute-apps= --format=", { check: checkNvidiaSmi }),
-  sleep: grammar("a short pause", (args) => checkSleep(args), { paths: () => [] }),
+  sleep: grammar("a short pause", (args) => checkSleep(args), { paths: () => [], note: "At most 10 seconds." }),
 };
