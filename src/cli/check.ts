@@ -25,6 +25,8 @@ function toJson(decision: PolicyDecision): object {
     rule: decision.rule,
     segments: decision.segments,
     program: decision.program,
+    ...(decision.sampling ? { sampling: decision.sampling } : {}),
+    ...(decision.executed ? { executed: decision.executed } : {}),
   };
 }
 

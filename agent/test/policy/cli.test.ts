@@ -62,6 +62,14 @@ void describe("atl check (the CLI)", () => {
     assert.ok(d.program);
   });
 
+  void it("says how a sampling command runs: the count it gets and the window", async () => {
+    const r = await run(["vmstat 1"]);
+    assert.equal(r.code, 0, r.stderr);
+    const d = JSON.parse(r.stdout) as Decision & { sampling?: { seconds: number }; executed?: string };
+    assert.deepEqual(d.sampling, { seconds: 5 });
+    assert.equal(d.executed, "vmstat 1 6");
+  });
+
   void it("exits 1 with the reason for a refused command", async () => {
     const r = await run(["rm -rf / --no-preserve-root"]);
     assert.equal(r.code, 1);
