@@ -103,6 +103,21 @@ built-in runbooks. The totals show the bare LLM call as baseline.`,
     run: async (o) => (await import("./graph")).benchGraph({ iterations: num(o, "iterations") }),
   },
   {
+    name: "eval",
+    title: "Diagnosis accuracy (evaluation)",
+    about: `How often the offline diagnosis names the culprit of a real host fault (issue 12; \`npm run eval\`, see
+docs/diagnosis.md#evaluation for the table per scenario). **Replay** rows: every recorded fixture
+(\`eval/fixtures/\`: command outputs of faults staged under random names on this machine, asked through
+the alarm body and three English and three Korean wordings, plus a healthy twin of each) re-analysed
+by the current code through the real diagnosis service; deterministic, no host needed. **Last live
+run** rows: \`eval/results/live.json\`, written by the last \`npm run eval\` that staged the faults and
+diagnosed them through the real agent process. Named: the verdict names the staged culprit;
+confident-wrong: it names something else (on a healthy twin: anything, except a process that really
+was using ≥ 50 % of a core on a CPU question, counted apart). Targets ≥ 90 % named, 0 confident-wrong.`,
+    options: () => ({}),
+    run: async () => (await import("./eval")).benchEval(),
+  },
+  {
     name: "activation",
     title: "Activation",
     about: `Bundle sizes as \`npm run bench\` builds them (\`node esbuild.mjs\`; extension.js is always minified, graph.js

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { AtlError } from "../../src/shared/errors";
 import { startAgent, type RunningAgent } from "../../test/helpers/agent";
 import { CodeServer, repoRoot } from "../../test/helpers/codeServer";
-import { startBurner, type Burner } from "./burner";
+import { startCpuHog } from "../../test/helpers/faults";
 import { startDemoEmulator } from "./emulator";
 import type { Lifecycle } from "./lifecycle";
 import { takeLlmChoice, type LlmChoice } from "./llm";
@@ -21,6 +21,8 @@ import { DEMO_EDITOR_ENV, DEMO_EDITOR_SETTINGS, demoSettings, type DemoLlm } fro
 import { packageVsix, type Packaging } from "./vsix";
 
 export const AGENT_KEY_ID = "atl-demo";
+/** The staged fault's process name (`comm` keeps 15 characters): what ps, top and the diagnosis show. */
+export const BURNER_NAME = "atl-demo-burner";
 /** Where --services-only writes the workspace VS Code desktop opens (.vscode/launch.json). */
 export const DESKTOP_WORKSPACE = join(repoRoot, ".demo", "workspace");
 
@@ -93,7 +95,7 @@ export async function startDemo(options: DemoOptions, lifecycle: Lifecycle, prog
   progress("staging the fault: a process burning a CPU core");
   // Nice -10 (root only; ignored otherwise) keeps it the top consumer on a busy machine, as a
   // runaway on a production host is; it still spins one core only.
-  const burner: Burner = await startBurner({ nice: -10 });
+  const burner = await startCpuHog({ name: BURNER_NAME, app: "atl-demo", threads: 1, nice: -10 });
   lifecycle.add({ name: `the fault (${burner.name})`, stop: () => burner.stop(), kill: () => killPid(burner.pid) });
   lifecycle.checkpoint();
 

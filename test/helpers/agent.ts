@@ -21,6 +21,11 @@
 //   user            run the agent as this unprivileged user (e.g. "nobody") when the tests run as
 //                   root, like the systemd unit's dedicated user; its temp files are chowned to it
 //   args, env       extra flags and environment variables for the agent
+//   launcher        argv run in front of node (it execs node with the agent's arguments), e.g. an
+//                   `unshare … sh -c '… exec "$@"'` giving the agent a mount namespace of its own
+//   dir             the folder for its key, config and audit log (created; removed by stop());
+//                   default a fresh temp folder. A launcher into other namespaces needs a folder
+//                   both sides see.
 //   startTimeoutMs  how long to wait for "listening" (default 30 s; the machine may be busy)
 //   secret          the key's secret (default: 32 random bytes, hex); the same one restarts an agent
 //   stateDir        replay journal folder (default: one in the temp dir, like the unit's
@@ -32,7 +37,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
-import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { AuditRecord } from "../../agent/src/audit";
@@ -61,6 +66,8 @@ export interface StartAgentOptions {
   stateDir?: string | false;
   auditFile?: string;
   rlimits?: { nofile?: number; fsize?: number };
+  launcher?: string[];
+  dir?: string;
 }
 
 export interface ExitStatus {
@@ -177,7 +184,7 @@ async function agentEntry(bundle: boolean | string | undefined): Promise<string[
 }
 
 export async function startAgent(options: StartAgentOptions = {}): Promise<RunningAgent> {
-  const dir = await mkdtemp(join(tmpdir(), "atl-agent-"));
+  const dir = options.dir ? (await mkdir(options.dir, { recursive: true, mode: 0o700 }), options.dir) : await mkdtemp(join(tmpdir(), "atl-agent-"));
   const keyId = options.keyId ?? "test-key";
   const secret = options.secret ?? randomBytes(32).toString("hex");
   const secretFile = join(dir, "secret.key");
@@ -235,8 +242,8 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
   }
 
   const limits = Object.entries(options.rlimits ?? {}).map(([name, value]) => `--${name}=${value}:${value}`);
-  const [command, ...commandArgs] = limits.length > 0 ? ["prlimit", ...limits, "--", process.execPath, ...entry, ...args] : [process.execPath, ...entry, ...args];
-  const child = spawn(command, commandArgs, {
+  const [command, ...commandArgs] = [...(options.launcher ?? []), ...(limits.length > 0 ? ["prlimit", ...limits, "--"] : []), process.execPath, ...entry, ...args];
+  const child = spawn(command!, commandArgs, {
     cwd: account ? "/" : REPO_ROOT,
     ...(account ? { uid: account.uid, gid: account.gid } : {}),
     env: {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { DiagnosisEvent, Proposal, ThreadStatus } from "../../../src/graph/diagnosis";
 import { renderMarkdown, renderText } from "../../../src/report";
-import { startCpuBurner, type StagedProcess } from "../../helpers/faults";
+import { startCpuHog, type StagedProcess } from "../../helpers/faults";
 import { expectStatus, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
 import { Resources } from "../../helpers/resources";
 
@@ -35,7 +35,7 @@ void describe("without an LLM", () => {
   const resources = new Resources();
   before(async () => {
     fx = resources.add(await startFixture({ llm: null }), (f) => f.close());
-    burner = resources.add(await startCpuBurner(), (b) => b.stop());
+    burner = resources.add(await startCpuHog({ threads: 1 }), (b) => b.stop());
   });
   after(() => resources.release());
 
