@@ -58,11 +58,11 @@ export async function benchEval(): Promise<BenchResult[]> {
     machine: { cpuModel: "", cores: 0, memoryMiB: 0, os: "", kernel: "", loadAverageAtStart: [0, 0, 0] },
     commit: { sha: null, uncommittedFiles: null },
     agentUser: "",
-    recorded: { oldest: recorded[0]!, newest: recorded[recorded.length - 1]! },
+    recorded: { oldest: recorded[0], newest: recorded[recorded.length - 1] },
     scenarios: replay.statuses,
     results: replay.results,
   };
-  const results = figures(`replay of ${replay.fixtures.length} scenarios recorded ${day(recorded[0]!)}–${day(recorded[recorded.length - 1]!)}`, headline(run));
+  const results = figures(`replay of ${replay.fixtures.length} scenarios recorded ${day(recorded[0])}–${day(recorded[recorded.length - 1])}`, headline(run));
   const questions = replay.results.length;
   results.push({
     name: `replay: analysis time per question (${questions} questions, graph + runbooks, no host)`,

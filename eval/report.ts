@@ -18,6 +18,8 @@ export interface QuestionResult {
   outcome: Outcome | HealthyOutcome;
   verdict: string | null;
   why: string;
+  /** The analysis's resources include what the fault is about (null: the analysis gave none). */
+  understood: boolean | null;
   summary: string;
   severity: string | null;
   status: string;
@@ -99,13 +101,24 @@ export interface Headline {
   confidentWrong: number;
   byLanguage: Record<AskLanguage, Tally>;
   healthy: HealthyTally;
+  /** Fault questions whose analysis named the fault's resource among its resources (of those that gave resources). */
+  understood: { yes: number; of: number };
 }
 
 export function headline(run: EvalRun): Headline {
   const all = tally(run.results);
   const healthy = healthyTally(run.results);
   const byLanguage = Object.fromEntries((["alarm", "en", "ko"] as const).map((lang) => [lang, tally(run.results.filter((r) => r.lang === lang))])) as Record<AskLanguage, Tally>;
-  return { namedShare: all.total > 0 ? all.named / all.total : 0, named: all.named, total: all.total, confidentWrong: all.wrong + healthy.wrong, byLanguage, healthy };
+  const judged = run.results.filter((r) => r.condition === "fault" && r.understood !== null && r.understood !== undefined);
+  return {
+    namedShare: all.total > 0 ? all.named / all.total : 0,
+    named: all.named,
+    total: all.total,
+    confidentWrong: all.wrong + healthy.wrong,
+    byLanguage,
+    healthy,
+    understood: { yes: judged.filter((r) => r.understood).length, of: judged.length },
+  };
 }
 
 function percent(part: number, whole: number): string {
@@ -161,6 +174,7 @@ export function renderText(run: EvalRun): string {
     `${run.mode === "live" ? "Live" : "Replay"}: ${h.named}/${h.total} named (${percent(h.named, h.total)}), confident-wrong ${total.wrong} on faults + ${h.healthy.wrong} on healthy twins` +
       `${h.healthy.justified ? ` (${h.healthy.justified} busy-CPU verdicts on healthy twins not counted)` : ""}.`,
     `Per language: alarm ${percent(h.byLanguage.alarm.named, h.byLanguage.alarm.total)}, English ${percent(h.byLanguage.en.named, h.byLanguage.en.total)}, Korean ${percent(h.byLanguage.ko.named, h.byLanguage.ko.total)} named.`,
+    `Understood (the analysis's resources include the fault's): ${h.understood.yes}/${h.understood.of} fault questions.`,
     "Cells: named/questions, then P partial, M missed, W confident-wrong.",
   );
   const stale = run.results.filter((r) => r.notRecorded.length > 0);

@@ -20,9 +20,9 @@ import { commitInfo, machineInfo } from "../bench/report";
 import { HostDirectory } from "../src/hosts/directory";
 import type { AgentHostEntry } from "../src/hosts/model";
 import { silentLogger } from "../src/shared/log";
-import type { CommandRun } from "../src/graph/diagnosis";
+import type { Analysis, CommandRun } from "../src/graph/diagnosis";
 import { startAgent, type RunningAgent } from "../test/helpers/agent";
-import { installCleanupHandlers, randomHex, sweepLeftovers } from "../test/helpers/faults";
+import { acquireStagingLock, installCleanupHandlers, randomHex, sweepLeftovers } from "../test/helpers/faults";
 import { EVAL_ALARM_CONTEXT, snsAlarmBody } from "./alarms";
 import { diagnoseQuestion, type Question } from "./diagnose";
 import { readFixtures, RecordingTransport, ReplayTransport, writeFixture, type RecordedAsk, type RecordedCondition, type ScenarioFixture } from "./fixtures";
@@ -206,13 +206,14 @@ export function processesIn(runs: Pick<CommandRun, "stdout">[]): { names: Set<st
   return { names, busy };
 }
 
-function scoreOf(condition: "fault" | "healthy", culprit: ExpectedCulprit | null, lang: AskLanguage, analysisRuns: CommandRun[], analysis: Parameters<typeof scoreFault>[0] | null, cpuQuestion: boolean): Score {
+function scoreOf(scenario: Scenario, condition: "fault" | "healthy", culprit: ExpectedCulprit | null, runs: CommandRun[], analysis: Analysis | null): Score {
   if (!analysis) {
-    return { outcome: condition === "fault" ? "missed" : "clean", verdict: null, why: "no analysis (the diagnosis did not finish)" };
+    return { outcome: condition === "fault" ? "missed" : "clean", verdict: null, why: "no analysis (the diagnosis did not finish)", understood: null };
   }
-  const seen = processesIn(analysisRuns);
-  void lang;
-  return condition === "fault" && culprit ? scoreFault(analysis, culprit, seen.names) : scoreHealthy(analysis, cpuQuestion, seen.busy, seen.names);
+  const seen = processesIn(runs);
+  return condition === "fault" && culprit
+    ? scoreFault(analysis, culprit, scenario.resources, seen.names)
+    : scoreHealthy(analysis, scenario.resources, scenario.resources.includes("cpu"), seen.busy, seen.names);
 }
 
 // ---- live ---------------------------------------------------------------------------------
@@ -237,6 +238,8 @@ async function runLive(flags: EvalFlags): Promise<{ statuses: ScenarioStatus[]; 
     say(flags, "eval: not root — faults that need mounts, cgroups or namespaces will be reported as not staged.");
   }
   installCleanupHandlers((signal) => process.stderr.write(`\neval: ${signal}: removing the staged fault…\n`));
+  const unlock = await acquireStagingLock((holder) => say(flags, `eval: waiting for another run staging faults on this machine (${holder})`));
+  process.once("exit", unlock);
   for (const line of sweepLeftovers()) {
     say(flags, `eval: removed a leftover of an earlier run: ${line}`);
   }
@@ -301,7 +304,7 @@ async function runLive(flags: EvalFlags): Promise<{ statuses: ScenarioStatus[]; 
               policy,
               transport: async (host) => (recorder = new RecordingTransport(await directory.transport(host))),
             });
-            const score = scoreOf(condition, staged.culprit, question.lang, outcome.runs, outcome.analysis, scenario.id === "cpu-hog");
+            const score = scoreOf(scenario, condition, staged.culprit, outcome.runs, outcome.analysis);
             const result = resultOf(scenario.id, condition, question, outcome, score, []);
             results.push(result);
             recorded.asks.push({ ...question, at, results: (recorder as RecordingTransport | null)?.results ?? [] });
@@ -323,6 +326,7 @@ async function runLive(flags: EvalFlags): Promise<{ statuses: ScenarioStatus[]; 
     }
   } finally {
     await hostAgent.stop();
+    unlock();
   }
   return { statuses, results };
 }
@@ -344,6 +348,7 @@ function resultOf(
     outcome: score.outcome,
     verdict: score.verdict,
     why: score.why,
+    understood: score.understood,
     summary: outcome.analysis?.summary ?? "",
     severity: outcome.analysis?.severity ?? null,
     status: outcome.status,
@@ -364,6 +369,10 @@ export async function runReplay(options: { fixtures: string; only: string[] | nu
   const results: QuestionResult[] = [];
   const order = (id: string): number => SCENARIOS.findIndex((s) => s.id === id);
   for (const fixture of [...fixtures].sort((a, b) => order(a.scenario) - order(b.scenario))) {
+    const scenario = SCENARIOS.find((s) => s.id === fixture.scenario);
+    if (!scenario) {
+      throw new Error(`${fixture.scenario}.json in ${options.fixtures} is not a scenario of eval/scenarios.ts (remove it, or record it again)`);
+    }
     statuses.push({ id: fixture.scenario, title: fixture.title, fault: fixture.fault, staged: true, reason: null });
     for (const condition of fixture.conditions.filter((c) => options.healthy || c.condition === "fault")) {
       const identity = { hostName: String(condition.facts.hostName ?? "eval-host"), instanceId: String(condition.facts.instanceId ?? "i-0000000000000000") };
@@ -373,7 +382,7 @@ export async function runReplay(options: { fixtures: string; only: string[] | nu
       for (const ask of condition.asks.filter((a: RecordedAsk) => options.langs.includes(a.lang))) {
         const replay = new ReplayTransport(ask.results, pool);
         const outcome = await diagnoseQuestion({ question: ask, directory, hostId: entry.id, policy, transport: () => Promise.resolve(replay), clock: () => new Date(ask.at) });
-        const score = scoreOf(condition.condition, condition.culprit, ask.lang, outcome.runs, outcome.analysis, fixture.scenario === "cpu-hog");
+        const score = scoreOf(scenario, condition.condition, condition.culprit, outcome.runs, outcome.analysis);
         const result = resultOf(fixture.scenario, condition.condition, ask, outcome, score, [...new Set(replay.missing)]);
         results.push(result);
         options.onResult?.(result);

@@ -31,6 +31,7 @@ import {
   startZombieParent,
   type Unavailable,
 } from "../test/helpers/faults";
+import type { Resource } from "../src/graph/diagnosis";
 import type { AlarmSpec } from "./alarms";
 
 /** How the question reaches ATL: the alarm body, or an engineer's words in English or Korean. */
@@ -41,10 +42,6 @@ export type CulpritKind = "process" | "parent" | "client" | "listener" | "path" 
 /** What the diagnosis should name for a staged fault. */
 export interface ExpectedCulprit {
   kind: CulpritKind;
-  /** The resource the fault exhausts, as the scenario calls it (e.g. "zombies"). */
-  resource: string;
-  /** Resource labels a diagnosis may use for it (compared case-insensitively). */
-  resourceAliases: string[];
   /** Strings that name the culprit (process name, directory, unit, address): any one in the verdict is enough. */
   names: string[];
   /** Pids that name the culprit. */
@@ -80,6 +77,8 @@ export interface StageEnv {
 export interface Scenario {
   id: string;
   title: string;
+  /** What the fault is about, in the diagnosis's terms; a diagnosis understood the question when its resources include one. */
+  resources: Resource[];
   /** Short description of what is staged, for the report. */
   fault: string;
   stage(env: StageEnv): Promise<StagedCondition | Unavailable>;
@@ -90,10 +89,8 @@ export interface Scenario {
   ko: ((facts: Facts) => string)[];
 }
 
-const process_ = (resource: string, aliases: string[], name: string, pid: number, extra: Partial<ExpectedCulprit> = {}): ExpectedCulprit => ({
+const process_ = (name: string, pid: number, extra: Partial<ExpectedCulprit> = {}): ExpectedCulprit => ({
   kind: "process",
-  resource,
-  resourceAliases: [resource, ...aliases],
   names: [name],
   pids: [pid],
   related: [],
@@ -117,11 +114,12 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "cpu-hog",
     title: "CPU hog",
+    resources: ["cpu"],
     fault: "one process spinning every core (worker threads, nice -10)",
     async stage(env) {
       const hog = await startCpuHog({ threads: cpus().length, nice: -10, root: env.programRoot });
       return {
-        culprit: process_("cpu", ["load", "cpu-saturation"], hog.name, hog.pid),
+        culprit: process_(hog.name, hog.pid),
         facts: { name: hog.name, pid: hog.pid },
         settleSec: 20,
         stop: () => hog.stop(),
@@ -155,10 +153,11 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "memory-hog",
     title: "Memory hog (1.5 GiB)",
+    resources: ["memory"],
     fault: "one idle process holding 1.5 GiB of touched memory",
     async stage(env) {
       const hog = await startMemoryHog(1.5 * 1024 ** 3, { root: env.programRoot });
-      return { culprit: process_("memory", ["ram", "mem"], hog.name, hog.pid), facts: { name: hog.name, pid: hog.pid }, settleSec: 2, stop: () => hog.stop() };
+      return { culprit: process_(hog.name, hog.pid), facts: { name: hog.name, pid: hog.pid }, settleSec: 2, stop: () => hog.stop() };
     },
     healthy: () => Promise.resolve(noFault({})),
     alarm: (f) =>
@@ -188,6 +187,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "full-filesystem",
     title: "Full file system",
+    resources: ["disk-space"],
     fault: "a 64 MiB tmpfs mounted under /srv, 97 % filled by one file in a directory of random name",
     async stage(env) {
       const fs = await stageFullFilesystem({ root: env.dataRoot });
@@ -197,8 +197,6 @@ export const SCENARIOS: Scenario[] = [
       return {
         culprit: {
           kind: "path",
-          resource: "disk",
-          resourceAliases: ["disk", "disk-space", "filesystem", "space", "storage"],
           names: [fs.fillDir, fs.fillFile],
           pids: [],
           related: [fs.mountPoint],
@@ -241,12 +239,13 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "process-flood",
     title: "300 processes of one binary",
+    resources: ["processes"],
     fault: "a parent that started 300 copies of one program (pid-exhaustion question)",
     async stage(env) {
       const flood = await startProcessFlood(300, { root: env.programRoot });
       return {
         culprit: {
-          ...process_("pids", ["processes", "tasks", "pid"], flood.name, flood.pid),
+          ...process_(flood.name, flood.pid),
           names: [flood.name, flood.parent.name],
           pids: [flood.parent.pid],
         },
@@ -283,6 +282,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "connection-hog",
     title: "One client holding 2000 TCP connections",
+    resources: ["connections"],
     fault: "a client process holding 2000 idle connections, from a loopback address of its own, to a local listener",
     async stage(env) {
       const service = await startService({ root: env.programRoot });
@@ -291,8 +291,6 @@ export const SCENARIOS: Scenario[] = [
         return {
           culprit: {
             kind: "client",
-            resource: "connections",
-            resourceAliases: ["connections", "sockets", "tcp", "network", "ports"],
             names: [client.name, client.from],
             pids: [client.pid],
             related: [service.name],
@@ -340,11 +338,12 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "open-files",
     title: "One process with 5000 open files",
+    resources: ["file-descriptors"],
     fault: "one process holding 5000 open file descriptors on its spool files",
     async stage(env) {
       const hog = await startFdHog(5000, { root: env.programRoot });
       return {
-        culprit: process_("fds", ["file-descriptors", "files", "open-files", "file-handles"], hog.name, hog.pid),
+        culprit: process_(hog.name, hog.pid),
         facts: { name: hog.name },
         settleSec: 1,
         stop: () => hog.stop(),
@@ -378,11 +377,12 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "disk-io",
     title: "Write + fdatasync loop",
+    resources: ["disk-io"],
     fault: "one process writing 512 KiB and calling fdatasync in a loop on the root disk",
     async stage(env) {
       const writer = await startSyncWriter({ root: env.programRoot });
       return {
-        culprit: { ...process_("disk-io", ["io", "disk", "iops", "iowait", "block-io"], writer.name, writer.pid), names: [writer.name, writer.file] },
+        culprit: { ...process_(writer.name, writer.pid), names: [writer.name, writer.file] },
         facts: { name: writer.name },
         settleSec: 8,
         stop: () => writer.stop(),
@@ -417,14 +417,13 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "zombies",
     title: "A parent with 50 zombie children",
+    resources: ["zombies", "processes"],
     fault: "a parent that never reaps its 50 exited children",
     async stage(env) {
       const parent = await startZombieParent(50, { root: env.programRoot });
       return {
         culprit: {
           kind: "parent",
-          resource: "zombies",
-          resourceAliases: ["zombies", "processes", "zombie", "pids"],
           names: [parent.name],
           pids: [parent.pid],
           related: [parent.children],
@@ -462,6 +461,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "failed-unit",
     title: "Failed systemd unit",
+    resources: ["services"],
     fault: "a service whose program exits at start (missing config), restarted until systemd gives up (start-limit-hit)",
     stage: (env) => stageUnit(env, true),
     healthy: (env) => stageUnit(env, false),
@@ -493,6 +493,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "dead-listener",
     title: "Dead listener behind an alarm",
+    resources: ["services", "connections"],
     fault: "a service that listened on a random port was killed; nothing listens there",
     async stage(env) {
       const app = randomApp();
@@ -503,8 +504,6 @@ export const SCENARIOS: Scenario[] = [
       return {
         culprit: {
           kind: "listener",
-          resource: "listener",
-          resourceAliases: ["listener", "port", "service", "ports", "network"],
           names: [name, `:${port}`, `port ${port}`, `포트 ${port}`],
           pids: [],
           related: [],
@@ -545,6 +544,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "oom-kill",
     title: "OOM kill in a memory cgroup",
+    resources: ["memory", "kernel"],
     fault: "a worker allocating past its 64 MiB cgroup limit, killed by the kernel twice",
     async stage(env) {
       const app = randomApp();
@@ -554,7 +554,7 @@ export const SCENARIOS: Scenario[] = [
       }
       return {
         culprit: {
-          ...process_("memory", ["oom", "ram", "mem", "kernel"], oom.name, oom.pids[oom.pids.length - 1] ?? -1),
+          ...process_(oom.name, oom.pids[oom.pids.length - 1] ?? -1),
           pids: oom.pids,
         },
         facts: { name: oom.name, app },
@@ -590,6 +590,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "inode-table",
     title: "Full inode table",
+    resources: ["inodes", "disk-space"],
     fault: "a tmpfs with nr_inodes=4000 filled with empty files in one directory",
     async stage(env) {
       const fs = await stageFullInodeTable({ root: env.dataRoot });
@@ -599,8 +600,6 @@ export const SCENARIOS: Scenario[] = [
       return {
         culprit: {
           kind: "path",
-          resource: "inodes",
-          resourceAliases: ["inodes", "inode", "disk", "filesystem"],
           names: [fs.fillDir],
           pids: [],
           related: [fs.mountPoint],
@@ -642,6 +641,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "stuck-process",
     title: "A process stuck in D state",
+    resources: ["processes", "disk-io", "kernel"],
     fault: "a multi-threaded process frozen by a cgroup freezer (every thread in uninterruptible sleep)",
     async stage(env) {
       const stuck = await stageStuckProcess({ root: env.programRoot, threads: 6 });
@@ -649,7 +649,7 @@ export const SCENARIOS: Scenario[] = [
         return stuck;
       }
       return {
-        culprit: process_("d-state", ["blocked", "io", "processes", "load", "hung"], stuck.name, stuck.pid),
+        culprit: process_(stuck.name, stuck.pid),
         facts: { name: stuck.name },
         settleSec: 15,
         stop: () => stuck.stop(),
@@ -683,6 +683,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "dns-failure",
     title: "DNS failure",
+    resources: ["dns"],
     fault: "the agent's view of the host (a mount namespace) has a resolv.conf pointing at a loopback resolver that does not answer",
     async stage() {
       const dns = await stageDeadResolver();
@@ -692,8 +693,6 @@ export const SCENARIOS: Scenario[] = [
       return {
         culprit: {
           kind: "other",
-          resource: "dns",
-          resourceAliases: ["dns", "resolver", "name-resolution", "network"],
           names: [dns.nameserver],
           pids: [],
           related: ["/etc/resolv.conf", "resolv.conf"],
@@ -791,7 +790,7 @@ RestartSec=1
     copyFileSync(await privateAgentBundle(), bundle);
     return {
       culprit: failing
-        ? { kind: "unit", resource: "units", resourceAliases: ["units", "unit", "service", "services", "systemd"], names: [unit, unit.replace(/\.service$/, "")], pids: [], related: [name] }
+        ? { kind: "unit", names: [unit, unit.replace(/\.service$/, "")], pids: [], related: [name] }
         : null,
       facts: { app, role, unit, name },
       agent: { launcher: host.launcher, dir: join(host.shared, "agent", "state"), bundle },
@@ -806,5 +805,5 @@ RestartSec=1
 }
 
 function pick<T>(items: readonly T[]): T {
-  return items[Math.floor(Math.random() * items.length)] as T;
+  return items[Math.floor(Math.random() * items.length)];
 }

@@ -230,6 +230,49 @@ export function releaseAll(): void {
   }
 }
 
+/**
+ * One stager of whole scenarios at a time on a machine: two evaluation runs staging faults at once
+ * would each see the other's (a CPU hog in the other's zombie question). Waits while another live
+ * owner holds the lock (calling `onWait` once), takes it over from a dead one, and returns the
+ * release. The lock is in the ledger folder; a crashed holder is detected by its pid and start time.
+ */
+export async function acquireStagingLock(onWait?: (holder: string) => void): Promise<() => void> {
+  mkdirSync(LEDGER_DIR, { recursive: true, mode: 0o700 });
+  const file = join(LEDGER_DIR, "staging.lock");
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(file, `${ownerTag} ${process.argv.slice(1).join(" ")}`, { flag: "wx" });
+      return () => {
+        try {
+          if (readFileSync(file, "utf8").startsWith(`${ownerTag} `)) {
+            rmSync(file, { force: true });
+          }
+        } catch {
+          // Already gone.
+        }
+      };
+    } catch {
+      let holder: string;
+      try {
+        holder = readFileSync(file, "utf8");
+      } catch {
+        continue;
+      }
+      const [owner, start] = (holder.split(" ")[0] ?? "").split(":");
+      if (processStart(Number(owner)) !== start) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      if (!told) {
+        told = true;
+        onWait?.(holder);
+      }
+      await delay(2000);
+    }
+  }
+}
+
 let handlersInstalled = false;
 
 /**
@@ -1321,7 +1364,7 @@ export async function startSystemdHost(units: (shared: string) => SystemdUnit[],
     // Booted when the target is active (or the boot is over one way or another).
     let state = "";
     while (Date.now() < deadline) {
-      state = run(launcher[0]!, [...launcher.slice(1), "systemctl", "is-system-running"]).output.trim();
+      state = run(launcher[0], [...launcher.slice(1), "systemctl", "is-system-running"]).output.trim();
       if (["running", "degraded"].includes(state)) {
         break;
       }

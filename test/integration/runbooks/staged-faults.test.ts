@@ -118,12 +118,12 @@ void describe("staged faults diagnosed through the real agent (fast subset of np
         return;
       }
       try {
-        checks[id]!.present(made);
+        checks[id].present(made);
         const facts: Facts = { ...identity, ...made.facts };
         const questions: Question[] = [
           { id: `${id}-alarm`, lang: "alarm", text: null, alarmBody: snsAlarmBody(scenario.alarm(facts), { ...EVAL_ALARM_CONTEXT, now: new Date() }) },
-          { id: `${id}-en`, lang: "en", text: scenario.en[0]!(facts), alarmBody: null },
-          { id: `${id}-ko`, lang: "ko", text: scenario.ko[0]!(facts), alarmBody: null },
+          { id: `${id}-en`, lang: "en", text: scenario.en[0](facts), alarmBody: null },
+          { id: `${id}-ko`, lang: "ko", text: scenario.ko[0](facts), alarmBody: null },
         ];
         for (const question of questions) {
           const outcome = await diagnoseQuestion({ question, directory, hostId: entry.id, policy, transport: (host) => directory.transport(host) });
@@ -133,14 +133,14 @@ void describe("staged faults diagnosed through the real agent (fast subset of np
           if (question.lang === "ko") {
             assert.match(outcome.analysis.summary, /[가-힣]/, "a Korean question gets a Korean summary");
           }
-          const score = scoreFault(outcome.analysis, made.culprit!, processesIn(outcome.runs).names);
+          const score = scoreFault(outcome.analysis, made.culprit!, scenario.resources, processesIn(outcome.runs).names);
           // The target is measured by npm run eval; here the outcome is shown, not asserted.
           t.diagnostic(`${question.id}: ${score.outcome} — ${outcome.analysis.summary}`);
         }
       } finally {
         await made.stop();
       }
-      checks[id]!.absent(made);
+      checks[id].absent(made);
     });
   }
 });
@@ -167,7 +167,7 @@ void describe("a staged fault is removed on every path", { timeout: 300_000 }, (
         out += c.toString();
         const m = /^staged (.*)$/m.exec(out);
         if (m) {
-          resolve(JSON.parse(m[1]!) as { name: string; mount: string | null });
+          resolve(JSON.parse(m[1]) as { name: string; mount: string | null });
         }
       });
       child.once("exit", (code) => reject(new Error(`the stager exited (${code}) before staging`)));

@@ -1,36 +1,28 @@
-// Scoring a diagnosis against the staged culprit (eval/score.ts): the structured verdict when the
-// analysis has one, the summary text when it does not; partial for neighbours and findings;
+// Scoring a diagnosis against the staged culprit (eval/score.ts): the verdict (Analysis.culprit)
+// first, the summary the engineer reads always; partial for neighbours, summary-only and findings;
 // healthy twins; and the alarm bodies the scenarios send parse as CloudWatch alarms.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { EVAL_ALARM_CONTEXT, snsAlarmBody } from "../../../eval/alarms";
 import { processesIn } from "../../../eval/run";
 import { SCENARIOS, type ExpectedCulprit } from "../../../eval/scenarios";
-import { namedInSummary, scoreFault, scoreHealthy, type Verdict } from "../../../eval/score";
+import { namedInSummary, scoreFault, scoreHealthy } from "../../../eval/score";
 import { parseAlarmMessage } from "../../../src/alarms/parse";
-import type { Analysis, Finding } from "../../../src/graph/diagnosis";
+import type { Analysis, Culprit, Finding, Resource } from "../../../src/graph/diagnosis";
 
-function analysis(summary: string, extra: Partial<Analysis> & { culprit?: Verdict | null } = {}): Analysis {
-  return { summary, severity: "high", findings: [], nextSteps: [], source: "runbook", fallbackReason: null, ...extra };
+function analysis(summary: string, extra: Partial<Analysis> = {}): Analysis {
+  return { summary, severity: "high", findings: [], nextSteps: [], source: "runbook", fallbackReason: null, culprit: null, resources: [], checked: [], ...extra };
 }
 
 function finding(title: string, detail = ""): Finding {
   return { title, detail, severity: "medium", evidence: [], source: "parser" };
 }
 
-const ZOMBIE_PARENT: ExpectedCulprit = {
-  kind: "parent",
-  resource: "zombies",
-  resourceAliases: ["zombies"],
-  names: ["ledger-synch"],
-  pids: [4242],
-  related: ["ledger-syncre"],
-};
+const ZOMBIE_PARENT: ExpectedCulprit = { kind: "parent", names: ["ledger-synch"], pids: [4242], related: ["ledger-syncre"] };
+const ZOMBIES: Resource[] = ["zombies", "processes"];
 
 const FULL_DIR: ExpectedCulprit = {
   kind: "path",
-  resource: "disk",
-  resourceAliases: ["disk"],
   names: ["/srv/inbox-volna/exports/inbox-9ygs", "/srv/inbox-volna/exports/inbox-9ygs/snapshot-usprfp.bin"],
   pids: [],
   related: ["/srv/inbox-volna"],
@@ -38,64 +30,64 @@ const FULL_DIR: ExpectedCulprit = {
 
 const known = new Set(["node", "esbuild", "ledger-synch", "ledger-syncre"]);
 
-void describe("scoring a staged fault from the summary (no structured verdict)", () => {
-  void it("named when the summary names the culprit by name or pid", () => {
-    assert.equal(scoreFault(analysis("`ledger-synch` (pid 4242) has 50 zombie children."), ZOMBIE_PARENT, known).outcome, "named");
-    assert.equal(scoreFault(analysis("50 zombies, all children of pid 4242."), ZOMBIE_PARENT, known).outcome, "named");
+function parent(extra: Partial<Culprit> = {}): Culprit {
+  return { resource: "zombies", kind: "parent", name: "ledger-synch", pid: 4242, detail: "50 zombie children", ...extra };
+}
+
+void describe("scoring a staged fault", () => {
+  void it("named: the verdict names the culprit (name or pid) and so does the summary", () => {
+    const score = scoreFault(analysis("`ledger-synch` (pid 4242) has 50 zombie children.", { culprit: parent(), resources: ["zombies"] }), ZOMBIE_PARENT, ZOMBIES, known);
+    assert.equal(score.outcome, "named");
+    assert.equal(score.understood, true);
+    assert.equal(scoreFault(analysis("50 zombies, all children of pid 4242.", { culprit: parent({ name: "sleep" }) }), ZOMBIE_PARENT, ZOMBIES, known).outcome, "named");
   });
 
-  void it("confident-wrong when the summary names a busy bystander instead", () => {
-    const score = scoreFault(analysis("`esbuild` (pid 10713) uses 95% CPU, `node` (pid 10694) 85%; load 3.5 per core."), ZOMBIE_PARENT, known);
+  void it("partial: a right verdict the summary does not state, a neighbour, or a culprit only in the summary or a finding", () => {
+    assert.equal(scoreFault(analysis("There are 50 zombie processes.", { culprit: parent() }), ZOMBIE_PARENT, ZOMBIES, known).outcome, "partial");
+    // ledger-syncre (the zombies) is next to the culprit; a name that only starts like it is not it.
+    assert.equal(scoreFault(analysis("50 zombie `ledger-syncre`.", { culprit: parent({ kind: "process", name: "ledger-syncre", pid: 5000 }) }), ZOMBIE_PARENT, ZOMBIES, known).outcome, "partial");
+    assert.equal(scoreFault(analysis("`ledger-synch` (pid 4242) leaves zombies."), ZOMBIE_PARENT, ZOMBIES, known).outcome, "partial");
+    assert.equal(scoreFault(analysis("Zombie processes: 50.", { findings: [finding("`ledger-synch` (pid 4242) does not reap its children")] }), ZOMBIE_PARENT, ZOMBIES, known).outcome, "partial");
+  });
+
+  void it("partial for the mount of a full directory, named for the directory or its file", () => {
+    const mount: Culprit = { resource: "disk-space", kind: "mount", name: "/srv/inbox-volna", pid: null, detail: "98% full" };
+    assert.equal(scoreFault(analysis("`/srv/inbox-volna` is 98% full.", { culprit: mount }), FULL_DIR, ["disk-space"], known).outcome, "partial");
+    const dir: Culprit = { resource: "disk-space", kind: "path", name: "/srv/inbox-volna/exports/inbox-9ygs/snapshot-usprfp.bin", pid: null, detail: "61M" };
+    assert.equal(scoreFault(analysis("/srv/inbox-volna is 98% full: /srv/inbox-volna/exports/inbox-9ygs holds 61M.", { culprit: dir }), FULL_DIR, ["disk-space"], known).outcome, "named");
+  });
+
+  void it("confident-wrong: a verdict on something else, even when a finding is right", () => {
+    const a = analysis("`node` (pid 10694) uses 85% CPU.", { culprit: { resource: "cpu", kind: "process", name: "node", pid: 10694, detail: null }, findings: [finding("`ledger-synch` (pid 4242) has 50 zombies")] });
+    assert.equal(scoreFault(a, ZOMBIE_PARENT, ZOMBIES, known).outcome, "confident-wrong");
+  });
+
+  void it("confident-wrong: no verdict, but the summary the engineer reads blames a busy bystander", () => {
+    const score = scoreFault(analysis("`esbuild` (pid 10713) uses 95% CPU, `node` (pid 10694) 85%; load 3.5 per core."), ZOMBIE_PARENT, ZOMBIES, known);
     assert.equal(score.outcome, "confident-wrong");
     assert.match(score.why, /esbuild/);
   });
 
-  void it("a name that only starts like the culprit is not the culprit", () => {
-    // ledger-syncre (the zombies) is related, ledger-synch (the parent) the culprit.
-    assert.equal(scoreFault(analysis("50 zombie `ledger-syncre` processes."), ZOMBIE_PARENT, known).outcome, "partial");
-  });
-
-  void it("partial for the mount of a full directory, named for the directory", () => {
-    assert.equal(scoreFault(analysis("`/srv/inbox-volna` is 98% full."), FULL_DIR, known).outcome, "partial");
-    assert.equal(scoreFault(analysis("/srv/inbox-volna is 98% full: /srv/inbox-volna/exports/inbox-9ygs holds 61M."), FULL_DIR, known).outcome, "named");
-  });
-
-  void it("partial when only a finding names the culprit; missed when nothing does", () => {
-    assert.equal(scoreFault(analysis("Zombie processes: 50.", { findings: [finding("`ledger-synch` (pid 4242) does not reap its children")] }), ZOMBIE_PARENT, known).outcome, "partial");
-    assert.equal(scoreFault(analysis("No abnormal signal found: load 0.3 per core."), ZOMBIE_PARENT, known).outcome, "missed");
-  });
-});
-
-void describe("scoring with the structured verdict", () => {
-  void it("named needs the verdict and the summary; the verdict alone is partial", () => {
-    const verdict: Verdict = { resource: "zombies", kind: "parent", name: "ledger-synch", pid: 4242, detail: "50 zombie children" };
-    assert.equal(scoreFault(analysis("`ledger-synch` (pid 4242) leaves 50 zombies.", { culprit: verdict }), ZOMBIE_PARENT, known).outcome, "named");
-    assert.equal(scoreFault(analysis("There are 50 zombie processes.", { culprit: verdict }), ZOMBIE_PARENT, known).outcome, "partial");
-  });
-
-  void it("a verdict on something else is confident-wrong even when a finding is right", () => {
-    const a = analysis("`node` (pid 10694) uses 85% CPU.", { culprit: { resource: "cpu", kind: "process", name: "node", pid: 10694, detail: null }, findings: [finding("`ledger-synch` (pid 4242) has 50 zombies")] });
-    assert.equal(scoreFault(a, ZOMBIE_PARENT, known).outcome, "confident-wrong");
-  });
-
-  void it("no verdict: missed, or partial when a finding names the culprit", () => {
-    assert.equal(scoreFault(analysis("No evidence of zombies; checked: ps.", { culprit: null }), ZOMBIE_PARENT, known).outcome, "missed");
-    assert.equal(scoreFault(analysis("Zombies: 50.", { culprit: null, findings: [finding("Parent pid 4242")] }), ZOMBIE_PARENT, known).outcome, "partial");
+  void it("missed: nothing named; and whether the question was understood is reported apart", () => {
+    const score = scoreFault(analysis("No evidence of zombies; checked: ps.", { resources: ["cpu"] }), ZOMBIE_PARENT, ZOMBIES, known);
+    assert.equal(score.outcome, "missed");
+    assert.equal(score.understood, false);
   });
 });
 
 void describe("scoring a healthy twin", () => {
   const busy = { pids: new Set([10713]), names: new Set(["esbuild"]) };
-  void it("any named culprit is confident-wrong; nothing named is clean", () => {
-    assert.equal(scoreHealthy(analysis("`node` (pid 11523) uses 41% CPU."), false, busy, known).outcome, "confident-wrong");
-    assert.equal(scoreHealthy(analysis("No abnormal signal found."), false, busy, known).outcome, "clean");
-    assert.equal(scoreHealthy(analysis("Nothing wrong.", { culprit: null }), false, busy, known).outcome, "clean");
+  void it("any culprit named, by the verdict or the summary, is confident-wrong; nothing named is clean", () => {
+    assert.equal(scoreHealthy(analysis("`node` (pid 11523) uses 41% CPU."), ZOMBIES, false, busy, known).outcome, "confident-wrong");
+    assert.equal(scoreHealthy(analysis("Zombies.", { culprit: parent() }), ZOMBIES, false, busy, known).outcome, "confident-wrong");
+    assert.equal(scoreHealthy(analysis("No evidence of zombies; checked: ps."), ZOMBIES, false, busy, known).outcome, "clean");
   });
 
   void it("a CPU question naming a process that really is busy is justified, not wrong", () => {
-    assert.equal(scoreHealthy(analysis("`esbuild` (pid 10713) uses 95% CPU."), true, busy, known).outcome, "justified");
-    assert.equal(scoreHealthy(analysis("`esbuild` (pid 10713) uses 95% CPU."), false, busy, known).outcome, "confident-wrong");
-    assert.equal(scoreHealthy(analysis("`node` (pid 1) uses 20% CPU."), true, busy, known).outcome, "confident-wrong");
+    const esbuild: Culprit = { resource: "cpu", kind: "process", name: "esbuild", pid: 10713, detail: "95% CPU" };
+    assert.equal(scoreHealthy(analysis("`esbuild` (pid 10713) uses 95% CPU.", { culprit: esbuild }), ["cpu"], true, busy, known).outcome, "justified");
+    assert.equal(scoreHealthy(analysis("`esbuild` (pid 10713) uses 95% CPU."), ZOMBIES, false, busy, known).outcome, "confident-wrong");
+    assert.equal(scoreHealthy(analysis("`node` (pid 1) uses 20% CPU."), ["cpu"], true, busy, known).outcome, "confident-wrong");
   });
 
   void it("reads names from the summary: backticked processes, paths and addresses, and pids", () => {
