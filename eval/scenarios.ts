@@ -794,8 +794,9 @@ RestartSec=1
         : null,
       facts: { app, role, unit, name },
       agent: { launcher: host.launcher, dir: join(host.shared, "agent", "state"), bundle },
-      // Three failed starts a second apart, then systemd gives up.
-      settleSec: 6,
+      // Failing: three starts a second apart, then systemd gives up. Healthy: past the first minute,
+      // so the service does not look freshly restarted only because the container just booted.
+      settleSec: failing ? 6 : 70,
       stop: () => host.stop(),
     };
   } catch (error) {

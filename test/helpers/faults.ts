@@ -762,10 +762,11 @@ export async function startProcessFlood(count: number, options: NamedProcessOpti
 }
 
 /**
- * A parent with `count` zombie children: it forks them, they exit, it never reaps them. The parent
- * is `sleep` linked as `name` (exec'd from a shell that started the children, so they are its
- * own). It runs as init of a new pid namespace where root may, so the kernel reaps the zombies
- * when it dies (this machine's pid 1 may not reap orphans).
+ * A parent with `count` zombie children: it forks them, they exit, it never reaps them. Perl forks
+ * (it never reaps unless told to), each child execs `true` linked as the children's name, and the
+ * parent execs `sleep` linked as `name`, which never waits either. It runs as init of a new pid
+ * namespace where root may, so the kernel reaps the zombies when it dies (this machine's pid 1 may
+ * not reap orphans promptly).
  */
 export async function startZombieParent(count: number, options: NamedProcessOptions & { childName?: string } = {}): Promise<StagedProcess & { children: string; count: number }> {
   const app = options.app ?? randomApp();
@@ -777,14 +778,14 @@ export async function startZombieParent(count: number, options: NamedProcessOpti
   const home = new FaultHome(app, options);
   try {
     const parentExe = home.executable(binary("sleep"), name);
-    // The children outlive the shell by a second: by the time they exit, the shell has become
-    // the parent program, which never waits for them (a shell would reap its own jobs).
-    const childExe = home.executable(binary("sleep"), childName);
-    const script = `i=0; while [ $i -lt ${Math.floor(count)} ]; do ${childExe} 1 & i=$((i+1)); done; echo "ready {}"; exec ${parentExe} 86400`;
-    const staged = await spawnStaged(inPidNamespace(["sh", "-c", script], true), name, { home });
+    const childExe = home.executable(binary("true"), childName);
+    const script = `$| = 1;
+      for (1 .. ${Math.floor(count)}) { my $pid = fork; die "fork: $!" unless defined $pid; if ($pid == 0) { exec { $ARGV[0] } $ARGV[0]; exit 0; } }
+      print "ready {}\n";
+      exec { $ARGV[1] } $ARGV[1], "86400";`;
+    const staged = await spawnStaged(inPidNamespace([binary("perl"), "-e", script, childExe, parentExe], true), name, { home });
     const pid = await hostPid(name, staged.child.pid ?? -1);
-    const deadline = Date.now() + 30_000;
-    // Wait until every child has exited and is a zombie.
+    const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && countProcesses((p) => p.ppid === pid && p.state === "Z") < count) {
       await delay(50);
     }
@@ -860,10 +861,11 @@ export function startConnectionHog(port: number, count: number, options: NamedPr
   const from = options.from ?? randomLoopbackAddress();
   return startNamedNode(
     `const net = require("node:net");
-     const socks = []; let open = 0; let failed = 0;
+     const socks = []; let open = 0; let failed = 0; let started = 0;
      const want = ${Math.floor(count)};
      function next() {
-       if (open + failed >= want) { return; }
+       if (started - failed >= want) { return; }
+       started++;
        const c = net.connect({ port: ${port}, host: ${JSON.stringify(options.host ?? "127.0.0.1")}, localAddress: ${JSON.stringify(from)} });
        c.on("connect", () => { open++; socks.push(c); if (open === want) { ready({ pid: process.pid, open, from: ${JSON.stringify(from)} }); } else { next(); } });
        c.on("error", () => { failed++; next(); });
@@ -1270,11 +1272,13 @@ const MASKED_IN_CONTAINER = [
 
 /**
  * A host whose pid 1 is systemd, for faults that need one (a failed unit), on a machine whose own
- * pid 1 is not: systemd-nspawn boots this machine's OS tree as an overlay (the host's files are the
- * read-only lower layer, every write goes to a tmpfs: nothing reaches the host's /tmp, /etc or
- * /var), with a private pid, mount, UTS and IPC namespace, the host's network (so an agent inside
- * listens on the host's loopback), and only `units` started (target `atl-eval.target`, no
- * sysinit, the tmpfiles/sysctl/sysusers… units masked). Needs root and systemd-container.
+ * pid 1 is not: systemd-nspawn boots this machine's OS on a fresh tmpfs root with the host's /usr
+ * and /etc read-only (nothing the container does reaches the host's /tmp, /etc or /var), with a
+ * private pid, mount, UTS and IPC namespace, the host's network (so an agent inside listens on the
+ * host's loopback), and only `units` started (target `atl-eval.target`, no sysinit, the
+ * tmpfiles/sysctl/sysusers… units masked). Needs root and systemd-container. The container lives in
+ * cgroups of its own: removing them ends it even when nspawn was SIGKILLed (its systemd survives
+ * nspawn).
  *
  * `units(shared)` writes what the units run under `shared` (bind-mounted at the same path) and
  * returns the unit files.
@@ -1313,7 +1317,8 @@ export async function startSystemdHost(units: (shared: string) => SystemdUnit[],
     for (const unit of [...own, target]) {
       const file = join(shared, "units", unit.name);
       writeFileSync(file, unit.content);
-      binds.push(`--bind-ro=${file}:/etc/systemd/system/${unit.name}`);
+      // /run/systemd/system: a unit folder systemd reads, on the container's own tmpfs.
+      binds.push(`--bind-ro=${file}:/run/systemd/system/${unit.name}`);
     }
     const groupPaths: string[] = [];
     for (const hierarchy of ["/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified"]) {
@@ -1330,8 +1335,10 @@ export async function startSystemdHost(units: (shared: string) => SystemdUnit[],
       "--register=no",
       "--keep-unit",
       `--machine=${machine}`,
+      // The root is a fresh tmpfs with this machine's /usr (volatile) and /etc, both read-only.
       "--directory=/",
-      "--volatile=overlay",
+      "--volatile=yes",
+      "--bind-ro=/etc",
       "--link-journal=no",
       "--resolv-conf=off",
       "--timezone=off",
@@ -1360,7 +1367,7 @@ export async function startSystemdHost(units: (shared: string) => SystemdUnit[],
     if (leader === null) {
       throw new Error("the container's systemd did not start");
     }
-    const launcher = ["nsenter", "-t", String(leader), "-a"];
+    const launcher = ["nsenter", "-t", String(leader), "-a", "--wd=/"];
     // Booted when the target is active (or the boot is over one way or another).
     let state = "";
     while (Date.now() < deadline) {
