@@ -41,9 +41,9 @@ function day(iso: string): string {
   return iso.slice(0, 10);
 }
 
-export async function benchEval(): Promise<BenchResult[]> {
+export async function benchEval(options: { only?: string[] } = {}): Promise<BenchResult[]> {
   const started = performance.now();
-  const replay = await runReplay({ fixtures: FIXTURES_DIR, only: null, langs: ["alarm", "en", "ko"], healthy: true });
+  const replay = await runReplay({ fixtures: FIXTURES_DIR, only: options.only ?? null, langs: ["alarm", "en", "ko"], healthy: true });
   const elapsed = performance.now() - started;
   if (replay.fixtures.length === 0) {
     throw new Error(`no fixtures in ${FIXTURES_DIR}: record them with npm run eval -- --record (as root)`);

@@ -114,8 +114,9 @@ run** rows: \`eval/results/live.json\`, written by the last \`npm run eval\` tha
 diagnosed them through the real agent process. Named: the verdict names the staged culprit;
 confident-wrong: it names something else (on a healthy twin: anything, except a process that really
 was using ≥ 50 % of a core on a CPU question, counted apart). Targets ≥ 90 % named, 0 confident-wrong.`,
-    options: () => ({}),
-    run: async () => (await import("./eval")).benchEval(),
+    // Quick: two scenarios' fixtures (the full replay takes about a minute on a busy machine).
+    options: (quick): Options => (quick ? { only: "zombies,dead-listener" } : {}),
+    run: async (o) => (await import("./eval")).benchEval(typeof o.only === "string" ? { only: o.only.split(",") } : {}),
   },
   {
     name: "activation",

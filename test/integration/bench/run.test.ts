@@ -100,6 +100,9 @@ void describe("npm run bench --quick (smoke)", { timeout: 30 * 60_000 }, () => {
     if (withCodeServer) {
       assert.ok(find("activation", /in code-server 4\.139\.1, activate\(\)/).value >= 0);
     }
+    // Diagnosis accuracy: the replay of recorded fixtures, with the issue's targets.
+    assert.equal(find("eval", /replay of .*culprit named/).target, "≥ 90 %");
+    assert.equal(find("eval", /replay of .*confident-wrong/).target, "0");
     // The budget really cuts the prompt: ATL sends a small fraction of the naive prompt.
     const tokens = find("tokens", /analysis prompt/);
     assert.ok(tokens.baseline !== null && tokens.value < tokens.baseline, `${tokens.value} vs naive ${tokens.baseline}`);
@@ -145,7 +148,7 @@ void describe("npm run bench --quick (smoke)", { timeout: 30 * 60_000 }, () => {
   void it("refuses an unknown benchmark name and lists the known ones", async () => {
     const r = await runBench(["--only", "policy,nope"]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /unknown benchmark nope; known: agent, ssh, policy, ingestion, graph, activation, tokens/);
+    assert.match(r.stderr, /unknown benchmark nope; known: agent, ssh, policy, ingestion, graph, eval, activation, tokens/);
     assert.ok(!existsSync(join(out, "results.json.tmp")));
   });
 });
