@@ -62,7 +62,9 @@ export async function benchEval(options: { only?: string[] } = {}): Promise<Benc
     scenarios: replay.statuses,
     results: replay.results,
   };
-  const results = figures(`replay of ${replay.fixtures.length} scenarios recorded ${day(recorded[0])}–${day(recorded[recorded.length - 1])}`, headline(run));
+  const first = day(recorded[0] ?? "");
+  const last = day(recorded[recorded.length - 1] ?? "");
+  const results = figures(`replay of ${replay.fixtures.length} scenarios recorded ${first === last ? first : `${first}–${last}`}`, headline(run));
   const questions = replay.results.length;
   results.push({
     name: `replay: analysis time per question (${questions} questions, graph + runbooks, no host)`,
