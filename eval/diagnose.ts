@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandPolicy } from "../agent/src/policy/types";
 import { parseAlarmMessage } from "../src/alarms/parse";
-import type { DiagnosisSettings, HostResolver } from "../src/graph/deps";
+import type { DiagnosisSettings } from "../src/graph/deps";
 import type { Analysis, CommandRun, DiagnosisEvent, DiagnosisInput, ThreadStatus } from "../src/graph/diagnosis";
 import { createDiagnosisService } from "../src/graph/service";
-import type { HostDirectory } from "../src/hosts/directory";
+import { HostDirectory } from "../src/hosts/directory";
 import type { HostEntry } from "../src/hosts/model";
 import { silentLogger } from "../src/shared/log";
 import type { Transport } from "../src/transports/transport";
@@ -32,29 +32,16 @@ export interface DiagnosisResult {
 }
 
 /** The host directory as the graph sees it, with the transport chosen per question. */
-class QuestionHosts implements HostResolver {
+class QuestionHosts extends HostDirectory {
   constructor(
-    private readonly directory: HostDirectory,
+    hosts: HostEntry[],
+    policy: CommandPolicy,
     private readonly transportFor: (host: HostEntry) => Promise<Transport>,
-  ) {}
-
-  list(): HostEntry[] {
-    return this.directory.list();
+  ) {
+    super(hosts, { get: () => Promise.resolve(undefined) }, { policy, logger: silentLogger });
   }
 
-  get(id: string): HostEntry | undefined {
-    return this.directory.get(id);
-  }
-
-  resolveForAlarm(...args: Parameters<HostDirectory["resolveForAlarm"]>): HostEntry | null {
-    return this.directory.resolveForAlarm(...args);
-  }
-
-  resolveFromText(text: string): HostEntry | null {
-    return this.directory.resolveFromText(text);
-  }
-
-  transport(host: HostEntry): Promise<Transport> {
+  override transport(host: HostEntry): Promise<Transport> {
     return this.transportFor(host);
   }
 }
@@ -64,7 +51,8 @@ const MAX_ROUNDS = 6;
 
 export async function diagnoseQuestion(options: {
   question: Question;
-  directory: HostDirectory;
+  /** The inventory (the host the question is about among them). */
+  hosts: HostEntry[];
   hostId: string;
   policy: CommandPolicy;
   transport: (host: HostEntry) => Promise<Transport>;
@@ -76,7 +64,6 @@ export async function diagnoseQuestion(options: {
   const started = Date.now();
   const checkpointDir = await mkdtemp(join(tmpdir(), "atl-eval-"));
   const settings: DiagnosisSettings = {
-    autoApproveReadOnlyHosts: [],
     timeoutSeconds: options.timeoutSeconds ?? 30,
     outputTokenBudget: 600,
     redactionPatterns: [],
@@ -84,7 +71,7 @@ export async function diagnoseQuestion(options: {
   };
   const service = createDiagnosisService({
     llm: null,
-    hosts: new QuestionHosts(options.directory, options.transport),
+    hosts: new QuestionHosts(options.hosts, options.policy, options.transport),
     policy: options.policy,
     incidents: { listIncidents: () => [] },
     checkpointDir,

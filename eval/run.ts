@@ -299,7 +299,7 @@ async function runLive(flags: EvalFlags): Promise<{ statuses: ScenarioStatus[]; 
             const at = new Date().toISOString();
             const outcome = await diagnoseQuestion({
               question,
-              directory,
+              hosts: [entry],
               hostId: entry.id,
               policy,
               transport: async (host) => (recorder = new RecordingTransport(await directory.transport(host))),
@@ -377,17 +377,15 @@ export async function runReplay(options: { fixtures: string; only: string[] | nu
     for (const condition of fixture.conditions.filter((c) => options.healthy || c.condition === "fault")) {
       const identity = { hostName: String(condition.facts.hostName ?? "eval-host"), instanceId: String(condition.facts.instanceId ?? "i-0000000000000000") };
       const entry: AgentHostEntry = { id: identity.hostName, name: identity.hostName, aliases: [identity.instanceId], transport: "agent", url: "http://127.0.0.1:9", keyId: "replay", secretFile: "/dev/null" };
-      const directory = new HostDirectory([entry], { get: () => Promise.resolve(undefined) }, { policy, logger: silentLogger });
       const pool = condition.asks.flatMap((a) => a.results);
       for (const ask of condition.asks.filter((a: RecordedAsk) => options.langs.includes(a.lang))) {
         const replay = new ReplayTransport(ask.results, pool);
-        const outcome = await diagnoseQuestion({ question: ask, directory, hostId: entry.id, policy, transport: () => Promise.resolve(replay), clock: () => new Date(ask.at) });
+        const outcome = await diagnoseQuestion({ question: ask, hosts: [entry], hostId: entry.id, policy, transport: () => Promise.resolve(replay), clock: () => new Date(ask.at) });
         const score = scoreOf(scenario, condition.condition, condition.culprit, outcome.runs, outcome.analysis);
         const result = resultOf(fixture.scenario, condition.condition, ask, outcome, score, [...new Set(replay.missing)]);
         results.push(result);
         options.onResult?.(result);
       }
-      directory.dispose();
     }
   }
   return { statuses, results, fixtures };

@@ -243,7 +243,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
 
   const limits = Object.entries(options.rlimits ?? {}).map(([name, value]) => `--${name}=${value}:${value}`);
   const [command, ...commandArgs] = [...(options.launcher ?? []), ...(limits.length > 0 ? ["prlimit", ...limits, "--"] : []), process.execPath, ...entry, ...args];
-  const child = spawn(command!, commandArgs, {
+  const child = spawn(command, commandArgs, {
     cwd: account ? "/" : REPO_ROOT,
     ...(account ? { uid: account.uid, gid: account.gid } : {}),
     env: {

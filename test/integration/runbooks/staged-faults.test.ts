@@ -126,7 +126,7 @@ void describe("staged faults diagnosed through the real agent (fast subset of np
           { id: `${id}-ko`, lang: "ko", text: scenario.ko[0](facts), alarmBody: null },
         ];
         for (const question of questions) {
-          const outcome = await diagnoseQuestion({ question, directory, hostId: entry.id, policy, transport: (host) => directory.transport(host) });
+          const outcome = await diagnoseQuestion({ question, hosts: [entry], hostId: entry.id, policy, transport: (host) => directory.transport(host) });
           assert.equal(outcome.status, "done", `${question.id}: ${outcome.errors.join("; ")}`);
           assert.ok(outcome.analysis, question.id);
           assert.ok(outcome.runs.length > 0 && outcome.runs.every((r) => r.status !== "refused"), `${question.id}: read-only commands ran`);
