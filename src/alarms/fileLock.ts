@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
-import { AtlError } from "../shared/errors";
+import { AtlError, errnoCode } from "../shared/errors";
 import { sleep } from "../shared/sleep";
 
 export interface FileLockOptions {
@@ -58,7 +58,7 @@ export class FileLock {
         this.token = token;
         return;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
+        if (errnoCode(error) !== "EEXIST") {
           throw new AtlError("storage", `Cannot create the lock file ${this.path}.`, {
             cause: error,
             fix: "Check that the folder exists and is writable.",
@@ -135,12 +135,12 @@ export function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return errnoCode(error) === "EPERM";
   }
 }
 
 export function ignoreMissing(error: unknown): void {
-  if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+  if (errnoCode(error) !== "ENOENT") {
     throw error;
   }
 }

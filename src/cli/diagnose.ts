@@ -13,7 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { createCommandPolicy, loadPolicyFile, PolicyFileError, type CommandPolicy } from "../../agent/src/policy";
 import type { Alarm } from "../alarms/model";
 import { parseAlarmMessage } from "../alarms/parse";
-import { AtlError } from "../shared/errors";
+import { AtlError, errnoCode } from "../shared/errors";
 import type { DiagnosisEvent, DiagnosisReport, Proposal, ThreadStatus } from "../graph/diagnosis";
 import type { DiagnosisSettings } from "../graph/deps";
 import { createDiagnosisService } from "../graph/service";
@@ -223,7 +223,7 @@ async function readAlarm(file: string): Promise<Alarm> {
   try {
     body = file === "-" ? await readStdin() : await readFile(file, "utf8");
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${errnoCode(error) === "ENOENT" ? "no such file" : (error as Error).message}`);
   }
   const parsed = parseAlarmMessage(body);
   if (!parsed.ok) {
@@ -237,7 +237,7 @@ async function readInventory(file: string): Promise<HostEntry[]> {
   try {
     value = JSON.parse(await readFile(file, "utf8")) as unknown;
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    const reason = errnoCode(error) === "ENOENT" ? "no such file" : (error as Error).message;
     throw new UsageError(`cannot read the inventory ${file}: ${reason}`);
   }
   const inventory = parseHostsInventory(value, { baseDir: dirname(resolve(file)) });
@@ -385,15 +385,15 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
       settings: () => settings,
     });
     const threadId = options.thread ?? `cli-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
-    let failure: { code: string; message: string } | null = null;
-    let report: DiagnosisReport | null = null;
+    // Written by the event callback (an object, so TypeScript does not narrow it away).
+    const last: { failure: { code: string; message: string } | null; report: DiagnosisReport | null } = { failure: null, report: null };
     const onEvent = (event: DiagnosisEvent) => {
       progress(event, options.quiet);
       if (event.type === "error") {
-        failure = { code: event.code, message: event.message };
+        last.failure = { code: event.code, message: event.message };
       }
       if (event.type === "report") {
-        report = event.report;
+        last.report = event.report;
       }
     };
 
@@ -422,7 +422,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
         process.stderr.write(`atl diagnose: ${how}; ${resume}\n`);
         return 3;
       }
-      failure = null;
+      last.failure = null;
       status = await service.resume(threadId, { kind: "approve", commandIds: ids }, onEvent);
     }
 
@@ -430,11 +430,11 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
       throw new AtlError("host-unknown", "Cannot tell which host to diagnose.", { fix: "Pass --host ID." });
     }
     if (status === "failed") {
-      const { code, message } = (failure as { code: string; message: string } | null) ?? { code: "internal", message: "The diagnosis failed." };
+      const { code, message } = last.failure ?? { code: "internal", message: "The diagnosis failed." };
       process.stderr.write(`atl diagnose: ${code === "host-unreachable" || code === "agent-auth" || code === "config" ? "" : "failed: "}${message.split("\n")[0]}\n`);
       return 1;
     }
-    const final = report ?? (await service.report(threadId));
+    const final = last.report ?? (await service.report(threadId));
     if (!final) {
       process.stderr.write("atl diagnose: the diagnosis produced no report\n");
       return 1;

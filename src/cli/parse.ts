@@ -2,6 +2,7 @@
 // line on stderr and exit 2 when the body is malformed, not an alarm, or cannot be read.
 import { readFile } from "node:fs/promises";
 import { parseAlarmMessage } from "../alarms/parse";
+import { errnoCode } from "../shared/errors";
 
 const USAGE = "usage: atl parse FILE|-   (- reads the message body from stdin)";
 
@@ -15,7 +16,7 @@ export async function parseCommand(args: string[]): Promise<number> {
   try {
     body = source === "-" ? await readStdin() : await readFile(source, "utf8");
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    const reason = errnoCode(error) === "ENOENT" ? "no such file" : (error as Error).message;
     process.stderr.write(`atl parse: cannot read ${source}: ${reason}\n`);
     return 2;
   }

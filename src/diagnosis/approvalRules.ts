@@ -17,7 +17,7 @@ import type { PolicyDecisionKind, Risk } from "../../agent/src/policy/types";
 import type { ApprovalGate } from "../graph/deps";
 import type { ApprovalRuleRef, Proposal } from "../graph/diagnosis";
 import type { HostEntry } from "../hosts/model";
-import { AtlError } from "../shared/errors";
+import { AtlError, errnoCode } from "../shared/errors";
 import { translate, type Translate } from "../shared/l10n";
 
 const t: Translate = translate;
@@ -230,7 +230,7 @@ export function loadRulesFile(path: string, now: Date): ApprovalRulesFile {
     if (error instanceof AtlError) {
       throw error;
     }
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     throw new AtlError("config", `Cannot read the rules file ${path}: ${code === "ENOENT" ? "no such file" : (code ?? String(error))}`, { cause: error, fix: "Check the path given with --rules." });
   }
   let data: unknown;

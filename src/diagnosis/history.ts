@@ -5,7 +5,7 @@
 import { watch } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AtlError } from "../shared/errors";
+import { AtlError, errnoCode } from "../shared/errors";
 import type { DiagnosisInput, Severity, ThreadStatus } from "../graph/diagnosis";
 import type { Logger } from "../shared/log";
 import type { ThreadHeader, TranscriptEntry } from "../webview/protocol";
@@ -268,7 +268,7 @@ async function atomicWrite(path: string, text: string): Promise<void> {
 }
 
 function isNotFound(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "ENOENT";
+  return errnoCode(error) === "ENOENT";
 }
 
 const STATUSES: readonly ThreadStatus[] = ["waiting-approval", "running", "done", "rejected", "needs-host", "failed", "answered"];

@@ -5,7 +5,7 @@
 import { readFile as fsReadFile, stat } from "node:fs/promises";
 import type { CommandPolicy } from "../../agent/src/policy/types";
 import type { Alarm } from "../alarms/model";
-import { AtlError } from "../shared/errors";
+import { AtlError, errnoCode } from "../shared/errors";
 import { translate, type Translate } from "../shared/l10n";
 import type { Logger } from "../shared/log";
 import { AgentTransport } from "../transports/agent";
@@ -129,7 +129,7 @@ export class HostDirectory {
       }
       return await (this.options.readFile ?? fsReadFile)(path);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      const reason = errnoCode(error) ?? (error instanceof Error ? error.message : String(error));
       throw new AtlError("config", t("The {0} of {1} ({2}) is not readable: {3}.", field, host.id, path, reason), {
         cause: error,
         fix: t('Check the path of "{0}" for {1} in atl.hosts and that the file is readable by you (mode 600).', field, host.id),

@@ -78,3 +78,9 @@ export function assertNever(value: never, what: string): never {
   const shown = JSON.stringify(value) ?? String(value);
   throw new AtlError("internal", `Unexpected ${what}: ${shown.slice(0, 80)}`);
 }
+
+/** The `code` of a Node.js system error (ENOENT, EEXIST, EPERM…), or undefined for anything else. */
+export function errnoCode(error: unknown): string | undefined {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" ? code : undefined;
+}

@@ -11,6 +11,7 @@ import { Emitter, type Disposable, type Event } from "../shared/events";
 import { ignoreMissing, isAlive } from "../alarms/fileLock";
 import type { Logger } from "../shared/log";
 import { silentLogger } from "../shared/log";
+import { errnoCode } from "../shared/errors";
 
 export const POLLER_LOCK_FILE = "poller.lock";
 
@@ -177,7 +178,7 @@ export class PollerElection implements Disposable {
       }
       return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      if (errnoCode(error) === "EEXIST") {
         return false;
       }
       throw error;

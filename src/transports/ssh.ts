@@ -10,7 +10,7 @@ import { posix } from "node:path";
 import type { Client, ClientChannel, FileEntryWithStats, ServerHostKeyAlgorithm, SFTPWrapper, Stats } from "ssh2";
 import { GlobError, MAX_DIRECTORY_ENTRIES, renderProgram } from "../../agent/src/policy/index";
 import type { CommandPolicy, DirectoryReader, PolicyDecision } from "../../agent/src/policy/types";
-import { AtlError } from "../shared/errors";
+import { AtlError, errnoCode } from "../shared/errors";
 import { translate, type Translate } from "../shared/l10n";
 import { probeHost } from "./probe";
 import type { Logger } from "../shared/log";
@@ -287,7 +287,7 @@ export class SshTransport implements Transport {
       return error;
     }
     const text = error instanceof Error ? error.message : String(error);
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const code = errnoCode(error);
     if (/encrypted private .*key|no passphrase given|bad passphrase|integrity check failed/i.test(text)) {
       return new AtlError("config", t("Cannot use the SSH key for {0}: {1}.", this.where, text), {
         cause: error,

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import * as vscode from "vscode";
 import { AgentClient, AgentRequestError, type InfoResponse } from "../../../agent/src/protocol";
-import { AtlError } from "../../shared/errors";
+import { AtlError, errnoCode } from "../../shared/errors";
 import type { BundleLoader, GraphBundle } from "../../diagnosis/bundles";
 import { secretNames, type AgentHostEntry, type HostEntry, type SshHostEntry } from "../../hosts/model";
 import { probeHost } from "../../transports/probe";
@@ -153,7 +153,7 @@ async function testAgent(deps: HostCommandDeps, host: AgentHostEntry, signal: Ab
   try {
     secret = host.secretFile ? (await readFile(host.secretFile, "utf8")).trim() : await deps.secrets.agentSecret(host.id);
   } catch (error) {
-    return { host, ok: false, info: null, summary: vscode.l10n.t("{0}: cannot read secretFile {1}: {2}", host.name, host.secretFile ?? "", (error as NodeJS.ErrnoException).code ?? String(error)) };
+    return { host, ok: false, info: null, summary: vscode.l10n.t("{0}: cannot read secretFile {1}: {2}", host.name, host.secretFile ?? "", errnoCode(error) ?? String(error)) };
   }
   if (!secret) {
     return {
