@@ -125,7 +125,7 @@ function checkDiff(_args: readonly string[], parsed: ParsedArgs): void {
   }
 }
 
-/** `tail -20f`, `tail +5f`: the obsolete forms of -f follow forever too. */
+/** `tail -20f`, `tail +5f`: the obsolete forms of -f follow forever too (the option reader cannot read them). */
 function checkTail(args: readonly string[]): void {
   const follows = args.find((a) => /^[-+][0-9]*[bcl]?f$/.test(a));
   if (follows !== undefined) {
@@ -185,6 +185,13 @@ export const FILE_PROGRAMS: Record<string, ProgramRule> = {
   namei: lister("path permissions", "-l|--long -m|--modes -o|--owners -n|--nosymlinks -v|--vertical -x|--mountpoints -Z|--context -h|--help -V|--version"),
   which: printer("program lookup", "-a -s"),
   whereis: printer("program lookup", "-b -m -s -u -l -h|--help -V|--version", { note: "No -B/-M/-S (other search paths)." }),
+  swapon: lister("swap areas (show only)", "--show=? -s|--summary --noheadings --raw --bytes -h|--help -V|--version", {
+    check: (_args, parsed) => {
+      if (parsed.operands.length > 0 || !findOption(parsed, "show", "s", "summary")) {
+        deny("operand", "swapon is allowed only to show swap areas (swapon --show); otherwise it enables swap");
+      }
+    },
+  }),
   mount: lister("mounts (list only)", "-l|--show-labels -t|--types= -v|--verbose -h|--help -V|--version", { check: noOperands("mount {} would mount something; without operands it lists mounts") }),
   fdisk: lister("partition tables (list only)", "-l|--list -x|--list-details -b|--sector-size= -o|--output= -u|--units=? -h|--help -V|--version", {
     check: (_args, parsed) => {
@@ -203,7 +210,7 @@ export const FILE_PROGRAMS: Record<string, ProgramRule> = {
       numericShort: true,
       denied: { f: `tail -f ${FOLLOWS}`, F: `tail -F ${FOLLOWS}`, follow: `tail --follow ${FOLLOWS}`, pid: "tail --pid belongs to --follow", s: "tail -s belongs to --follow", "sleep-interval": "tail --sleep-interval belongs to --follow", "max-unchanged-stats": "tail --max-unchanged-stats belongs to --follow" },
     }),
-    { check: checkTail, note: "No -f, -F, --follow (or -20f)." },
+    { before: checkTail, note: "No -f, -F, --follow (or -20f)." },
   ),
   wc: reader("counts", options("-c|--bytes -m|--chars -l|--lines -L|--max-line-length -w|--words --total= --help --version", { denied: { "files0-from": "wc --files0-from reads file names from a file the policy cannot see" } })),
   cut: reader("columns", "-b|--bytes= -c|--characters= -d|--delimiter= -f|--fields= -n --complement -s|--only-delimited --output-delimiter= -z|--zero-terminated --help --version"),

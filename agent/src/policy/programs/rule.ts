@@ -32,6 +32,8 @@ export interface ProgramRule {
   options: OptionSpec | null;
   /** What else is restricted and why, in one line (docs/policy.md lists it). */
   note?: string;
+  /** Throws ArgumentRefusal for forms the option reader cannot read but must name (`tail -20f`); runs first. */
+  before?: (args: readonly string[]) => void;
   /** Throws ArgumentRefusal when the arguments are not allowed; may add words (sampling, batch mode). */
   check?: (args: readonly string[], parsed: ParsedArgs, ctx: RuleContext) => ArgvRewrite | void;
   /** The arguments that name files to read; default: all of them. */
@@ -46,6 +48,7 @@ export function deny(what: string, reason: string): never {
 
 /** Reads `args` the way the rule does: with its options, or all as operands of its own grammar. */
 export function readArgs(rule: ProgramRule, args: readonly string[]): ParsedArgs {
+  rule.before?.(args);
   return rule.options ? parseOptions(args, rule.options) : { options: [], operands: [...args], operandIndex: args.map((_, k) => k) };
 }
 

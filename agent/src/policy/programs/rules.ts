@@ -55,7 +55,6 @@ const MUTATING: Record<string, string> = {
   gdisk: "edits partition tables",
   sgdisk: "edits partition tables",
   umount: "unmounts file systems",
-  swapon: "changes swap",
   swapoff: "changes swap",
   kill: "signals processes",
   pkill: "signals processes",
