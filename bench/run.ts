@@ -48,9 +48,20 @@ interleaved. The agent cannot be faster than the spawn it performs, so a ratio n
 protocol, signing, policy check and output capture cost little next to starting a process; the
 target is p50 ≤ 1.2×. \`/v1/check\` is the fixed cost of a request without a process. Throughput: 16
 callers, each with its own keep-alive client (like 16 editor windows), against 16 concurrent spawns;
-target ≥ 0.9× spawn.`,
-    options: (quick) => (quick ? { iterations: 10, clients: 4 } : { iterations: 200, clients: 16 }),
-    run: async (o) => (await import("./agent")).benchAgent({ iterations: num(o, "iterations"), clients: num(o, "clients") }),
+target ≥ 0.9× spawn. The agent writes its audit record and the request's nonce to disk (O_DSYNC)
+before each command starts, as deployed. Memory: the agent's peak RSS (VmHWM) while every request
+slot the default limits allow (16) runs the most commands (20), each printing 1 MiB of binary stdout
+and 1 MiB of NULs on stderr, against the same agent idle; target ≤ 256 MB, a quarter of the unit's
+MemoryMax=1G (the rest is for the commands).`,
+    options: (quick) =>
+      quick ? { iterations: 10, clients: 4, memoryRequests: 4, memoryCommands: 5 } : { iterations: 200, clients: 16, memoryRequests: 16, memoryCommands: 20 },
+    run: async (o) =>
+      (await import("./agent")).benchAgent({
+        iterations: num(o, "iterations"),
+        clients: num(o, "clients"),
+        memoryRequests: num(o, "memoryRequests"),
+        memoryCommands: num(o, "memoryCommands"),
+      }),
   },
   {
     name: "ssh",

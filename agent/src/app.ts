@@ -13,7 +13,7 @@ import type { Socket } from "node:net";
 import { RequestAuthenticator, type AgentKey, type AuthRefusalKind, type RequestHeaders } from "./auth";
 import { AuthRefusalTally, type AuditEntry, type AuditSink, type NotRunReason } from "./audit";
 import type { AgentLimits } from "./config";
-import { ProcessRunner, notStartedOutcome, type OutputBudget, type RunOutcome } from "./exec";
+import { CapturedText, ProcessRunner, notStartedOutcome, type OutputBudget, type RunOutcome } from "./exec";
 import { hostInfo } from "./info";
 import { hostDirectoryReader } from "./policy/glob";
 import type { CommandPolicy, PolicyDecision } from "./policy/types";
@@ -404,8 +404,9 @@ export class AgentApp {
     try {
       let pending = '{"results":[';
       for (const [index, command] of commands.entries()) {
-        const result = validated(execResultSchema, await this.execOne(command, index, context));
-        for (const piece of resultPieces(result, index > 0)) {
+        const { result, stdout, stderr } = await this.execOne(command, index, context);
+        validated(execResultSchema, { ...result, stdout: "", stderr: "" });
+        for (const piece of resultPieces(result, stdout, stderr, index > 0)) {
           pending += piece;
           if (pending.length >= PIECE_CHARS) {
             yield pending;
@@ -429,7 +430,8 @@ export class AgentApp {
     }
   }
 
-  private async execOne(command: string, index: number, context: ExecContext): Promise<ExecResult> {
+  /** Runs one command; its result without the output, which is streamed from `stdout` and `stderr`. */
+  private async execOne(command: string, index: number, context: ExecContext): Promise<{ result: ResultHead; stdout: CapturedText; stderr: CapturedText }> {
     const { request, keyId } = context;
     const decision = await this.expanded(this.decide(command));
     const base = { command, decision: decision.decision, reason: decision.reason, rule: decision.rule };
@@ -437,7 +439,7 @@ export class AgentApp {
     const record = { request: context.id, index, keyId, client: request.remoteAddress, command, risk: decision.risk, rule: decision.rule, ...ran };
     if (decision.decision === "refused" || decision.program === null) {
       this.audit({ event: "exec", ...record, decision: "refused", ...EMPTY_OUTCOME });
-      return { ...base, decision: "refused", exitCode: null, signal: null, stdout: "", stderr: "", durationMs: 0, truncated: false };
+      return { result: { ...base, decision: "refused", exitCode: null, signal: null, durationMs: 0, truncated: false }, stdout: NO_OUTPUT, stderr: NO_OUTPUT };
     }
     let outcome: RunOutcome;
     let notRun: NotRunReason | null = this.draining ? "shutting-down" : request.signal?.aborted ? "cancelled" : null;
@@ -479,19 +481,21 @@ export class AgentApp {
       ...(notRun === null ? {} : { notRun }),
     });
     return {
-      ...base,
-      exitCode: outcome.exitCode,
-      signal: outcome.signal,
+      result: {
+        ...base,
+        exitCode: outcome.exitCode,
+        signal: outcome.signal,
+        durationMs: outcome.durationMs,
+        truncated: outcome.truncated,
+        ...(outcome.timedOut ? { timedOut: true } : {}),
+        ...(decision.sampling && !outcome.timedOut && !outcome.aborted ? { sampling: decision.sampling } : {}),
+        ...ran,
+        ...(outcome.stdout.binary ? { stdoutBinary: true } : {}),
+        ...(outcome.stderr.binary ? { stderrBinary: true } : {}),
+        ...(notRun === null ? {} : { notRun }),
+      },
       stdout: outcome.stdout,
       stderr: outcome.stderr,
-      durationMs: outcome.durationMs,
-      truncated: outcome.truncated,
-      ...(outcome.timedOut ? { timedOut: true } : {}),
-      ...(decision.sampling && !outcome.timedOut && !outcome.aborted ? { sampling: decision.sampling } : {}),
-      ...ran,
-      ...(outcome.stdoutBinary ? { stdoutBinary: true } : {}),
-      ...(outcome.stderrBinary ? { stderrBinary: true } : {}),
-      ...(notRun === null ? {} : { notRun }),
     };
   }
 
@@ -552,31 +556,26 @@ const NOT_RUN_TEXT: Record<NotRunReason, string> = {
   "audit-unavailable": "the agent cannot write its audit log",
 };
 
-/**
- * One result as JSON text in pieces: the small fields at once, stdout and stderr in slices, so a
- * megabyte of output never becomes one more megabyte-sized string. A slice may end inside a
- * surrogate pair: JSON.stringify escapes each half and JSON.parse joins them again.
- */
-function* resultPieces(result: ExecResult, comma: boolean): Generator<string> {
-  const { stdout, stderr, ...rest } = result;
-  const head = JSON.stringify(rest);
-  yield `${comma ? "," : ""}${head.slice(0, -1)},"stdout":`;
-  yield* stringPieces(stdout);
-  yield ',"stderr":';
-  yield* stringPieces(stderr);
-  yield "}";
-}
+/** An exec result without its output (streamed separately). */
+type ResultHead = Omit<ExecResult, "stdout" | "stderr">;
 
-function* stringPieces(text: string): Generator<string> {
-  if (text.length <= PIECE_CHARS) {
-    yield JSON.stringify(text);
-    return;
+const NO_OUTPUT = new CapturedText(Buffer.alloc(0));
+
+/**
+ * One result as JSON text in pieces: the small fields at once, stdout and stderr piece by piece from
+ * the kept bytes, so a megabyte of output never becomes a megabyte-sized string.
+ */
+function* resultPieces(result: ResultHead, stdout: CapturedText, stderr: CapturedText, comma: boolean): Generator<string> {
+  const head = JSON.stringify(result);
+  yield `${comma ? "," : ""}${head.slice(0, -1)},"stdout":"`;
+  for (const piece of stdout.pieces()) {
+    yield JSON.stringify(piece).slice(1, -1);
   }
-  yield '"';
-  for (let i = 0; i < text.length; i += PIECE_CHARS) {
-    yield JSON.stringify(text.slice(i, i + PIECE_CHARS)).slice(1, -1);
+  yield '","stderr":"';
+  for (const piece of stderr.pieces()) {
+    yield JSON.stringify(piece).slice(1, -1);
   }
-  yield '"';
+  yield '"}';
 }
 
 function pathOf(url: string): string {

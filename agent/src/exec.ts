@@ -44,12 +44,9 @@ export interface RunOutcome {
   /** Exit status of the last pipeline that ran (its last stage); null when killed by a signal. */
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  /** Kept output as text; see `outputText` for bytes that are not text. */
-  stdout: string;
-  stderr: string;
-  /** The stream held bytes that are not text: each run of them is one U+FFFD in `stdout`/`stderr`. */
-  stdoutBinary: boolean;
-  stderrBinary: boolean;
+  /** Kept output, with the agent's notes; `.text` for the whole, `.binary` when it held bytes that are not text. */
+  stdout: CapturedText;
+  stderr: CapturedText;
   /** Bytes the command wrote, including those dropped by the cap. */
   stdoutBytes: number;
   stderrBytes: number;
@@ -69,7 +66,7 @@ interface StageExit {
 
 /** Keeps the first `cap` bytes of a stream (and no more than the request's budget) and counts the rest. */
 class OutputCapture {
-  private readonly chunks: Buffer[] = [];
+  private chunks: Buffer[] = [];
   private kept = 0;
   private notes = "";
   total = 0;
@@ -103,14 +100,11 @@ class OutputCapture {
     this.notes += `atl-agent: ${text}\n`;
   }
 
-  /** The kept output as text (see `outputText`), with the agent's notes after it. */
-  result(): { text: string; binary: boolean } {
-    const bytes = Buffer.concat(this.chunks, this.kept);
-    const { text: body, binary } = outputText(this.truncated ? bytes.subarray(0, completeUtf8Length(bytes)) : bytes);
-    if (this.notes === "") {
-      return { text: body, binary };
-    }
-    return { text: body === "" || body.endsWith("\n") ? body + this.notes : `${body}\n${this.notes}`, binary };
+  /** What was kept, as text to be produced on demand (the capture is done with). */
+  result(): CapturedText {
+    const bytes = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
+    this.chunks = [];
+    return new CapturedText(this.truncated ? bytes.subarray(0, completeUtf8Length(bytes)) : bytes, this.notes);
   }
 
   private keep(chunk: Buffer): void {
@@ -131,27 +125,85 @@ function isControl(byte: number): boolean {
 // eslint-disable-next-line no-control-regex -- control characters are what this matches
 const NON_TEXT_RUN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]+/g;
 
+/** Bytes decoded per piece: a megabyte of output never becomes one megabyte-sized string. */
+const PIECE_BYTES = 48 * 1024;
+
 /**
- * Command output as JSON-friendly text. Valid UTF-8 without control characters passes unchanged;
- * anything else (binary data, NUL-separated /proc files, terminal escapes) becomes the lossy, marked
- * form: each run of invalid UTF-8 or control characters is one U+FFFD, so a JSON answer is never
- * more than twice the kept bytes (a NUL used to cost six: `\u0000`). The caller marks the stream
- * as binary so no one mistakes the text for the exact bytes.
+ * A command's kept output (stdout or stderr) and the agent's notes after it, as text. Valid UTF-8
+ * without control characters passes unchanged; anything else (binary data, NUL-separated /proc
+ * files, terminal escapes) is `binary` and becomes the lossy, marked form: each run of invalid UTF-8
+ * or control characters is one U+FFFD, so the JSON of it is never more than twice the kept bytes (a
+ * NUL used to cost six: `\u0000`). The text is produced in pieces, on demand: the answer streams
+ * them, so no full-size string is ever built for it.
  */
-export function outputText(bytes: Buffer): { text: string; binary: boolean } {
-  let plain = isUtf8(bytes);
-  if (plain) {
-    for (let i = 0; i < bytes.length; i++) {
-      if (isControl(bytes[i])) {
-        plain = false;
-        break;
+export class CapturedText {
+  readonly binary: boolean;
+
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly notes = "",
+  ) {
+    this.binary = !isPlainText(bytes);
+  }
+
+  /** Kept bytes (before any lossy replacement). */
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  /** The whole text (for tests and small outputs; the answer uses `pieces()`). */
+  get text(): string {
+    return [...this.pieces()].join("");
+  }
+
+  /** The text in pieces of at most about 48 KiB; joined, they are `text`. */
+  *pieces(): Generator<string> {
+    let last = "";
+    if (!this.binary) {
+      for (let start = 0; start < this.bytes.length; ) {
+        let end = Math.min(start + PIECE_BYTES, this.bytes.length);
+        // Cut at the start of a UTF-8 sequence.
+        while (end < this.bytes.length && (this.bytes[end] & 0xc0) === 0x80) {
+          end--;
+        }
+        last = this.bytes.toString("utf8", start, end);
+        yield last;
+        start = end;
+      }
+    } else {
+      const decoder = new TextDecoder("utf-8");
+      let inRun = false;
+      for (let start = 0; start < this.bytes.length; start += PIECE_BYTES) {
+        const end = Math.min(start + PIECE_BYTES, this.bytes.length);
+        let piece = decoder.decode(this.bytes.subarray(start, end), { stream: end < this.bytes.length }).replace(NON_TEXT_RUN, "\ufffd");
+        // A run cut by the piece boundary stays one U+FFFD.
+        if (inRun && piece.startsWith("\ufffd")) {
+          piece = piece.slice(1);
+        }
+        if (piece !== "") {
+          inRun = piece.endsWith("\ufffd");
+          last = piece;
+          yield piece;
+        }
       }
     }
+    if (this.notes !== "") {
+      yield last === "" || last.endsWith("\n") ? this.notes : `\n${this.notes}`;
+    }
   }
-  if (plain) {
-    return { text: bytes.toString("utf8"), binary: false };
+}
+
+/** Valid UTF-8 without control characters (other than tab, newline, carriage return). */
+function isPlainText(bytes: Buffer): boolean {
+  if (!isUtf8(bytes)) {
+    return false;
   }
-  return { text: new TextDecoder("utf-8").decode(bytes).replace(NON_TEXT_RUN, "\ufffd"), binary: true };
+  for (let i = 0; i < bytes.length; i++) {
+    if (isControl(bytes[i])) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Length of `bytes` without a UTF-8 sequence cut off at the end by the cap. */
@@ -456,14 +508,11 @@ async function runProgram(program: Program, limits: RunLimits): Promise<RunOutco
   if (stdout.binary) {
     err.note("stdout is not plain text (binary data or control characters); each run of such bytes is shown as \ufffd");
   }
-  const stderr = err.result();
   return {
     exitCode: last.signal ? null : last.code,
     signal: last.signal,
-    stdout: stdout.text,
-    stderr: stderr.text,
-    stdoutBinary: stdout.binary,
-    stderrBinary: stderr.binary,
+    stdout,
+    stderr: err.result(),
     stdoutBytes: out.total,
     stderrBytes: err.total,
     truncated: out.truncated || err.truncated,
@@ -479,10 +528,8 @@ export function notStartedOutcome(why: string, aborted = true): RunOutcome {
   return {
     exitCode: null,
     signal: null,
-    stdout: "",
-    stderr: `atl-agent: not run: ${why}\n`,
-    stdoutBinary: false,
-    stderrBinary: false,
+    stdout: new CapturedText(Buffer.alloc(0)),
+    stderr: new CapturedText(Buffer.alloc(0), `atl-agent: not run: ${why}\n`),
     stdoutBytes: 0,
     stderrBytes: 0,
     truncated: false,

@@ -66,8 +66,12 @@ void describe("agent config: resolving", () => {
     assert.deepEqual(config.listen, { host: "127.0.0.1", port: DEFAULT_PORT });
     assert.deepEqual(config.limits, DEFAULT_LIMITS);
     assert.equal(config.auditFile, null);
+    assert.equal(config.stateDir, null, "no replay journal unless asked for");
     assert.equal(config.tls, null);
     assert.deepEqual(config.keys, [{ id: "k", secretFile: "/etc/k" }]);
+    // Under systemd, StateDirectory= names the journal's folder; --state-dir wins over it.
+    assert.equal((await resolveConfig({ keyId: "k", secretFile: "/etc/k" }, { STATE_DIRECTORY: "/var/lib/atl-agent" })).stateDir, "/var/lib/atl-agent");
+    assert.equal((await resolveConfig({ keyId: "k", secretFile: "/etc/k", stateDir: "/srv/s" }, { STATE_DIRECTORY: "/var/lib/atl-agent" })).stateDir, "/srv/s");
   });
 
   void test("flags override the file; paths in the file are relative to it", async () => {
@@ -281,6 +285,8 @@ void describe("agent deployment examples", () => {
     assert.equal(config.keys.length, 1);
     assert.ok(config.tls);
     assert.equal(config.auditFile, "/var/log/atl-agent/audit.jsonl");
+    assert.equal(config.stateDir, "/var/lib/atl-agent");
+    assert.deepEqual(config.limits, DEFAULT_LIMITS, "the example shows the defaults");
     const policy = createCommandPolicy(loadPolicyFile(join(DEPLOY, "policy.example.json")));
     const restart = policy.check("systemctl restart nginx");
     assert.equal(restart.decision, "allowed");
@@ -298,6 +304,7 @@ void describe("agent deployment examples", () => {
       "PrivateTmp=yes",
       "Restart=on-failure",
       "LogsDirectory=atl-agent",
+      "StateDirectory=atl-agent",
       "CapabilityBoundingSet=",
       "ExecReload=/bin/kill -HUP $MAINPID",
     ]) {
@@ -314,7 +321,7 @@ void describe("agent deployment examples", () => {
       { timeoutMs: 60_000, maxOutputBytes: 65536 },
     );
     // Only complaints about this unit count (a container may lack other units it mentions).
-    const complaints = verify.stdout.split("\n").filter((l) => l.includes("atl-agent.service") && !/Failed to resolve|is not a valid user|not found/.test(l));
+    const complaints = verify.stdout.text.split("\n").filter((l) => l.includes("atl-agent.service") && !/Failed to resolve|is not a valid user|not found/.test(l));
     assert.deepEqual(complaints, []);
   });
 });

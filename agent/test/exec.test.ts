@@ -26,17 +26,17 @@ void describe("exec: running commands without a shell", () => {
     const r = await runner.run(program(cmd("uptime")), limits);
     assert.equal(r.exitCode, 0);
     assert.equal(r.signal, null);
-    assert.match(r.stdout, /load average/);
-    assert.equal(r.stderr, "");
+    assert.match(r.stdout.text, /load average/);
+    assert.equal(r.stderr.text, "");
     assert.equal(r.truncated, false);
     assert.equal(r.timedOut, false);
-    assert.equal(r.stdoutBytes, Buffer.byteLength(r.stdout));
+    assert.equal(r.stdoutBytes, Buffer.byteLength(r.stdout.text));
   });
 
   void test("a pipeline connects stages: ps aux --sort=-%cpu | head -n 5", async () => {
     const r = await runner.run(program(pipeline(cmd("ps", "aux", "--sort=-%cpu"), cmd("head", "-n", "5"))), limits);
     assert.equal(r.exitCode, 0);
-    const lines = r.stdout.trimEnd().split("\n");
+    const lines = r.stdout.text.trimEnd().split("\n");
     assert.equal(lines.length, 5);
     assert.match(lines[0], /^USER\s+PID\s+%CPU/);
   });
@@ -44,15 +44,15 @@ void describe("exec: running commands without a shell", () => {
   void test("a writer whose reader exits dies quietly as under a shell (yes | head -n 2)", async () => {
     const r = await runner.run(program(pipeline(cmd("yes"), cmd("head", "-n", "2"))), limits);
     assert.equal(r.exitCode, 0);
-    assert.equal(r.stdout, "y\ny\n");
-    assert.equal(r.stderr, "", "no 'Connection reset' or 'write error' from yes");
+    assert.equal(r.stdout.text, "y\ny\n");
+    assert.equal(r.stderr.text, "", "no 'Connection reset' or 'write error' from yes");
   });
 
   void test("three-stage pipeline and the exit status of the last stage (no pipefail)", async () => {
     const r = await runner.run(program(pipeline(cmd("printf", "b\\na\\nb\\n"), cmd("sort"), cmd("uniq", "-c"))), limits);
     assert.equal(r.exitCode, 0);
     assert.deepEqual(
-      r.stdout.trim().split("\n").map((l) => l.trim()),
+      r.stdout.text.trim().split("\n").map((l) => l.trim()),
       ["1 a", "2 b"],
     );
     assert.equal((await runner.run(program(pipeline(cmd("false"), cmd("true"))), limits)).exitCode, 0);
@@ -61,43 +61,43 @@ void describe("exec: running commands without a shell", () => {
 
   void test("; && || are evaluated like sh", async () => {
     const r1 = await runner.run(program(cmd("false"), "&&", cmd("echo", "skipped"), ";", cmd("echo", "after-semicolon")), limits);
-    assert.equal(r1.stdout, "after-semicolon\n");
+    assert.equal(r1.stdout.text, "after-semicolon\n");
     assert.equal(r1.exitCode, 0);
 
     const r2 = await runner.run(program(cmd("false"), "&&", cmd("echo", "no"), "||", cmd("echo", "fallback")), limits);
-    assert.equal(r2.stdout, "fallback\n");
+    assert.equal(r2.stdout.text, "fallback\n");
 
     const r3 = await runner.run(program(cmd("true"), "||", cmd("echo", "no"), "&&", cmd("echo", "yes")), limits);
-    assert.equal(r3.stdout, "yes\n");
+    assert.equal(r3.stdout.text, "yes\n");
 
     const r4 = await runner.run(program(cmd("echo", "one"), ";", cmd("false")), limits);
-    assert.equal(r4.stdout, "one\n");
+    assert.equal(r4.stdout.text, "one\n");
     assert.equal(r4.exitCode, 1, "the status is the last pipeline's");
   });
 
   void test("exit codes are reported as they are", async () => {
     const r = await runner.run(program(cmd("sh", "-c", "echo oops >&2; exit 3")), limits);
     assert.equal(r.exitCode, 3);
-    assert.equal(r.stderr, "oops\n");
+    assert.equal(r.stderr.text, "oops\n");
   });
 
   void test("arguments are argv, never shell syntax", async () => {
     const marker = join(dir, "must-not-exist");
     const r = await runner.run(program(cmd("echo", `$(touch ${marker})`, "; rm -rf /", "`id`", "*")), limits);
-    assert.equal(r.stdout, `$(touch ${marker}) ; rm -rf / \`id\` *\n`);
+    assert.equal(r.stdout.text, `$(touch ${marker}) ; rm -rf / \`id\` *\n`);
     await assert.rejects(rm(marker), { code: "ENOENT" });
   });
 
   void test("a command that does not exist gives exit 127 and a reason, and && stops there", async () => {
     const r = await runner.run(program(cmd("atl-no-such-command"), "&&", cmd("echo", "not run")), limits);
     assert.equal(r.exitCode, 127);
-    assert.equal(r.stdout, "");
-    assert.match(r.stderr, /atl-agent: atl-no-such-command: command not found/);
+    assert.equal(r.stdout.text, "");
+    assert.match(r.stderr.text, /atl-agent: atl-no-such-command: command not found/);
 
     const r2 = await runner.run(program(pipeline(cmd("atl-no-such-command"), cmd("wc", "-c"))), limits);
     assert.equal(r2.exitCode, 0);
-    assert.equal(r2.stdout.trim(), "0");
-    assert.match(r2.stderr, /command not found/);
+    assert.equal(r2.stdout.text.trim(), "0");
+    assert.match(r2.stderr.text, /command not found/);
 
     const r3 = await runner.run(program(pipeline(cmd("echo", "x"), cmd("atl-no-such-command"))), limits);
     assert.equal(r3.exitCode, 127);
@@ -109,31 +109,31 @@ void describe("exec: running commands without a shell", () => {
     await chmod(file, 0o644);
     const r = await runner.run(program(cmd(file)), limits);
     assert.equal(r.exitCode, 126);
-    assert.match(r.stderr, /permission denied/);
+    assert.match(r.stderr.text, /permission denied/);
   });
 
   void test("commands get a fixed environment, cwd / and no stdin", async () => {
     process.env.ATL_TEST_LEAK = "secret-value";
     try {
       const env = await runner.run(program(cmd("env")), limits);
-      const lines = env.stdout.trim().split("\n").sort();
+      const lines = env.stdout.text.trim().split("\n").sort();
       assert.deepEqual(lines, Object.entries(COMMAND_ENV).map(([k, v]) => `${k}=${v}`).sort());
-      assert.doesNotMatch(env.stdout, /secret-value/);
+      assert.doesNotMatch(env.stdout.text, /secret-value/);
     } finally {
       delete process.env.ATL_TEST_LEAK;
     }
-    assert.equal((await runner.run(program(cmd("pwd")), limits)).stdout, "/\n");
+    assert.equal((await runner.run(program(cmd("pwd")), limits)).stdout.text, "/\n");
     // cat with no arguments reads stdin: it must see end-of-file at once, not hang.
     const cat = await runner.run(program(cmd("cat")), { ...limits, timeoutMs: 10_000 });
     assert.equal(cat.timedOut, false);
-    assert.equal(cat.stdout, "");
+    assert.equal(cat.stdout.text, "");
     assert.equal(cat.exitCode, 0);
   });
 
   void test("each stage runs in its own process group", async () => {
     const self = await runner.run(program(cmd("cat", "/proc/self/stat")), limits);
-    const fields = self.stdout.slice(self.stdout.lastIndexOf(")") + 2).split(" ");
-    const [pid, pgid, sid] = [self.stdout.split(" ")[0], fields[2], fields[3]];
+    const fields = self.stdout.text.slice(self.stdout.text.lastIndexOf(")") + 2).split(" ");
+    const [pid, pgid, sid] = [self.stdout.text.split(" ")[0], fields[2], fields[3]];
     assert.equal(pgid, pid, "the stage leads its own process group");
     assert.equal(sid, pid, "and its own session (no controlling terminal)");
   });
@@ -141,27 +141,27 @@ void describe("exec: running commands without a shell", () => {
   void test("redirections: 2>/dev/null, >/dev/null, 2>&1 at the end and in the middle", async () => {
     const noisy = (): ReturnType<typeof cmd> => cmd("sh", "-c", "echo out; echo err >&2");
     const dropErr = await runner.run(program(redirect(noisy(), { stderrToNull: true })), limits);
-    assert.equal(dropErr.stdout, "out\n");
-    assert.equal(dropErr.stderr, "");
+    assert.equal(dropErr.stdout.text, "out\n");
+    assert.equal(dropErr.stderr.text, "");
 
     const dropOut = await runner.run(program(redirect(noisy(), { stdoutToNull: true })), limits);
-    assert.equal(dropOut.stdout, "");
-    assert.equal(dropOut.stderr, "err\n");
+    assert.equal(dropOut.stdout.text, "");
+    assert.equal(dropOut.stderr.text, "err\n");
 
     const dropBoth = await runner.run(program(redirect(noisy(), { stdoutToNull: true, stderrToStdout: true })), limits);
-    assert.equal(dropBoth.stdout + dropBoth.stderr, "");
+    assert.equal(dropBoth.stdout.text + dropBoth.stderr.text, "");
 
     const merged = await runner.run(program(redirect(noisy(), { stderrToStdout: true })), limits);
-    assert.deepEqual(merged.stdout.trim().split("\n").sort(), ["err", "out"]);
-    assert.equal(merged.stderr, "");
+    assert.deepEqual(merged.stdout.text.trim().split("\n").sort(), ["err", "out"]);
+    assert.equal(merged.stderr.text, "");
 
     const mergedIntoPipe = await runner.run(program(pipeline(redirect(noisy(), { stderrToStdout: true }), cmd("wc", "-l"))), limits);
-    assert.equal(mergedIntoPipe.stdout.trim(), "2");
-    assert.equal(mergedIntoPipe.stderr, "");
+    assert.equal(mergedIntoPipe.stdout.text.trim(), "2");
+    assert.equal(mergedIntoPipe.stderr.text, "");
 
     const errBypassesPipe = await runner.run(program(pipeline(noisy(), cmd("wc", "-l"))), limits);
-    assert.equal(errBypassesPipe.stdout.trim(), "1");
-    assert.equal(errBypassesPipe.stderr, "err\n");
+    assert.equal(errBypassesPipe.stdout.text.trim(), "1");
+    assert.equal(errBypassesPipe.stderr.text, "err\n");
   });
 
   void test("64 MiB of output is capped at the limit, drained to the end, without holding it in memory", async () => {
@@ -170,15 +170,15 @@ void describe("exec: running commands without a shell", () => {
     const rssGrowth = process.memoryUsage().rss - rssBefore;
     assert.equal(r.exitCode, 0, "the writer was not blocked or killed: it finished");
     assert.equal(r.truncated, true);
-    assert.equal(r.stdout.length, MiB);
+    assert.equal(r.stdout.text.length, MiB);
     assert.equal(r.stdoutBytes, 64 * MiB, "every byte was read and counted");
     assert.ok(rssGrowth < 40 * MiB, `memory grew by ${Math.round(rssGrowth / MiB)} MiB for 64 MiB of output`);
   });
 
   void test("stderr is capped separately", async () => {
     const r = await runner.run(program(cmd("sh", "-c", "head -c 300000 /dev/zero | tr '\\0' e >&2; echo fine")), { ...limits, maxOutputBytes: 100_000 });
-    assert.equal(r.stdout, "fine\n");
-    assert.equal(r.stderr.length, 100_000);
+    assert.equal(r.stdout.text, "fine\n");
+    assert.equal(r.stderr.text.length, 100_000);
     assert.equal(r.stderrBytes, 300_000);
     assert.equal(r.truncated, true);
   });
@@ -186,8 +186,8 @@ void describe("exec: running commands without a shell", () => {
   void test("the cap never cuts a UTF-8 character in half", async () => {
     const r = await runner.run(program(pipeline(cmd("yes", "é"), cmd("head", "-c", "3000"))), { ...limits, maxOutputBytes: 1024 });
     assert.equal(r.truncated, true);
-    assert.ok(!r.stdout.includes("\ufffd"), "no replacement character at the cut");
-    assert.ok(Buffer.byteLength(r.stdout) <= 1024);
+    assert.ok(!r.stdout.text.includes("\ufffd"), "no replacement character at the cut");
+    assert.ok(Buffer.byteLength(r.stdout.text) <= 1024);
   });
 
   void test("a command past its timeout is killed with all its children", async () => {
@@ -196,8 +196,8 @@ void describe("exec: running commands without a shell", () => {
     assert.equal(r.timedOut, true);
     assert.equal(r.exitCode, null);
     assert.equal(r.signal, "SIGTERM");
-    assert.equal(r.stdout, "started\n", "output before the kill is kept");
-    assert.match(r.stderr, /timed out after 1\.5 s/);
+    assert.equal(r.stdout.text, "started\n", "output before the kill is kept");
+    assert.match(r.stderr.text, /timed out after 1\.5 s/);
     const gone = await noneLeft(`sleep ${marker}`);
     assert.ok(gone, "no orphaned child survives");
   });
@@ -215,7 +215,7 @@ void describe("exec: running commands without a shell", () => {
     const marker = uniqueSleepSeconds();
     const r = await runner.run(program(cmd("sh", "-c", `sleep ${marker} >/dev/null 2>&1 & echo spawned`)), limits);
     assert.equal(r.exitCode, 0);
-    assert.equal(r.stdout, "spawned\n");
+    assert.equal(r.stdout.text, "spawned\n");
     const gone = await noneLeft(`sleep ${marker}`);
     assert.ok(gone, "the leftover sleep was killed");
   });
@@ -240,8 +240,8 @@ void describe("exec: running commands without a shell", () => {
     const r = await running;
     assert.equal(r.aborted, true);
     assert.equal(r.timedOut, false);
-    assert.equal(r.stdout, "");
-    assert.match(r.stderr, /stopped before it finished/);
+    assert.equal(r.stdout.text, "");
+    assert.match(r.stderr.text, /stopped before it finished/);
     assert.equal(runner.activeCount, 0);
   });
 

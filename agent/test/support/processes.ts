@@ -15,7 +15,7 @@ export function uniqueSleepSeconds(): string {
 export async function pidsMatching(marker: string): Promise<number[]> {
   const program = { steps: [{ op: null, pipeline: { stages: [{ argv: ["pgrep", "-f", "--", marker], stdoutToNull: false, stderrToNull: false, stderrToStdout: false }] } }] };
   const result = await runner.run(program, { timeoutMs: 10_000, maxOutputBytes: 1024 * 1024 });
-  return result.stdout
+  return result.stdout.text
     .split("\n")
     .filter((line) => line.trim() !== "")
     .map(Number)
