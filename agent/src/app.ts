@@ -3,10 +3,10 @@
 // directly; `listener` adapts it to node:http (body limit, client disconnects, the exec answer
 // streamed result by result). server.ts listens.
 //
-// What an exec request does, in order: signature, nonce on disk (replay journal), audit log
-// writable (else 503), then per command: policy decision → `exec-start` record on disk → run →
-// `exec` result record. Nothing starts once the agent is shutting down, the client is gone or the
-// audit log failed; those commands are answered as not run.
+// What an exec request does, in order: signature, audit log writable (else 503), then per command:
+// policy decision → `exec-start` record and the request's nonce (replay journal) on disk — the two
+// writes overlap — → run → `exec` result record. Nothing starts once the agent is shutting down,
+// the client is gone, or the audit log or the journal failed; those commands are answered as not run.
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -35,6 +35,8 @@ import { AGENT_VERSION } from "./version";
 /** Where accepted nonces are made durable before a request is acted on (replay.ts). */
 export interface NonceJournal {
   commit(nonce: string, expiresAtMs: number): Promise<void>;
+  /** False after a failed write, until one succeeds. */
+  readonly healthy: boolean;
 }
 
 export interface AgentAppDeps {
@@ -92,7 +94,8 @@ interface StreamedResponse {
 
 type Answer = AgentResponse | StreamedResponse;
 
-type Handler = (request: AgentRequest, keyId: string) => Promise<Answer> | Answer;
+/** `recorded`: resolves once the request's nonce is on disk (rejects when it cannot be). */
+type Handler = (request: AgentRequest, keyId: string, recorded: Promise<void>) => Promise<Answer> | Answer;
 
 interface Route {
   signed: boolean;
@@ -144,9 +147,10 @@ export class AgentApp {
     this.refusals = new AuthRefusalTally(deps.audit, deps.limits.authAuditIntervalSec * 1000);
     this.routes = new Map<string, Map<string, Route>>([
       ["/v1/health", new Map<string, Route>([["GET", { signed: false, handler: () => this.health() }]])],
-      ["/v1/info", new Map<string, Route>([["GET", { signed: true, handler: () => this.info() }]])],
-      ["/v1/check", new Map<string, Route>([["POST", { signed: true, handler: (r, k) => this.check(r, k) }]])],
-      ["/v1/exec", new Map<string, Route>([["POST", { signed: true, handler: (r, k) => this.exec(r, k) }]])],
+      ["/v1/info", new Map<string, Route>([["GET", { signed: true, handler: async (_r, _k, recorded) => (await this.untilRecorded(recorded), this.info()) }]])],
+      ["/v1/check", new Map<string, Route>([["POST", { signed: true, handler: async (r, k, recorded) => (await this.untilRecorded(recorded), this.check(r, k)) }]])],
+      // Exec overlaps the nonce's write with the first command's audit record (see execOne).
+      ["/v1/exec", new Map<string, Route>([["POST", { signed: true, handler: (r, k, recorded) => this.exec(r, k, recorded) }]])],
     ]);
   }
 
@@ -318,6 +322,7 @@ export class AgentApp {
       return tooLarge(this.deps.limits.maxBodyBytes);
     }
     let keyId = "";
+    let recorded = Promise.resolve();
     if (route.signed) {
       const outcome = this.authenticator.verify(request.method, request.url, request.headers, request.body, this.now());
       if (!outcome.ok) {
@@ -328,19 +333,30 @@ export class AgentApp {
       }
       keyId = outcome.keyId;
       request.onAuthenticated?.();
-      if (this.deps.journal) {
+      const { journal } = this.deps;
+      if (journal) {
         // On disk before anything is acted on: after a restart this request is still a replay.
-        try {
-          await this.deps.journal.commit(outcome.nonce, outcome.expiresAtMs);
-        } catch (error) {
-          this.deps.log(`error: ${error instanceof Error ? error.message : String(error)}; refusing signed requests until it can`);
-          throw new HttpError(503, "unavailable", "The agent cannot record this request in its replay journal, so it does not act on it; the agent's log has the cause.", {
-            "retry-after": "5",
-          });
+        const wasHealthy = journal.healthy;
+        recorded = journal.commit(outcome.nonce, outcome.expiresAtMs);
+        recorded.catch((error: unknown) => this.deps.log(`error: ${error instanceof Error ? error.message : String(error)}; acting on no signed request until it can`));
+        if (!wasHealthy) {
+          // After a failure each request probes the journal first: 503 until a write gets through.
+          await this.untilRecorded(recorded);
         }
       }
     }
-    return route.handler(request, keyId);
+    return route.handler(request, keyId, recorded);
+  }
+
+  /** Waits for the request's nonce to be on disk; a journal that cannot be written refuses (503). */
+  private async untilRecorded(recorded: Promise<void>): Promise<void> {
+    try {
+      await recorded;
+    } catch {
+      throw new HttpError(503, "unavailable", "The agent cannot record this request in its replay journal, so it does not act on it; the agent's log has the cause.", {
+        "retry-after": "5",
+      });
+    }
   }
 
   private health(): AgentResponse {
@@ -370,7 +386,7 @@ export class AgentApp {
     return json(200, validated(checkResponseSchema, { results }));
   }
 
-  private async exec(request: AgentRequest, keyId: string): Promise<Answer> {
+  private async exec(request: AgentRequest, keyId: string, recorded: Promise<void>): Promise<Answer> {
     const body = parseBody(request, execRequestSchema);
     this.checkCount(body.commands.length);
     if (this.draining) {
@@ -389,15 +405,19 @@ export class AgentApp {
     const timeoutSec = Math.min(body.timeoutSec ?? limits.defaultTimeoutSec, limits.maxTimeoutSec);
     // Released when the answer is complete (the generator's finally); both consumers run it to the end.
     this.activeExecs++;
-    return { status: 200, headers: {}, chunks: this.execAnswer(body.commands, timeoutSec, request, keyId) };
+    return { status: 200, headers: {}, chunks: this.execAnswer(body.commands, { request, keyId, timeoutSec, recorded }) };
   }
 
   /** The exec answer as JSON pieces: a result per command, sent as each command ends. */
-  private async *execAnswer(commands: string[], timeoutSec: number, request: AgentRequest, keyId: string): AsyncGenerator<string, void, undefined> {
+  private async *execAnswer(
+    commands: string[],
+    { request, keyId, timeoutSec, recorded }: Pick<ExecContext, "request" | "keyId" | "timeoutSec" | "recorded">,
+  ): AsyncGenerator<string, void, undefined> {
     const context: ExecContext = {
       request,
       keyId,
       timeoutSec,
+      recorded,
       id: randomBytes(6).toString("hex"),
       budget: { remaining: this.deps.limits.maxResponseBytes, total: this.deps.limits.maxResponseBytes },
     };
@@ -444,12 +464,13 @@ export class AgentApp {
     let outcome: RunOutcome;
     let notRun: NotRunReason | null = this.draining ? "shutting-down" : request.signal?.aborted ? "cancelled" : null;
     if (notRun === null) {
-      try {
-        // On disk before the command starts: no command runs that the log does not know of.
-        await this.deps.audit.append({ event: "exec-start", ...record });
-      } catch (error) {
-        notRun = "audit-unavailable";
-        this.deps.log(`error: not running "${command.slice(0, 200)}" (request ${context.id}): ${error instanceof Error ? error.message : String(error)}`);
+      // Both on disk before the command starts: no command runs that the log does not know of, and
+      // none that a restarted agent would not recognize as replayed. The two writes overlap.
+      const [nonce, started] = await Promise.allSettled([context.recorded, this.deps.audit.append({ event: "exec-start", ...record })]);
+      const failed = nonce.status === "rejected" ? nonce : started.status === "rejected" ? started : null;
+      if (failed) {
+        notRun = nonce.status === "rejected" ? "journal-unavailable" : "audit-unavailable";
+        this.deps.log(`error: not running "${command.slice(0, 200)}" (request ${context.id}): ${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}`);
       }
     }
     if (notRun === null) {
@@ -543,6 +564,8 @@ interface ExecContext {
   request: AgentRequest;
   keyId: string;
   timeoutSec: number;
+  /** The request's nonce on disk. */
+  recorded: Promise<void>;
   /** Pairs a command's exec-start and exec records. */
   id: string;
   budget: OutputBudget;
@@ -554,6 +577,7 @@ const NOT_RUN_TEXT: Record<NotRunReason, string> = {
   cancelled: "the request was cancelled",
   "shutting-down": "the agent is shutting down",
   "audit-unavailable": "the agent cannot write its audit log",
+  "journal-unavailable": "the agent cannot record the request in its replay journal",
 };
 
 /** An exec result without its output (streamed separately). */

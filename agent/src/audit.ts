@@ -55,7 +55,7 @@ export interface ExecAuditRecord extends AuditBase {
   notRun?: NotRunReason;
 }
 
-export type NotRunReason = "cancelled" | "shutting-down" | "audit-unavailable";
+export type NotRunReason = "cancelled" | "shutting-down" | "audit-unavailable" | "journal-unavailable";
 
 export interface CheckAuditRecord extends AuditBase {
   event: "check";

@@ -83,8 +83,9 @@ export interface ExecResult {
   stderrBinary?: boolean;
   /**
    * Present when an allowed command never started (agent ≥ 0.2): the request was cancelled ("cancelled"), the
-   * agent is shutting down ("shutting-down"), or its audit log cannot be written
-   * ("audit-unavailable"); a newer agent may name other reasons. `stderr` says so too.
+   * agent is shutting down ("shutting-down"), its audit log cannot be written
+   * ("audit-unavailable") or its replay journal cannot ("journal-unavailable"); a newer agent may
+   * name other reasons. `stderr` says so too.
    */
   notRun?: string;
 }

@@ -36,6 +36,7 @@ export class ReplayJournal {
   private segment = -1;
   /** Just (re)opened: the file may end in a torn line, so the next write begins with a newline. */
   private freshLine = false;
+  private failed = false;
   private readonly queue = new BatchQueue<PendingNonce>((batch) => this.writeBatch(batch));
   private readonly sweeper: NodeJS.Timeout;
 
@@ -77,6 +78,11 @@ export class ReplayJournal {
     return { journal, live };
   }
 
+  /** False after a failed write, until one succeeds. */
+  get healthy(): boolean {
+    return !this.failed;
+  }
+
   /** Appends the nonce; resolves once it is on disk, rejects (ReplayJournalError) when it cannot be. */
   commit(nonce: string, expiresAtMs: number): Promise<void> {
     const line = Buffer.from(`${Math.round(expiresAtMs)} ${nonce.toLowerCase()}\n`, "latin1");
@@ -111,6 +117,7 @@ export class ReplayJournal {
     }
     if (written === total) {
       this.freshLine = false;
+      this.failed = false;
       for (const item of batch) {
         item.resolve();
       }
@@ -119,6 +126,7 @@ export class ReplayJournal {
     // Cut short or failed: close the segment so the next write starts a clean line in a fresh open.
     // A torn line does not parse and is skipped on load; its request is refused, never acted on.
     this.closeSegment();
+    this.failed = true;
     const error = new ReplayJournalError(
       `the replay journal in ${this.dir} cannot be written (${failure || `a write was cut short after ${written} of ${total} bytes`})`,
     );

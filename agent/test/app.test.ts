@@ -616,28 +616,51 @@ void describe("agent app: failing closed", () => {
     assert.equal(audit.of("exec-start").length, 1);
   });
 
-  void test("an accepted nonce is journaled first; a journal that cannot be written refuses (503)", async () => {
+  void test("a nonce is on disk before anything is acted on; a journal that cannot be written refuses", async () => {
     const journaled: string[] = [];
-    const { app } = makeApp({
-      journal: {
-        commit: (nonce) => {
-          journaled.push(nonce);
-          return journaled.length > 1 ? Promise.reject(new Error("EIO")) : Promise.resolve();
-        },
+    let failing = false;
+    let healthy = true;
+    const journal = {
+      get healthy() {
+        return healthy;
       },
-    });
+      commit: (nonce: string) => {
+        journaled.push(nonce);
+        healthy = !failing;
+        return failing ? Promise.reject(new Error("EIO")) : Promise.resolve();
+      },
+    };
+    const { app, audit } = makeApp({ journal });
     const first = request("GET", "/v1/info");
     assert.equal((await app.handle(first)).status, 200);
     assert.deepEqual(journaled, [String(first.headers[HEADER_NONCE]).toLowerCase()]);
-    const second = await app.handle(request("POST", "/v1/exec", { commands: ["echo never"] }));
-    assert.equal(second.status, 503);
-    assert.match(errorOf(second).message, /replay journal/);
+    failing = true;
+    // The failing write is noticed before the first command starts: nothing runs.
+    const inFlight = await app.handle(request("POST", "/v1/exec", { commands: ["echo never", "echo nor-this"] }));
+    assert.equal(inFlight.status, 200);
+    assert.deepEqual(
+      execResponseSchema.parse(inFlight.body).results.map((r) => [r.notRun, r.stdout]),
+      [
+        ["journal-unavailable", ""],
+        ["journal-unavailable", ""],
+      ],
+    );
+    assert.deepEqual(
+      audit.of("exec").map((r) => r.notRun),
+      ["journal-unavailable", "journal-unavailable"],
+    );
+    // Then every signed request waits for its own write: 503 until one gets through.
+    const refused = await app.handle(request("POST", "/v1/check", { commands: ["uptime"] }));
+    assert.equal(refused.status, 503);
+    assert.match(errorOf(refused).message, /replay journal/);
+    failing = false;
+    assert.equal((await app.handle(request("POST", "/v1/exec", { commands: ["echo back"] }))).status, 200);
   });
 
   void test("nonces from the journal of an earlier run are still refused", async () => {
     const earlier = request("POST", "/v1/exec", { commands: ["echo once"] });
     const nonce = String(earlier.headers[HEADER_NONCE]);
-    const { app, audit } = makeApp({ journal: { commit: () => Promise.resolve() }, liveNonces: [{ nonce, expiresAtMs: Date.now() + 300_000 }] });
+    const { app, audit } = makeApp({ journal: { healthy: true, commit: () => Promise.resolve() }, liveNonces: [{ nonce, expiresAtMs: Date.now() + 300_000 }] });
     const r = await app.handle(earlier);
     assert.equal(r.status, 401);
     assert.match(errorOf(r).message, /already used/);

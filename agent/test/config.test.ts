@@ -2,7 +2,7 @@
 // audit log file, and the shipped deployment examples (unit, config, policy).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmod, mkdtemp, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -249,8 +249,7 @@ void describe("agent audit log file", () => {
 
   void test("a file whose folder is gone cannot be reopened: the write fails and the log is unhealthy", async () => {
     const sub = join(dir, "gone");
-    await rm(sub, { recursive: true, force: true });
-    await import("node:fs/promises").then((fs) => fs.mkdir(sub));
+    await mkdir(sub);
     const errors: Error[] = [];
     const audit = open(join(sub, "audit.jsonl"), errors);
     await audit.append({ event: "start", version: "1", detail: "x" });

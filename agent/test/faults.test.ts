@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, writeSync } from "node:fs";
-import { chmod, mkdtemp, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -124,7 +124,7 @@ void describe("agent process: the audit log fails closed", () => {
 
   void test("a full disk under the audit log: nothing runs unrecorded, the torn record is marked, SIGHUP after freeing space resumes", async (t: TestContext) => {
     const mnt = join(dir, "tmpfs");
-    await import("node:fs/promises").then((fs) => fs.mkdir(mnt));
+    await mkdir(mnt);
     if (!isRoot || !mountTmpfs(mnt, "256k")) {
       t.skip("needs root to mount a size-limited tmpfs");
       return;
@@ -163,6 +163,37 @@ void describe("agent process: the audit log fails closed", () => {
       assert.equal(assertTornRecordsRecognizable(lines), 1, "the write cut at the page end left one torn record");
       const recovered = records(lines).filter((r) => r.event === "audit-recovered");
       assert.ok(recovered.some((r) => r.event === "audit-recovered" && /can be written again after/.test(r.detail)));
+    } finally {
+      await agent?.stop();
+      spawnSync("umount", [mnt]);
+    }
+  });
+
+  void test("a full disk under the replay journal: nothing is acted on until a nonce can be written again", async (t: TestContext) => {
+    const mnt = join(dir, "tmpfs-state");
+    await mkdir(mnt);
+    if (!isRoot || !mountTmpfs(mnt, "64k")) {
+      t.skip("needs root to mount a size-limited tmpfs");
+      return;
+    }
+    const ranFile = join(dir, "ran-journal");
+    let agent: RunningAgent | null = null;
+    try {
+      agent = await startAgent({ policy: TEST_POLICY, stateDir: mnt });
+      fillUp(join(mnt, "filler"));
+      const { stoppedBy, results } = await runUntilRefused(agent, (i) => `sh -c 'echo ${i} >> ${ranFile}'`, 2000);
+      assert.notEqual(stoppedBy, "never");
+      await assert.rejects(agent.client().check(["uptime"]), (e: unknown) => e instanceof AgentRequestError && e.status === 503 && /replay journal/.test(e.message));
+      // Every command that ran had its nonce on disk: the segment holds one line per request that ran.
+      let journaled = 0;
+      for (const segment of (await readdir(mnt)).filter((f) => f.endsWith(".nonces"))) {
+        journaled += (await readFile(join(mnt, segment), "latin1")).split("\n").filter((l) => /^\d+ [0-9a-f]{32,}$/.test(l)).length;
+      }
+      const ran = (await readFile(ranFile, "utf8").catch(() => "")).split("\n").filter((l) => l !== "").length;
+      assert.equal(ran, results.filter((r) => r.exitCode === 0).length);
+      assert.ok(journaled >= ran, `${journaled} nonces on disk for ${ran} commands run`);
+      await unlink(join(mnt, "filler"));
+      assert.equal((await agent.client().exec(["uptime"])).results[0].exitCode, 0, "runs again once a nonce can be written");
     } finally {
       await agent?.stop();
       spawnSync("umount", [mnt]);
