@@ -530,9 +530,12 @@ export class AgentApp {
     }
   }
 
-  /** A record whose caller does not wait for it; a failure is the log's to report (and stops commands). */
+  /**
+   * A record nothing waits for (an outcome, a check): written at once, on disk with the next
+   * command's start record. A failure is the log's to report (and stops commands).
+   */
   private audit(entry: AuditEntry): void {
-    this.deps.audit.append(entry).catch(() => undefined);
+    this.deps.audit.append(entry, { durable: false }).catch(() => undefined);
   }
 
   /** The policy's decision; a policy failure refuses (fail closed) instead of failing the request. */

@@ -5,7 +5,7 @@
 // closed) until a probe write succeeds again; a removed or rotated file is noticed and reopened.
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { Writable } from "node:stream";
-import { BatchQueue, DURABLE_APPEND, errnoText, writevOnce, type Queued } from "./durable";
+import { APPEND, BatchQueue, datasync, errnoText, writevOnce, type Queued } from "./durable";
 import type { PolicyDecisionKind, Risk } from "./policy/types";
 
 interface AuditBase {
@@ -108,10 +108,12 @@ export type AuditEntry = WithoutTime<AuditRecord>;
 
 export interface AuditSink {
   /**
-   * Appends a record. Resolves once it is written — for a file, on disk (O_DSYNC) — and rejects
-   * when it could not be, or at once while the log is unhealthy.
+   * Appends a record. Resolves once it is written — for a file and `durable` (the default), on disk
+   * together with every record before it — and rejects when it could not be, or at once while the
+   * log is unhealthy. Records that gate nothing pass `durable: false`: they reach the disk with the
+   * next durable record (or the kernel's writeback), which saves a disk flush per command.
    */
-  append(entry: AuditEntry): Promise<void>;
+  append(entry: AuditEntry, options?: { durable?: boolean }): Promise<void>;
   /** False once a write failed, until `recover()` succeeds: the agent then runs nothing. */
   readonly healthy: boolean;
   /** Why it is unhealthy (null when healthy). */
@@ -149,13 +151,16 @@ interface Pending extends Queued {
   line: Buffer;
   /** A probe of `recover()`: not counted among the records lost. */
   probe: boolean;
+  /** Resolve only once on disk (the batch ends with an fdatasync). */
+  durable: boolean;
 }
 
 /**
- * The audit file. Every record is one line written by one `writev` on a descriptor opened with
- * O_APPEND | O_DSYNC, so when the call returns the record is on disk; records that arrive while a
- * write is in flight are committed together by the next call (group commit: one disk flush for a
- * burst). Before each write the path is compared with the open file (device and inode): a file
+ * The audit file. Every record is one line, and a batch of records one `writev` on a descriptor
+ * opened with O_APPEND; a batch holding a durable record (a command about to start) is followed by
+ * an fdatasync before any of its records resolve, which also makes every earlier record durable.
+ * Records that arrive while a batch is in flight are committed together by the next one (group
+ * commit: one disk flush for a burst). Before each write the path is compared with the open file (device and inode): a file
  * that was removed or rotated away is reopened (or, if that fails, the log is unhealthy). A write
  * cut short (disk full, file size limit) leaves a torn line; the next record then starts on a fresh
  * line after an `audit-recovered` record that names it.
@@ -201,12 +206,12 @@ class FileAuditLog implements AuditLog {
     return this.failureValue;
   }
 
-  append(entry: AuditEntry): Promise<void> {
+  append(entry: AuditEntry, options: { durable?: boolean } = {}): Promise<void> {
     if (this.failureValue !== null || this.closed) {
       this.lost++;
       return Promise.reject(this.unavailable());
     }
-    return this.enqueue(entry);
+    return this.enqueue(entry, false, options.durable ?? true);
   }
 
   recover(): Promise<boolean> {
@@ -247,6 +252,8 @@ class FileAuditLog implements AuditLog {
   async close(): Promise<void> {
     this.closed = true;
     await this.queue.idle();
+    // The last records (stop) reach the disk before the agent exits.
+    await datasync(this.fd).catch(() => undefined);
     closeSync(this.fd);
   }
 
@@ -255,10 +262,10 @@ class FileAuditLog implements AuditLog {
   }
 
   /** Queues a record (null: nothing of its own, e.g. to write a pending reopen record). */
-  private enqueue(entry: AuditEntry | null, probe = false): Promise<void> {
+  private enqueue(entry: AuditEntry | null, probe = false, durable = true): Promise<void> {
     const line = entry === null ? Buffer.alloc(0) : recordLine(entry);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line, probe, resolve, reject });
+      this.queue.push({ line, probe, durable: durable || probe, resolve, reject });
     });
   }
 
@@ -292,6 +299,15 @@ class FileAuditLog implements AuditLog {
       return;
     }
     const total = buffers.reduce((sum, b) => sum + b.length, 0);
+    if (written === total && batch.some((item) => item.durable)) {
+      try {
+        // A full disk can surface only here (delayed allocation of earlier writes).
+        await datasync(this.fd);
+      } catch (error) {
+        this.fail(new Error(errnoText(error)), batch);
+        return;
+      }
+    }
     if (written === total) {
       this.torn = false;
       // Whatever failed before, this write got through: the log works.
@@ -362,7 +378,7 @@ class FileAuditLog implements AuditLog {
   }
 
   private static openFile(path: string): { fd: number; identity: string; torn: boolean } {
-    const fd = openSync(path, DURABLE_APPEND, 0o600);
+    const fd = openSync(path, APPEND, 0o600);
     const info = fstatSync(fd);
     let torn = false;
     if (info.size > 0) {
@@ -526,17 +542,20 @@ export class AuthRefusalTally {
 
   private write(client: string, tally: ClientTally): void {
     this.sink
-      .append({
-        event: "auth-refused",
-        client,
-        count: tally.count,
-        reasons: tally.reasons,
-        keyIds: [...tally.keyIds],
-        paths: [...tally.paths],
-        first: tally.first,
-        last: tally.last,
-        example: tally.example,
-      })
+      .append(
+        {
+          event: "auth-refused",
+          client,
+          count: tally.count,
+          reasons: tally.reasons,
+          keyIds: [...tally.keyIds],
+          paths: [...tally.paths],
+          first: tally.first,
+          last: tally.last,
+          example: tally.example,
+        },
+        { durable: false },
+      )
       // A failing log is reported by the log itself; a refusal needs no record to be refused.
       .catch(() => undefined);
   }

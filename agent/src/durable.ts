@@ -1,10 +1,12 @@
 // Durable appends shared by the audit log and the replay journal: records queued while a write is
 // in flight are committed together by the next one (group commit), each batch in one writev system
-// call on a descriptor opened with O_DSYNC, so a resolved record is on disk.
-import { constants as fsConstants, writev } from "node:fs";
+// call, made durable by O_DSYNC or an fdatasync before its records resolve.
+import { constants as fsConstants, fdatasync, writev } from "node:fs";
 
+/** Flags of an append-only file. */
+export const APPEND = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT;
 /** Flags of an append-only file whose writes return once the data is on disk. */
-export const DURABLE_APPEND = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_DSYNC;
+export const DURABLE_APPEND = APPEND | fsConstants.O_DSYNC;
 
 export interface Queued {
   resolve(): void;
@@ -74,6 +76,11 @@ export function writevOnce(fd: number, buffers: Buffer[]): Promise<number> {
       resolve(written);
     });
   });
+}
+
+/** fdatasync as a promise: everything written to the file so far is on disk when it resolves. */
+export function datasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 export function errnoText(error: unknown): string {
