@@ -31,7 +31,7 @@ export type AuthOutcome =
 /**
  * Without a replay journal, how far ahead of the agent's clock a timestamp may be. A request an
  * earlier run accepted had a timestamp at most this far past that run's clock, so refusing
- * timestamps before (start + this) after a restart refuses every request it may have seen.
+ * timestamps up to (start + this) after a restart refuses every request it may have seen.
  */
 export const FLOOR_FUTURE_SKEW_SECONDS = 5;
 

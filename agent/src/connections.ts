@@ -2,7 +2,8 @@
 // reach the port, under the unit's LimitNOFILE=4096): at most `max` client connections; when a new
 // one would pass it, the oldest connection that never carried a valid signature is closed first,
 // then the oldest idle signed one, and only when every connection is busy with a signed request is
-// the newcomer turned away.
+// the newcomer turned away. A connection that sends no request at all is closed after a short wait
+// (node's header timeout only starts at the first byte).
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
@@ -13,7 +14,12 @@ interface Tracked {
   trusted: boolean;
   /** Requests in progress on it. */
   active: number;
+  /** Requests whose headers arrived. */
+  requests: number;
 }
+
+/** How long a new connection may stay silent before its first request. */
+export const FIRST_REQUEST_MS = 10_000;
 
 /** Descriptors kept free for the agent itself: audit log, journal, listening socket, DNS… */
 const RESERVED_FDS = 64;
@@ -50,7 +56,10 @@ export class ConnectionGuard {
   private evictedCount = 0;
   private refusedCount = 0;
 
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly firstRequestMs = FIRST_REQUEST_MS,
+  ) {}
 
   get size(): number {
     return this.connections.size;
@@ -66,6 +75,7 @@ export class ConnectionGuard {
     server.on("request", (req: { socket: Socket }, res: { once(event: "close", listener: () => void): unknown }) => {
       const tracked = this.connections.get(keyOf(req.socket));
       if (tracked) {
+        tracked.requests++;
         tracked.active++;
         res.once("close", () => {
           tracked.active--;
@@ -89,8 +99,16 @@ export class ConnectionGuard {
       socket.destroy();
       return;
     }
-    this.connections.set(key, { socket, trusted: false, active: 0 });
+    const tracked: Tracked = { socket, trusted: false, active: 0, requests: 0 };
+    this.connections.set(key, tracked);
+    const silence = setTimeout(() => {
+      if (tracked.requests === 0) {
+        socket.destroy();
+      }
+    }, this.firstRequestMs);
+    silence.unref();
     socket.once("close", () => {
+      clearTimeout(silence);
       if (this.connections.get(key)?.socket === socket) {
         this.connections.delete(key);
       }

@@ -128,8 +128,9 @@ async function main(argv: readonly string[]): Promise<void> {
     log,
     journal,
     liveNonces: live,
-    // Without a journal: a request signed before this start may have run already.
-    floorSec: Math.floor(startedAt / 1000) + FLOOR_FUTURE_SKEW_SECONDS,
+    // Without a journal: an earlier run accepted timestamps up to its clock + 5 s, so up to this
+    // start + 5 s (inclusive: the same second) a request may have run already.
+    floorSec: Math.floor(startedAt / 1000) + FLOOR_FUTURE_SKEW_SECONDS + 1,
     onAuthenticated: (socket) => connections.trust(socket),
   });
   const server = await createServer(config, app);
