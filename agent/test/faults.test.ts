@@ -403,7 +403,7 @@ void describe("agent process: replay, shutdown, connections", () => {
       }
       assert.equal((await agent.client().exec(["uptime"])).results[0].exitCode, 0);
       // The agent closes them by itself (after about 10 s): wait for it, however busy the machine.
-      assert.ok(await eventually(() => closed === 20, 120_000), `${closed} of 20 closed`);
+      assert.ok(await eventually(() => closed === 20, 120_000), `${closed} of 20 closed; agent output: ${agent.output()}`);
     } finally {
       for (const s of sockets) {
         s.destroy();
