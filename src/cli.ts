@@ -12,6 +12,8 @@ Commands:
   diagnose (--alarm FILE | --host ID --ask "TEXT") --hosts FILE
            [--approve none|read-only|all] [--llm-base-url URL --llm-model M]
                                         Run a diagnosis and print the Markdown report.
+  mcp --hosts FILE [--store DIR] [--policy FILE]
+                                        An MCP server on stdio (tools for Claude Code, Cursor, …).
   help                                  Show this help.
 `;
 
@@ -19,6 +21,7 @@ const subcommands: Record<string, () => Promise<Subcommand>> = {
   parse: async () => (await import("./cli/parse")).parseCommand,
   check: async () => (await import("./cli/check")).checkCommand,
   diagnose: async () => (await import("./cli/diagnose")).diagnoseCommand,
+  mcp: async () => (await import("./cli/mcp")).mcpCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

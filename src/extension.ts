@@ -26,6 +26,7 @@ import { createSqsPoller } from "./vscode/sqs/sqsPoller";
 import { AtlStatusBar } from "./vscode/statusBar";
 import { ApprovalRulesStore } from "./vscode/triage/rulesStore";
 import { registerRulesView } from "./vscode/triage/rulesView";
+import { EditorModels } from "./vscode/lm/editorModels";
 
 /** What activate() returns: the pieces the in-editor tests inspect. Not a public API. */
 export interface AtlApi {
@@ -79,6 +80,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
     // The diagnosis graph and the AWS SDK load on first use, not at activation.
     const loadGraph = bundleLoader("graph", distDir, logger);
     const loadSqs = bundleLoader("sqs", distDir, logger);
+    const languageModels = new EditorModels(context, settings, logger);
+    context.subscriptions.push(languageModels);
     const services: AtlServices = {
       logger,
       settings,
@@ -93,6 +96,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
       loadSqs,
       rules,
       approvals: approvalGate(rules),
+      languageModels,
     };
 
     const polling = new PollingController(settings, (sqs) => createSqsPoller(sqs, { store, storageDir, logger, loadSqs }), logger);

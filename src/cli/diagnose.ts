@@ -79,7 +79,7 @@ interface Options {
   quiet: boolean;
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 const VALUE_FLAGS = new Set([
   "--alarm",
@@ -183,7 +183,7 @@ function parseArgs(args: string[]): Options {
 }
 
 /** What the CLI reads secrets from: environment variables (files are read by the directory). */
-function envSecrets(env: NodeJS.ProcessEnv): SecretLookup {
+export function envSecrets(env: NodeJS.ProcessEnv): SecretLookup {
   const key = (id: string) => id.toUpperCase().replace(/[^A-Z0-9]/g, "_");
   return {
     get(name: string): Promise<string | undefined> {
@@ -232,7 +232,7 @@ async function readAlarm(file: string): Promise<Alarm> {
   return parsed.alarm;
 }
 
-async function readInventory(file: string): Promise<HostEntry[]> {
+export async function readInventory(file: string): Promise<HostEntry[]> {
   let value: unknown;
   try {
     value = JSON.parse(await readFile(file, "utf8")) as unknown;
@@ -250,7 +250,7 @@ async function readInventory(file: string): Promise<HostEntry[]> {
   return inventory.hosts;
 }
 
-function loadPolicy(file: string | null): CommandPolicy {
+export function loadPolicy(file: string | null): CommandPolicy {
   if (!file) {
     return createCommandPolicy();
   }

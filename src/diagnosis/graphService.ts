@@ -18,7 +18,7 @@ export interface GraphServiceOptions {
   incidents: DiagnosisIncidents;
   hosts(): HostEntry[];
   /** Throws an AtlError with the fix when the LLM is configured but unusable (no key…). */
-  llmSettings(apiKey: string | undefined): LlmSettings | null;
+  llmSettings(apiKey: string | undefined): LlmSettings | null | Promise<LlmSettings | null>;
   diagnosisSettings(): DiagnosisSettings;
   /** The policy, when the extension already has one (else graph.js provides it). */
   policy?: CommandPolicy;
@@ -49,7 +49,7 @@ export class GraphServiceProvider {
   /** The service for the current settings (rebuilt when they changed since the last call). */
   async get(): Promise<DiagnosisServiceHandle> {
     const apiKey = await this.options.secrets.llmApiKey();
-    const llm = this.options.llmSettings(apiKey);
+    const llm = await this.options.llmSettings(apiKey);
     const hosts = this.options.hosts();
     // The key never leaves this object; it only detects a change.
     const key = JSON.stringify({ llm, hosts });

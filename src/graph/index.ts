@@ -10,3 +10,7 @@ export { parseApprovalDecision } from "./decision";
 // the graph, on the first diagnosis, not at activation.
 export { HostDirectory } from "../hosts/directory";
 export { createCommandPolicy } from "../../agent/src/policy";
+// The tools for other agents (src/diagnosis/tools.ts: language-model tools, MCP) use these from graph.js.
+export { planFromAlarm, planFromText, analyzeRuns } from "./runbooks";
+export { labelCommands } from "./commands";
+export { toRun as runFromResult } from "./nodes/execute";

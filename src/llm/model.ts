@@ -5,6 +5,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AzureChatOpenAI, ChatOpenAI } from "@langchain/openai";
 import { AtlError } from "../shared/errors";
+import { EditorChatModel } from "./editorChatModel";
 import { translate, type Translate } from "../shared/l10n";
 import type { LlmSettings } from "./settings";
 
@@ -36,7 +37,7 @@ export function clampRetries(value: number): number {
 /** Throws AtlError("llm-config") with the setting to fix when the settings cannot work. */
 export function validateLlmSettings(settings: LlmSettings): void {
   const fix = (what: string) => ({ fix: t("Set {0} in the ATL settings (or the CLI flags).", what) });
-  if (!settings.model.trim()) {
+  if (!settings.model.trim() && settings.provider !== "vscode") {
     throw new AtlError("llm-config", t("No LLM model is configured."), fix("atl.llm.model"));
   }
   if (settings.baseUrl !== null && settings.baseUrl !== "" && !/^https?:\/\/\S+$/.test(settings.baseUrl)) {
@@ -61,6 +62,11 @@ export function validateLlmSettings(settings: LlmSettings): void {
         throw new AtlError("llm-config", t("An OpenAI-compatible provider needs a base URL."), fix("atl.llm.baseUrl"));
       }
       break;
+    case "vscode":
+      if (!settings.editor) {
+        throw new AtlError("llm-config", t("The editor's language model is only available inside VS Code."), { fix: t("Use --llm-model/--llm-base-url in the CLI.") });
+      }
+      break;
   }
 }
 
@@ -75,6 +81,10 @@ export interface ChatModelOptions {
 export function createChatModel(settings: LlmSettings, options: ChatModelOptions = {}): BaseChatModel {
   validateLlmSettings(settings);
   applyTracingPolicy(settings);
+  if (settings.provider === "vscode") {
+    // Timeouts, retries and cancellation belong to the editor's API (and the port).
+    return new EditorChatModel(settings.editor!);
+  }
   const common = {
     timeout: Math.max(1, settings.timeoutSeconds) * 1000,
     maxRetries: clampRetries(settings.maxRetries),

@@ -1,7 +1,9 @@
 // The LLM settings (`atl.llm.*` plus the API key) as plain data. No LangChain here: the extension
-// reads settings into this shape and hands it to graph.js, which builds the model.
+// reads settings into this shape and hands it to graph.js, which builds the model. The editor's
+// model (`vscode`) comes with the port the extension implements instead of a URL and key.
+import type { EditorModelPort } from "./editor";
 
-export type LlmProvider = "openai" | "azure" | "openai-compatible";
+export type LlmProvider = "openai" | "azure" | "openai-compatible" | "vscode";
 
 export type StructuredOutputMethod = "jsonSchema" | "functionCalling" | "jsonMode";
 
@@ -36,4 +38,6 @@ export interface LlmSettings {
   apiKey: string;
   /** Keep LANGSMITH_* / LANGCHAIN_TRACING* as the environment has them. Default false: cleared. */
   tracing?: boolean;
+  /** Provider `vscode`: the editor's model (`model` holds its `vendor/id`). */
+  editor?: EditorModelPort;
 }

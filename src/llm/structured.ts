@@ -7,6 +7,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import type { z } from "zod";
 import { AtlError } from "../shared/errors";
 import { translate, type Translate } from "../shared/l10n";
+import { EditorChatModel } from "./editorChatModel";
 import type { StructuredOutputMethod } from "./settings";
 import type { CallUsage } from "./usage";
 
@@ -48,9 +49,13 @@ function structuredRunnable(model: BaseChatModel, call: StructuredCall<z.ZodType
   if (cached && cached.schema === call.schema) {
     return cached.runnable;
   }
-  const runnable = model
-    .withStructuredOutput(call.schema, { name: call.name, method: call.method, includeRaw: true, strict: call.method === "jsonSchema" ? true : undefined })
-    .withConfig({ tags: ["nostream"], runName: `atl.${call.name}` });
+  // The editor's API has neither response_format nor forced tool calls: JSON by instruction.
+  const runnable: StructuredRunnable =
+    model instanceof EditorChatModel
+      ? model.structured(call.schema, call.name)
+      : model
+          .withStructuredOutput(call.schema, { name: call.name, method: call.method, includeRaw: true, strict: call.method === "jsonSchema" ? true : undefined })
+          .withConfig({ tags: ["nostream"], runName: `atl.${call.name}` });
   byKey.set(key, { schema: call.schema, runnable });
   return runnable;
 }

@@ -19,6 +19,8 @@ export type AtlErrorCode =
   | "llm-config"
   | "llm-reply"
   | "llm-timeout"
+  /** The editor's language model may not be used: consent refused or not asked yet, or blocked. */
+  | "llm-consent"
   | "llm"
   | "policy-refused"
   | "storage"

@@ -66,12 +66,14 @@ export function validateApiKey(value: string): string | undefined {
 
 /** ATL: Set LLM API key — a password box; the key goes to SecretStorage only. Empty input clears it. */
 export async function setLlmApiKey(secrets: SecretStore, provider: string): Promise<boolean> {
+  // none, auto and vscode use no key: the key is for when the user switches to OpenAI or Azure.
+  const keyless = provider === "none" || provider === "auto" || provider === "vscode";
   const hasKey = (await secrets.llmApiKey()) !== undefined;
   const value = await vscode.window.showInputBox({
     title: vscode.l10n.t("ATL: Set LLM API key"),
     prompt: hasKey
       ? vscode.l10n.t("A key is stored. Paste a new one to replace it, or clear the box and press Enter to remove it.")
-      : vscode.l10n.t("The API key of your {0} LLM. Stored in the OS keychain (SecretStorage), never in settings or logs.", provider === "none" ? "OpenAI" : provider),
+      : vscode.l10n.t("The API key of your {0} LLM. Stored in the OS keychain (SecretStorage), never in settings or logs.", keyless ? "OpenAI" : provider),
     password: true,
     ignoreFocusOut: true,
     placeHolder: "sk-…",
@@ -87,7 +89,7 @@ export async function setLlmApiKey(secrets: SecretStore, provider: string): Prom
   }
   await secrets.set(secretNames.llmApiKey, value.trim());
   const message =
-    provider === "none"
+    keyless
       ? vscode.l10n.t("LLM API key saved. Set atl.llm.provider to use it; until then the built-in runbooks diagnose.")
       : vscode.l10n.t("LLM API key saved.");
   const open = vscode.l10n.t("Open settings");

@@ -14,6 +14,7 @@
 //   loadGraph dist/graph.js, loaded on first use only (src/diagnosis/bundles.ts)
 //   loadSqs   dist/sqs.js (the AWS SDK), loaded when this window polls or tests a queue
 //   rules     the user's approval rules (global state); approvals: the graph's gate over them
+//   languageModels  the editor's language models (Copilot…): LLM settings for auto/vscode, consent
 //
 // Commands pass domain objects: `atl.diagnoseAlarm` gets an Incident (tree click, context menu,
 // notification button), an incident id, or nothing (palette: pick). Host commands get a HostEntry
@@ -28,6 +29,7 @@ import type { Logger } from "../shared/log";
 import type { DiagnosisFeatureServices } from "./chat/index";
 import type { HostsModel } from "./hosts/hostsModel";
 import type { ReportRenderers } from "./report/reports";
+import type { EditorModels } from "./lm/editorModels";
 import type { SecretStore } from "./secrets";
 import type { AtlSettings } from "./settings";
 import type { ApprovalRulesStore } from "./triage/rulesStore";
@@ -47,4 +49,5 @@ export interface AtlServices extends DiagnosisFeatureServices {
   readonly loadSqs: BundleLoader<SqsBundle>;
   /** The user's approval rules (global state). */
   readonly rules: ApprovalRulesStore;
+  readonly languageModels: EditorModels;
 }

@@ -31,8 +31,13 @@ export interface SqsSettings {
   autoStart: boolean;
 }
 
+/** `auto`: the editor's model when available and allowed, else none. `vscode`: the editor's model. */
+export type LlmProviderSetting = LlmProvider | "none" | "auto";
+
 export interface LlmViewSettings {
-  provider: LlmProvider | "none";
+  provider: LlmProviderSetting;
+  /** Which of the editor's models (`vscode`/`auto`); empty fields match any. */
+  editorModel: { vendor: string; family: string; id: string };
   model: string;
   baseUrl: string | null;
   azure: { instanceName: string; deployment: string; apiVersion: string };
@@ -184,7 +189,12 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">,
   }
 
   const llm: LlmViewSettings = {
-    provider: oneOf<LlmProvider | "none">("llm.provider"),
+    provider: oneOf<LlmProviderSetting>("llm.provider"),
+    editorModel: {
+      vendor: str("llm.vscode.vendor", null, "") ?? "",
+      family: str("llm.vscode.family", null, "") ?? "",
+      id: str("llm.vscode.id", null, "") ?? "",
+    },
     model: str("llm.model", MODEL, vscode.l10n.t("Use a model name such as gpt-4.1-mini.")) ?? stringDefault("llm.model"),
     baseUrl: str("llm.baseUrl", HTTP_URL, vscode.l10n.t("Use an http(s) URL such as http://127.0.0.1:11434/v1.")),
     azure: {
@@ -297,10 +307,11 @@ export class AtlSettings extends Disposable {
   /**
    * The LLM settings with the API key, or null when no LLM is configured (`atl.llm.provider` none):
    * the built-in runbooks diagnose then. Throws an AtlError with the fix when a key is missing.
+   * The editor's model (`auto`, `vscode`) is resolved by EditorModels (src/vscode/lm), not here.
    */
   llmSettings(apiKey: string | undefined): LlmSettings | null {
     const llm = this.snapshot.llm;
-    if (llm.provider === "none") {
+    if (llm.provider === "none" || llm.provider === "auto" || llm.provider === "vscode") {
       return null;
     }
     if (llm.provider === "openai-compatible" && !llm.baseUrl) {

@@ -3,9 +3,9 @@
 // UI tests (layer 3), the packaging test and the benchmarks. Everything it starts lives in its own
 // process group and is stopped by stop()/close(), on process exit and on SIGINT/SIGTERM.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from "playwright-core";
 import { isCodeServerReady, setup, toolPaths } from "../../scripts/lib/setup";
 
@@ -52,6 +52,13 @@ export interface CodeServerOptions {
   startTimeoutMs?: number;
   /** Port on 127.0.0.1; default 0 (the kernel picks a free one). `npm run demo -- --port N`. */
   port?: number;
+  /** Extra code-server flags, e.g. `--enable-proposed-api EXT_ID` for a test extension. */
+  args?: string[];
+  /**
+   * Unpacked extensions (folders named `publisher.name-version`) copied into the extensions folder
+   * before start: a test extension beside the one under development (the payload takes only one).
+   */
+  extensionFolders?: string[];
 }
 
 export interface CodeServerDirs {
@@ -226,6 +233,9 @@ export class CodeServer {
     for (const vsix of options.vsix ?? []) {
       installVsix(vsix, common, env);
     }
+    for (const folder of options.extensionFolders ?? []) {
+      cpSync(folder, join(dirs.extensions, basename(folder)), { recursive: true });
+    }
     const args = [
       paths.codeServerEntry,
       ...common,
@@ -237,6 +247,7 @@ export class CodeServer {
       "--reconnection-grace-time",
       "10",
       ...(options.smokeTestDriver ? ["--vscode-option", "enable-smoke-test-driver"] : []),
+      ...(options.args ?? []),
     ];
     // detached: its own process group (setsid), stopped as a whole.
     const child = spawn(paths.node24, args, { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });

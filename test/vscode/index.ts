@@ -22,6 +22,9 @@ export interface InEditorCounts {
   skipped: number;
 }
 
+/** Marks a request from a suite to the runner for something only the page can do (suite/ui.ts). */
+export const UI_MARKER = "@@atl-ui@@";
+
 export async function run(): Promise<void> {
   // Stack traces point into the TypeScript sources (the bundles carry linked source maps).
   process.setSourceMapsEnabled(true);

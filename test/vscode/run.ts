@@ -4,11 +4,12 @@
 // returns the extension host's exit code with exact counts. `npm test` calls it in its own process;
 // test/vscode/main.ts is the command line.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
 import { CodeServer, ensureCodeServerInstalled, repoRoot, Workbench } from "../helpers/codeServer";
-import { REPORT_MARKER, RESULT_MARKER, type InEditorCounts } from "./index";
+import { REPORT_MARKER, RESULT_MARKER, UI_MARKER, type InEditorCounts } from "./index";
+import { answerUiRequest } from "./uiBridge";
 
 export interface InEditorRunOptions {
   /** Only tests whose full title matches (mocha --grep). */
@@ -22,8 +23,11 @@ export interface InEditorRunOptions {
 const here = join(repoRoot, "test", "vscode");
 const resultsDir = join(repoRoot, "test-results", "vscode");
 
+/** The test language-model provider (test/vscode/lmProvider), installed beside ATL for each run. */
+export const TEST_LM_EXTENSION_ID = "atl-team.atl-test-lm";
+
 /** Bundles the in-host runner and the suites into a fresh git-ignored folder; returns index.js. */
-async function bundleTests(): Promise<{ dir: string; index: string; suites: string[] }> {
+async function bundleTests(): Promise<{ dir: string; index: string; suites: string[]; lmProvider: string }> {
   const suites = readdirSync(join(here, "suite"))
     .filter((name) => name.endsWith(".test.ts"))
     .sort();
@@ -47,7 +51,20 @@ async function bundleTests(): Promise<{ dir: string; index: string; suites: stri
     external: ["vscode", "mocha", "esbuild", "cpu-features", "*.node"],
     logLevel: "warning",
   });
-  return { dir, index: join(dir, "index.js"), suites };
+  // The test language-model provider is an extension of its own (its manifest beside its bundle).
+  const lmProvider = join(dir, `${TEST_LM_EXTENSION_ID}-0.0.1`);
+  await esbuild.build({
+    entryPoints: [join(here, "lmProvider", "extension.ts")],
+    outfile: join(lmProvider, "extension.js"),
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node22",
+    external: ["vscode"],
+    logLevel: "warning",
+  });
+  copyFileSync(join(here, "lmProvider", "package.json"), join(lmProvider, "package.json"));
+  return { dir, index: join(dir, "index.js"), suites, lmProvider };
 }
 
 function build(): void {
@@ -88,12 +105,21 @@ export async function runInEditorTests(options: InEditorRunOptions = {}): Promis
       label: "vscode-test",
       smokeTestDriver: true,
       env: options.grep ? { ATL_VSCODE_TEST_GREP: options.grep } : {},
+      // The test provider's models ask for consent like Copilot's (requiresAuthorization is a proposal).
+      args: ["--enable-proposed-api", TEST_LM_EXTENSION_ID],
+      // Installed, not in development: the payload loads a single development extension (ATL).
+      extensionFolders: [tests.lmProvider],
     });
     console.log(`code-server ${server.url} (user data ${server.dirs.userData})`);
     workbench = await Workbench.open(server, {
       screenshots: "vscode",
       payload: { extensionDevelopmentPath: repoRoot, extensionTestsPath: tests.index },
       onLog: (_level, message) => {
+        const ui = message.indexOf(UI_MARKER);
+        if (ui >= 0) {
+          void answerUiRequest(() => workbench, message.slice(ui + UI_MARKER.length));
+          return;
+        }
         const marked = message.indexOf(REPORT_MARKER);
         if (marked >= 0) {
           const line = message.slice(marked + REPORT_MARKER.length);

@@ -87,7 +87,8 @@ export function routeAfterExecute(state: DiagnosisStateType): ExecuteRoute {
   return state.status === "failed" ? "end" : "analyze";
 }
 
-function toRun(command: ProposedCommand, result: ExecResult): CommandRun {
+/** A transport's result as the run the thread records (also used by the tools, src/diagnosis/tools.ts). */
+export function toRun(command: ProposedCommand, result: ExecResult): CommandRun {
   const base = {
     id: command.id,
     command: command.command,

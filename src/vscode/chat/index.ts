@@ -50,6 +50,11 @@ export interface DiagnosisFeatureServices {
   reports: ReportRenderers;
   /** dist/graph.js, loaded on the first diagnosis. */
   loadGraph: BundleLoader<GraphBundle>;
+  /** The editor's language models (src/vscode/lm): their LLM settings, and consent asked on a user action. */
+  languageModels?: {
+    llmSettings(apiKey: string | undefined): Promise<LlmSettings | null>;
+    prepareForUserAction(): Promise<void>;
+  };
 }
 
 /** What tests (through activate()'s return value) and other features use. */
@@ -108,7 +113,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
       secrets: services.secrets,
       incidents: services.incidents,
       hosts: () => services.hosts.hosts,
-      llmSettings: (key) => services.settings.llmSettings(key),
+      llmSettings: (key) => (services.languageModels ? services.languageModels.llmSettings(key) : services.settings.llmSettings(key)),
       diagnosisSettings: () => services.settings.diagnosisSettings(),
       ...(services.policy ? { policy: services.policy } : {}),
       ...(services.approvals ? { approvals: services.approvals } : {}),
@@ -190,6 +195,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
     if (!text) {
       return undefined;
     }
+    await this.services.languageModels?.prepareForUserAction();
     const ref = hostRef(host);
     const title = `${host.name}: ${text.split("\n")[0] ?? text}`;
     return this.startThread(
@@ -211,6 +217,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
       return existing.id;
     }
     const host = hostForIncident(incident, this.services.hosts.hosts);
+    await this.services.languageModels?.prepareForUserAction();
     return this.startThread(
       { title: incident.alarm.name, alarm: incident.alarm, question: null, host: host ? hostRef(host) : null, incidentId: incident.id },
       host ? { kind: "alarm", alarm: incident.alarm, hostId: host.id } : { kind: "alarm", alarm: incident.alarm },

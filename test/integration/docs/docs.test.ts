@@ -112,7 +112,7 @@ describe("docs/configuration.md against package.json", () => {
       assert.match(doc, new RegExp(`^\\| \`${key.replace(/\./g, "\\.")}\` \\|`, "m"), `${key} has no row in docs/configuration.md`);
     }
     assert.match(doc, /^\| `atl\.sqs\.waitTimeSeconds` \| integer \| `20` \| a whole number; 1–20 \|/m);
-    assert.match(doc, /^\| `atl\.llm\.provider` \| enum \| `"none"` \| one of `none`/m);
+    assert.match(doc, /^\| `atl\.llm\.provider` \| enum \| `"auto"` \| one of `auto`/m);
   });
 
   it("lists every command with its id and palette title", () => {
