@@ -14,6 +14,10 @@ Commands:
                                         Run a diagnosis and print the Markdown report.
   mcp --hosts FILE [--store DIR] [--policy FILE]
                                         An MCP server on stdio (tools for Claude Code, Cursor, …).
+  watch --queue-url URL --hosts FILE [--endpoint URL] [--region R] [--profile P]
+        [--auto read-only] [--rules FILE] [--out DIR] [--max-concurrent N]
+                                        Consume the alarm queue and triage every ALARM:
+                                        DIR/<id>.md, DIR/<id>.json, one JSON line each.
   help                                  Show this help.
 `;
 
@@ -22,6 +26,7 @@ const subcommands: Record<string, () => Promise<Subcommand>> = {
   check: async () => (await import("./cli/check")).checkCommand,
   diagnose: async () => (await import("./cli/diagnose")).diagnoseCommand,
   mcp: async () => (await import("./cli/mcp")).mcpCommand,
+  watch: async () => (await import("./cli/watch")).watchCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -9,8 +9,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { createCommandPolicy, loadPolicyFile, PolicyFileError, type CommandPolicy } from "../../agent/src/policy";
+import { join } from "node:path";
+import type { CommandPolicy } from "../../agent/src/policy";
 import type { Alarm } from "../alarms/model";
 import { parseAlarmMessage } from "../alarms/parse";
 import { AtlError, errnoCode } from "../shared/errors";
@@ -18,10 +18,8 @@ import type { DiagnosisEvent, DiagnosisReport, Proposal, ThreadStatus } from "..
 import type { DiagnosisSettings } from "../graph/deps";
 import { createDiagnosisService } from "../graph/service";
 import { HostDirectory } from "../hosts/directory";
-import { parseHostsInventory } from "../hosts/inventory";
-import { secretNames, type HostEntry, type SecretLookup } from "../hosts/model";
-import type { LlmProvider, LlmSettings, StructuredOutputMethod } from "../llm/settings";
-import type { Logger } from "../shared/log";
+import type { HostEntry } from "../hosts/model";
+import { envSecrets, flagReaders, LLM_FLAGS, LLM_USAGE, llmFrom, llmOptions, loadPolicy, parseFlags, readInventory, stderrLogger, UsageError, type LlmOptions } from "./common";
 import { renderMarkdown, renderProposalMarkdown } from "../report";
 
 const USAGE = `Usage: atl diagnose (--alarm FILE|- | --host ID --ask "TEXT") --hosts FILE [options]
@@ -34,12 +32,7 @@ Runs a diagnosis and prints the Markdown report on stdout (progress on stderr).
   --approve MODE            none (default): print the proposal and exit 3
                             read-only: run the allowed read-only commands
                             all: run every allowed command, mutating ones included
-  --llm-base-url URL        OpenAI-compatible server (Ollama, vLLM, …); implies --llm-provider openai-compatible
-  --llm-model M             model name (enables the LLM; default provider openai)
-  --llm-provider P          openai | azure | openai-compatible
-  --llm-structured-output M jsonSchema (default) | functionCalling | jsonMode
-  --llm-timeout SEC         one LLM request (default 60)
-  --azure-instance NAME --azure-deployment NAME --azure-api-version V
+${LLM_USAGE}
   --policy FILE             operator policy file (the agent's --policy), for labelling commands
   --timeout SEC             per command on the host (default 30)
   --language en|ko          report language (default en)
@@ -56,20 +49,12 @@ Exit codes: 0 done, 1 host unknown/unreachable or diagnosis failed, 2 usage, 3 w
 
 type ApproveMode = "none" | "read-only" | "all";
 
-interface Options {
+interface Options extends LlmOptions {
   alarmFile: string | null;
   hostId: string | null;
   ask: string | null;
   hostsFile: string | null;
   approve: ApproveMode;
-  llmBaseUrl: string | null;
-  llmModel: string | null;
-  llmProvider: LlmProvider | null;
-  structuredOutput: StructuredOutputMethod;
-  llmTimeout: number;
-  azureInstance: string;
-  azureDeployment: string;
-  azureApiVersion: string;
   policyFile: string | null;
   timeout: number;
   language: "en" | "ko";
@@ -79,22 +64,13 @@ interface Options {
   quiet: boolean;
 }
 
-export class UsageError extends Error {}
-
 const VALUE_FLAGS = new Set([
   "--alarm",
   "--host",
   "--ask",
   "--hosts",
   "--approve",
-  "--llm-base-url",
-  "--llm-model",
-  "--llm-provider",
-  "--llm-structured-output",
-  "--llm-timeout",
-  "--azure-instance",
-  "--azure-deployment",
-  "--azure-api-version",
+  ...LLM_FLAGS,
   "--policy",
   "--timeout",
   "--language",
@@ -103,59 +79,15 @@ const VALUE_FLAGS = new Set([
 ]);
 
 function parseArgs(args: string[]): Options {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const raw = args[i];
-    const eq = raw.indexOf("=");
-    const name = raw.startsWith("--") && eq > 0 ? raw.slice(0, eq) : raw;
-    if (VALUE_FLAGS.has(name)) {
-      const value = eq > 0 && raw.startsWith("--") ? raw.slice(eq + 1) : args[++i];
-      if (value === undefined) {
-        throw new UsageError(`${name} needs a value`);
-      }
-      values.set(name, value);
-    } else if (name === "--json" || name === "--quiet") {
-      flags.add(name);
-    } else {
-      throw new UsageError(`unknown argument "${raw}"`);
-    }
-  }
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const value = values.get(name);
-    if (value === undefined) {
-      return fallback;
-    }
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new UsageError(`${name} must be one of ${allowed.join(", ")}`);
-    }
-    return value as T;
-  };
-  const seconds = (name: string, fallback: number): number => {
-    const value = values.get(name);
-    if (value === undefined) {
-      return fallback;
-    }
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > 3600) {
-      throw new UsageError(`${name} must be a whole number of seconds (1–3600)`);
-    }
-    return n;
-  };
+  const { values, flags } = parseFlags(args, VALUE_FLAGS, new Set(["--json", "--quiet"]));
+  const { oneOf, seconds } = flagReaders(values);
   const options: Options = {
     alarmFile: values.get("--alarm") ?? null,
     hostId: values.get("--host") ?? null,
     ask: values.get("--ask") ?? null,
     hostsFile: values.get("--hosts") ?? null,
     approve: oneOf("--approve", ["none", "read-only", "all"] as const, "none"),
-    llmBaseUrl: values.get("--llm-base-url") ?? null,
-    llmModel: values.get("--llm-model") ?? null,
-    llmProvider: values.has("--llm-provider") ? oneOf("--llm-provider", ["openai", "azure", "openai-compatible"] as const, "openai") : null,
-    structuredOutput: oneOf("--llm-structured-output", ["jsonSchema", "functionCalling", "jsonMode"] as const, "jsonSchema"),
-    llmTimeout: seconds("--llm-timeout", 60),
-    azureInstance: values.get("--azure-instance") ?? "",
-    azureDeployment: values.get("--azure-deployment") ?? "",
-    azureApiVersion: values.get("--azure-api-version") ?? "2024-10-21",
+    ...llmOptions(values),
     policyFile: values.get("--policy") ?? null,
     timeout: seconds("--timeout", 30),
     language: oneOf("--language", ["en", "ko"] as const, "en"),
@@ -182,42 +114,6 @@ function parseArgs(args: string[]): Options {
   return options;
 }
 
-/** What the CLI reads secrets from: environment variables (files are read by the directory). */
-export function envSecrets(env: NodeJS.ProcessEnv): SecretLookup {
-  const key = (id: string) => id.toUpperCase().replace(/[^A-Z0-9]/g, "_");
-  return {
-    get(name: string): Promise<string | undefined> {
-      const agent = /^atl\.host\.(.+)\.agentSecret$/.exec(name);
-      if (agent) {
-        return Promise.resolve(env[`ATL_AGENT_SECRET_${key(agent[1])}`]);
-      }
-      const ssh = /^atl\.host\.(.+)\.sshPassphrase$/.exec(name);
-      if (ssh) {
-        return Promise.resolve(env[`ATL_SSH_PASSPHRASE_${key(ssh[1])}`]);
-      }
-      return Promise.resolve(name === secretNames.llmApiKey ? (env.OPENAI_API_KEY ?? env.ATL_LLM_API_KEY) : undefined);
-    },
-  };
-}
-
-function llmFrom(options: Options, env: NodeJS.ProcessEnv): LlmSettings | null {
-  if (!options.llmModel && !options.llmBaseUrl && !options.llmProvider) {
-    return null;
-  }
-  const provider: LlmProvider = options.llmProvider ?? (options.llmBaseUrl ? "openai-compatible" : "openai");
-  return {
-    provider,
-    model: options.llmModel ?? "gpt-4.1-mini",
-    baseUrl: options.llmBaseUrl,
-    azure: provider === "azure" ? { instanceName: options.azureInstance, deployment: options.azureDeployment, apiVersion: options.azureApiVersion } : null,
-    structuredOutputMethod: options.structuredOutput,
-    timeoutSeconds: options.llmTimeout,
-    maxRetries: 1,
-    prices: {},
-    apiKey: env.OPENAI_API_KEY ?? env.ATL_LLM_API_KEY ?? "",
-  };
-}
-
 async function readAlarm(file: string): Promise<Alarm> {
   let body: string;
   try {
@@ -231,47 +127,6 @@ async function readAlarm(file: string): Promise<Alarm> {
   }
   return parsed.alarm;
 }
-
-export async function readInventory(file: string): Promise<HostEntry[]> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(file, "utf8")) as unknown;
-  } catch (error) {
-    const reason = errnoCode(error) === "ENOENT" ? "no such file" : (error as Error).message;
-    throw new UsageError(`cannot read the inventory ${file}: ${reason}`);
-  }
-  const inventory = parseHostsInventory(value, { baseDir: dirname(resolve(file)) });
-  for (const error of inventory.errors) {
-    process.stderr.write(`atl diagnose: ${file}: ${error}\n`);
-  }
-  if (inventory.hosts.length === 0) {
-    throw new UsageError(`the inventory ${file} has no valid host`);
-  }
-  return inventory.hosts;
-}
-
-export function loadPolicy(file: string | null): CommandPolicy {
-  if (!file) {
-    return createCommandPolicy();
-  }
-  try {
-    return createCommandPolicy(loadPolicyFile(file));
-  } catch (error) {
-    if (error instanceof PolicyFileError) {
-      throw new UsageError(`${error.message} ${error.fix}`);
-    }
-    throw error;
-  }
-}
-
-const stderrLogger = (quiet: boolean): Logger => {
-  const write = (level: string) => (message: string | Error) => {
-    if (!quiet) {
-      process.stderr.write(`atl: ${level}: ${message instanceof Error ? message.message : message}\n`);
-    }
-  };
-  return { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: write("warning"), error: () => undefined };
-};
 
 /** One progress line per event that matters on a terminal. */
 function progress(event: DiagnosisEvent, quiet: boolean): void {
@@ -325,7 +180,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
   let policy: CommandPolicy;
   try {
     options = parseArgs(args);
-    inventory = await readInventory(options.hostsFile!);
+    inventory = await readInventory(options.hostsFile!, "diagnose");
     alarm = options.alarmFile ? await readAlarm(options.alarmFile) : null;
     policy = loadPolicy(options.policyFile);
   } catch (error) {

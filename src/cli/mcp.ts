@@ -35,7 +35,7 @@ import { analyzeRuns, planFromAlarm, planFromText } from "../graph/runbooks";
 import { HostDirectory } from "../hosts/directory";
 import { AtlError } from "../shared/errors";
 import type { Logger } from "../shared/log";
-import { envSecrets, loadPolicy, readInventory, UsageError } from "./diagnose";
+import { envSecrets, loadPolicy, readInventory, UsageError } from "./common";
 
 const VERSION = "0.1.0";
 
@@ -143,7 +143,7 @@ export async function mcpCommand(args: string[]): Promise<number> {
   let policy: ReturnType<typeof loadPolicy>;
   let inventory: Awaited<ReturnType<typeof readInventory>>;
   try {
-    inventory = await readInventory(options.hostsFile);
+    inventory = await readInventory(options.hostsFile, "mcp");
     policy = loadPolicy(options.policyFile);
   } catch (error) {
     if (error instanceof UsageError) {

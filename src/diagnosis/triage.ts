@@ -154,9 +154,9 @@ export class TriageCoordinator {
     this.onTransitions(incidents.filter((i) => i.status === "open" && i.alarm.state === "ALARM").map((incident) => ({ kind: "opened", incident, alarm: incident.alarm })));
   }
 
-  /** Resolves when nothing is queued or running. */
+  /** Resolves when nothing is queued or running (after stop(): when nothing is running). */
   idle(): Promise<void> {
-    if (this.queue.length === 0 && this.running.size === 0) {
+    if (this.isIdle) {
       return Promise.resolve();
     }
     return new Promise((resolve) => this.settled.push(resolve));
@@ -165,6 +165,11 @@ export class TriageCoordinator {
   /** Starts nothing more (queued jobs stay unstarted); running ones finish. */
   stop(): void {
     this.stopped = true;
+    this.pump(new Set());
+  }
+
+  private get isIdle(): boolean {
+    return this.running.size === 0 && (this.queue.length === 0 || this.stopped);
   }
 
   dispose(): void {
@@ -264,7 +269,7 @@ export class TriageCoordinator {
       }
       void this.run(job);
     }
-    if (this.queue.length === 0 && this.running.size === 0) {
+    if (this.isIdle) {
       for (const resolve of this.settled.splice(0)) {
         resolve();
       }

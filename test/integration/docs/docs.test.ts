@@ -172,17 +172,36 @@ describe("README.md", () => {
     assert.deepEqual(missing, [], "commands missing from the README");
   });
 
-  it("documents every flag of atl diagnose and its exit codes", () => {
-    const source = read("src/cli/diagnose.ts");
-    const block = /const VALUE_FLAGS = new Set\(\[([\s\S]*?)\]\)/.exec(source);
-    assert.ok(block, "VALUE_FLAGS not found in src/cli/diagnose.ts");
+  /** The value flags a CLI subcommand accepts (its VALUE_FLAGS, with the shared LLM flags it spreads in). */
+  const cliFlags = (file: string): string[] => {
+    const block = /const VALUE_FLAGS = new Set\(\[([\s\S]*?)\]\)/.exec(read(file));
+    assert.ok(block, `VALUE_FLAGS not found in ${file}`);
     const flags = [...block[1].matchAll(/"(--[a-z-]+)"/g)].map((m) => m[1]);
+    if (block[1].includes("...LLM_FLAGS")) {
+      const llm = /export const LLM_FLAGS = \[([\s\S]*?)\]/.exec(read("src/cli/common.ts"));
+      assert.ok(llm, "LLM_FLAGS not found in src/cli/common.ts");
+      flags.push(...[...llm[1].matchAll(/"(--[a-z-]+)"/g)].map((m) => m[1]));
+    }
+    return flags;
+  };
+
+  it("documents every flag of atl diagnose and its exit codes", () => {
+    const flags = cliFlags("src/cli/diagnose.ts");
     assert.ok(flags.length >= 15, `found only ${flags.length} flags`);
     for (const flag of [...flags, "--json", "--quiet"]) {
       assert.ok(readme.includes(flag), `atl diagnose ${flag} is not in the README`);
     }
     for (const code of ["0", "1", "2", "3"]) {
       assert.match(readme, new RegExp(`\\| \`${code}\` \\|`), `exit code ${code} is not in the README's CLI table`);
+    }
+  });
+
+  it("documents every flag of atl watch", () => {
+    const flags = cliFlags("src/cli/watch.ts");
+    assert.ok(flags.length >= 12, `found only ${flags.length} flags`);
+    const section = readme.slice(readme.indexOf("### `watch`"));
+    for (const flag of flags.filter((f) => !f.startsWith("--llm-") && !f.startsWith("--azure-"))) {
+      assert.ok(section.includes(flag), `atl watch ${flag} is not in the README's watch section`);
     }
   });
 

@@ -213,7 +213,8 @@ void describe("triage coordinator", () => {
     const a = alarmOn(0, "web-01-cpu");
     feed(a);
     feed(a);
-    triage.enqueueOpen([{ ...(triage as unknown as { jobOf(id: string): { incident: never } }).jobOf(`${a.arn}#${a.changedAt}`).incident }]);
+    const [again] = feed({ ...a, messageId: "redelivered-elsewhere", changedAt: new Date(Date.parse(a.changedAt) + 500).toISOString() });
+    triage.enqueueOpen(again ? [again.incident] : []);
     assert.equal(runner.started.length, 1);
     triage.stop();
     feed(alarmOn(1, "web-02-cpu"));
