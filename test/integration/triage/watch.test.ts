@@ -14,7 +14,7 @@ import { after, before, describe, it } from "node:test";
 import type { ExecAuditRecord } from "../../../agent/src/audit";
 import type { TriageFile } from "../../../src/cli/watch";
 import { startAgent, type RunningAgent } from "../../helpers/agent";
-import { startCpuBurner, type StagedProcess } from "../../helpers/faults";
+import { startCpuHog, type StagedProcess } from "../../helpers/faults";
 import { Fauxqs, TEST_CREDENTIALS, type AlarmRoute } from "../../helpers/fauxqs";
 import { cpuAlarmMessage } from "../../unit/alarms/samples";
 
@@ -99,7 +99,7 @@ void describe("atl watch (dist/cli.js)", () => {
     for (let i = 0; i < 3; i++) {
       agents.push(await startAgent());
     }
-    burner = await startCpuBurner();
+    burner = await startCpuHog();
     dir = await mkdtemp(join(tmpdir(), "atl-watch-"));
     hostsFile = join(dir, "hosts.json");
     const instances = [WEB_01, "i-0b000000000000002", "i-0c000000000000003"];
