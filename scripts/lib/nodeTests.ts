@@ -5,7 +5,7 @@
 // killed at its deadline is a failure too, with the tests it was running named. When a file's
 // process ends, whatever it left running in its process group is listed and killed.
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ReporterLine } from "./testReporter.mjs";
@@ -29,8 +29,13 @@ export interface FileResult extends Counts {
 }
 
 export interface RunOptions {
-  /** Files at once (each is its own process). */
+  /** Processes at once. */
   concurrency: number;
+  /**
+   * Run the files in this many shared processes instead of one process each (the unit layer:
+   * files that start no process and change no global state). The deadline is then per process.
+   */
+  batches?: number;
   /** A file's process is stopped (SIGTERM, then SIGKILL to its group) after this long. */
   fileTimeoutMs: number | ((file: string) => number);
   env?: NodeJS.ProcessEnv;
@@ -40,6 +45,7 @@ export interface RunOptions {
 
 const reporter = pathToFileURL(join(repoRoot, "scripts", "lib", "testReporter.mts")).href;
 const preload = pathToFileURL(join(repoRoot, "scripts", "lib", "testProcess.ts")).href;
+const batchEntry = join(repoRoot, "scripts", "lib", "testBatch.ts");
 /** Time between SIGTERM and SIGKILL at a deadline: exit hooks stop servers and remove folders. */
 const KILL_GRACE_MS = 10_000;
 
@@ -94,7 +100,7 @@ const running = new Set<number>();
  */
 export async function runTestFiles(files: readonly string[], options: RunOptions): Promise<FileResult[]> {
   const results: FileResult[] = [];
-  const queue = [...files];
+  const queue: string[][] = options.batches ? batchesOf(files, options.batches) : files.map((file) => [file]);
   const onFile = options.onFile ?? printFile;
   const onSignal = (signal: NodeJS.Signals): void => {
     interruptedBy ??= signal;
@@ -106,9 +112,9 @@ export async function runTestFiles(files: readonly string[], options: RunOptions
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const worker = async (): Promise<void> => {
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      const timeoutMs = typeof options.fileTimeoutMs === "function" ? options.fileTimeoutMs(file) : options.fileTimeoutMs;
-      const { result, output } = await runFile(file, timeoutMs, options.env);
+    for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+      const timeoutMs = typeof options.fileTimeoutMs === "function" ? options.fileTimeoutMs(job[0]) : options.fileTimeoutMs;
+      const { result, output } = await runFile(job, timeoutMs, options.env);
       results.push(result);
       onFile(result, output);
     }
@@ -120,6 +126,18 @@ export async function runTestFiles(files: readonly string[], options: RunOptions
     process.off("SIGTERM", onSignal);
   }
   return results;
+}
+
+/** `count` groups of about the same size in bytes (a proxy for run time), the largest files first. */
+function batchesOf(files: readonly string[], count: number): string[][] {
+  const groups = Array.from({ length: Math.min(count, files.length) }, () => ({ files: [] as string[], bytes: 0 }));
+  const sized = files.map((file) => ({ file, bytes: statSync(join(repoRoot, file)).size })).sort((a, b) => b.bytes - a.bytes);
+  for (const { file, bytes } of sized) {
+    const smallest = groups.reduce((min, g) => (g.bytes < min.bytes ? g : min));
+    smallest.files.push(file);
+    smallest.bytes += bytes;
+  }
+  return groups.map((g) => g.files.sort());
 }
 
 function printFile(result: FileResult, output: string): void {
@@ -136,6 +154,14 @@ function printFile(result: FileResult, output: string): void {
 export class FileTally {
   readonly counts = emptyCounts();
   readonly problems: string[] = [];
+
+  /** With `root`, several files share the process: each problem names its file (relative to root). */
+  constructor(private readonly root?: string) {}
+
+  private where(line: ReporterLine): string {
+    return this.root && line.file ? `${relative(this.root, line.file.replace(/^file:\/\//, ""))}: ` : "";
+  }
+
   /** Completed events in order, for "did anything below this suite fail?". */
   private readonly done: { nesting: number; countedFailure: boolean }[] = [];
   /** Tests that started and have not ended, by nesting (a name per level). */
@@ -168,12 +194,12 @@ export class FileTally {
       }
       // A parent whose subtests failed is counted (as node does) but says nothing new.
       if (line.failureType !== "subtestsFailed" && line.failureType !== "cancelledByParent") {
-        this.problems.push(`${cancelled ? "cancelled" : "failed"}: ${line.name}${line.message ? ` — ${line.message.replaceAll("\n", " ⏎ ")}` : ""}`);
+        this.problems.push(`${this.where(line)}${cancelled ? "cancelled" : "failed"}: ${line.name}${line.message ? ` — ${line.message.replaceAll("\n", " ⏎ ")}` : ""}`);
       }
     } else if (line.failureType !== "subtestsFailed") {
       // A suite that failed by itself (a hook): its reason is news; it counts once when no test
       // below it was counted (an `after` hook failing after every test passed).
-      this.problems.push(`suite failed: ${line.name} (${line.failureType ?? "error"})${line.message ? ` — ${line.message.replaceAll("\n", " ⏎ ")}` : ""}`);
+      this.problems.push(`${this.where(line)}suite failed: ${line.name} (${line.failureType ?? "error"})${line.message ? ` — ${line.message.replaceAll("\n", " ⏎ ")}` : ""}`);
       if (!this.failureBelow(line.nesting)) {
         countedFailure = true;
         this.counts.failed++;
@@ -211,9 +237,12 @@ export class FileTally {
   }
 }
 
-function runFile(file: string, timeoutMs: number, env: NodeJS.ProcessEnv | undefined): Promise<{ result: FileResult; output: string }> {
+/** Runs one file in a process of its own, or several in one (scripts/lib/testBatch.ts). */
+function runFile(files: string[], timeoutMs: number, env: NodeJS.ProcessEnv | undefined): Promise<{ result: FileResult; output: string }> {
   const started = performance.now();
-  const tally = new FileTally();
+  const single = files.length === 1;
+  const file = single ? files[0] : `${files.length} files in one process (${files[0]}, …)`;
+  const tally = new FileTally(single ? undefined : repoRoot);
   const args = [
     "--import",
     "tsx",
@@ -226,12 +255,12 @@ function runFile(file: string, timeoutMs: number, env: NodeJS.ProcessEnv | undef
     "--test-reporter-destination=stdout",
     `--test-reporter=${reporter}`,
     "--test-reporter-destination=stdout",
-    file,
+    single ? files[0] : batchEntry,
   ];
   // Its own process group: at the deadline the whole group goes, children included.
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
-    env: { ...(env ?? process.env), ATL_TEST_EVENTS_FD: "3" },
+    env: { ...(env ?? process.env), ATL_TEST_EVENTS_FD: "3", ...(single ? {} : { ATL_TEST_BATCH: JSON.stringify(files.map((f) => join(repoRoot, f))) }) },
     detached: true,
     stdio: ["ignore", "pipe", "pipe", "pipe"],
   });

@@ -8,11 +8,13 @@ import { writeSync } from "node:fs";
 
 /** One line of this reporter's output. */
 export type ReporterLine =
-  | { event: "start"; name: string; nesting: number }
+  | { event: "start"; name: string; nesting: number; file: string | null }
   | {
       event: "pass" | "fail";
       name: string;
       nesting: number;
+      /** The test file (several share a process in the unit layer). */
+      file: string | null;
       /** describe()/suite(): not a test of its own (node's summary does not count suites either). */
       suite: boolean;
       skip: boolean;
@@ -25,6 +27,7 @@ export type ReporterLine =
 interface TestEventData {
   name: string;
   nesting: number;
+  file?: string;
   skip?: unknown;
   todo?: unknown;
   details?: { type?: string; error?: { failureType?: string; cause?: unknown; message?: string } };
@@ -64,12 +67,13 @@ export default async function* reporter(source: AsyncIterable<{ type: string; da
   for await (const { type, data } of source) {
     const test = data as TestEventData;
     if (type === "test:dequeue") {
-      send({ event: "start", name: test.name, nesting: test.nesting });
+      send({ event: "start", name: test.name, nesting: test.nesting, file: test.file ?? null });
     } else if (type === "test:pass" || type === "test:fail") {
       const line: ReporterLine = {
         event: type === "test:pass" ? "pass" : "fail",
         name: test.name,
         nesting: test.nesting,
+        file: test.file ?? null,
         suite: test.details?.type === "suite",
         skip: test.skip !== undefined && test.skip !== false,
         todo: test.todo !== undefined && test.todo !== false,
