@@ -24,7 +24,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ["*.mjs", "scripts/*.mjs", "test/vscode/*.cjs"],
+          allowDefaultProject: ["*.mjs", "test/vscode/*.cjs"],
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -85,7 +85,7 @@ export default tseslint.config(
   },
   {
     // The single places allowed to spawn processes: the agent's exec wrapper and the test/bench process helpers.
-    files: ["agent/src/exec.ts", "test/**/*.ts", "agent/test/**/*.ts", "bench/**/*.ts", "scripts/**/*.ts", "scripts/**/*.mjs"],
+    files: ["agent/src/exec.ts", "test/**/*.ts", "agent/test/**/*.ts", "bench/**/*.ts", "scripts/**/*.ts", "scripts/**/*.mts"],
     rules: { "no-restricted-imports": "off" },
   },
   {

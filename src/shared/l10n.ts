@@ -3,7 +3,7 @@
 // until the extension installs `vscode.l10n.t` at activation. The translator lives on a global
 // symbol, so the lazily loaded bundles (dist/sqs.js, dist/graph.js) share it with extension.js;
 // the CLI and the tests never install one and stay English.
-// Each file binds it as `const t: Translate = translate;` so scripts/l10n.mjs finds its messages.
+// Each file binds it as `const t: Translate = translate;` so scripts/l10n.ts finds its messages.
 
 export type Translate = (message: string, ...args: (string | number | boolean)[]) => string;
 

@@ -1,5 +1,5 @@
 // The user documentation cannot drift from the code: every setting and command of package.json is
-// in docs/configuration.md (whose reference block scripts/docs-settings.mjs regenerates) and every
+// in docs/configuration.md (whose reference block scripts/docs-settings.ts regenerates) and every
 // command is in the README; every AtlError code has a troubleshooting entry; every flag of
 // `atl diagnose` is in the README; the links between the docs lead somewhere.
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
 
 const root = resolve(import.meta.dirname, "..", "..", "..");
-const script = join(root, "scripts", "docs-settings.mjs");
+const script = join(root, "scripts", "docs-settings.ts");
 const read = (path: string): string => readFileSync(join(root, path), "utf8");
 
 interface CommandContribution {
@@ -45,8 +45,9 @@ after(() => {
   }
 });
 
-function runScript(path: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [path, ...args], { encoding: "utf8" });
+/** `npm run docs:settings -- ARGS` as a user runs it. */
+function runScript(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { cwd: root, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -54,9 +55,7 @@ function runScript(path: string, args: string[]): { status: number | null; stdou
 function sandbox(edit: (manifest: Manifest & Record<string, unknown>) => void): string {
   const dir = mkdtempSync(join(tmpdir(), "atl-docs-"));
   temps.push(dir);
-  mkdirSync(join(dir, "scripts"));
   mkdirSync(join(dir, "docs"));
-  copyFileSync(script, join(dir, "scripts", "docs-settings.mjs"));
   copyFileSync(join(root, "package.nls.json"), join(dir, "package.nls.json"));
   copyFileSync(join(root, "docs", "configuration.md"), join(dir, "docs", "configuration.md"));
   const copy = JSON.parse(read("package.json")) as Manifest & Record<string, unknown>;
@@ -99,8 +98,8 @@ function linksOf(markdown: string): string[] {
 }
 
 describe("docs/configuration.md against package.json", () => {
-  it("its generated reference block is up to date (scripts/docs-settings.mjs --check)", () => {
-    const result = runScript(script, ["--check"]);
+  it("its generated reference block is up to date (scripts/docs-settings.ts --check)", () => {
+    const result = runScript(["--check"]);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /matches package\.json/);
   });
@@ -148,18 +147,17 @@ describe("docs/configuration.md against package.json", () => {
     ];
     for (const { name, edit, expect } of cases) {
       const dir = sandbox(edit);
-      const copy = join(dir, "scripts", "docs-settings.mjs");
-      const stale = runScript(copy, ["--check"]);
+      const stale = runScript(["--root", dir, "--check"]);
       assert.equal(stale.status, 1, `${name}: --check must fail on a stale page`);
-      assert.match(stale.stderr, /out of date .*run `node scripts\/docs-settings\.mjs`/);
-      const written = runScript(copy, []);
+      assert.match(stale.stderr, /out of date .*run `npm run docs:settings`/);
+      const written = runScript(["--root", dir]);
       assert.equal(written.status, 0, written.stderr);
       const page = readFileSync(join(dir, "docs", "configuration.md"), "utf8");
       assert.match(page, expect, name);
       // The hand-written text around the block survives regeneration.
       assert.ok(page.startsWith("# Configuration: every setting and command"), name);
       assert.match(page, /## Keeping this page in sync/, name);
-      assert.equal(runScript(copy, ["--check"]).status, 0, `${name}: regenerated page passes the check`);
+      assert.equal(runScript(["--root", dir, "--check"]).status, 0, `${name}: regenerated page passes the check`);
     }
   });
 });

@@ -1,4 +1,4 @@
-// scripts/l10n.mjs on a small project of its own: which calls it reads as messages (every form the
+// scripts/l10n.ts on a small project of its own: which calls it reads as messages (every form the
 // extension uses), which it reports as untranslatable, and every kind of translation problem it
 // must catch before a Korean user sees English or a broken placeholder. Run as a user runs it.
 import assert from "node:assert/strict";
@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
 
-const script = resolve(import.meta.dirname, "..", "..", "..", "scripts", "l10n.mjs");
+const repo = resolve(import.meta.dirname, "..", "..", "..");
+const script = join(repo, "scripts", "l10n.ts");
 
 interface Table {
   file: string;
@@ -47,7 +48,7 @@ function project(files: Record<string, string | object>): string {
 }
 
 function run(root: string, ...args: string[]): { status: number | null; stdout: string } {
-  const result = spawnSync(process.execPath, [script, "--root", root, ...args], { encoding: "utf8", timeout: 120_000 });
+  const result = spawnSync(process.execPath, ["--import", "tsx", script, "--root", root, ...args], { cwd: repo, encoding: "utf8", timeout: 120_000 });
   assert.equal(result.stderr, "", result.stderr);
   return { status: result.status, stdout: result.stdout };
 }
@@ -98,7 +99,7 @@ declare function use(x: string): void;
 use(t("Who translates me?"));
 `;
 
-void describe("scripts/l10n.mjs extraction", () => {
+void describe("scripts/l10n.ts extraction", () => {
   const root = project({ "src/vscode/forms.ts": forms, "src/vscode/orphan.ts": orphanT, "src/vscode/present.ts": "export type Translate = (m: string, ...a: (string | number)[]) => string;\n" });
   const report = scan(root);
   const keys = report.messages.map((m) => m.key);
@@ -138,7 +139,7 @@ void describe("scripts/l10n.mjs extraction", () => {
   });
 });
 
-void describe("scripts/l10n.mjs translation checks", () => {
+void describe("scripts/l10n.ts translation checks", () => {
   const source = `import * as vscode from "vscode";
 export const a = [
   vscode.l10n.t("Host {0} added.", "h"),

@@ -1,7 +1,7 @@
 // ATL in Korean: the manifest strings (package.nls.ko.json) and every runtime string of the
 // extension (l10n/bundle.l10n.ko.json) are translated, complete, without orphans, and keep what
 // must not change (placeholders, command links, code spans, setting names, command titles).
-// The sources are read by scripts/l10n.mjs (run here as a user runs it); a regex scan of the
+// The sources are read by scripts/l10n.ts (run here as a user runs it); a regex scan of the
 // same sources checks that the extractor missed no call.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -28,7 +28,7 @@ interface Report {
 }
 
 function runScript(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(root, "scripts", "l10n.mjs"), ...args], { cwd: root, encoding: "utf8", timeout: 120_000 });
+  const result = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts", "l10n.ts"), ...args], { cwd: root, encoding: "utf8", timeout: 120_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -109,7 +109,7 @@ void describe("package.nls.ko.json (commands, views, settings, welcome, walkthro
 });
 
 void describe("l10n/bundle.l10n.ko.json (every vscode.l10n.t string)", () => {
-  void it("scripts/l10n.mjs finds no problem in the checkout", () => {
+  void it("scripts/l10n.ts finds no problem in the checkout", () => {
     assert.deepEqual(report.problemLines, []);
     assert.equal(scan.status, 0, scan.stderr);
   });
@@ -154,7 +154,7 @@ void describe("l10n/bundle.l10n.ko.json (every vscode.l10n.t string)", () => {
   void it("has a Korean entry for every message and no orphaned entry", () => {
     const missing = [...sourceKeys].filter((k) => !Object.hasOwn(bundleKo, k));
     const orphaned = Object.keys(bundleKo).filter((k) => !sourceKeys.has(k));
-    assert.deepEqual(missing, [], "untranslated (run node scripts/l10n.mjs)");
+    assert.deepEqual(missing, [], "untranslated (run npm run l10n)");
     assert.deepEqual(orphaned, [], "no longer in the sources");
   });
 
@@ -182,7 +182,7 @@ void describe("l10n/bundle.l10n.ko.json (every vscode.l10n.t string)", () => {
   });
 
   void it("keeps l10n/bundle.l10n.json (the English source for translators) in step with the sources", () => {
-    assert.equal(report.englishBundle.upToDate, true, "run node scripts/l10n.mjs");
+    assert.equal(report.englishBundle.upToDate, true, "run npm run l10n");
     const english = readJson<Record<string, unknown>>("l10n/bundle.l10n.json");
     assert.deepEqual(Object.keys(english).sort(), [...sourceKeys].sort());
   });

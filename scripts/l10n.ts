@@ -1,8 +1,9 @@
-// Localization check and English bundle generator:
-//   node scripts/l10n.mjs            extract, write l10n/bundle.l10n.json, report problems (exit 1 if any)
-//   node scripts/l10n.mjs --check    the same without writing; a stale l10n/bundle.l10n.json is a problem
-//   node scripts/l10n.mjs --json     the report as JSON on stdout (tests read it)
-//   --root DIR                       another project root (default: this checkout)
+// Localization check and English bundle generator (`npm run l10n -- FLAGS`, or
+// `node --import tsx scripts/l10n.ts FLAGS`):
+//   (no flag)     extract, write l10n/bundle.l10n.json, report problems (exit 1 if any)
+//   --check       the same without writing; a stale l10n/bundle.l10n.json is a problem
+//   --json        the report as JSON on stdout (tests read it)
+//   --root DIR    another project root (default: this checkout)
 //
 // It reads every `vscode.l10n.t(…)` / `l10n.t(…)` call in src/**/*.ts with the TypeScript parser,
 // including calls through a translator bound to a name — `const t = vscode.l10n.t`, a variable or
@@ -20,21 +21,91 @@ import ts from "typescript";
 
 const SCRIPT_ROOT = resolve(import.meta.dirname, "..");
 
+/** A message as one call site has it. */
+interface CallMessage {
+  key: string;
+  message: string;
+  comment: string;
+  line: number;
+}
+
+interface FileProblem {
+  line: number;
+  kind: "dynamic" | "unresolved" | "arguments";
+  text: string;
+}
+
+/** A message of the sources with every place it is used. */
+export interface SourceMessage {
+  key: string;
+  message: string;
+  comment: string;
+  locations: string[];
+}
+
+export interface SourceProblem {
+  location: string;
+  kind: FileProblem["kind"];
+  text: string;
+}
+
+/** A translation table against its source. */
+export interface Comparison {
+  missing: string[];
+  extra: string[];
+  empty: string[];
+  notText: string[];
+  changed: { key: string; lost: string[]; added: string[] }[];
+}
+
+export interface CommandReference {
+  key: string;
+  want: string;
+}
+
+export interface TableReport extends Comparison {
+  file: string;
+  commandReferences?: CommandReference[];
+}
+
+export interface L10nReport {
+  root: string;
+  messages: SourceMessage[];
+  problems: SourceProblem[];
+  bundles: Record<string, TableReport>;
+  englishBundle: { file: string; upToDate: boolean; contents: string };
+  nls: Record<string, TableReport>;
+  manifest: { l10nField: unknown; missing: string[]; unused: string[] };
+}
+
+/** What is read of package.json. */
+interface Manifest {
+  displayName?: string;
+  description?: string;
+  l10n?: string;
+  contributes?: { commands?: { command: string; title?: string }[] } & Record<string, unknown>;
+}
+
+type Table = Record<string, unknown>;
+
+/** A node that binds a name: a parameter, variable, binding element, import or declaration. */
+type Binding = ts.Node;
+
 // ── extraction ──────────────────────────────────────────────────────────────────────────────────
 
 /** Every `.ts` file under `dir` (no declaration files), sorted for a stable bundle order. */
-function sourceFiles(dir) {
+function sourceFiles(dir: string): string[] {
   if (!existsSync(dir)) {
     return [];
   }
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts"))
-    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .map((e) => join(e.parentPath, e.name))
     .sort();
 }
 
 /** `vscode.l10n.t` or `l10n.t` (as a callee or a value). */
-function isL10nT(node) {
+function isL10nT(node: ts.Node): node is ts.PropertyAccessExpression {
   if (!ts.isPropertyAccessExpression(node) || node.name.text !== "t") {
     return false;
   }
@@ -42,16 +113,16 @@ function isL10nT(node) {
 }
 
 /** `vscode.l10n` or `l10n`. */
-function isL10nNamespace(node) {
+function isL10nNamespace(node: ts.Node): boolean {
   return (ts.isIdentifier(node) && node.text === "l10n") || (ts.isPropertyAccessExpression(node) && node.name.text === "l10n");
 }
 
-function isTranslateType(typeNode) {
+function isTranslateType(typeNode: ts.TypeNode | undefined): boolean {
   return !!typeNode && ts.isTypeReferenceNode(typeNode) && ts.isIdentifier(typeNode.typeName) && typeNode.typeName.text === "Translate";
 }
 
 /** Does this declaration bind a translator (a function that is, or calls, l10n.t with its message)? */
-function isTranslatorDeclaration(decl) {
+function isTranslatorDeclaration(decl: Binding): boolean {
   if (ts.isParameter(decl)) {
     return isTranslateType(decl.type);
   }
@@ -75,12 +146,12 @@ function isTranslatorDeclaration(decl) {
   return false;
 }
 
-function isFunctionLike(node) {
+function isFunctionLike(node: ts.Node): node is ts.SignatureDeclarationBase & ts.FunctionLikeDeclaration {
   return ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node);
 }
 
 /** Declarations of `name` introduced directly by `scope` (parameters, block-level variables, functions). */
-function declarationIn(scope, name) {
+function declarationIn(scope: ts.Node, name: string): Binding | null {
   if (isFunctionLike(scope)) {
     for (const parameter of scope.parameters) {
       const found = bindingNamed(parameter, parameter.name, name);
@@ -136,7 +207,7 @@ function declarationIn(scope, name) {
 }
 
 /** The declaration node (VariableDeclaration, Parameter or BindingElement) that binds `name` in `pattern`. */
-function bindingNamed(owner, pattern, name) {
+function bindingNamed(owner: Binding, pattern: ts.BindingName, name: string): Binding | null {
   if (ts.isIdentifier(pattern)) {
     return pattern.text === name ? owner : null;
   }
@@ -154,8 +225,8 @@ function bindingNamed(owner, pattern, name) {
 }
 
 /** The innermost declaration of an identifier, walking out through the enclosing scopes. */
-function resolveIdentifier(identifier) {
-  for (let scope = identifier.parent; scope; scope = scope.parent) {
+function resolveIdentifier(identifier: ts.Identifier): Binding | null {
+  for (let scope: ts.Node | undefined = identifier.parent; scope; scope = scope.parent) {
     const found = declarationIn(scope, identifier.text);
     if (found) {
       return found;
@@ -165,16 +236,16 @@ function resolveIdentifier(identifier) {
 }
 
 /** The translator declaration whose initializer is the function `fn` (a wrapper such as `const t: Translate = (m, ...a) => l10n.t(m, ...a)`). */
-function wrapperDeclaration(fn) {
-  let node = fn.parent;
+function wrapperDeclaration(fn: ts.Node): ts.VariableDeclaration | null {
+  let node: ts.Node | undefined = fn.parent;
   while (node && (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node))) {
     node = node.parent;
   }
   return node && ts.isVariableDeclaration(node) && node.initializer && isTranslatorDeclaration(node) ? node : null;
 }
 
-function enclosingFunction(node) {
-  for (let n = node.parent; n; n = n.parent) {
+function enclosingFunction(node: ts.Node): ts.FunctionLikeDeclaration | null {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
     if (isFunctionLike(n)) {
       return n;
     }
@@ -182,12 +253,12 @@ function enclosingFunction(node) {
   return null;
 }
 
-function literalText(node) {
+function literalText(node: ts.Node): string | null {
   return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) ? node.text : null;
 }
 
 /** `{0}`, `{1}`, `{name}` — what VS Code substitutes (other braces, such as JSON in a message, stay). */
-export function placeholders(text) {
+export function placeholders(text: string): string[] {
   return [...text.matchAll(/\{(\d+|[A-Za-z_$][\w$]*)\}/g)].map((m) => m[0]).sort();
 }
 
@@ -196,22 +267,22 @@ export function placeholders(text) {
  * (`dynamic`: not a literal; `unresolved`: a `t("…")` whose `t` is not a known translator;
  * `arguments`: a positional placeholder without an argument).
  */
-function extractFile(file, text) {
+function extractFile(file: string, text: string): { messages: CallMessage[]; problems: FileProblem[] } {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-  const messages = [];
-  const problems = [];
-  const lineOf = (node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+  const messages: CallMessage[] = [];
+  const problems: FileProblem[] = [];
+  const lineOf = (node: ts.Node): number => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
 
-  const visit = (node) => {
+  const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node)) {
       inspectCall(node);
     }
     ts.forEachChild(node, visit);
   };
 
-  const inspectCall = (call) => {
+  const inspectCall = (call: ts.CallExpression): void => {
     const callee = call.expression;
-    let translator = isL10nT(callee);
+    let translator: boolean = isL10nT(callee);
     if (!translator && ts.isIdentifier(callee)) {
       const decl = resolveIdentifier(callee);
       translator = !!decl && isTranslatorDeclaration(decl);
@@ -234,7 +305,8 @@ function extractFile(file, text) {
       argCount = Infinity; // named arguments: {name}
     }
     if (message === null && ts.isObjectLiteralExpression(first)) {
-      const property = (name) => first.properties.find((p) => ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === name);
+      const property = (name: string): ts.PropertyAssignment | undefined =>
+        first.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === name);
       const messageProperty = property("message");
       message = messageProperty ? literalText(messageProperty.initializer) : null;
       const commentProperty = property("comment");
@@ -243,7 +315,7 @@ function extractFile(file, text) {
         if (ts.isArrayLiteralExpression(value) && value.elements.every((e) => literalText(e) !== null)) {
           comment = value.elements.map((e) => literalText(e)).join("");
         } else if (literalText(value) !== null) {
-          comment = literalText(value);
+          comment = literalText(value) ?? "";
         } else {
           message = null;
         }
@@ -254,7 +326,7 @@ function extractFile(file, text) {
     if (message === null) {
       // A translator wrapper forwarding its own parameter is not a message of its own.
       const fn = enclosingFunction(call);
-      const forwarded = fn && wrapperDeclaration(fn) && ts.isIdentifier(first) && fn.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === first.text);
+      const forwarded = fn !== null && wrapperDeclaration(fn) !== null && ts.isIdentifier(first) && fn.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === first.text);
       if (!forwarded) {
         problems.push({ line: lineOf(call), kind: "dynamic", text: `the message ${first.getText(source).slice(0, 80)} is not a string literal, so it cannot be extracted or translated` });
       }
@@ -276,9 +348,9 @@ function extractFile(file, text) {
 }
 
 /** Every message in `root/src`, in file order, with where it is used. */
-export function extract(root) {
-  const byKey = new Map();
-  const problems = [];
+export function extract(root: string): { messages: SourceMessage[]; problems: SourceProblem[] } {
+  const byKey = new Map<string, SourceMessage>();
+  const problems: SourceProblem[] = [];
   for (const file of sourceFiles(join(root, "src"))) {
     const rel = relative(root, file);
     const { messages, problems: fileProblems } = extractFile(rel, readFileSync(file, "utf8"));
@@ -300,19 +372,19 @@ export function extract(root) {
  * What a translation must keep from its source text: placeholders, the targets of markdown links
  * (`](command:…)` — only the link text is translated), code spans, `atl.*` setting names.
  */
-export function invariants(text) {
+export function invariants(text: string): string[] {
   const links = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => `link ${m[1]}`);
   const code = [...text.matchAll(/`([^`]+)`/g)].map((m) => `code \`${m[1]}\``);
   const settings = [...text.replace(/`[^`]*`|\]\([^)\s]+\)/g, "").matchAll(/\batl(?:\.[A-Za-z]+)+\b/g)].map((m) => `setting ${m[0]}`);
   return [...placeholders(text).map((p) => `placeholder ${p}`), ...links, ...code, ...settings].sort();
 }
 
-function multisetDifference(a, b) {
-  const counts = new Map();
+function multisetDifference(a: string[], b: string[]): string[] {
+  const counts = new Map<string, number>();
   for (const x of b) {
     counts.set(x, (counts.get(x) ?? 0) + 1);
   }
-  const out = [];
+  const out: string[] = [];
   for (const x of a) {
     const n = counts.get(x) ?? 0;
     if (n > 0) {
@@ -325,12 +397,12 @@ function multisetDifference(a, b) {
 }
 
 /** Compares a translation table with its source (`key → English`). */
-export function compareTranslations(source, translated) {
+export function compareTranslations(source: Record<string, string>, translated: Table): Comparison {
   const missing = Object.keys(source).filter((k) => !Object.hasOwn(translated, k));
   const extra = Object.keys(translated).filter((k) => !Object.hasOwn(source, k));
-  const empty = [];
-  const notText = [];
-  const changed = [];
+  const empty: string[] = [];
+  const notText: string[] = [];
+  const changed: Comparison["changed"] = [];
   for (const [key, english] of Object.entries(source)) {
     if (!Object.hasOwn(translated, key)) {
       continue;
@@ -355,14 +427,14 @@ export function compareTranslations(source, translated) {
   return { missing, extra, empty, notText, changed };
 }
 
-function readJson(file) {
-  return JSON.parse(readFileSync(file, "utf8"));
+function readJson<T = Table>(file: string): T {
+  return JSON.parse(readFileSync(file, "utf8")) as T;
 }
 
 /** `%key%` strings anywhere in package.json's contributes (and the top-level display fields). */
-function manifestReferences(manifest) {
-  const keys = new Set();
-  const walk = (value) => {
+function manifestReferences(manifest: Manifest): string[] {
+  const keys = new Set<string>();
+  const walk = (value: unknown): void => {
     if (typeof value === "string") {
       const key = /^%(.+)%$/.exec(value)?.[1];
       if (key) {
@@ -379,8 +451,8 @@ function manifestReferences(manifest) {
 }
 
 /** The English source bundle as `@vscode/l10n-dev` writes it: `key → message` (or `{message, comment}`). */
-function englishBundle(messages) {
-  const bundle = {};
+function englishBundle(messages: SourceMessage[]): Record<string, string | { message: string; comment: string[] }> {
+  const bundle: Record<string, string | { message: string; comment: string[] }> = {};
   for (const m of messages) {
     bundle[m.key] = m.comment ? { message: m.message, comment: [m.comment] } : m.message;
   }
@@ -392,12 +464,15 @@ function englishBundle(messages) {
  * by its translated title, or a Korean user looks for a command that is not in their palette.
  * `titles` maps each English command title to its translation.
  */
-export function commandReferences(source, translated, titles) {
+export function commandReferences(source: Record<string, unknown>, translated: Table, titles: Map<string, string>): CommandReference[] {
   const byLength = [...titles.keys()].sort((a, b) => b.length - a.length);
-  const problems = [];
+  const problems: CommandReference[] = [];
   for (const [key, english] of Object.entries(source)) {
     const value = translated[key];
     if (typeof value !== "string") {
+      continue;
+    }
+    if (typeof english !== "string") {
       continue;
     }
     let rest = english;
@@ -409,7 +484,7 @@ export function commandReferences(source, translated, titles) {
         continue;
       }
       rest = rest.replace(pattern, "");
-      const want = `ATL: ${titles.get(title)}`;
+      const want = `ATL: ${titles.get(title) ?? title}`;
       const have = value.split(want).length - 1;
       if (have < count) {
         problems.push({ key, want });
@@ -420,23 +495,25 @@ export function commandReferences(source, translated, titles) {
 }
 
 /** English command title → translated title, from the manifest's `%command.*%` titles. */
-function commandTitles(manifest, nlsSource, nlsTranslated) {
-  const titles = new Map();
+function commandTitles(manifest: Manifest, nlsSource: Table, nlsTranslated: Table): Map<string, string> {
+  const titles = new Map<string, string>();
   for (const command of manifest.contributes?.commands ?? []) {
     const key = /^%(.+)%$/.exec(command.title ?? "")?.[1];
-    if (key && typeof nlsSource[key] === "string" && typeof nlsTranslated[key] === "string") {
-      titles.set(nlsSource[key], nlsTranslated[key]);
+    const english = key ? nlsSource[key] : undefined;
+    const translated = key ? nlsTranslated[key] : undefined;
+    if (typeof english === "string" && typeof translated === "string") {
+      titles.set(english, translated);
     }
   }
   return titles;
 }
 
 /** The full report for a project root. */
-export function report(root) {
+export function report(root: string): L10nReport {
   const { messages, problems } = extract(root);
-  const sourceTable = Object.fromEntries(messages.map((m) => [m.key, m.message]));
+  const sourceTable: Record<string, string> = Object.fromEntries(messages.map((m) => [m.key, m.message]));
   const l10nDir = join(root, "l10n");
-  const bundles = {};
+  const bundles: Record<string, TableReport> = {};
   if (existsSync(l10nDir)) {
     for (const name of readdirSync(l10nDir).sort()) {
       const lang = /^bundle\.l10n\.(.+)\.json$/.exec(name)?.[1];
@@ -450,17 +527,16 @@ export function report(root) {
   const englishUpToDate = existsSync(englishFile) && readFileSync(englishFile, "utf8") === wantedEnglish;
 
   const manifestFile = join(root, "package.json");
-  const manifest = existsSync(manifestFile) ? readJson(manifestFile) : {};
+  const manifest: Manifest = existsSync(manifestFile) ? readJson<Manifest>(manifestFile) : {};
   const nlsFile = join(root, "package.nls.json");
-  const nlsSource = existsSync(nlsFile) ? readJson(nlsFile) : {};
-  const nls = {};
+  const nlsSource = existsSync(nlsFile) ? readJson<Record<string, string>>(nlsFile) : {};
+  const nls: Record<string, TableReport> = {};
   for (const name of readdirSync(root).sort()) {
     const lang = /^package\.nls\.(.+)\.json$/.exec(name)?.[1];
     if (lang) {
       const translated = readJson(join(root, name));
-      nls[lang] = { file: name, ...compareTranslations(nlsSource, translated) };
       const titles = commandTitles(manifest, nlsSource, translated);
-      nls[lang].commandReferences = commandReferences(nlsSource, translated, titles);
+      nls[lang] = { file: name, ...compareTranslations(nlsSource, translated), commandReferences: commandReferences(nlsSource, translated, titles) };
       if (bundles[lang]) {
         const bundle = readJson(join(l10nDir, `bundle.l10n.${lang}.json`));
         bundles[lang].commandReferences = commandReferences(sourceTable, bundle, titles);
@@ -477,12 +553,12 @@ export function report(root) {
 }
 
 /** Human-readable lines for each problem; empty when all is well. */
-export function problemLines(r, { check }) {
-  const lines = [];
+export function problemLines(r: L10nReport, { check }: { check: boolean }): string[] {
+  const lines: string[] = [];
   for (const p of r.problems) {
     lines.push(`${p.location}: ${p.kind}: ${p.text}`);
   }
-  const table = (file, c) => {
+  const table = (file: string, c: TableReport): void => {
     for (const k of c.missing) {
       lines.push(`${file}: missing ${JSON.stringify(k)}`);
     }
@@ -519,17 +595,21 @@ export function problemLines(r, { check }) {
     lines.push(`package.json: "l10n" must be "./l10n" (is ${JSON.stringify(r.manifest.l10nField)})`);
   }
   if (check && !r.englishBundle.upToDate) {
-    lines.push(`${r.englishBundle.file}: out of date; run node scripts/l10n.mjs`);
+    lines.push(`${r.englishBundle.file}: out of date; run npm run l10n`);
   }
   return lines;
 }
 
 // ── command line ────────────────────────────────────────────────────────────────────────────────
 
-function main(argv) {
+function main(argv: string[]): number {
   const check = argv.includes("--check");
   const json = argv.includes("--json");
   const rootIndex = argv.indexOf("--root");
+  if (rootIndex >= 0 && (argv[rootIndex + 1] === undefined || argv[rootIndex + 1].startsWith("--"))) {
+    process.stderr.write("l10n: --root needs a folder\n");
+    return 2;
+  }
   const root = rootIndex >= 0 ? resolve(argv[rootIndex + 1]) : SCRIPT_ROOT;
   const r = report(root);
   if (!check && !json && !r.englishBundle.upToDate) {
@@ -543,19 +623,20 @@ function main(argv) {
     process.stdout.write(`${JSON.stringify({ ...r, englishBundle: english, problemLines: lines }, null, 2)}\n`);
   } else {
     const languages = [...new Set([...Object.keys(r.bundles), ...Object.keys(r.nls)])].join(", ") || "none";
-    console.log(`l10n: ${r.messages.length} messages in src/, ${Object.keys(readJsonSafe(join(root, "package.nls.json"))).length} manifest strings; translations: ${languages}`);
+    process.stdout.write(`l10n: ${r.messages.length} messages in src/, ${Object.keys(readJsonSafe(join(root, "package.nls.json"))).length} manifest strings; translations: ${languages}\n`);
     for (const line of lines) {
-      console.log(line);
+      process.stdout.write(`${line}\n`);
     }
-    console.log(lines.length === 0 ? "l10n: no problems" : `l10n: ${lines.length} problem(s)`);
+    process.stdout.write(lines.length === 0 ? "l10n: no problems\n" : `l10n: ${lines.length} problem(s)\n`);
   }
   return lines.length === 0 ? 0 : 1;
 }
 
-function readJsonSafe(file) {
+function readJsonSafe(file: string): Table {
   return existsSync(file) ? readJson(file) : {};
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+// Run as a command (not when a test imports its functions).
+if (require.main === module) {
   process.exitCode = main(process.argv.slice(2));
 }

@@ -3,16 +3,17 @@
 // .vscodeignore keeps it to dist/, media/, l10n/, the manifest, README, CHANGELOG and LICENSE.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
-const root = new URL("..", import.meta.url).pathname;
-const { name, version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const root = resolve(import.meta.dirname, "..");
+const { name, version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string; version: string };
 const out = join("dist-vsix", `${name}-${version}.vsix`);
 
-function step(command, args) {
+/** Runs one step with its output shown; a failure ends the packaging with its status. */
+function step(command: string, args: string[]): void {
   const result = spawnSync(command, args, { cwd: root, stdio: "inherit" });
   if (result.status !== 0) {
-    console.error(`package: \`${command} ${args.join(" ")}\` failed (${result.status ?? result.signal})`);
+    process.stderr.write(`package: \`${command} ${args.join(" ")}\` failed (${result.status ?? result.signal})\n`);
     process.exit(1);
   }
 }
@@ -24,4 +25,4 @@ if (existsSync(join(root, "dist-vsix")) && !statSync(join(root, "dist-vsix")).is
 }
 mkdirSync(join(root, "dist-vsix"), { recursive: true });
 step(process.execPath, [join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--no-dependencies", "--out", out]);
-console.log(`package: ${out} (${(statSync(join(root, out)).size / 1024 / 1024).toFixed(2)} MiB)`);
+process.stdout.write(`package: ${out} (${(statSync(join(root, out)).size / 1024 / 1024).toFixed(2)} MiB)\n`);
