@@ -1,6 +1,7 @@
 // How an incident reads in the Alarms view: description (metric vs threshold, age), tooltip
 // Markdown with every alarm field escaped, and the AWS Console link. No `vscode` import, so the
 // rules that keep attacker-controlled alarm text inert are tested under plain node.
+import { formatDateTime } from "../shared/format";
 import type { Translate } from "../shared/l10n";
 import type { AlarmMetric, AlarmState, Incident } from "./model";
 
@@ -155,11 +156,11 @@ export function incidentTooltipMarkdown(incident: Incident, hostName: string | n
     // Said here, before anyone clicks: ATL will not diagnose it on another host.
     lines.push(`*${escapeMarkdown(t("Host"))}:* ${escapeMarkdown(t("{0} — not in atl.hosts", incident.hostId))}`);
   }
-  lines.push(`*${escapeMarkdown(t("Changed"))}:* ${escapeMarkdown(formatTime(a.changedAt, locale))}`);
+  lines.push(`*${escapeMarkdown(t("Changed"))}:* ${escapeMarkdown(formatDateTime(a.changedAt, locale))}`);
   if (incident.status === "resolved" && incident.resolvedAt) {
-    lines.push(`*${escapeMarkdown(t("Resolved"))}:* ${escapeMarkdown(formatTime(incident.resolvedAt, locale))}`);
+    lines.push(`*${escapeMarkdown(t("Resolved"))}:* ${escapeMarkdown(formatDateTime(incident.resolvedAt, locale))}`);
   } else {
-    lines.push(`*${escapeMarkdown(t("Open since"))}:* ${escapeMarkdown(formatTime(incident.openedAt, locale))}`);
+    lines.push(`*${escapeMarkdown(t("Open since"))}:* ${escapeMarkdown(formatDateTime(incident.openedAt, locale))}`);
   }
   if (incident.flaps > 0) {
     lines.push(escapeMarkdown(t("Flapped {0} times while open.", incident.flaps)));
@@ -171,14 +172,6 @@ export function incidentTooltipMarkdown(incident: Incident, hostName: string | n
   lines.push(escapeMarkdown(a.arn, 300));
   // Two trailing spaces would be fragile; a blank line between fields renders as separate paragraphs.
   return lines.join("\n\n");
-}
-
-function formatTime(iso: string, locale: string): string {
-  const ms = Date.parse(iso);
-  if (!Number.isFinite(ms)) {
-    return iso;
-  }
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" }).format(new Date(ms));
 }
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;

@@ -3,15 +3,16 @@
 // to date, and tells the attached panel. The panel is only a view: a thread keeps running (and its
 // history keeps updating) when its panel is closed. No `vscode` import.
 import { AtlError, assertNever, toAtlError } from "../shared/errors";
-import type {
-  ApprovalDecision,
-  DiagnosisEvent,
-  DiagnosisInput,
-  DiagnosisReport,
-  DiagnosisService,
-  HostRef,
-  Proposal,
-  ThreadStatus,
+import {
+  statusAfterTurn,
+  type ApprovalDecision,
+  type DiagnosisEvent,
+  type DiagnosisInput,
+  type DiagnosisReport,
+  type DiagnosisService,
+  type HostRef,
+  type Proposal,
+  type ThreadStatus,
 } from "../graph/diagnosis";
 import type { Logger } from "../shared/log";
 import type { DiagnosisHistory, DiagnosisRecord } from "./history";
@@ -22,8 +23,11 @@ export interface ThreadDeps {
   service(): Promise<DiagnosisService>;
   history: DiagnosisHistory;
   logger: Logger;
-  /** A finished report (the "ATL Reports" output channel). */
-  onReport(report: DiagnosisReport): void;
+  /**
+   * A report, after each turn that changed it (the "ATL Reports" output channel): `previous` is the
+   * thread's report before this turn (null for its first), so a follow-up adds only what is new.
+   */
+  onReport(report: DiagnosisReport, previous: DiagnosisReport | null): void;
   /** Localized fixed texts the thread writes into its transcript. */
   text: ThreadTexts;
   clock?: () => Date;
@@ -39,6 +43,8 @@ export interface ThreadTexts {
   refusedCommand: (command: string) => string;
   nothingToRun: string;
   noHostNeeded: string;
+  /** A message sent while a proposal waits, without agreeing that it rejects the proposal. */
+  proposalWaits: string;
 }
 
 type Post = (message: ToWebviewMessage) => void;
@@ -123,7 +129,7 @@ export class DiagnosisThread {
     if (status === "running") {
       const message = pending ? deps.text.interruptedAtApproval : deps.text.interrupted;
       thread.append({ kind: "event", at: thread.now(), event: { type: "error", code: "interrupted", message } });
-      thread.setStatus(pending ? "waiting-approval" : "failed");
+      thread.setStatus(pending ? "waiting-approval" : statusAfterTurn("failed", thread.hasVerdict));
       await thread.flush();
     }
     return thread;
@@ -153,6 +159,11 @@ export class DiagnosisThread {
       busy: this.isBusy,
       pendingRound: this.record.pendingRound,
     };
+  }
+
+  /** The thread has an analysis: its verdict stands through later turns. */
+  private get hasVerdict(): boolean {
+    return this.record.entries.some((e) => e.kind === "event" && e.event.type === "analysis");
   }
 
   /** The latest report of the thread, if any. */
@@ -210,8 +221,20 @@ export class DiagnosisThread {
     return this.decide(round, { kind: "reject", reason, replan });
   }
 
-  followUp(text: string): Promise<ThreadStatus> {
+  /**
+   * A message in the thread. While a proposal waits, it would replace the proposal: that happens
+   * only when the user said so (`rejectPending`), as a rejection with the message as the reason;
+   * otherwise the message is refused and the proposal keeps waiting.
+   */
+  followUp(text: string, options: { rejectPending?: boolean } = {}): Promise<ThreadStatus> {
     this.ensureIdle();
+    const round = this.record.pendingRound;
+    if (round !== null && this.proposals.has(round)) {
+      if (!options.rejectPending) {
+        throw new AtlError("webview-message", this.deps.text.proposalWaits);
+      }
+      return this.reject(round, text, true);
+    }
     this.append({ kind: "user", at: this.now(), text });
     return this.run((service, onEvent, signal) => service.followUp(this.id, text, onEvent, signal));
   }
@@ -309,9 +332,10 @@ export class DiagnosisThread {
     if (status === "waiting-approval") {
       this.record.pendingRound = this.latestRound();
     }
-    this.setStatus(status);
+    const kept = statusAfterTurn(status, this.hasVerdict);
+    this.setStatus(kept);
     await this.flush();
-    return status;
+    return kept;
   }
 
   private onEvent(event: DiagnosisEvent): void {
@@ -338,7 +362,7 @@ export class DiagnosisThread {
       case "report":
         this.record.summary.hasReport = true;
         try {
-          this.deps.onReport(event.report);
+          this.deps.onReport(event.report, this.latestReport());
         } catch (error) {
           this.deps.logger.error(toAtlError(error));
         }

@@ -233,6 +233,15 @@ export type DiagnosisInput =
 
 export type ThreadStatus = "waiting-approval" | "running" | "done" | "rejected" | "needs-host" | "failed" | "answered";
 
+/**
+ * A diagnosis keeps its verdict: once it has an analysis, a later turn that ends answered,
+ * rejected or failed (a question, a rejected or stopped follow-up round) leaves it "done". What
+ * needs the user or is in flight (waiting-approval, needs-host, running) still shows.
+ */
+export function statusAfterTurn(turn: ThreadStatus, hasVerdict: boolean): ThreadStatus {
+  return hasVerdict && (turn === "answered" || turn === "rejected" || turn === "failed") ? "done" : turn;
+}
+
 /** Streamed while the graph runs; the chat panel renders them, the CLI prints progress. */
 export type DiagnosisEvent =
   | { type: "node"; node: NodeName; phase: "started" | "finished" }

@@ -1,6 +1,6 @@
 // The report of a thread, from its checkpointed state: what the chat panel, the "ATL Reports"
 // channel and the CLI render (src/report/ turns it into Markdown or plain text).
-import type { DiagnosisReport, ThreadStatus } from "./diagnosis";
+import { statusAfterTurn, type DiagnosisReport, type ThreadStatus } from "./diagnosis";
 import type { DiagnosisStateType } from "./state";
 
 export function buildReport(state: DiagnosisStateType, status: ThreadStatus, language: "en" | "ko"): DiagnosisReport {
@@ -15,7 +15,7 @@ export function buildReport(state: DiagnosisStateType, status: ThreadStatus, lan
     analysis: state.analysis,
     usage: state.usage,
     language,
-    status,
+    status: statusAfterTurn(status, state.analysis !== null),
     rejections: state.rejections,
     answers: state.answers.map((a) => ({ question: a.question, answer: a.answer })),
     errors: state.errors.map((e) => ({ code: e.code, message: e.message })),

@@ -1,4 +1,5 @@
 // User-facing sentences the graph writes itself (not the LLM), in English and Korean.
+import { pluralForm } from "../shared/format";
 import type { Incident, IncidentFilter } from "../alarms/model";
 import type { Analysis, Finding } from "./diagnosis";
 
@@ -61,7 +62,7 @@ export function furtherCommandsRationale(language: Language): string {
 export function droppedEvidenceNote(droppedEvidence: number, droppedFindings: number, language: Language): string {
   return language === "ko"
     ? `LLM이 인용한 근거 ${droppedEvidence}개가 실제 명령 출력에 없어 제외했습니다${droppedFindings > 0 ? ` (근거 없는 발견 ${droppedFindings}개 제외)` : ""}.`
-    : `ATL dropped ${droppedEvidence} excerpt(s) the LLM cited that do not occur in the command output${droppedFindings > 0 ? ` and ${droppedFindings} finding(s) left without evidence` : ""}.`;
+    : `ATL dropped ${pluralForm(droppedEvidence, "en", { one: "1 excerpt", other: `${droppedEvidence} excerpts` })} the LLM cited that do not occur in the command output${droppedFindings > 0 ? ` and ${pluralForm(droppedFindings, "en", { one: "1 finding", other: `${droppedFindings} findings` })} left without evidence` : ""}.`;
 }
 
 export function llmFallbackReason(message: string, language: Language): string {

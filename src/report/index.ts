@@ -2,16 +2,18 @@
 // channel). LangChain-free: the extension imports this module directly.
 import type { DiagnosisReport } from "../graph/diagnosis";
 import { renderMarkdown } from "./markdown";
-import { renderText } from "./text";
+import { renderText, renderTextUpdate } from "./text";
 
 export { codeBlock, escapeMarkdown, fenceFor, inlineCode, renderMarkdown, renderProposalMarkdown } from "./markdown";
-export { renderText } from "./text";
+export { renderText, renderTextUpdate } from "./text";
 export { redactReport, type RenderOptions } from "./redact";
 export { reportStrings } from "./strings";
 
 export interface ReportRenderers {
   markdown(report: DiagnosisReport): string;
   plainText(report: DiagnosisReport): string;
+  /** What a later turn changed (empty when nothing the channel shows changed). */
+  plainTextUpdate(previous: DiagnosisReport, report: DiagnosisReport): string;
 }
 
 /** Renderers for the editor; `patterns` reads the user's extra redaction patterns at render time. */
@@ -19,5 +21,6 @@ export function createReportRenderers(patterns: () => string[] = () => []): Repo
   return {
     markdown: (report) => renderMarkdown(report, { redactionPatterns: patterns() }),
     plainText: (report) => renderText(report, { redactionPatterns: patterns() }),
+    plainTextUpdate: (previous, report) => renderTextUpdate(previous, report, { redactionPatterns: patterns() }),
   };
 }

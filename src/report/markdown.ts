@@ -7,6 +7,7 @@ import type { CommandRun, DiagnosisReport, Finding, Proposal } from "../graph/di
 import { reportStrings, type ReportStrings } from "./strings";
 import { redactReport, type RenderOptions } from "./redact";
 import { cleanControl, formatUsageLine, headline, metricLine } from "./shared";
+import { formatDateTime } from "../shared/format";
 
 /** A fence of backticks longer than any backtick run in `text` (at least three). */
 export function fenceFor(text: string): string {
@@ -84,10 +85,11 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
     meta.push(`**${t.status}:** ${t.statuses[report.status]}`);
   }
   if (report.host) {
-    meta.push(`**${t.host}:** ${inline(report.host.name)} (${inlineCode(report.host.id)}, ${report.host.transport})`);
+    const id = report.host.id === report.host.name ? "" : `${inlineCode(report.host.id)}, `;
+    meta.push(`**${t.host}:** ${inline(report.host.name)} (${id}${report.host.transport})`);
   }
   if (report.createdAt) {
-    meta.push(`**${t.started}:** ${inline(report.createdAt)}`);
+    meta.push(`**${t.started}:** ${inline(formatDateTime(report.createdAt, report.language, options.timeZone))}`);
   }
   out.push(meta.join(" · "), "");
 
@@ -105,7 +107,7 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
   }
 
   if (report.alarm) {
-    out.push(`## ${t.alarm}`, "", ...alarmTable(report.alarm, t), "");
+    out.push(`## ${t.alarm}`, "", ...alarmTable(report.alarm, t, report.language, options.timeZone), "");
   }
 
   if (report.analysis) {
@@ -174,7 +176,7 @@ export function renderProposalMarkdown(proposal: Proposal, language: "en" | "ko"
   return out.join("\n");
 }
 
-function alarmTable(alarm: Alarm, t: ReportStrings): string[] {
+function alarmTable(alarm: Alarm, t: ReportStrings, language: DiagnosisReport["language"], timeZone: string | undefined): string[] {
   const rows: [string, string][] = [
     [t.name, inline(alarm.name)],
     [t.state, `${alarm.previousState ? `${alarm.previousState} → ` : ""}**${alarm.state}**`],
@@ -194,7 +196,7 @@ function alarmTable(alarm: Alarm, t: ReportStrings): string[] {
   if (alarm.children.length > 0) {
     rows.push([t.composite, alarm.children.map((c) => inline(c)).join("<br>")]);
   }
-  rows.push([t.changedAt, inline(alarm.changedAt)]);
+  rows.push([t.changedAt, inline(formatDateTime(alarm.changedAt, language, timeZone))]);
   rows.push([t.region, `${inline(alarm.region)} / ${inline(alarm.accountId)}`]);
   rows.push(["ARN", inlineCode(alarm.arn)]);
   return [`| ${t.field} | ${t.value} |`, "| --- | --- |", ...rows.map(([k, v]) => `| ${k} | ${v.replace(/(?<!\\)\|/g, "\\|")} |`)];

@@ -9,6 +9,8 @@ export interface RenderOptions {
   redact?: boolean;
   /** Extra patterns (the `atl.llm.redactionPatterns` setting). */
   redactionPatterns?: string[];
+  /** IANA time zone of the dates (default: this machine's). */
+  timeZone?: string;
 }
 
 const defaultRedactor = createRedactor();

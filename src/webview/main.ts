@@ -73,6 +73,8 @@ class App {
   private locale = "en";
   private hosts: HostChoice[] = [];
   private busy = false;
+  /** The round of the proposal that waits for a decision (a message then replaces it only if confirmed). */
+  private waitingRound: number | null = null;
   private state = loadState();
   private readonly requests = new RequestClient({
     post: (message) => vscode.postMessage(message),
@@ -97,6 +99,7 @@ class App {
   private sendButton!: HTMLButtonElement;
   private stopButton!: HTMLButtonElement;
   private composerError!: HTMLElement;
+  private confirmReplace!: HTMLElement;
 
   constructor(root: HTMLElement) {
     this.root = root;
@@ -190,11 +193,25 @@ class App {
     this.sendButton = button(s.send, () => void this.sendFollowUp(), { class: "primary", attrs: { "data-action": "send" } });
     this.stopButton = button(s.stop, () => void this.requestShowingError({ type: "cancel" }), { class: "secondary", attrs: { "data-action": "stop" } });
     this.composerError = h("div", { class: "form-error", attrs: { role: "alert" } });
+    // Sending while a proposal waits would replace it: ask first (the proposal is never dropped silently).
+    this.confirmReplace = h(
+      "div",
+      { class: "confirm-replace note warning", attrs: { role: "alertdialog", "aria-label": s.replaceProposalQuestion } },
+      h("div", {}, s.replaceProposalQuestion),
+      h(
+        "div",
+        { class: "actions" },
+        button(s.replaceProposal, () => void this.sendFollowUp(true), { class: "danger", attrs: { "data-action": "replace-proposal" } }),
+        button(s.keepProposal, () => this.keepProposal(), { class: "secondary", attrs: { "data-action": "keep-proposal" } }),
+      ),
+    );
+    this.confirmReplace.hidden = true;
     const composer = h(
       "div",
       { class: "composer" },
       h("label", { attrs: { for: "follow-up" } }, s.followUpLabel),
       this.composer,
+      this.confirmReplace,
       h("div", { class: "actions" }, this.sendButton, this.stopButton),
       this.composerError,
     );
@@ -228,7 +245,7 @@ class App {
       case "decision":
         this.resumed = true;
         this.proposals.get(entry.round)?.markDecided();
-        this.transcript.append(renderDecision(s, entry.decision));
+        this.transcript.append(renderDecision(s, this.locale, entry.decision));
         return;
       case "host-picked":
         this.transcript.append(renderHostPicked(s, entry.host));
@@ -333,6 +350,10 @@ class App {
   private setStatus(status: ThreadStatus, busy: boolean, pendingRound: number | null): void {
     const s = this.s;
     this.busy = busy;
+    this.waitingRound = !busy && status === "waiting-approval" ? pendingRound : null;
+    if (this.waitingRound === null) {
+      this.confirmReplace.hidden = true;
+    }
     clear(this.statusBar);
     this.statusBar.className = `status-bar status-${status}${busy ? " busy" : ""}`;
     append(
@@ -376,19 +397,34 @@ class App {
     this.streaming.hidden = true;
   }
 
-  private async sendFollowUp(): Promise<void> {
+  /** Sends the message; while a proposal waits, only once the user confirmed that it replaces it. */
+  private async sendFollowUp(rejectPending = false): Promise<void> {
     const text = this.composer.value.trim();
     if (text.length === 0 || this.busy) {
       return;
     }
     this.composerError.textContent = "";
-    const error = await this.requestError({ type: "follow-up", text });
+    if (this.waitingRound !== null && !rejectPending) {
+      this.confirmReplace.hidden = false;
+      this.confirmReplace.querySelector<HTMLButtonElement>('[data-action="keep-proposal"]')?.focus();
+      return;
+    }
+    this.confirmReplace.hidden = true;
+    const error = await this.requestError({ type: "follow-up", text, rejectPending: this.waitingRound !== null });
     if (error === null) {
       this.composer.value = "";
       this.state.followUp = "";
       vscode.setState(this.state);
     } else {
       this.composerError.textContent = error;
+    }
+  }
+
+  /** The message stays in the box; the proposal keeps waiting and takes the focus. */
+  private keepProposal(): void {
+    this.confirmReplace.hidden = true;
+    if (this.waitingRound !== null) {
+      this.proposals.get(this.waitingRound)?.focusFirst();
     }
   }
 

@@ -106,7 +106,11 @@ function buildSchemas() {
     }),
     /** `replan`: the reason goes back to the planner for a different plan; false ends the thread. */
     request("reject", { round, reason: text(LIMITS.reasonLength), replan: z.boolean() }),
-    request("follow-up", { text: text(LIMITS.textLength) }),
+    /**
+     * A message in the thread. While a proposal waits, it is sent only with `rejectPending` (the
+     * user agreed that it rejects the proposal, with the message as the reason, and re-plans).
+     */
+    request("follow-up", { text: text(LIMITS.textLength), rejectPending: z.boolean() }),
     request("pick-host", { hostId: id }),
     request("cancel", {}),
     request("report", { action: z.enum(REPORT_ACTIONS) }),
@@ -250,7 +254,8 @@ export const STRING_KEYS = [
   "rejectAndStop",
   "cancel",
   "nothingSelected",
-  "decisionApproved",
+  "decisionApprovedOne",
+  "decisionApprovedOther",
   "decisionRejected",
   "decisionEdited",
   "decisionAdded",
@@ -289,6 +294,8 @@ export const STRING_KEYS = [
   "hostPicked",
   "usage",
   "usageLine",
+  "usageCallsOne",
+  "usageCallsOther",
   "usageCost",
   "reportReady",
   "openReport",
@@ -304,6 +311,9 @@ export const STRING_KEYS = [
   "threadUsable",
   "requestTimedOut",
   "starting",
+  "replaceProposalQuestion",
+  "replaceProposal",
+  "keepProposal",
   "showAll",
   "showLess",
   "open",

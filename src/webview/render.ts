@@ -1,6 +1,7 @@
 // Renderers of the thread's read-only parts: the alarm card, progress, command runs, analysis,
 // answers, alarm lists, usage, reports and errors. Alarm fields and command output are attacker-
 // controlled: they only ever become text nodes; LLM prose goes through markdown.ts.
+import { formatDateTime, hostLabel, pluralForm } from "../shared/format";
 import { button, h, type Child } from "./dom";
 import { markdownBlock, markdownInline } from "./markdown";
 import {
@@ -81,18 +82,6 @@ export function severityBadge(s: WebviewStrings, severity: Severity): HTMLElemen
   return h("span", { class: `badge severity sev-${severity}`, attrs: { title: s.severity } }, s[SEVERITY_KEYS[severity]]);
 }
 
-export function formatTime(iso: string, locale: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) {
-    return iso;
-  }
-  try {
-    return date.toLocaleString(locale, { dateStyle: "medium", timeStyle: "medium" });
-  } catch {
-    return date.toISOString();
-  }
-}
-
 /** Text longer than this (characters, or lines) shows its beginning and a Show all button. */
 export const COLLAPSE_CHARS = 600;
 export const COLLAPSE_LINES = 8;
@@ -147,13 +136,13 @@ export function metricText(alarm: Alarm): string | null {
 export function renderHeader(ctx: RenderContext, header: ThreadHeader): HTMLElement {
   const { s } = ctx;
   const alarm = header.alarm;
-  const hostText = header.host ? `${header.host.name} (${header.host.id})` : alarm?.hostId ?? s.noHost;
+  const hostText = header.host ? hostLabel(header.host) : alarm?.hostId ?? s.noHost;
   if (!alarm) {
     return h(
       "section",
       { class: "card header-card", attrs: { "aria-label": s.question } },
       h("h1", { class: "title" }, header.title),
-      h("dl", { class: "fields" }, field(s.host, hostText), header.question ? field(s.question, longText(s, header.question, "question")) : null, field(s.time, formatTime(header.createdAt, ctx.locale))),
+      h("dl", { class: "fields" }, field(s.host, hostText), header.question ? field(s.question, longText(s, header.question, "question")) : null, field(s.time, formatDateTime(header.createdAt, ctx.locale))),
     );
   }
   const metric = metricText(alarm);
@@ -170,7 +159,7 @@ export function renderHeader(ctx: RenderContext, header: ThreadHeader): HTMLElem
       metric ? field(s.metric, h("span", { class: "metric" }, metric), dimensions.length > 0 ? h("span", { class: "dimensions" }, ` ${dimensions.join(", ")}`) : null) : null,
       alarm.rule ? field(s.metric, h("code", {}, alarm.rule)) : null,
       field(s.reason, longText(s, alarm.reason, "reason")),
-      field(s.time, h("time", { attrs: { datetime: alarm.changedAt } }, formatTime(alarm.changedAt, ctx.locale))),
+      field(s.time, h("time", { attrs: { datetime: alarm.changedAt } }, formatDateTime(alarm.changedAt, ctx.locale))),
       field(s.host, hostText),
       field(s.region, `${alarm.region} · ${s.account} ${alarm.accountId}`),
     ),
@@ -181,11 +170,12 @@ export function renderUser(s: WebviewStrings, text: string): HTMLElement {
   return h("div", { class: "entry user" }, h("div", { class: "who" }, s.you), h("div", { class: "bubble pre-wrap" }, text));
 }
 
-export function renderDecision(s: WebviewStrings, decision: ApprovalDecision): HTMLElement {
+export function renderDecision(s: WebviewStrings, locale: string, decision: ApprovalDecision): HTMLElement {
   if (decision.kind === "reject") {
     return h("div", { class: "entry decision rejected" }, h("div", { class: "who" }, s.you), h("div", { class: "bubble pre-wrap" }, format(s.decisionRejected, decision.reason)));
   }
-  const lines: Child[] = [h("div", {}, format(s.decisionApproved, decision.commandIds.length + (decision.add?.length ?? 0)))];
+  const count = decision.commandIds.length + (decision.add?.length ?? 0);
+  const lines: Child[] = [h("div", {}, format(pluralForm(count, locale, { one: s.decisionApprovedOne, other: s.decisionApprovedOther }), count))];
   for (const edit of decision.edits ?? []) {
     lines.push(h("div", { class: "mono" }, format(s.decisionEdited, edit.command)));
   }
@@ -314,7 +304,7 @@ export function renderAlarms(ctx: RenderContext, event: EventOf<"alarms">): HTML
       h("td", {}, h("span", { class: `badge state state-${incident.alarm.state}` }, incident.alarm.state)),
       h("td", { class: "alarm-name" }, incident.name),
       h("td", {}, incident.hostId ?? "—"),
-      h("td", {}, h("time", { attrs: { datetime: incident.lastChangeAt } }, formatTime(incident.lastChangeAt, ctx.locale))),
+      h("td", {}, h("time", { attrs: { datetime: incident.lastChangeAt } }, formatDateTime(incident.lastChangeAt, ctx.locale))),
       h("td", {}, incident.status === "open" ? s.open : s.resolved),
       h("td", {}, button(s.diagnose, () => ctx.diagnoseIncident(incident.id), { class: "secondary", attrs: { "aria-label": `${s.diagnose}: ${incident.name}` } })),
     ),
@@ -348,7 +338,7 @@ export function renderHostNeeded(ctx: RenderContext, event: EventOf<"host-needed
 }
 
 export function renderHostPicked(s: WebviewStrings, host: { name: string; id: string }): HTMLElement {
-  return h("div", { class: "entry decision" }, h("div", { class: "who" }, s.you), h("div", { class: "bubble" }, format(s.hostPicked, `${host.name} (${host.id})`)));
+  return h("div", { class: "entry decision" }, h("div", { class: "who" }, s.you), h("div", { class: "bubble" }, format(s.hostPicked, hostLabel(host))));
 }
 
 export function renderUsage(s: WebviewStrings, usage: EventOf<"usage">["usage"], locale: string): HTMLElement {
@@ -357,7 +347,7 @@ export function renderUsage(s: WebviewStrings, usage: EventOf<"usage">["usage"],
   return h(
     "div",
     { class: "entry usage", attrs: { "aria-label": s.usage } },
-    format(s.usageLine, n(usage.totalTokens), n(usage.promptTokens), n(usage.completionTokens), usage.calls, usage.model) + cost,
+    format(s.usageLine, n(usage.totalTokens), n(usage.promptTokens), n(usage.completionTokens), format(pluralForm(usage.calls, locale, { one: s.usageCallsOne, other: s.usageCallsOther }), n(usage.calls)), usage.model) + cost,
   );
 }
 

@@ -7,6 +7,7 @@ import * as vscode from "vscode";
 import type { CommandPolicy } from "../../../agent/src/policy/types";
 import type { Incident } from "../../alarms/model";
 import { AtlError } from "../../shared/errors";
+import { formatDateTime, pluralForm } from "../../shared/format";
 import type { ApprovalGate, DiagnosisIncidents, DiagnosisSettings } from "../../graph/deps";
 import type { DiagnosisInput, DiagnosisReport, DiagnosisService, HostRef, ThreadStatus } from "../../graph/diagnosis";
 import type { HostEntry, SecretLookup } from "../../hosts/model";
@@ -270,7 +271,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
       service: (): Promise<DiagnosisService> => this.graph.get(),
       history: this.history,
       logger: this.logger,
-      onReport: (report: DiagnosisReport) => this.reports.publish(report),
+      onReport: (report: DiagnosisReport, previous: DiagnosisReport | null) => this.reports.publish(report, previous),
       text: threadTexts(),
     };
   }
@@ -393,7 +394,8 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
 
   private updateBadge(): void {
     const waiting = this.history.list().filter((s) => s.status === "waiting-approval" || s.status === "needs-host").length;
-    this.treeView.badge = waiting > 0 ? { value: waiting, tooltip: vscode.l10n.t("{0} diagnosis(es) wait for you", waiting) } : undefined;
+    const tooltip = pluralForm(waiting, vscode.env.language, { one: vscode.l10n.t("{0} diagnosis waits for you", waiting), other: vscode.l10n.t("{0} diagnoses wait for you", waiting) });
+    this.treeView.badge = waiting > 0 ? { value: waiting, tooltip } : undefined;
   }
 
   // ---- pickers ---------------------------------------------------------------------------------------
@@ -482,7 +484,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
     }
     const items: IncidentPick[] = open.map((incident) => ({
       label: incident.alarm.name,
-      description: [incident.alarm.state, incident.hostId ?? undefined, new Date(incident.lastChangeAt).toLocaleString(vscode.env.language)].filter(Boolean).join(" · "),
+      description: [incident.alarm.state, incident.hostId ?? undefined, formatDateTime(incident.lastChangeAt, vscode.env.language)].filter(Boolean).join(" · "),
       detail: incident.alarm.reason.slice(0, 200),
       incident,
     }));
@@ -510,7 +512,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
       });
     }
     const picked = await vscode.window.showQuickPick<ThreadPick>(
-      candidates.map((s) => ({ label: s.title, description: `${statusText(s.status)} · ${new Date(s.createdAt).toLocaleString(vscode.env.language)}`, id: s.id })),
+      candidates.map((s) => ({ label: s.title, description: `${statusText(s.status)} · ${formatDateTime(s.createdAt, vscode.env.language)}`, id: s.id })),
       { title: vscode.l10n.t("ATL: pick a diagnosis") },
     );
     if (!picked) {

@@ -200,7 +200,7 @@ export class ChatPanel implements vscode.Disposable {
         this.track(this.thread.reject(message.round, message.reason.trim(), message.replan));
         return null;
       case "follow-up":
-        this.track(this.thread.followUp(message.text.trim()));
+        this.track(this.thread.followUp(message.text.trim(), { rejectPending: message.rejectPending }));
         return null;
       case "pick-host":
         this.track(this.actions.pickHost(this.thread, message.hostId));

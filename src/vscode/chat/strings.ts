@@ -56,7 +56,8 @@ export function webviewStrings(): WebviewStrings {
     rejectAndStop: t("Reject and stop"),
     cancel: t("Cancel"),
     nothingSelected: t("Select at least one command that the policy allows."),
-    decisionApproved: t("You approved {0} command(s)."),
+    decisionApprovedOne: t("You approved {0} command."),
+    decisionApprovedOther: t("You approved {0} commands."),
     decisionRejected: t("You rejected the plan: {0}"),
     decisionEdited: t("edited: {0}"),
     decisionAdded: t("added: {0}"),
@@ -94,7 +95,9 @@ export function webviewStrings(): WebviewStrings {
     pickHost: t("Diagnose on {0}"),
     hostPicked: t("Host: {0}"),
     usage: t("Usage"),
-    usageLine: t("{0} tokens ({1} in, {2} out) in {3} call(s) · {4}"),
+    usageLine: t("{0} tokens ({1} in, {2} out) in {3} · {4}"),
+    usageCallsOne: t("{0} call"),
+    usageCallsOther: t("{0} calls"),
     usageCost: t("about ${0}"),
     reportReady: t("The report is ready."),
     openReport: t("Open report"),
@@ -112,6 +115,9 @@ export function webviewStrings(): WebviewStrings {
     starting: t("Starting the diagnosis… The first one in a window also loads ATL's diagnosis engine, which can take a few seconds."),
     showAll: t("Show all ({0} characters)"),
     showLess: t("Show less"),
+    replaceProposalQuestion: t("A proposal is waiting for your decision. Send this message as the reason to reject it, so ATL plans again with it?"),
+    replaceProposal: t("Reject the proposal and send"),
+    keepProposal: t("Keep the proposal"),
     open: t("open"),
     resolved: t("resolved"),
   };
@@ -129,5 +135,6 @@ export function threadTexts(): ThreadTexts {
     refusedCommand: (command) => t("The policy refuses “{0}”; it cannot be approved.", command),
     nothingToRun: t("Select at least one command that the policy allows."),
     noHostNeeded: t("This diagnosis already has its host."),
+    proposalWaits: t("A proposal waits for your decision: approve or reject it first, or send your message as the reason to reject it."),
   };
 }

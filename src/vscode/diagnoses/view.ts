@@ -1,5 +1,6 @@
 // The Diagnoses view: one row per thread (alarm or host, time, severity, status), newest first.
 // Clicking a row reopens its chat panel; the context menu opens, copies or removes its report.
+import { formatDate, formatDateTime } from "../../shared/format";
 import * as vscode from "vscode";
 import type { Severity, ThreadStatus } from "../../graph/diagnosis";
 import type { DiagnosisHistory, DiagnosisSummary } from "../../diagnosis/history";
@@ -82,7 +83,7 @@ function relativeTime(iso: string, now: number): string {
   if (hours < 48) {
     return vscode.l10n.t("{0} h ago", hours);
   }
-  return new Date(iso).toLocaleDateString(vscode.env.language);
+  return formatDate(iso, vscode.env.language);
 }
 
 export class DiagnosisItem extends vscode.TreeItem {
@@ -104,7 +105,7 @@ export class DiagnosisItem extends vscode.TreeItem {
       summary.hostName ? vscode.l10n.t("Host: {0}", summary.hostName) : null,
       vscode.l10n.t("Status: {0}", statusText(summary.status)),
       summary.severity ? vscode.l10n.t("Severity: {0}", severityText(summary.severity)) : null,
-      vscode.l10n.t("Started: {0}", new Date(summary.createdAt).toLocaleString(vscode.env.language)),
+      vscode.l10n.t("Started: {0}", formatDateTime(summary.createdAt, vscode.env.language)),
     ]
       .filter((line): line is string => line !== null)
       .join("\n");

@@ -4,16 +4,14 @@
 import * as vscode from "vscode";
 import { AtlError } from "../../shared/errors";
 import type { DiagnosisReport } from "../../graph/diagnosis";
+import type { ReportRenderers } from "../../report";
+
+export type { ReportRenderers };
 
 export const REPORT_SCHEME = "atl-report";
 export const REPORTS_CHANNEL = "ATL Reports";
 /** Workspace folder reports are saved into. */
 export const REPORTS_FOLDER = "atl-reports";
-
-export interface ReportRenderers {
-  markdown(report: DiagnosisReport): string;
-  plainText(report: DiagnosisReport): string;
-}
 
 /** Finds the latest report of a thread (open thread, else the history). */
 export type ReportLookup = (threadId: string) => Promise<DiagnosisReport | null>;
@@ -38,17 +36,21 @@ export class ReportPublisher implements vscode.TextDocumentContentProvider, vsco
     this.disposables.push(this.channel, this.changed, this.published, vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, this));
   }
 
-  /** Appends a finished report to the "ATL Reports" channel (and refreshes an open preview). */
-  publish(report: DiagnosisReport): void {
-    const text = this.renderers.plainText(report);
-    this.channel.appendLine(text.trimEnd());
-    this.channel.appendLine("");
-    this.channel.appendLine("=".repeat(80));
-    this.channel.appendLine("");
+  /**
+   * Writes a report to the "ATL Reports" channel (and refreshes an open preview): a diagnosis in
+   * full once; a later turn of it (`previous`: the report before that turn) only what it changed.
+   */
+  publish(report: DiagnosisReport, previous: DiagnosisReport | null = null): void {
     const uri = this.openUris.get(report.threadId);
     if (uri) {
       this.changed.fire(uri);
     }
+    const text = previous ? this.renderers.plainTextUpdate(previous, report) : this.renderers.plainText(report);
+    if (text.trim().length === 0) {
+      return;
+    }
+    this.channel.appendLine(text.trimEnd());
+    this.channel.appendLine("");
     this.published.fire({ threadId: report.threadId, text });
   }
 

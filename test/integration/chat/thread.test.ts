@@ -26,6 +26,7 @@ const texts: ThreadTexts = {
   refusedCommand: (command) => `refused ${command}`,
   nothingToRun: "nothing to run",
   noHostNeeded: "no host needed",
+  proposalWaits: "a proposal waits",
 };
 
 function events(entries: readonly TranscriptEntry[], type: string): TranscriptEntry[] {
@@ -47,6 +48,8 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
   let history: DiagnosisHistory;
   let service: DiagnosisService;
   const reports: DiagnosisReport[] = [];
+  /** The report before each published one (null: the thread's first). */
+  const previousReports: (DiagnosisReport | null)[] = [];
   let deps: ThreadDeps;
   let sequence = 0;
   const newId = (): string => `t-${process.pid}-${++sequence}`;
@@ -57,7 +60,12 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
     service = fx.service;
     dir = resources.add(await mkdtemp(join(tmpdir(), "atl-thread-")), (d) => rm(d, { recursive: true, force: true }));
     history = new DiagnosisHistory(join(dir, "diagnoses"), silentLogger);
-    deps = { service: () => Promise.resolve(service), history, logger: silentLogger, onReport: (r) => reports.push(r), text: texts };
+    deps = { service: () => Promise.resolve(service), history, logger: silentLogger, onReport: (r, previous) => {
+        reports.push(r);
+        previousReports.push(previous);
+      },
+      text: texts,
+    };
   });
 
   after(() => resources.release());
@@ -157,10 +165,43 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
     const stored = await new DiagnosisHistory(join(dir, "diagnoses"), silentLogger).get(id);
     assert.equal(stored?.entries.length, entries.length, "the whole transcript is stored");
 
-    // A follow-up question is answered from the evidence in the same thread.
-    assert.equal(await thread.followUp("why is the load so high?"), "answered");
+    assert.equal(previousReports.at(-1), null, "the first report of the thread goes in whole");
+    assert.equal(report.status, "done");
+
+    // A follow-up question is answered from the evidence in the same thread: a turn of the
+    // diagnosis, which keeps its verdict (done, not "answered"), in the thread, the history and
+    // the report; the channel gets the turn against the report before it.
+    assert.equal(await thread.followUp("why is the load so high?"), "done");
     assert.equal(events(thread.snapshot().entries, "answer").length, 1);
     assert.equal(thread.snapshot().entries.filter((e) => e.kind === "user").length, 1);
+    assert.equal(thread.status, "done");
+    assert.equal(history.summary(id)?.status, "done");
+    assert.equal(thread.latestReport()?.status, "done");
+    assert.equal(thread.latestReport()?.answers?.length, 1);
+    assert.deepEqual(previousReports.at(-1), report, "published with the report before the turn");
+  });
+
+  void it("keeps a waiting proposal when a message comes in, unless the user agreed it replaces the proposal", async () => {
+    const id = newId();
+    const thread = await DiagnosisThread.create(id, { title: "x", alarm: null, question: "the disk is full", host: null, incidentId: null }, { kind: "chat", text: "the disk is full", hostId: "prod-web-01" }, deps);
+    assert.equal(await thread.start(), "waiting-approval");
+    const before = (await fx.executed()).length;
+    assert.throws(
+      () => thread.followUp("look at /var/log instead"),
+      (error: unknown) => error instanceof AtlError && error.code === "webview-message" && error.message === "a proposal waits",
+    );
+    assert.equal(thread.status, "waiting-approval", "the proposal still waits");
+    assert.equal(thread.snapshot().pendingRound, 1);
+    assert.equal(thread.snapshot().entries.filter((e) => e.kind === "user" || e.kind === "decision").length, 0, "nothing was recorded");
+
+    // Confirmed: the message is the reason of a rejection, shown as such, and ATL plans again.
+    const status = await thread.followUp("look at /var/log instead", { rejectPending: true });
+    const decision = thread.snapshot().entries.find((e) => e.kind === "decision");
+    assert.ok(decision?.kind === "decision" && decision.round === 1);
+    assert.deepEqual(decision.decision, { kind: "reject", reason: "look at /var/log instead", replan: true });
+    assert.notEqual(thread.snapshot().pendingRound, 1, "round 1 no longer waits");
+    assert.ok(["waiting-approval", "done", "answered"].includes(status), status);
+    assert.equal((await fx.executed()).length, before, "nothing ran");
   });
 
   void it("rejects and stops without running anything", async () => {
@@ -214,9 +255,11 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
     const reloadedHistory = new DiagnosisHistory(join(dir, "diagnoses"), silentLogger);
     await reloadedHistory.load();
     const reloadedDeps: ThreadDeps = { ...deps, history: reloadedHistory, service: () => Promise.resolve(reloadedService) };
-    const record = await reloadedHistory.get(id);
-    assert.ok(record);
-    const restored = await DiagnosisThread.restore(record, reloadedDeps);
+    const stored = await reloadedHistory.get(id);
+    assert.ok(stored);
+    // The record as it was at the approval (the restored thread appends to the stored entries).
+    const record = structuredClone(stored);
+    const restored = await DiagnosisThread.restore(stored, reloadedDeps);
     assert.equal(restored.snapshot().pendingRound, 1);
     const readOnly = proposalOf(restored, 1).commands.filter((c) => c.decision === "allowed" && c.risk === "read-only").map((c) => c.id);
     assert.equal(await restored.approve(1, { kind: "approve", commandIds: readOnly }), "done");
@@ -230,6 +273,17 @@ void describe("DiagnosisThread with the real graph and agent", { timeout: 600_00
     const last = interrupted.snapshot().entries.at(-1);
     assert.equal(last?.kind === "event" && last.event.type === "error" ? last.event.message : null, "interrupted");
     assert.equal(reloadedHistory.summary(cut.summary.id)?.status, "failed");
+
+    // A follow-up cut off after the diagnosis had its verdict: the verdict stands, with the note.
+    const afterVerdict = structuredClone(await reloadedHistory.get(id));
+    assert.ok(afterVerdict && afterVerdict.entries.some((e) => e.kind === "event" && e.event.type === "analysis"));
+    afterVerdict.summary = { ...afterVerdict.summary, id: newId(), status: "running" };
+    afterVerdict.header.threadId = afterVerdict.summary.id;
+    await reloadedHistory.save(afterVerdict);
+    const kept = await DiagnosisThread.restore(afterVerdict, reloadedDeps);
+    assert.equal(kept.status, "done");
+    const keptNote = kept.snapshot().entries.at(-1);
+    assert.equal(keptNote?.kind === "event" && keptNote.event.type === "error" ? keptNote.event.message : null, "interrupted");
 
     // A run cut off after its approval: the checkpoint is that approval, so the proposal waits again.
     const again = await DiagnosisThread.create(newId(), { title: alarm.name, alarm, question: null, host: null, incidentId: null }, { kind: "alarm", alarm }, deps);

@@ -40,11 +40,18 @@ Object.assign(strings, {
   rejectAndStop: "Reject and stop",
   exitCode: "exit {0}",
   duration: "{0} ms",
-  decisionApproved: "You approved {0} command(s).",
-  usageLine: "{0} tokens ({1} in, {2} out) in {3} call(s) · {4}",
+  decisionApprovedOne: "You approved {0} command.",
+  decisionApprovedOther: "You approved {0} commands.",
+  usageLine: "{0} tokens ({1} in, {2} out) in {3} · {4}",
+  usageCallsOne: "{0} call",
+  usageCallsOther: "{0} calls",
+  replaceProposalQuestion: "A proposal is waiting for your decision. Send this message as the reason to reject it?",
+  replaceProposal: "Reject the proposal and send",
+  keepProposal: "Keep the proposal",
   usageCost: "about ${0}",
   alarmsTitle: "Alarms matching “{0}”",
   pickHost: "Diagnose on {0}",
+  hostPicked: "Host: {0}",
   showAll: "Show all ({0} characters)",
   showLess: "Show less",
 });
@@ -550,7 +557,7 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
     assert.equal(await page.locator(".evidence pre").textContent(), "load average: 7.91, 7.40, 6.12");
     assert.equal(await page.locator(".next-steps li").count(), 2);
     assert.equal(await page.locator(".next-steps code").first().textContent(), "stress-ng-cpu");
-    assert.match((await page.locator(".usage").textContent()) ?? "", /1,500 tokens \(1,200 in, 300 out\) in 2 call\(s\) · gpt-4\.1-mini · about \$0\.0010/);
+    assert.match((await page.locator(".usage").textContent()) ?? "", /1,500 tokens \(1,200 in, 300 out\) in 2 calls · gpt-4\.1-mini · about \$0\.0010/);
     assert.equal(await page.locator(".streaming").isVisible(), false, "streamed text gives way to the analysis");
     assert.equal(await page.locator('[data-status="done"]').count(), 1);
     assert.equal(await page.locator("textarea.composer-input").isDisabled(), false);
@@ -737,5 +744,63 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
     assert.equal(await box.isChecked(), false);
     await page.locator('li.command[data-command-id="c1"] input.select').waitFor();
     await harness.shot("proposal-light-after-dark", false);
+  });
+
+  void it("asks before a message replaces a waiting proposal; Keep keeps both, Reject and send sends it as the reason", async () => {
+    const harness = await open();
+    await init(harness, snapshot([event({ type: "proposal", proposal: proposal() })]));
+    const page = harness.page;
+    const box = page.locator("textarea.composer-input");
+    await box.fill("look at the network first");
+    await box.press("Enter");
+    const confirm = page.locator(".confirm-replace");
+    await confirm.waitFor({ state: "visible" });
+    assert.equal((await harness.posted()).some((m) => m.type === "follow-up"), false, "nothing sent before the user decides");
+    await page.locator('[data-action="keep-proposal"]').click();
+    await confirm.waitFor({ state: "hidden" });
+    assert.equal(await box.inputValue(), "look at the network first", "the message stays in the box");
+    assert.equal(await page.locator("section.proposal.interactive").count(), 1, "the proposal still waits");
+    assert.equal((await harness.posted()).some((m) => m.type === "follow-up" || m.type === "reject"), false);
+
+    await page.locator('[data-action="send"]').click();
+    await confirm.waitFor({ state: "visible" });
+    await page.locator('[data-action="replace-proposal"]').click();
+    const followUp = await waitForPosted(harness, (m) => m.type === "follow-up");
+    assert.equal(followUp.text, "look at the network first");
+    assert.equal(followUp.rejectPending, true);
+  });
+
+  void it("sends a message without asking when no proposal waits", async () => {
+    const harness = await open();
+    await init(harness, snapshot([], "done", null));
+    await harness.page.locator("textarea.composer-input").fill("and the disk?");
+    await harness.page.locator('[data-action="send"]').click();
+    const followUp = await waitForPosted(harness, (m) => m.type === "follow-up");
+    assert.equal(followUp.rejectPending, false);
+    assert.equal(await harness.page.locator(".confirm-replace").isVisible(), false);
+  });
+
+  void it("words counts with proper plurals and names a host once when its id is its name", async () => {
+    const harness = await open();
+    const thread = snapshot(
+      [
+        { kind: "decision", at, round: 1, decision: { kind: "approve", commandIds: ["c1"] } },
+        { kind: "decision", at, round: 2, decision: { kind: "approve", commandIds: ["c1", "c2"], add: ["df -h"] } },
+        event({ type: "usage", usage: { model: "m", promptTokens: 10, completionTokens: 5, totalTokens: 15, costUsd: null, calls: 1 } }),
+        { kind: "host-picked", at, host: { id: "demo-host", name: "demo-host", transport: "agent" } },
+      ],
+      "done",
+      null,
+    );
+    thread.header.host = { id: "demo-host", name: "demo-host", transport: "agent" };
+    await init(harness, thread);
+    const page = harness.page;
+    const decisions = await page.locator(".entry.decision.approved .bubble > div:first-child").allTextContents();
+    assert.deepEqual(decisions, ["You approved 1 command.", "You approved 3 commands."]);
+    assert.match((await page.locator(".usage").textContent()) ?? "", /in 1 call · m/);
+    const host = await page.locator(".header-card .field", { hasText: "host" }).locator("dd").textContent();
+    assert.equal(host, "demo-host");
+    assert.equal(await page.locator(".entry.decision .bubble", { hasText: "Host:" }).textContent(), "Host: demo-host");
+    assert.ok(!((await page.locator("#app").textContent()) ?? "").includes("demo-host (demo-host)"));
   });
 });

@@ -22,7 +22,8 @@ void describe("chat protocol: messages from the webview", () => {
       { type: "approve", requestId: "r2", round: 0, commandIds: [], edits: [], add: ["uptime"] },
       { type: "reject", requestId: "r3", round: 2, reason: "look at the network first", replan: true },
       { type: "reject", requestId: "r3", round: 2, reason: "false alarm", replan: false },
-      { type: "follow-up", requestId: "r4", text: "why is the load so high?" },
+      { type: "follow-up", requestId: "r4", text: "why is the load so high?", rejectPending: false },
+      { type: "follow-up", requestId: "r4", text: "look at the network first", rejectPending: true },
       { type: "pick-host", requestId: "r5", hostId: "i-0abc1234def567890" },
       { type: "cancel", requestId: "r6" },
       { type: "report", requestId: "r7", action: "open" },
@@ -46,14 +47,15 @@ void describe("chat protocol: messages from the webview", () => {
   void it("refuses extra fields, so nothing unvalidated rides along", () => {
     rejects({ type: "ready", html: "<img src=x onerror=alert(1)>" }, /unexpected field/);
     rejects({ type: "cancel", requestId: "r1", force: true }, /unexpected field/);
-    rejects(JSON.parse('{"type":"follow-up","requestId":"r1","text":"hi","__proto__":{"admin":true}}'), /unexpected field/);
+    rejects(JSON.parse('{"type":"follow-up","requestId":"r1","text":"hi","rejectPending":false,"__proto__":{"admin":true}}'), /unexpected field/);
     rejects({ type: "approve", requestId: "r1", round: 1, commandIds: ["c1"], edits: [{ id: "c1", command: "ls", risk: "read-only" }], add: [] }, /unexpected field/);
   });
 
   void it("refuses wrong types and empty values", () => {
-    rejects({ type: "follow-up", requestId: "r1", text: 42 }, /"text" is not a string/);
-    rejects({ type: "follow-up", requestId: "r1", text: "   " }, /"text" is empty/);
-    rejects({ type: "follow-up", text: "hello" }, /"requestId"/);
+    rejects({ type: "follow-up", requestId: "r1", text: 42, rejectPending: false }, /"text" is not a string/);
+    rejects({ type: "follow-up", requestId: "r1", text: "   ", rejectPending: false }, /"text" is empty/);
+    rejects({ type: "follow-up", text: "hello", rejectPending: false }, /"requestId"/);
+    rejects({ type: "follow-up", requestId: "r1", text: "hello" }, /"rejectPending"/);
     rejects({ type: "approve", requestId: "r1", round: "1", commandIds: [], edits: [], add: [] }, /"round"/);
     rejects({ type: "approve", requestId: "r1", round: -1, commandIds: [], edits: [], add: [] }, /"round"/);
     rejects({ type: "approve", requestId: "r1", round: 1.5, commandIds: [], edits: [], add: [] }, /"round"/);
@@ -72,7 +74,7 @@ void describe("chat protocol: messages from the webview", () => {
   void it("bounds every size", () => {
     const long = (n: number): string => "x".repeat(n + 1);
     rejects({ type: "check-command", requestId: "r1", command: long(LIMITS.commandLength) }, /longer than/);
-    rejects({ type: "follow-up", requestId: "r1", text: long(LIMITS.textLength) }, /longer than/);
+    rejects({ type: "follow-up", requestId: "r1", text: long(LIMITS.textLength), rejectPending: false }, /longer than/);
     rejects({ type: "reject", requestId: "r1", round: 1, reason: long(LIMITS.reasonLength), replan: true }, /longer than/);
     rejects({ type: "cancel", requestId: long(LIMITS.idLength) }, /longer than/);
     const many = Array.from({ length: LIMITS.commandsPerDecision + 1 }, (_, i) => `c${i}`);

@@ -39,7 +39,7 @@ void describe("chat protocol: requests from the webview", () => {
 
   void it("rejects with the host's message when the host refuses", async () => {
     const { client: c, posted } = client();
-    const request = c.request({ type: "follow-up", text: "why?" });
+    const request = c.request({ type: "follow-up", text: "why?", rejectPending: false });
     c.settle({ type: "reply", requestId: posted[0].requestId, ok: false, error: "The diagnosis is still working" });
     const error = await failure(request);
     assert.equal(error.reason, "refused");

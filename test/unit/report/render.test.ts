@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import MarkdownIt from "markdown-it";
 import type { DiagnosisReport } from "../../../src/graph/diagnosis";
-import { codeBlock, escapeMarkdown, fenceFor, inlineCode, renderMarkdown, renderText } from "../../../src/report";
+import { codeBlock, escapeMarkdown, fenceFor, inlineCode, renderMarkdown, renderText, renderTextUpdate } from "../../../src/report";
 
 const md = new MarkdownIt({ html: true, linkify: true });
 
@@ -139,5 +139,59 @@ void describe("plain-text report", () => {
     assert.ok(!text.includes("row 250"));
     assert.match(text, /460 more lines/);
     assert.ok(!text.includes("\u001b"));
+  });
+});
+
+void describe("plain-text report: later turns of a diagnosis", () => {
+  const first = report({ answers: [], errors: [] });
+
+  void it("adds only what a follow-up question changed, and keeps the verdict out of it", () => {
+    const second = report({ errors: [], answers: [{ question: "why is the load so high?", answer: "c1 shows load 7.93." }] });
+    const update = renderTextUpdate(first, second);
+    assert.match(update, /Follow-up: .*cpu-high/);
+    assert.match(update, /Q: why is the load so high\?/);
+    assert.match(update, /A: c1 shows load 7\.93\./);
+    for (const whole of ["Commands and output", "Findings:", "Summary:", "Status:", "load average: 7.93"]) {
+      assert.ok(!update.includes(whole), `no second copy of "${whole}"`);
+    }
+    assert.ok(update.length < renderText(second).length / 3);
+  });
+
+  void it("adds new command runs, a rejected plan and a changed analysis; nothing when nothing changed", () => {
+    const run = { id: "c3", command: "df -h", status: "ok" as const, exitCode: 0, signal: null, stdout: "/dev/xvda1  20G  19G  1G  95% /\n", stderr: "", durationMs: 30, truncated: false, reason: null };
+    const analysis = { ...first.analysis!, summary: "The root file system is 95% full." };
+    const second = report({ answers: [], errors: [], runs: [...first.runs, run], analysis, rejections: [{ round: 2, reason: "not the database", commands: ["du -sh /var/lib/mysql"] }] });
+    const update = renderTextUpdate(first, second);
+    assert.match(update, /c3 \$ df -h/);
+    assert.ok(!update.includes("</pre><script>alert(1)</script>"), "output already in the channel is not repeated");
+    assert.match(update, /The root file system is 95% full\./);
+    assert.match(update, /Rejected \(Round 2\): not the database/);
+    assert.equal(renderTextUpdate(first, first), "");
+  });
+});
+
+void describe("report wording: hosts, dates, plurals", () => {
+  void it("names a host once when its id is its name, and both when they differ", () => {
+    assert.match(renderMarkdown(report()), /\*\*Host:\*\* prod-web-01 \(agent\)/);
+    assert.ok(!renderMarkdown(report()).includes("prod-web-01 (`prod-web-01`"));
+    const named = report({ host: { id: "i-0a1b2c3d4e5f67890", name: "prod-web-01", transport: "ssh" } });
+    assert.match(renderMarkdown(named), /\*\*Host:\*\* prod-web-01 \(`i-0a1b2c3d4e5f67890`, ssh\)/);
+    assert.match(renderText(report()), /Host: prod-web-01, agent/);
+    assert.match(renderText(named), /Host: prod-web-01 \(i-0a1b2c3d4e5f67890\), ssh/);
+  });
+
+  void it("writes dates in the one localized format, with the time zone", () => {
+    const markdown = renderMarkdown(report(), { timeZone: "UTC" });
+    assert.match(markdown, /\*\*Started:\*\* Nov 25, 2026, 3:12:45 AM UTC/);
+    assert.match(markdown, /\| Changed at \| Nov 25, 2026, 3:12:45 AM UTC \|/);
+    assert.ok(!markdown.includes("2026-11-25T03:12:45"), "no raw ISO time");
+    assert.match(renderMarkdown(report({ language: "ko" }), { timeZone: "Asia/Seoul" }), /2026\\?\. 11\. 25\. .*12시 12분 45초 GMT\+9/);
+    assert.match(renderText(report(), { timeZone: "UTC" }), /Started: Nov 25, 2026, 3:12:45 AM UTC/);
+  });
+
+  void it("says 1 more line, not 1 more lines", () => {
+    const rows = (n: number): string => Array.from({ length: n }, (_, i) => `row ${i}`).join("\n");
+    assert.match(renderText(report({ runs: [{ ...report().runs[0], stdout: rows(41) }] })), /… 1 more line: /);
+    assert.match(renderText(report({ runs: [{ ...report().runs[0], stdout: rows(42) }] })), /… 2 more lines: /);
   });
 });

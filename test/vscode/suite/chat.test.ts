@@ -140,13 +140,11 @@ suite("Diagnosis chat panel", function () {
   test("the webview's approval resumes the graph: the agent runs the commands, findings and report follow", async () => {
     const { id, recorded, proposal } = await diagnoseHost("the load average is high");
     const readOnly = proposal.commands.filter((c) => c.decision === "allowed" && c.risk === "read-only");
-    const published = new Promise<{ threadId: string; text: string }>((resolve) => {
-      const subscription = api.diagnosis.reports.onDidPublish((report) => {
-        if (report.threadId === id) {
-          subscription.dispose();
-          resolve(report);
-        }
-      });
+    const channel: string[] = [];
+    const subscription = api.diagnosis.reports.onDidPublish((report) => {
+      if (report.threadId === id) {
+        channel.push(report.text);
+      }
     });
     const before = (await executed()).length;
     const reply = await recorded.panel.handleMessage({ type: "approve", requestId: "a1", round: proposal.round, commandIds: readOnly.map((c) => c.id), edits: [], add: [] });
@@ -161,8 +159,8 @@ suite("Diagnosis chat panel", function () {
     }
     const runs = recorded.messages.flatMap((m) => (m.type === "entry" && m.entry.kind === "event" && m.entry.event.type === "command-finished" ? [m.entry.event.run] : []));
     assert.ok(runs.every((r) => r.status === "ok" && r.exitCode === 0 && r.stdout.length > 0), JSON.stringify(runs.map((r) => [r.command, r.status, r.stderr])));
-    const report = await published;
-    assert.match(report.text, /local-agent/, "the plain-text report is in the ATL Reports channel");
+    const report = await eventually(() => channel[0], 120_000, "the report in the ATL Reports channel");
+    assert.match(report, /local-agent/, "the plain-text report is in the ATL Reports channel");
 
     const summary = api.diagnosis.history.summary(id)!;
     assert.equal(summary.status, "done");
@@ -172,10 +170,17 @@ suite("Diagnosis chat panel", function () {
     assert.ok((await api.diagnosis.tree.getChildren()).some((s) => s.id === id), "listed in the Diagnoses view");
 
     // A follow-up question is answered from the evidence.
-    assert.deepEqual(await recorded.panel.handleMessage({ type: "follow-up", requestId: "f1", text: "why is the load so high?" }), { ok: true, result: null });
+    assert.deepEqual(await recorded.panel.handleMessage({ type: "follow-up", requestId: "f1", text: "why is the load so high?", rejectPending: false }), { ok: true, result: null });
     await recorded.panel.settled();
-    assert.equal(api.diagnosis.thread(id)?.status, "answered");
     assert.ok(eventTypes(recorded.messages).includes("answer"));
+    // A turn of the diagnosis: it keeps its verdict, and the channel gets the turn, not a copy.
+    assert.equal(api.diagnosis.thread(id)?.status, "done");
+    assert.equal(api.diagnosis.history.summary(id)?.status, "done");
+    const turn = await eventually(() => channel[1], 120_000, "the follow-up in the ATL Reports channel");
+    subscription.dispose();
+    assert.match(turn, /why is the load so high\?/);
+    assert.doesNotMatch(turn, /Commands and output/, "not the whole report again");
+    assert.ok(turn.length < report.length / 2, `the turn (${turn.length} characters) is shorter than the report (${report.length})`);
   });
 
   test("Stop during a run kills the command on the host; the thread says Stopped and takes a follow-up", async () => {
@@ -207,7 +212,7 @@ suite("Diagnosis chat panel", function () {
     assert.equal(api.diagnosis.history.summary(id)?.status, "failed");
 
     // Stopped is not the end: the thread takes the next question.
-    assert.deepEqual(await recorded.panel.handleMessage({ type: "follow-up", requestId: "s3", text: "check the disk instead" }), { ok: true, result: null });
+    assert.deepEqual(await recorded.panel.handleMessage({ type: "follow-up", requestId: "s3", text: "check the disk instead", rejectPending: false }), { ok: true, result: null });
     await recorded.panel.settled();
     assert.ok(["waiting-approval", "answered", "done"].includes(api.diagnosis.thread(id)?.status ?? ""), api.diagnosis.thread(id)?.status);
   });
@@ -222,7 +227,7 @@ suite("Diagnosis chat panel", function () {
       { type: "approve", requestId: "x3", round: proposal.round + 5, commandIds: [firstId], edits: [], add: [] },
       { type: "approve", requestId: "x4", round: proposal.round, commandIds: ["c999"], edits: [], add: [] },
       { type: "approve", requestId: "x5", round: proposal.round, commandIds: [firstId, firstId], edits: [], add: [] },
-      { type: "follow-up", requestId: "x6", text: "x".repeat(5000) },
+      { type: "follow-up", requestId: "x6", text: "x".repeat(5000), rejectPending: false },
       { type: "pick-host", requestId: "x7", hostId: "not-a-host" },
       { type: "pick-host", requestId: "x9", hostId: HOST_ID },
       "ready",
