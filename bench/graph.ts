@@ -104,7 +104,7 @@ const ANALYSIS = {
   severity: "high",
   findings: [{ title: "CPU burner", detail: "pid 4242", severity: "high", evidence: [{ commandId: "c3", excerpt: "4242       1 app      99.0  0.1  9000    3600 R    atl-burn-cpu" }] }],
   nextSteps: ["Stop it."],
-  furtherCommands: [],
+  culprit: null, furtherCommands: [],
 };
 
 interface Run {

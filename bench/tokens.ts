@@ -85,7 +85,7 @@ export async function benchTokens(): Promise<BenchResult[]> {
 
   const llm = await startScriptedLlm([
     { schema: "command_plan", json: { rationale: "CPU alarm.", commands: COMMANDS.map((command) => ({ command, purpose: "evidence", expectedSignal: "the culprit" })) } },
-    { schema: "diagnosis_analysis", json: { summary: "reindex.py uses a whole CPU.", severity: "high", findings: [], nextSteps: [], furtherCommands: [] } },
+    { schema: "diagnosis_analysis", json: { summary: "reindex.py uses a whole CPU.", severity: "high", findings: [], nextSteps: [], culprit: null, furtherCommands: [] } },
   ]);
   const dir = await mkdtemp(join(tmpdir(), "atl-bench-tokens-"));
   try {
@@ -112,6 +112,9 @@ export async function benchTokens(): Promise<BenchResult[]> {
     const runs: CommandRun[] = COMMANDS.map((command, i) => ({ id: `c${i + 1}`, command, status: "ok", exitCode: 0, signal: null, stdout: outputs.get(command)!, stderr: "", durationMs: 1, truncated: false, reason: null }));
     const naivePrompt = analysisPrompt({
       host: { id: HOST.id, name: HOST.name, transport: "agent" },
+      resources: [],
+      runbookCulprit: null,
+      checked: [],
       alarmText: alarmForPrompt(alarm),
       question: null,
       findings: [],

@@ -3,7 +3,7 @@
 // evidence is dropped, and a finding left without evidence is dropped with it).
 import { budgetText } from "../llm/budget";
 import type { Redactor } from "../llm/redact";
-import type { CommandRun, Evidence, Finding, Severity } from "./diagnosis";
+import { RESOURCES, type CommandRun, type Culprit, type CulpritKind, type Evidence, type Finding, type Resource, type Severity } from "./diagnosis";
 import type { OutputForPrompt } from "./prompts";
 
 /** All command output of one prompt together stays under this many tokens (shared between commands). */
@@ -114,6 +114,42 @@ export function verifyFindings(llmFindings: LlmFinding[], runs: CommandRun[], re
     findings.push({ title: finding.title.trim(), detail: finding.detail.trim(), severity: finding.severity, evidence, source: "llm" });
   }
   return { findings, droppedEvidence, droppedFindings };
+}
+
+export interface LlmCulprit {
+  resource: string;
+  kind: string;
+  name: string;
+  pid: number | null;
+  detail: string | null;
+}
+
+const KINDS: CulpritKind[] = ["process", "parent", "client", "listener", "path", "mount", "unit", "device", "interface", "user", "other"];
+
+/**
+ * The LLM's culprit, kept only when the evidence supports it: a known resource that the question
+ * is about (any, for a broad question), and a name that a kept finding quotes verbatim or that the
+ * parsers named themselves. Otherwise null, with the reason.
+ */
+export function verifyCulprit(culprit: LlmCulprit | null, kept: Finding[], asked: Resource[], parsers: Culprit | null): { culprit: Culprit | null; dropped: string | null } {
+  if (!culprit) {
+    return { culprit: null, dropped: null };
+  }
+  const name = culprit.name.trim();
+  const resource = RESOURCES.find((r) => r === culprit.resource.trim().toLowerCase());
+  if (!name || !resource) {
+    return { culprit: null, dropped: `unknown resource "${culprit.resource}"` };
+  }
+  if (asked.length > 0 && !asked.includes(resource)) {
+    return { culprit: null, dropped: `${resource} is not what was asked about (${asked.join(", ")})` };
+  }
+  const quoted = kept.some((f) => f.evidence.some((e) => e.excerpt.includes(name))) || (parsers !== null && parsers.name === name);
+  if (!quoted) {
+    return { culprit: null, dropped: `"${name}" does not occur in any quoted output` };
+  }
+  const kind = KINDS.find((k) => k === culprit.kind.trim().toLowerCase()) ?? "other";
+  const pid = culprit.pid !== null && Number.isInteger(culprit.pid) && culprit.pid > 0 ? culprit.pid : null;
+  return { culprit: { resource, kind, name, pid, detail: culprit.detail?.trim() || null }, dropped: null };
 }
 
 /** Parser findings with their excerpts redacted (they go into the prompt). */

@@ -4,7 +4,7 @@
 // lets the scripted test server match jsonMode requests.
 import type { Alarm } from "../alarms/model";
 import { fence, fenceRule } from "../llm/fence";
-import type { Finding, HostRef } from "./diagnosis";
+import type { Check, Culprit, Finding, HostRef, Resource } from "./diagnosis";
 
 export const SCHEMA = {
   plan: "command_plan",
@@ -92,6 +92,11 @@ export interface OutputForPrompt {
 
 export interface AnalysisPromptInput {
   host: HostRef | null;
+  /** What the question or alarm is about (empty: a broad sweep). */
+  resources: Resource[];
+  /** The parsers' verdict: the culprit they tie to the question, or null, and what they checked. */
+  runbookCulprit: Culprit | null;
+  checked: Check[];
   /** alarmForPrompt(alarm), redacted; null without an alarm. */
   alarmText: string | null;
   question: string | null;
@@ -109,6 +114,13 @@ export function analysisPrompt(input: AnalysisPromptInput): { system: string; us
     "You are ATL, an on-call assistant that diagnoses Linux servers. Analyse the command outputs below and explain what is wrong.",
     "Every finding must cite evidence: the id of the command (e.g. c1) and an excerpt copied VERBATIM from that command's output (one to three whole lines). Findings whose excerpt does not occur in the output are discarded.",
     "Name the culprit when the evidence shows one (process name and pid, mount point, unit). Do not invent numbers. If the evidence is not enough, say so.",
+    [
+      "Calibration — a wrong culprit is worse than none:",
+      "- culprit: name one only when quoted output ties it to what the question or alarm is about (the resources listed below): for open files the process with the most descriptors, for zombies their parent, for connections the client holding them, for a full disk the file or directory filling it, for a dead service its unit or port. A busy process is not the answer to a question about something else; put it in a finding, not in culprit.",
+      "- culprit.name must appear verbatim in an excerpt you cite (or be the parsers' culprit); culprit.resource is one of: cpu, memory, swap, disk-space, inodes, disk-io, processes, zombies, file-descriptors, connections, network, services, kernel, time, dns, reboot. Otherwise set culprit to null.",
+      '- With no culprit, say "no evidence of <the problem asked about>", list what was checked, suggest the next commands, and keep the severity low.',
+      "- Never state anything about a command that did not run or gave no output (e.g. no interface errors when `ip -s link` did not run).",
+    ].join("\n"),
     "severity: info | low | medium | high | critical, for the host's situation as the evidence shows it.",
     "nextSteps: concrete actions for the operator (advice only; nothing runs without approval).",
     input.allowFurtherCommands
@@ -116,7 +128,7 @@ export function analysisPrompt(input: AnalysisPromptInput): { system: string; us
       : "furtherCommands: always [] in this reply.",
     fenceRule(input.delimiter),
     languageRule(input.language),
-    `Reply with JSON only: {"summary": string, "severity": string, "findings": [{"title": string, "detail": string, "severity": string, "evidence": [{"commandId": string, "excerpt": string}]}], "nextSteps": [string], "furtherCommands": [{"command": string, "purpose": string, "expectedSignal": string}]} (schema: ${SCHEMA.analysis}).`,
+    `Reply with JSON only: {"summary": string, "severity": string, "culprit": {"resource": string, "kind": string, "name": string, "pid": number | null, "detail": string | null} | null, "findings": [{"title": string, "detail": string, "severity": string, "evidence": [{"commandId": string, "excerpt": string}]}], "nextSteps": [string], "furtherCommands": [{"command": string, "purpose": string, "expectedSignal": string}]} (schema: ${SCHEMA.analysis}).`,
   ].join("\n\n");
   const parts: string[] = [];
   if (input.host) {
@@ -128,9 +140,18 @@ export function analysisPrompt(input: AnalysisPromptInput): { system: string; us
   if (input.question) {
     parts.push(`The operator's request:\n${fence("operator request", input.question, input.delimiter)}`);
   }
+  parts.push(
+    input.resources.length > 0
+      ? `The question or alarm is about: ${input.resources.join(", ")}. Name a culprit only for these.`
+      : "The question is vague (slow, hanging, a general check): a culprit may come from any resource, but only one that clearly shows a problem.",
+  );
   if (input.findings.length > 0 || input.runbookSummary) {
-    const lines = input.findings.map((f) => `- [${f.severity}] ${f.title}: ${f.detail}${f.evidence[0] ? ` (${f.evidence[0].commandId}: ${f.evidence[0].excerpt})` : ""}`);
-    parts.push(`ATL's built-in output parsers found (verified, use as evidence):\n${fence("parser findings", [input.runbookSummary, ...lines].join("\n"), input.delimiter)}`);
+    const lines = input.findings.map((f) => `- [${f.severity}]${f.resource ? ` (${f.resource})` : ""} ${f.title}: ${f.detail}${f.evidence[0] ? ` (${f.evidence[0].commandId}: ${f.evidence[0].excerpt})` : ""}`);
+    const verdict = input.runbookCulprit
+      ? `Parsers' culprit: ${input.runbookCulprit.name}${input.runbookCulprit.pid ? ` (pid ${input.runbookCulprit.pid})` : ""}, ${input.runbookCulprit.resource}${input.runbookCulprit.detail ? `: ${input.runbookCulprit.detail}` : ""}`
+      : "Parsers' culprit: none tied to the question";
+    const checked = input.checked.length > 0 ? `Checked: ${input.checked.map((c) => `${c.what} (${c.commandId}${c.outcome === "no-data" ? ", no data" : ""})`).join("; ")}` : "";
+    parts.push(`ATL's built-in output parsers found (verified, use as evidence):\n${fence("parser findings", [input.runbookSummary, verdict, checked, ...lines].filter(Boolean).join("\n"), input.delimiter)}`);
   }
   parts.push(outputsSection(input.outputs, input.delimiter));
   return { system, user: parts.join("\n\n") };

@@ -65,6 +65,12 @@ export function droppedEvidenceNote(droppedEvidence: number, droppedFindings: nu
     : `ATL dropped ${pluralForm(droppedEvidence, "en", { one: "1 excerpt", other: `${droppedEvidence} excerpts` })} the LLM cited that do not occur in the command output${droppedFindings > 0 ? ` and ${pluralForm(droppedFindings, "en", { one: "1 finding", other: `${droppedFindings} findings` })} left without evidence` : ""}.`;
 }
 
+export function culpritDroppedNote(reason: string, language: Language): string {
+  return language === "ko"
+    ? `LLM이 지목한 원인을 근거가 없어 제외했습니다 (${reason}); 내장 파서의 판단을 씁니다.`
+    : `ATL dropped the culprit the LLM named (${reason}); the parsers' verdict stands.`;
+}
+
 export function llmFallbackReason(message: string, language: Language): string {
   return language === "ko" ? `LLM 분석 실패 (${message}): 내장 런북 분석 결과입니다.` : `The LLM analysis failed (${message}); this is the built-in runbook analysis.`;
 }

@@ -1,8 +1,10 @@
 // analyze: the runbook output parsers' findings, always; with an LLM, those findings and the
 // redacted, budgeted outputs go into a fenced prompt and the model's structured analysis is
 // validated (schema, then every cited excerpt against the output). A bad or late reply is an error
-// event and the runbook analysis stands (fallbackReason). The LLM may ask for more commands: they
-// become a new proposal and go through approval again.
+// event and the runbook analysis stands (fallbackReason). The LLM's culprit is held to the same
+// calibration as the parsers' (tied to the question, quoted in kept evidence) or dropped. The LLM —
+// or, offline, the runbook — may ask for more commands: they become a new proposal and go through
+// approval again.
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { newDelimiter } from "../../llm/fence";
@@ -10,11 +12,11 @@ import { createRedactor } from "../../llm/redact";
 import { labelCommands, nextCommandNumber, withStandingApproval } from "../commands";
 import { askStructured, badReply, emit, type GraphContext } from "../context";
 import type { Analysis, Proposal } from "../diagnosis";
-import { latestRuns, outputsForPrompt, redactFindings, verifyFindings } from "../evidence";
+import { latestRuns, outputsForPrompt, redactFindings, verifyCulprit, verifyFindings } from "../evidence";
 import { alarmForPrompt, analysisPrompt, MAX_FURTHER_COMMANDS, SCHEMA } from "../prompts";
 import { analyzeRuns } from "../runbooks";
 import type { DiagnosisStateType, DiagnosisStateUpdate, ThreadError } from "../state";
-import { droppedEvidenceNote, furtherCommandsRationale, llmFallbackReason } from "../text";
+import { culpritDroppedNote, droppedEvidenceNote, furtherCommandsRationale, llmFallbackReason } from "../text";
 
 /** Rounds of commands in one thread before ATL stops asking for more on its own. */
 export const MAX_ROUNDS = 4;
@@ -24,6 +26,7 @@ const severity = z.enum(["info", "low", "medium", "high", "critical"]);
 export const AnalysisReply = z.object({
   summary: z.string(),
   severity,
+  culprit: z.object({ resource: z.string(), kind: z.string(), name: z.string(), pid: z.number().nullable(), detail: z.string().nullable() }).nullable(),
   findings: z.array(
     z.object({
       title: z.string(),
@@ -40,7 +43,7 @@ export function analyzeNode(ctx: GraphContext) {
   return async function analyze(state: DiagnosisStateType, config: LangGraphRunnableConfig): Promise<DiagnosisStateUpdate> {
     const settings = ctx.deps.settings();
     const runs = latestRuns(state.runs);
-    const runbook = analyzeRuns(runs, { alarm: state.alarm, question: state.question, language: settings.language });
+    const { furtherCommands: runbookFurther, ...runbook } = analyzeRuns(runs, { alarm: state.alarm, question: state.question, language: settings.language, now: ctx.now() });
     let analysis: Analysis = { ...runbook, source: "runbook", fallbackReason: null };
     const errors: ThreadError[] = [];
     let usage: DiagnosisStateUpdate["usage"] = null;
@@ -52,6 +55,9 @@ export function analyzeNode(ctx: GraphContext) {
       const allowFurther = state.round < MAX_ROUNDS;
       const prompt = analysisPrompt({
         host: state.host,
+        resources: runbook.resources,
+        runbookCulprit: runbook.culprit,
+        checked: runbook.checked,
         alarmText: state.alarm ? redactor.redact(alarmForPrompt(state.alarm)).text : null,
         question: state.question ? redactor.redact(state.question).text : null,
         findings: redactFindings(runbook.findings, redactor),
@@ -79,6 +85,11 @@ export function analyzeNode(ctx: GraphContext) {
           const message = droppedEvidenceNote(verified.droppedEvidence, verified.droppedFindings, settings.language);
           errors.push({ code: "llm-reply", message, node: "analyze" });
         }
+        // The same calibration as the parsers': a culprit the evidence does not tie to the question is dropped.
+        const verdict = verifyCulprit(reply.value.culprit, [...runbook.findings, ...verified.findings], runbook.resources, runbook.culprit);
+        if (verdict.dropped) {
+          errors.push({ code: "llm-reply", message: culpritDroppedNote(verdict.dropped, settings.language), node: "analyze" });
+        }
         const nextSteps = reply.value.nextSteps.map((s) => s.trim()).filter((s) => s.length > 0).slice(0, 10);
         analysis = {
           summary: reply.value.summary.trim(),
@@ -87,7 +98,7 @@ export function analyzeNode(ctx: GraphContext) {
           nextSteps: nextSteps.length > 0 ? nextSteps : runbook.nextSteps,
           source: "llm",
           fallbackReason: null,
-          culprit: runbook.culprit,
+          culprit: verdict.dropped ? runbook.culprit : verdict.culprit,
           resources: runbook.resources,
           checked: runbook.checked,
         };
@@ -98,6 +109,10 @@ export function analyzeNode(ctx: GraphContext) {
         errors.push({ code: reply.failure.code, message: reply.failure.message, node: "analyze" });
         analysis = { ...analysis, fallbackReason: llmFallbackReason(reply.failure.message, settings.language) };
       }
+    }
+    // Offline, the runbook may still want a second look (a full mount it did not list, per-process I/O).
+    if (!further && analysis.source === "runbook" && state.round < MAX_ROUNDS && runbookFurther.length > 0) {
+      further = furtherProposal(ctx, state, runbookFurther, settings.language);
     }
     for (const error of errors) {
       emit(config, { type: "error", code: error.code, message: error.message });

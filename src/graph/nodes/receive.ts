@@ -11,7 +11,7 @@ import { askStructured, emit, hostRef, type GraphContext } from "../context";
 import type { ThreadStatus } from "../diagnosis";
 import { routePrompt, SCHEMA } from "../prompts";
 import { routeByKeywords, type ChatRoute } from "../routing";
-import { planFromText } from "../runbooks";
+import { topicCovered } from "../runbooks";
 import type { DiagnosisStateType, DiagnosisStateUpdate, HostNeeded, Route, Turn } from "../state";
 import { alarmHostNotInInventory, hostNotFound, noHostFor } from "../text";
 
@@ -165,8 +165,7 @@ interface RouteDecision {
 async function routeChat(ctx: GraphContext, state: DiagnosisStateType, text: string, config: LangGraphRunnableConfig): Promise<RouteDecision> {
   const ran = new Set(state.runs.filter((r) => r.status !== "refused").map((r) => r.command));
   const hasEvidence = ran.size > 0;
-  const topic = planFromText(text);
-  const covered = topic ? topic.commands.some((c) => ran.has(c.command)) : null;
+  const covered = topicCovered(text, state.runs.filter((r) => r.status !== "refused"));
   const keyword = routeByKeywords(text, hasEvidence, covered);
   if (keyword.confident || !ctx.llm) {
     return { route: keyword.route };

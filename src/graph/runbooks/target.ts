@@ -1,23 +1,36 @@
-// What an alarm or a sentence is about: which runbooks apply (by metric / namespace, by English
-// and Korean keywords) and the concrete target — the mount path, the service, the port, the
-// process. Alarm fields and user text are untrusted: only values matching strict patterns survive
-// (no option-like leading '-', no shell metacharacters, no '..').
+// What an alarm or a sentence is about: the resources (from symptoms.ts for words; from the
+// namespace, metric name and dimensions for alarms) and the concrete target — the mount path, the
+// service, the port, the process, the pid, a name to look up. Alarm fields and user text are
+// untrusted: only values matching strict patterns survive (no option-like leading '-', no shell
+// metacharacters, no '..'), and numbers are taken whole ("port 37637" is 37637, never 3).
 import type { Alarm, AlarmMetric } from "../../alarms/model";
-import type { RunbookKind } from "./catalog";
+import type { Resource } from "../diagnosis";
+import { metricWords, readSymptoms } from "./symptoms";
 
 export interface Target {
-  kinds: RunbookKind[];
-  /** Mount path for disk runbooks (CWAgent `path` dimension), validated. */
+  /** What the diagnosis is about, most specific first; empty with `broad`. */
+  resources: Resource[];
+  /** Trouble with no resource named (or an unknown metric): look at every resource. */
+  broad: boolean;
+  /** Trouble words ("slow", "not responding"): a slow service may be slow for a host-wide reason. */
+  vague?: boolean;
+  /** Hangs rather than slowness: in a sweep, blocked (D-state) tasks come first. */
+  hang?: boolean;
+  /** Mount path for disk runbooks (CWAgent `path` dimension, or a path in the text), validated. */
   path?: string;
   service?: string;
   process?: string;
   port?: number;
-  /** Why these runbooks: one short clause per reason. */
+  pid?: number;
+  /** A host name the text asks to resolve (DNS). */
+  lookup?: string;
+  /** Why these resources: one short clause per reason, quoting the words or the metric. */
   reasons: string[];
 }
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9@._+-]{0,63}$/;
 const SAFE_PATH = /^\/[A-Za-z0-9._@+/-]{0,255}$/;
+const SAFE_HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
 
 export function safeName(value: string | undefined | null): string | undefined {
   const v = value?.trim();
@@ -35,6 +48,19 @@ export function safePath(value: string | undefined | null): string | undefined {
 function safePort(value: string | number | undefined | null): number | undefined {
   const n = typeof value === "number" ? value : Number(value);
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined;
+}
+
+function safePid(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 && n <= 4_194_304 ? n : undefined;
+}
+
+function addResources(target: Target, resources: Resource[], reason: string): void {
+  const fresh = resources.filter((r) => !target.resources.includes(r));
+  if (fresh.length > 0) {
+    target.resources.push(...fresh);
+    target.reasons.push(reason);
+  }
 }
 
 // ---- alarms -------------------------------------------------------------------------------
@@ -59,47 +85,77 @@ function alarmMetrics(metric: AlarmMetric): MetricRef[] {
   return list;
 }
 
-/** Runbook kinds for one metric, by namespace and name (AWS/EC2, CWAgent, System/Linux…). */
-export function kindsForMetric(namespace: string | null, name: string | null): RunbookKind[] {
-  const ns = (namespace ?? "").toLowerCase();
+/**
+ * AWS metrics whose names the lexicon cannot read ("UnHealthyHostCount" is about the service
+ * behind the load balancer, not about health being fine). Matched on the lower-cased name, first
+ * match wins; `broad` marks latency-style metrics that any resource can cause.
+ */
+const KNOWN_METRICS: { test: RegExp; resources: Resource[]; broad?: boolean; namespace?: RegExp }[] = [
+  { test: /^statuscheckfailed_system/, resources: ["reboot", "kernel", "network"] },
+  { test: /^statuscheckfailed/, resources: ["reboot", "kernel", "memory", "disk-space", "network"] },
+  { test: /^(un)?healthyhostcount/, resources: ["services", "connections"] },
+  { test: /^(targetresponsetime|latency)$/, resources: ["services"], broad: true },
+  { test: /^(kerneloom|oomkill)/, resources: ["memory", "kernel"] },
+  { test: /5xx|4xx|elb_5|backend_5/, resources: ["services"] },
+  { test: /^(targetconnectionerrorcount|backendconnectionerrors|tcp_target_reset_count|tcp_elb_reset_count)/, resources: ["services", "connections"] },
+  { test: /^(surgequeuelength|spillovercount)/, resources: ["connections", "services"], broad: true },
+  { test: /^(requestcount|requestcountpertarget|activeconnectioncount|newconnectioncount|rejectedconnectioncount|activeflowcount|newflowcount)/, resources: ["connections"] },
+  { test: /tlsnegotiationerror/, resources: ["services"] },
+  { test: /^cpu(credit|surplus)/, resources: ["cpu"] },
+  { test: /^cpu_usage_iowait|^cpu_time_iowait/, resources: ["disk-io", "cpu"] },
+  { test: /^(ebs|volume|burstbalance|diskread|diskwrite)/, resources: ["disk-io"] },
+  { test: /^network(in|out|packets)/, resources: ["network"] },
+  { test: /conntrack_allowance/, resources: ["connections", "network"] },
+  { test: /linklocal_allowance/, resources: ["dns", "time", "network"] },
+  { test: /^(ethtool_|net_|netstat_ip|netstat_udp)/, resources: ["network"] },
+  { test: /^netstat_tcp/, resources: ["connections"] },
+  { test: /^processes_zombies/, resources: ["zombies", "processes"] },
+  { test: /^processes_blocked/, resources: ["disk-io", "kernel"] },
+  { test: /^processes_running/, resources: ["cpu"] },
+  { test: /^processes_(total|total_threads|sleeping|idle|dead|paging|wait)/, resources: ["processes"] },
+  { test: /^procstat_num_fds/, resources: ["file-descriptors"] },
+  { test: /^procstat_num_threads/, resources: ["processes"] },
+  { test: /^procstat_(cpu|cpu_usage|cpu_time)/, resources: ["cpu"] },
+  { test: /^procstat_(memory|mem)/, resources: ["memory"] },
+  { test: /^procstat_(read|write)/, resources: ["disk-io"] },
+  { test: /^(procstat_lookup_pid_count|procstat_pid_count)/, resources: ["services"] },
+  { test: /^swap/, resources: ["swap", "memory"] },
+  { test: /^disk_inodes|inode/, resources: ["inodes"] },
+  { test: /^diskio_/, resources: ["disk-io"] },
+  { test: /^(disk_|diskspace|filesystem)/, resources: ["disk-space"] },
+  { test: /^(mem_|memory)/, resources: ["memory", "swap"] },
+];
+
+/** Resources for one metric: the AWS table first, else the metric name read as words. */
+export function resourcesForMetric(namespace: string | null, name: string | null, comparison: string | null = null): { resources: Resource[]; broad: boolean } {
   const n = (name ?? "").toLowerCase();
   if (!n) {
-    return [];
+    return { resources: [], broad: false };
   }
-  if (n.startsWith("statuscheckfailed")) {
-    return ["status-check"];
+  const known = KNOWN_METRICS.find((k) => k.test.test(n));
+  if (known) {
+    // procstat_lookup_pid_count above a threshold means too many processes, below it a dead service.
+    if (/pid_count/.test(n) && /Greater/i.test(comparison ?? "")) {
+      return { resources: ["processes"], broad: false };
+    }
+    return { resources: known.resources, broad: known.broad === true };
   }
-  if (n.startsWith("procstat")) {
-    return n.includes("lookup_pid_count") ? ["service", "process"] : n.includes("memory") ? ["process", "memory"] : ["process", "cpu"];
+  // An alarm fires on a high (or low) value: "OpenFiles" alarming reads as "too many open files".
+  const words = `${metricWords(name ?? "")} ${/Less/i.test(comparison ?? "") ? "low" : "too many"}`;
+  const read = readSymptoms(words);
+  if (read.resources.length > 0) {
+    return { resources: read.resources, broad: false };
   }
-  if (n.startsWith("cpu_usage_iowait") || n === "cpu_time_iowait") {
-    return ["disk-io", "cpu"];
+  if (/(elb|applicationelb|networkelb)$/i.test(namespace ?? "")) {
+    return { resources: ["services", "connections"], broad: true };
   }
-  if (n.includes("cpucredit") || n.startsWith("cpu") || n.includes("cpuutilization") || n.startsWith("processes_") || n === "load") {
-    return ["cpu"];
-  }
-  if (n.startsWith("mem") || n.startsWith("swap") || n.includes("memoryutilization") || n.includes("memory")) {
-    return ["memory"];
-  }
-  if (n.startsWith("diskio") || n.startsWith("ebs") || /^disk(read|write)(ops|bytes)$/.test(n) || n.includes("volumequeue")) {
-    return ["disk-io"];
-  }
-  if (n.startsWith("disk") || n.includes("diskspace") || n.includes("filesystem")) {
-    return ["disk"];
-  }
-  if (n.startsWith("network") || n.startsWith("net_") || n.startsWith("netstat") || n.startsWith("ethtool") || n.includes("packet")) {
-    return ["network"];
-  }
-  if (ns.includes("elb") || n.includes("unhealthyhost") || n.includes("healthyhost") || n.includes("targetresponsetime") || n.includes("5xx")) {
-    return ["service", "network"];
-  }
-  return [];
+  return { resources: [], broad: false };
 }
 
 /** Target from one metric's dimensions (CWAgent `path`, procstat `process_name`/`exe`, System/Linux `MountPath`). */
 function targetFromDimensions(dimensions: Record<string, string>, into: Target): void {
   into.path ??= safePath(dimensions.path ?? dimensions.MountPath ?? dimensions.mount ?? dimensions.Filesystem);
-  const processName = dimensions.process_name ?? dimensions.exe ?? dimensions.ProcessName;
+  const processName = dimensions.process_name ?? dimensions.exe ?? dimensions.ProcessName ?? dimensions.pattern;
   if (processName) {
     into.process ??= safeName(processName.split("/").pop());
   }
@@ -115,18 +171,12 @@ function compositeChildNames(alarm: Alarm): { triggering: string[]; inRule: stri
 }
 
 export function targetForAlarm(alarm: Alarm): Target {
-  const target: Target = { kinds: [], reasons: [] };
-  const add = (kinds: RunbookKind[], reason: string): void => {
-    const fresh = kinds.filter((k) => !target.kinds.includes(k));
-    if (fresh.length > 0) {
-      target.kinds.push(...fresh);
-      target.reasons.push(reason);
-    }
-  };
+  const target: Target = { resources: [], broad: false, reasons: [] };
   if (alarm.metric) {
-    const metrics = alarmMetrics(alarm.metric);
-    for (const m of metrics) {
-      add(kindsForMetric(m.namespace, m.name), `${m.namespace ?? "?"} ${m.name ?? "?"}`);
+    for (const m of alarmMetrics(alarm.metric)) {
+      const found = resourcesForMetric(m.namespace, m.name, alarm.metric.comparison);
+      addResources(target, found.resources, `${m.namespace ?? "?"} ${m.name ?? "?"}`);
+      target.broad ||= found.broad;
       targetFromDimensions(m.dimensions, target);
     }
     targetFromDimensions(alarm.metric.dimensions, target);
@@ -135,55 +185,44 @@ export function targetForAlarm(alarm: Alarm): Target {
     const { triggering, inRule } = compositeChildNames(alarm);
     for (const names of [triggering, inRule]) {
       for (const child of names) {
-        const fromName = targetForText(child);
-        if (fromName) {
-          add(fromName.kinds.filter((k) => k !== "generic"), `child alarm ${child}`);
-          target.path ??= fromName.path;
-          target.service ??= fromName.service;
-          target.port ??= fromName.port;
-        }
+        const fromName = targetForText(metricWords(child));
+        addResources(target, fromName.resources, `child alarm ${child}`);
+        target.path ??= fromName.path;
+        target.service ??= fromName.service;
+        target.port ??= fromName.port;
       }
-      if (target.kinds.length > 0) {
+      if (target.resources.length > 0) {
         break;
       }
     }
   }
-  // procstat: the watched process is usually the service of the same name.
-  if (target.kinds.includes("service") && !target.service && target.process) {
+  // Nothing from the metric: the alarm's own words (name, then description) say what it watches.
+  for (const text of [alarm.name, alarm.description ?? ""]) {
+    if (target.resources.length > 0 || !text) {
+      break;
+    }
+    const fromText = targetForText(`${text} ${metricWords(alarm.metric?.name ?? "")}`);
+    addResources(target, fromText.resources, `alarm ${text === alarm.name ? "name" : "description"} "${clip(text, 60)}"`);
+    target.service ??= fromText.service;
+    target.port ??= fromText.port;
+    target.path ??= fromText.path;
+  }
+  // A port or path named in the description is still worth knowing ("web on port 8080").
+  if (alarm.description) {
+    target.port ??= portFromText(alarm.description);
+  }
+  if (target.resources.includes("services") && !target.service && target.process) {
+    // procstat: the watched process is usually the service of the same name.
     target.service = target.process;
   }
-  if (target.kinds.length === 0) {
-    const fromName = targetForText(`${alarm.name} ${alarm.metric?.name ?? ""}`);
-    if (fromName) {
-      add(fromName.kinds, `alarm name "${alarm.name}"`);
-      target.service ??= fromName.service;
-      target.port ??= fromName.port;
-      target.path ??= fromName.path;
-    }
-  }
-  if (target.process && !target.kinds.includes("process") && !target.kinds.includes("service")) {
-    target.kinds.push("process");
-  }
-  if (target.kinds.length === 0) {
-    target.kinds.push("generic");
-    target.reasons.push("no runbook matches this metric, so a general health check");
+  if (target.resources.length === 0) {
+    target.broad = true;
+    target.reasons.push("no metric or word says what this alarm watches, so every resource");
   }
   return target;
 }
 
 // ---- free text ----------------------------------------------------------------------------
-
-const KEYWORDS: { kind: RunbookKind; pattern: RegExp }[] = [
-  { kind: "cpu", pattern: /\bcpu\b|cpuutilization|씨피유|\bload\b|load average|부하|로드|\bhigh load\b|\bspinning\b|\bhot\b.*\bprocess/i },
-  { kind: "memory", pattern: /memory|\bmem\b|\bram\b|\boom\b|out of memory|\bswap|메모리|램|스왑|메모리 부족|\bleak/i },
-  { kind: "disk-io", pattern: /\biowait\b|\bi\/o\b|\bio wait|disk (?:io|i\/o|latency|slow)|디스크 (?:io|i\/o|지연)|\biops\b/i },
-  { kind: "disk", pattern: /\bdisk\b|\bdisks\b|\bdf\b|filesystem|file system|\binodes?\b|no space|space left|디스크|용량|파일 ?시스템|아이노드|공간/i },
-  { kind: "network", pattern: /network|\bpackets?\b|\blatency\b|\bnic\b|bandwidth|\btraffic\b|retransmi|네트워크|패킷|트래픽|대역폭/i },
-  { kind: "status-check", pattern: /status[ _-]?check|unreachable|\breboot|상태 ?검사|재부팅|접속(?:이)? ?안|\bhung\b|\bfroze/i },
-  { kind: "service", pattern: /\bservices?\b|\bdaemon\b|systemctl|journalctl|\bunit\b|\bport\s*\d|\bdown\b|not responding|crash|서비스|데몬|포트|죽었|다운|응답(?:이)? ?없|응답하지/i },
-];
-
-const GENERIC_WORDS = /health|\bcheck\b|\bslow\b|diagnos|what'?s wrong|look at|점검|상태|확인|진단|느려|이상|문제/i;
 
 /** Well-known daemons recognised by name alone ("is nginx ok?"). */
 const KNOWN_SERVICES = [
@@ -191,80 +230,150 @@ const KNOWN_SERVICES = [
   "mysql", "mysqld", "mariadb", "postgresql", "postgres", "mongod", "redis", "redis-server", "memcached",
   "elasticsearch", "opensearch", "kafka", "zookeeper", "rabbitmq-server", "tomcat", "php-fpm", "gunicorn", "uwsgi",
   "docker", "dockerd", "containerd", "kubelet", "sshd", "ssh", "cron", "crond", "chronyd", "rsyslog",
-  "amazon-cloudwatch-agent", "amazon-ssm-agent", "atl-agent",
+  "amazon-cloudwatch-agent", "amazon-ssm-agent", "atl-agent", "systemd-timesyncd", "systemd-resolved", "ntpd",
 ];
 
-const STOPWORDS = new Set(["the", "a", "an", "this", "that", "my", "our", "which", "what", "is", "it", "of", "service", "services", "unit", "status", "all", "web", "db", "port", "down"]);
+const STOPWORDS = new Set([
+  "the", "a", "an", "this", "that", "my", "our", "which", "what", "is", "it", "of", "service", "services", "unit", "status", "all", "web", "db", "port", "down",
+  "restart", "start", "stop", "failed", "failing", "one", "some", "any", "each", "every", "their", "its", "your", "java", "node", "python", "zombie", "child",
+  "on", "at", "in", "to", "for", "from", "with", "by", "and", "or", "but", "not", "no", "was", "were", "are", "be", "been", "keeps", "is", "has", "had", "have",
+  "does", "did", "do", "will", "can", "cannot", "cant", "seems", "looks", "went", "got", "get", "gets", "here", "there", "now", "again", "still", "just", "so",
+  "very", "too", "isnt", "wont", "doesnt", "didnt", "logs", "log", "health", "check", "name", "names", "level", "itself",
+]);
 
-/** The service a sentence names: "systemctl status X", "journalctl -u X", "X service", "X 서비스", "X.service", a known daemon. */
-export function serviceFromText(text: string): string | undefined {
+/** The process a well-known service runs as, where the names differ (Debian's ssh.service runs sshd). */
+const PROCESS_OF: Record<string, string> = { ssh: "sshd", docker: "dockerd", postgresql: "postgres", "redis-server": "redis-server", mysql: "mysqld", cron: "cron", apache2: "apache2", httpd: "httpd" };
+
+export function processOfService(service: string): string {
+  return PROCESS_OF[service] ?? service;
+}
+
+/** The service a sentence names explicitly: "systemctl status X", "journalctl -u X", "X.service", "X service", "X 서비스". */
+function explicitService(text: string): string | undefined {
   const patterns = [
     /systemctl\s+(?:status|restart|show|is-active)\s+([A-Za-z0-9@._+-]+)/i,
     /journalctl\s+(?:[^|;]*\s)?-u\s*([A-Za-z0-9@._+-]+)/i,
     /\b([A-Za-z0-9][A-Za-z0-9@._+-]*)\.service\b/i,
-    /([A-Za-z0-9][A-Za-z0-9@._+-]*)\s*(?:서비스|데몬|프로세스)/,
+    /([A-Za-z0-9][A-Za-z0-9@._+-]*)\s*(?:서비스|데몬|유닛)/,
     /\b([A-Za-z0-9][A-Za-z0-9@._+-]*)\s+(?:service|daemon|unit)\b/i,
     /\b(?:service|daemon|unit)\s+([A-Za-z0-9][A-Za-z0-9@._+-]*)/i,
   ];
   for (const pattern of patterns) {
     const found = safeName(pattern.exec(text)?.[1]?.replace(/\.service$/i, ""));
-    if (found && !STOPWORDS.has(found.toLowerCase())) {
+    if (found && !STOPWORDS.has(found.toLowerCase()) && !/^\d+$/.test(found)) {
       return found;
     }
   }
+  return undefined;
+}
+
+/** A well-known daemon named by itself ("is nginx ok?"). */
+function knownService(text: string): string | undefined {
   const lower = text.toLowerCase();
   return KNOWN_SERVICES.find((name) => new RegExp(`(^|[^a-z0-9_-])${name.replace(/[.+]/g, "\\$&")}($|[^a-z0-9_-])`).test(lower));
 }
 
+/** The service a sentence names: "systemctl status X", "journalctl -u X", "X.service", "X service", "X 서비스", a known daemon. */
+export function serviceFromText(text: string): string | undefined {
+  return explicitService(text) ?? knownService(text);
+}
+
+/** A process a sentence names: "`x` process", "process x", "x 프로세스" (not a service word). */
+export function processFromText(text: string): string | undefined {
+  const patterns = [/`([A-Za-z0-9][A-Za-z0-9@._+-]{0,62})`/, /\b([A-Za-z0-9][A-Za-z0-9@._+-]*)\s+process(?:es)?\b/i, /\bprocess\s+([A-Za-z][A-Za-z0-9@._+-]*)/i, /([A-Za-z0-9][A-Za-z0-9@._+-]*)\s*프로세스/];
+  for (const pattern of patterns) {
+    const found = safeName(pattern.exec(text)?.[1]);
+    if (found && !STOPWORDS.has(found.toLowerCase()) && !/^(too|many|the|zombie|d|child|worker|all|which|what|\d+)$/i.test(found)) {
+      return found;
+    }
+  }
+  return undefined;
+}
+
+const DIGITS = "(\\d{1,5})(?![\\d.])";
+
 export function portFromText(text: string): number | undefined {
-  const match =
-    /(?:\bport\s*:?\s*|포트\s*)(\d{2,5})\b/i.exec(text) ??
-    /\b(\d{2,5})\s*(?:번\s*)?포트/.exec(text) ??
-    // host:port, but not a time of day (12:30).
-    /(?:\b\d{1,3}(?:\.\d{1,3}){3}|\blocalhost|\b[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+|\[[0-9a-f:]+\]):(\d{2,5})\b/i.exec(text);
-  return safePort(match?.[1]);
+  const patterns = [
+    new RegExp(`\\bports?\\s*(?:no\\.?|number|#|=|:)?\\s*${DIGITS}`, "i"),
+    new RegExp(`포트\\s*(?:번호)?\\s*:?\\s*${DIGITS}`),
+    new RegExp(`(?<![\\d.])${DIGITS}\\s*(?:번\\s*)?포트`),
+    new RegExp(`\\blisten(?:s|ing|er)?\\s+(?:on\\s+)?(?:port\\s+)?:?${DIGITS}`, "i"),
+    new RegExp(`(?<![\\w.:])${DIGITS}/(?:tcp|udp)\\b`, "i"),
+    new RegExp(`\\b(?:tcp|udp)/${DIGITS}`, "i"),
+    // host:port, :port, but not a time of day (12:30) or an IPv6 group.
+    new RegExp(`(?:\\b\\d{1,3}(?:\\.\\d{1,3}){3}|\\blocalhost|\\b[a-z][a-z0-9-]*(?:\\.[a-z0-9-]+)+|\\[[0-9a-f:]+\\]|(?<![\\w:]))[:]${DIGITS}(?!:)`, "i"),
+  ];
+  for (const pattern of patterns) {
+    const port = safePort(pattern.exec(text)?.[1]);
+    if (port !== undefined && (port >= 10 || /port|포트/i.test(text))) {
+      return port;
+    }
+  }
+  return undefined;
+}
+
+export function pidFromText(text: string): number | undefined {
+  return safePid(/\b(?:pid|process\s+id)\s*[:=#]?\s*(\d{1,7})(?!\d)/i.exec(text)?.[1] ?? /(\d{1,7})\s*번?\s*(?:pid|프로세스)/i.exec(text)?.[1]);
 }
 
 export function pathFromText(text: string): string | undefined {
-  const match = /(?:^|[\s"'(])(\/[A-Za-z0-9._@+/-]*)/.exec(text);
+  const match = /(?:^|[\s"'(`])(\/[A-Za-z0-9._@+/-]*)/.exec(text);
   return safePath(match?.[1]);
 }
 
-/** Null when the text names no known problem and does not ask for a check. */
-export function targetForText(text: string): Target | null {
-  const target: Target = { kinds: [], reasons: [] };
-  for (const { kind, pattern } of KEYWORDS) {
-    const match = pattern.exec(text);
-    if (match) {
-      target.kinds.push(kind);
-      target.reasons.push(`"${match[0].trim()}"`);
+/** A host name to resolve when the text is about DNS ("can't resolve api.internal"). */
+export function lookupFromText(text: string): string | undefined {
+  for (const m of text.matchAll(/(?:^|[\s"'(`])([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,63})(?=$|[\s"'),`:?!]|\.\s|\.$)/g)) {
+    const name = m[1].replace(/\.$/, "");
+    if (SAFE_HOSTNAME.test(name) && !/\.(conf|log|txt|json|ya?ml|service|sh|py|js|ts)$/i.test(name)) {
+      return name;
     }
   }
-  const service = serviceFromText(text);
+  return undefined;
+}
+
+/**
+ * What a sentence is about. `resources` is empty and `broad` false when it names no problem and
+ * asks for no check ("hello").
+ */
+export function targetForText(text: string): Target {
+  const explicit = explicitService(text);
+  const service = explicit ?? knownService(text);
   const port = portFromText(text);
+  // "Everything is slow, even ssh": a daemon named in passing in a vague complaint is context, not
+  // the subject; "is nginx ok?" or "nginx is down" is about nginx.
+  const passing = explicit === undefined && service !== undefined && readSymptoms(text).broad;
+  const symptom = readSymptoms(text, { service: service !== undefined && !passing, port: port !== undefined });
+  const target: Target = { resources: [...symptom.resources], broad: symptom.broad, vague: symptom.vague, hang: symptom.hang, reasons: symptom.cues.map((c) => `"${c}"`) };
   if (service) {
     target.service = service;
   }
   if (port) {
     target.port = port;
   }
-  if ((service || port) && !target.kinds.includes("service")) {
-    target.kinds.push("service");
-    target.reasons.push(service ? `service ${service}` : `port ${port}`);
+  const pid = pidFromText(text);
+  if (pid) {
+    target.pid = pid;
   }
-  if (target.kinds.includes("disk")) {
-    target.path = pathFromText(text);
+  const process = processFromText(text);
+  if (process && process !== service) {
+    target.process = process;
   }
-  if (target.kinds.length === 0) {
-    if (!GENERIC_WORDS.test(text)) {
-      return null;
+  const path = pathFromText(text);
+  if (path) {
+    target.path = path;
+    // "/var/log is huge": a path and nothing else is about its space.
+    if (target.resources.length === 0) {
+      addResources(target, ["disk-space"], `path ${path}`);
+      target.broad = false;
     }
-    target.kinds.push("generic");
-    target.reasons.push("a general health check");
   }
-  // "disk I/O" is about I/O, not space: keep disk only when space words are there too.
-  if (target.kinds.includes("disk-io") && target.kinds.includes("disk") && !/space|full|용량|공간|inode|df/i.test(text)) {
-    target.kinds = target.kinds.filter((k) => k !== "disk");
+  if (target.resources.includes("dns")) {
+    target.lookup = lookupFromText(text);
   }
   return target;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -102,7 +102,7 @@ void describe("npm run demo -- --services-only (VS Code desktop)", { timeout: 90
   before(async () => {
     llm = await startScriptedLlm([
       { schema: "command_plan", json: { rationale: "Who uses the CPU.", commands: [{ command: "ps -eo pid,pcpu,comm --sort=-pcpu", purpose: "busiest", expectedSignal: "a runaway" }] } },
-      { schema: "diagnosis_analysis", json: { summary: "A runaway process uses the CPU.", severity: "high", findings: [], nextSteps: [], furtherCommands: [] } },
+      { schema: "diagnosis_analysis", json: { summary: "A runaway process uses the CPU.", severity: "high", findings: [], nextSteps: [], culprit: null, furtherCommands: [] } },
     ]);
     workspace = mkdtempSync(join(tmpdir(), "atl-demo-test-ws-"));
     demo = runDemo(process.execPath, demoArgs(workspace), { ...cleanEnv(), OPENAI_API_KEY: KEY, ATL_LLM_BASE_URL: llm.url }, { stdin: "pipe" });

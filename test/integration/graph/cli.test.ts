@@ -92,7 +92,7 @@ void describe("atl diagnose (dist/cli.js)", () => {
   void it("asks through the LLM with --llm-base-url and prints JSON with --json", async () => {
     llm.push(
       { schema: "command_plan", json: { rationale: "Memory.", commands: [{ command: "free -m", purpose: "memory", expectedSignal: "low available" }] } },
-      { schema: "diagnosis_analysis", json: { summary: "Memory is fine.", severity: "info", findings: [], nextSteps: [], furtherCommands: [] } },
+      { schema: "diagnosis_analysis", json: { summary: "Memory is fine.", severity: "info", findings: [], nextSteps: [], culprit: null, furtherCommands: [] } },
     );
     const r = await cli(["--host", "prod-web-01", "--ask", "is memory ok?", "--hosts", hostsFile, "--approve", "read-only", "--llm-base-url", llm.url, "--llm-model", "gpt-4.1-mini", "--json", "--quiet"], {
       OPENAI_API_KEY: "sk-test-cli",

@@ -13,7 +13,7 @@ const plan = (rationale: string, ...commands: string[]) => ({
   schema: "command_plan",
   json: { rationale, commands: commands.map((command) => ({ command, purpose: `run ${command}`, expectedSignal: "something" })) },
 });
-const quietAnalysis = { schema: "diagnosis_analysis", json: { summary: "Load is moderate.", severity: "low", findings: [], nextSteps: ["Watch it."], furtherCommands: [] } };
+const quietAnalysis = { schema: "diagnosis_analysis", json: { summary: "Load is moderate.", severity: "low", findings: [], nextSteps: ["Watch it."], culprit: null, furtherCommands: [] } };
 
 void describe("a diagnosis conversation (LLM)", () => {
   let llm: ScriptedLlm;
@@ -139,14 +139,14 @@ void describe("a diagnosis conversation (LLM)", () => {
         severity: "medium",
         findings: [],
         nextSteps: [],
-        furtherCommands: [
+        culprit: null, furtherCommands: [
           { command: "df -hP", purpose: "disk space", expectedSignal: "a full filesystem" },
           { command: "uptime", purpose: "again", expectedSignal: "x" },
           { command: "rm -rf /tmp/cache", purpose: "clean", expectedSignal: "x" },
         ],
       },
     });
-    llm.push({ schema: "diagnosis_analysis", json: { summary: "Disk is fine too.", severity: "low", findings: [], nextSteps: [], furtherCommands: [] } });
+    llm.push({ schema: "diagnosis_analysis", json: { summary: "Disk is fine too.", severity: "low", findings: [], nextSteps: [], culprit: null, furtherCommands: [] } });
     const first = recorder();
     expectStatus(await fx.service.start("t-conv-more", { kind: "chat", text: "check load on prod-web-01" }, first.sink), "waiting-approval", first.events);
     const second = recorder();

@@ -21,7 +21,7 @@ function analysisFrom(request: RecordedRequest): unknown {
       { title: "Invented culprit", detail: "A process that does not exist.", severity: "critical", evidence: [{ commandId: "c2", excerpt: "cryptominer 99.9% CPU" }] },
     ],
     nextSteps: ["Find the busiest process and decide whether to stop it."],
-    furtherCommands: [],
+    culprit: null, furtherCommands: [],
   };
 }
 

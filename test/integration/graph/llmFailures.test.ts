@@ -70,7 +70,7 @@ void describe("bad LLM replies", () => {
         severity: "low",
         findings: [],
         nextSteps: [],
-        furtherCommands: [{ command: "rm -rf /var/lib", purpose: "free space", expectedSignal: "space" }],
+        culprit: null, furtherCommands: [{ command: "rm -rf /var/lib", purpose: "free space", expectedSignal: "space" }],
       },
     });
     const alarm = sampleAlarm("01-ec2-cpu-alarm.json", { description: INJECTION });
@@ -119,7 +119,7 @@ void describe("bad LLM replies", () => {
 
   void it("a mutating command runs when the operator lists it explicitly", async () => {
     llm.push({ schema: "command_plan", json: { rationale: "restart", commands: [{ command: "systemctl restart nginx", purpose: "restart", expectedSignal: "back up" }] } });
-    llm.push({ schema: "diagnosis_analysis", json: { summary: "Restarted.", severity: "info", findings: [], nextSteps: [], furtherCommands: [] } });
+    llm.push({ schema: "diagnosis_analysis", json: { summary: "Restarted.", severity: "info", findings: [], nextSteps: [], culprit: null, furtherCommands: [] } });
     const first = recorder();
     expectStatus(await fx.service.start("t-bad-4", { kind: "chat", text: "restart nginx on prod-web-01" }, first.sink), "waiting-approval", first.events);
     const before = (await fx.executed()).length;

@@ -56,20 +56,25 @@ void describe("without an LLM", () => {
     const analysis = second.of("analysis")[0].analysis;
     assert.equal(analysis.source, "runbook");
     const report = second.of("report")[0].report;
-    // The report names the culprit of the real output: the busiest process of `top`, with its pid,
-    // quoted verbatim. On a quiet machine that is the burner; on this shared 2-core machine other
-    // test processes may outrun it, so the burner is required only when it leads the output.
+    // The report reads the real output: the busiest process of `top`, with its pid, quoted verbatim.
+    // On a quiet machine that is the burner, named as the culprit; on this shared 2-core machine
+    // other test processes may share the CPU with it, and then no single culprit is claimed.
     const top = report.runs.find((r) => r.command.startsWith("top "))!;
     const busiest = /^\s*(\d+)\s+\S+(?:\s+\S+){9}\s+(\S+)\s*$/m.exec(top.stdout.split("\n").slice(top.stdout.split("\n").findIndex((l) => /^\s*PID\s/.test(l)) + 1).join("\n"));
     assert.ok(busiest, top.stdout);
-    const culprit = analysis.findings.find((f) => /uses \d+% CPU/.test(f.title));
-    assert.ok(culprit, JSON.stringify(analysis.findings));
-    assert.ok(analysis.summary.includes(`pid ${busiest[1]}`) || analysis.summary.includes(busiest[2]), `${analysis.summary} vs top ${busiest[1]} ${busiest[2]}`);
-    for (const evidence of culprit.evidence) {
+    const busy = analysis.findings.find((f) => /uses \d+% CPU/.test(f.title));
+    assert.ok(busy, JSON.stringify(analysis.findings));
+    assert.ok(busy.title.includes(`pid ${busiest[1]}`), `${busy.title} vs top ${busiest[1]} ${busiest[2]}`);
+    for (const evidence of busy.evidence) {
       const output = report.runs.find((r) => r.id === evidence.commandId)!.stdout;
       assert.ok(evidence.excerpt.split("\n").every((line) => output.includes(line)), "evidence is verbatim output");
     }
-    if (busiest[2] === burner.name) {
+    if (analysis.culprit) {
+      assert.equal(analysis.culprit.resource, "cpu");
+      assert.ok(analysis.summary.includes(analysis.culprit.name), analysis.summary);
+      assert.ok(top.stdout.includes(analysis.culprit.name), "the culprit is in top's output");
+    }
+    if (analysis.culprit?.pid === burner.pid) {
       assert.match(analysis.summary, new RegExp(burner.name));
     }
     assert.match(renderMarkdown(report), new RegExp(`pid ${busiest[1]}`));

@@ -50,7 +50,7 @@ void describe("redaction and budget of what reaches the LLM", () => {
         ],
       },
     });
-    llm.push({ schema: "diagnosis_analysis", json: { summary: "Nothing alarming in the log.", severity: "low", findings: [], nextSteps: [], furtherCommands: [] } });
+    llm.push({ schema: "diagnosis_analysis", json: { summary: "Nothing alarming in the log.", severity: "low", findings: [], nextSteps: [], culprit: null, furtherCommands: [] } });
     const alarm = sampleAlarm("01-ec2-cpu-alarm.json", { description: `Owner token=${PASSWORD}; see runbook` });
     const first = recorder();
     expectStatus(await fx.service.start("t-redact", { kind: "alarm", alarm }, first.sink), "waiting-approval", first.events);

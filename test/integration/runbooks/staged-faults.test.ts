@@ -17,7 +17,8 @@ import { headline, tally } from "../../../eval/report";
 import { FIXTURES_DIR, processesIn, readRun, resultsFile, runReplay } from "../../../eval/run";
 import { SCENARIOS, unavailable, type Facts, type StageEnv, type StagedCondition } from "../../../eval/scenarios";
 import { scoreFault } from "../../../eval/score";
-import { runbookCommands, type RunbookKind } from "../../../src/graph/runbooks/catalog";
+import { RESOURCES } from "../../../src/graph/diagnosis";
+import { resourceCommands, snapshotCommands } from "../../../src/graph/runbooks/catalog";
 import { HostDirectory } from "../../../src/hosts/directory";
 import type { AgentHostEntry } from "../../../src/hosts/model";
 import { silentLogger } from "../../../src/shared/log";
@@ -65,8 +66,9 @@ void describe("staged faults diagnosed through the real agent (fast subset of np
   void it("every runbook command is accepted by the agent and finds its tool on this Debian host", async () => {
     const transport = new AgentTransport({ host: entry, secret: agent.secret, policy, logger: silentLogger });
     try {
-      const kinds: RunbookKind[] = ["cpu", "memory", "disk", "disk-io", "status-check", "network", "service", "process", "generic"];
-      const commands = [...new Set(kinds.flatMap((k) => runbookCommands(k, { path: "/var", service: "atl-none", process: "atl-none" }).map((c) => c.command)))];
+      const target = { path: "/var", service: "atl-none", process: "atl-none", pid: process.pid };
+      const planned = [...snapshotCommands(), ...RESOURCES.flatMap((resource) => resourceCommands(resource, target))];
+      const commands = [...new Set(planned.map((c) => c.command))];
       const results = await transport.exec(commands, { timeoutSec: 60 });
       for (const r of results) {
         assert.equal(r.decision, "allowed", `${r.command}: ${r.reason}`);

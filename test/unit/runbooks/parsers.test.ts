@@ -4,10 +4,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { displayName, excerpt, sizeToBytes } from "../../../src/graph/runbooks/parse/common";
-import { isNoiseMount, mountFor, parseDf, parseDu, parseFindSizes, parseIostat, parseLsofDeleted } from "../../../src/graph/runbooks/parse/disk";
-import { parseLinkStats, parseListeners, parseProcNetCounters, parseSocketSummary } from "../../../src/graph/runbooks/parse/network";
-import { journalErrorLines, kernelIssues, parseOomKills, parseSystemctlFailed, parseSystemctlStatus, systemdUnavailable } from "../../../src/graph/runbooks/parse/services";
-import { freeUnit, parseFree, parseMpstat, parseNproc, parsePs, parseTop, parseUptime, parseVmstat } from "../../../src/graph/runbooks/parse/system";
+import { isNoiseMount, mountFor, parseDf, parseDu, parseDuCounts, parseFindSizes, parseIostat, parseLsofDeleted } from "../../../src/graph/runbooks/parse/disk";
+import { parseBoots, parseChronyTracking, parseGetent, parseResolvConf, parseTimedatectl } from "../../../src/graph/runbooks/parse/host";
+import { parseLinkStats, parseListeners, parseProcNetCounters, parseSocketSummary, parseSockets } from "../../../src/graph/runbooks/parse/network";
+import { kernelFigures, parseOpenFileCounts, parseProcFiles } from "../../../src/graph/runbooks/parse/procfs";
+import { journalErrorLines, kernelIssues, parseHungTasks, parseOomKills, parseSystemctlFailed, parseSystemctlStatus, systemdUnavailable } from "../../../src/graph/runbooks/parse/services";
+import { freeUnit, parseFree, parseMpstat, parseNproc, parsePs, parseTop, parseTopFrames, parseUptime, parseVmstat } from "../../../src/graph/runbooks/parse/system";
 import {
   DF_ROOT_FULL,
   DMESG_DISK_ERRORS,
@@ -277,5 +279,118 @@ void describe("text safety", () => {
   void it("quotes evidence lines as printed, bounded in count and length", () => {
     assert.equal(excerpt(["a  ", "", "b", "c"], 2), "a\nb");
     assert.equal(excerpt(["x".repeat(1000)]).length, 400);
+  });
+});
+
+void describe("USE snapshot parsers", () => {
+  void it("reads procfs figures: uptime, tasks against pid_max, file handles, pressure (and does without PSI)", () => {
+    const text = [
+      "/proc/uptime:5019.62 1325.34",
+      "/proc/loadavg:23.83 24.69 23.10 30/443 12417",
+      "/proc/sys/kernel/pid_max:32768",
+      "/proc/sys/kernel/threads-max:192735",
+      "/proc/sys/fs/file-nr:1905\t0\t9223372036854775807",
+      "/proc/pressure/cpu:some avg10=99.81 avg60=99.64 avg300=99.39 total=3864182285",
+      "/proc/pressure/io:some avg10=0.96 avg60=1.11 avg300=1.63 total=66829850",
+      "/proc/pressure/io:full avg10=0.00 avg60=0.00 avg300=0.00 total=4681407",
+    ].join("\n");
+    const f = kernelFigures(parseProcFiles(text));
+    assert.equal(f.uptimeSec?.value, 5019.62);
+    assert.deepEqual([f.load?.running, f.load?.tasks, f.load?.one], [30, 443, 23.83]);
+    assert.equal(f.pidMax?.value, 32768);
+    assert.equal(f.fileHandles?.allocated, 1905);
+    assert.equal(f.pressure.cpu?.some?.avg10, 99.81);
+    assert.equal(f.pressure.io?.full?.avg300, 0);
+    assert.equal(f.pressure.memory, undefined, "a kernel without that PSI file");
+    assert.equal(kernelFigures(parseProcFiles("")).load, null);
+  });
+
+  void it("reads top's later frame (interval CPU, Tasks line with zombies) and every frame's D rows", () => {
+    const two = `top - 10:00:00 up 1 day,  0 user,  load average: 1.00, 1.00, 1.00
+Tasks: 100 total,   1 running,  99 sleeping,   0 stopped,   0 zombie
+%Cpu(s):  1.0 us,  1.0 sy,  0.0 ni, 98.0 id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st
+
+  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND
+    1 root      20   0  100000   1000    500 S   0.0   0.1   0:01.00 init
+top - 10:00:01 up 1 day,  0 user,  load average: 1.00, 1.00, 1.00
+Tasks: 151 total,   2 running,  98 sleeping,   0 stopped,  51 zombie
+%Cpu(s): 10.0 us,  5.0 sy,  0.0 ni, 60.0 id, 25.0 wa,  0.0 hi,  0.0 si,  0.0 st
+
+  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND
+  777 app       20   0  100000   9000    500 D  12.0   0.1   0:09.00 writer
+`;
+    const frames = parseTopFrames(two);
+    assert.equal(frames.length, 2);
+    const last = parseTop(two);
+    assert.equal(last?.cpu?.iowait, 25, "the interval frame, not since boot");
+    assert.equal(last?.tasks?.zombie, 51);
+    assert.equal(last?.table?.processes[0]?.state, "D");
+  });
+
+  void it("reads ps with parents and thread counts", () => {
+    const ps = "  PID  PPID USER     STAT ELAPSED NLWP %CPU %MEM   RSS COMMAND\n 4242     1 app      Ssl     3600   57  1.5  2.0 409600 java\n 4300  4242 app      Z          5    1  0.0  0.0     0 worker <defunct>\n";
+    const table = parsePs(ps);
+    assert.deepEqual(table?.processes.map((p) => [p.pid, p.ppid, p.threads, p.state]), [
+      [4242, 1, 57, "Ssl"],
+      [4300, 4242, 1, "Z"],
+    ]);
+  });
+
+  void it("reads vmstat's block I/O and knows a lone since-boot row is not a current figure", () => {
+    const vm = parseVmstat(VMSTAT_SWAPPING);
+    assert.equal(vm?.interval, true);
+    assert.equal(vm?.average.bo, (1200 + 1100) / 2);
+    const once = parseVmstat("procs -----------memory---------- ---swap-- -----io---- -system-- ------cpu-----\n r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st\n 1  0      0 100  1 1    0    0     5     9  1 1 10 5 80 5  0\n");
+    assert.equal(once?.interval, false);
+  });
+
+  void it("reads open descriptors per process, sockets with both ends and processes, and listen queues", () => {
+    assert.deepEqual(parseOpenFileCounts("   5012 /proc/4242/fd\n    305 /proc/1/fd\ngarbage\n").map((c) => [c.pid, c.count]), [
+      [4242, 5012],
+      [1, 305],
+    ]);
+    const ss = `State  Recv-Q Send-Q Local Address:Port  Peer Address:Port Process
+LISTEN 0      511        127.0.0.1:32619      0.0.0.0:*     users:(("api",pid=7250,fd=20))
+ESTAB  0      0          127.0.0.1:32619  127.4.5.6:41000 users:(("api",pid=7250,fd=21))
+ESTAB  0      0          127.4.5.6:41000  127.0.0.1:32619 users:(("client",pid=7270,fd=30))
+TIME-WAIT 0   0      [::ffff:10.0.0.5]:443 [::ffff:10.0.0.9]:5555
+`;
+    const sockets = parseSockets(ss);
+    assert.equal(sockets.length, 4);
+    assert.deepEqual(sockets[2].processes, [{ name: "client", pid: 7270 }]);
+    assert.deepEqual([sockets[3].state, sockets[3].local.address, sockets[3].peer?.port], ["TIME-WAIT", "10.0.0.5", 5555]);
+    const listeners = parseListeners("Netid State  Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess\ntcp   LISTEN 129    128        0.0.0.0:8080       0.0.0.0:*    users:((\"java\",pid=4242,fd=9))\n");
+    assert.deepEqual([listeners[0].recvQ, listeners[0].sendQ, listeners[0].processes[0]?.name], [129, 128, "java"]);
+  });
+
+  void it("reads du --inodes counts and kernel hung tasks with their raw timestamps", () => {
+    assert.deepEqual(parseDuCounts("3993\t/srv/x/sessions/rqwb\n3997\t/srv/x\n").map((e) => [e.path, e.bytes]), [
+      ["/srv/x/sessions/rqwb", 3993],
+      ["/srv/x", 3997],
+    ]);
+    const hung = parseHungTasks("[ 5012.123456] INFO: task stock-apij:23905 blocked for more than 122 seconds.\n");
+    assert.deepEqual([hung[0]?.name, hung[0]?.pid, hung[0]?.atSec], ["stock-apij", 23905, 5012.123456]);
+    assert.equal(parseOomKills("[  895.982882] Memory cgroup out of memory: Killed process 12081 (atl-oom-victim) total-vm:844248kB")[0]?.atSec, 895.982882);
+    assert.equal(kernelIssues("[  1.0] Call Trace:\n").length, 0, "a call trace alone (OOM, hung task) is not a kernel bug");
+  });
+
+  void it("reads the clock (timedatectl, chrony), the resolver, a lookup and the boot list", () => {
+    const clock = parseTimedatectl(`               Local time: Wed 2026-11-25 03:15:00 UTC
+System clock synchronized: no
+              NTP service: inactive
+          RTC in local TZ: no
+`);
+    assert.deepEqual([clock?.synchronized, clock?.ntpService], [false, "inactive"]);
+    const chrony = parseChronyTracking(`Reference ID    : A9FEA97B (169.254.169.123)
+System time     : 2.500000000 seconds slow of NTP time
+Leap status     : Normal
+`);
+    assert.equal(chrony?.offsetSec, -2.5);
+    const resolv = parseResolvConf("# generated\nsearch ec2.internal\nnameserver 169.254.169.253\nnameserver 10.0.0.2\n");
+    assert.deepEqual(resolv.nameservers.map((n) => n.address), ["169.254.169.253", "10.0.0.2"]);
+    assert.deepEqual(parseGetent("52.94.236.248   STREAM sts.amazonaws.com\n52.94.236.248   DGRAM\n", "sts.amazonaws.com").addresses, ["52.94.236.248"]);
+    assert.deepEqual(parseGetent("", "x").addresses, []);
+    const boots = parseBoots(" -1 9f1a2b3c4d5e6f708192a3b4c5d6e7f8 Mon 2026-11-23 08:00:01 UTC—Tue 2026-11-24 22:10:44 UTC\n  0 0a1b2c3d4e5f60718293a4b5c6d7e8f9 Tue 2026-11-24 22:11:30 UTC—Wed 2026-11-25 03:15:00 UTC\n");
+    assert.deepEqual(boots.map((b) => b.offset), [-1, 0]);
   });
 });

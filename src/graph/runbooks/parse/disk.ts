@@ -98,6 +98,18 @@ export function parseDu(text: string): SizedPath[] {
   return entries;
 }
 
+/** `du --inodes` lines: "1048576<TAB>/path" (a count of files and directories, not a size). */
+export function parseDuCounts(text: string): SizedPath[] {
+  const entries: SizedPath[] = [];
+  for (const line of lines(text)) {
+    const m = /^\s*(\d+)\s+(\/.*)$/.exec(line);
+    if (m) {
+      entries.push({ bytes: Number(m[1]), size: m[1], path: m[2].trimEnd(), line });
+    }
+  }
+  return entries;
+}
+
 /** `find … -printf '%s %p\n'` lines: size in bytes, then the path. */
 export function parseFindSizes(text: string): SizedPath[] {
   const entries: SizedPath[] = [];

@@ -1,11 +1,14 @@
-// Parsers for network tools: ss -ltnup (listeners), ss -s (socket summary), ip -s link
-// (interface counters), nstat (TCP counters).
+// Parsers for network tools: ss -ltnup (listeners and their accept queues), ss -tanp (every TCP
+// socket), ss -s (socket summary), ip -s link (interface counters), nstat and /proc/net (TCP counters).
 import { lines } from "./common";
 
 export interface Listener {
   proto: string;
   address: string;
   port: number;
+  /** Connections waiting to be accepted, and the backlog (ss -l: Recv-Q and Send-Q); null when not printed. */
+  recvQ: number | null;
+  sendQ: number | null;
   /** From `users:(("name",pid=N,fd=M))`; absent when ss may not see other users' processes. */
   processes: { name: string; pid: number }[];
   line: string;
@@ -32,9 +35,58 @@ export function parseListeners(text: string): Listener[] {
     if (processes.length === 0 && netstat) {
       processes.push({ name: netstat[2], pid: Number(netstat[1]) });
     }
-    listeners.push({ proto, address: (local[1]).replace(/^\[|\]$/g, "").replace(/%\w+$/, ""), port: Number(local[2]), processes, line });
+    const queues = parts.slice(0, endpointAt).filter((p) => /^\d+$/.test(p)).map(Number);
+    const [recvQ, sendQ] = queues.length >= 2 ? queues.slice(-2) : [null, null];
+    listeners.push({ proto, address: (local[1]).replace(/^\[|\]$/g, "").replace(/%\w+$/, ""), port: Number(local[2]), recvQ, sendQ, processes, line });
   }
   return listeners;
+}
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface TcpSocket {
+  /** ESTAB, TIME-WAIT, CLOSE-WAIT, SYN-RECV, LISTEN… as ss prints it. */
+  state: string;
+  local: Endpoint;
+  peer: Endpoint | null;
+  processes: { name: string; pid: number }[];
+  line: string;
+}
+
+function endpoint(text: string): Endpoint | null {
+  const m = ENDPOINT.exec(text);
+  if (!m || m[2] === "*") {
+    return null;
+  }
+  return { address: m[1].replace(/^\[|\]$/g, "").replace(/%\w+$/, "").replace(/^::ffff:/, ""), port: Number(m[2]) };
+}
+
+/** `ss -tan[p]` (and `ss -tanp state …` without a State column): one record per socket. */
+export function parseSockets(text: string): TcpSocket[] {
+  const sockets: TcpSocket[] = [];
+  for (const line of lines(text)) {
+    const parts = line.trim().split(/\s+/);
+    if (/^(Netid|State|Recv-Q)$/.test(parts[0] ?? "")) {
+      continue;
+    }
+    const at = parts.findIndex((p, i) => i >= 1 && ENDPOINT.test(p));
+    if (at < 0 || at + 1 >= parts.length) {
+      continue;
+    }
+    const local = endpoint(parts[at]);
+    if (!local) {
+      continue;
+    }
+    const peer = endpoint(parts[at + 1]);
+    const before = parts.slice(0, at).filter((p) => !/^\d+$/.test(p) && !/^(tcp|tcp6|udp)$/i.test(p));
+    const state = (before[0] ?? "ESTAB").toUpperCase();
+    const processes = [...line.matchAll(/\("([^"]*)",pid=(\d+)/g)].map((m) => ({ name: m[1] ?? "?", pid: Number(m[2]) }));
+    sockets.push({ state, local, peer, processes, line });
+  }
+  return sockets;
 }
 
 export interface SocketSummary {

@@ -90,6 +90,14 @@ export interface OomKill {
   line: string;
   /** The [timestamp] prefix as dmesg printed it, if any. */
   when: string | null;
+  /** Seconds since boot, when dmesg printed raw timestamps ("[  895.982882]"). */
+  atSec: number | null;
+}
+
+/** Seconds since boot of a raw dmesg line ("[  895.982882] …"), or null (dmesg -T, journalctl). */
+export function kernelLineSeconds(line: string): number | null {
+  const m = /^\s*\[\s*(\d+\.\d+)\]/.exec(line);
+  return m ? Number(m[1]) : null;
 }
 
 /** "Out of memory: Killed process 123 (java)" and "Memory cgroup out of memory: Killed process …". */
@@ -105,10 +113,30 @@ export function parseOomKills(text: string): OomKill[] {
         cgroup: /memory cgroup out of memory/i.test(line),
         line,
         when: /^\[([^\]]+)\]/.exec(line.trim())?.[1]?.trim() ?? null,
+        atSec: kernelLineSeconds(line),
       });
     }
   }
   return [...kills.values()];
+}
+
+export interface HungTask {
+  name: string;
+  pid: number;
+  line: string;
+  atSec: number | null;
+}
+
+/** "INFO: task NAME:PID blocked for more than 120 seconds." */
+export function parseHungTasks(text: string): HungTask[] {
+  const tasks: HungTask[] = [];
+  for (const line of lines(text)) {
+    const m = /task (.+?):(\d+) blocked for more than/.exec(line);
+    if (m) {
+      tasks.push({ name: m[1], pid: Number(m[2]), line, atSec: kernelLineSeconds(line) });
+    }
+  }
+  return tasks;
 }
 
 export type KernelIssue = "disk-io" | "filesystem" | "hung-task" | "oom" | "segfault" | "network" | "lockup" | "bug";
@@ -121,7 +149,8 @@ const KERNEL_PATTERNS: { kind: KernelIssue; pattern: RegExp }[] = [
   { kind: "oom", pattern: /Out of memory|Killed process|oom-kill/i },
   { kind: "segfault", pattern: /segfault at|general protection fault|traps: .* trap/i },
   { kind: "network", pattern: /NETDEV WATCHDOG|link is down|Link is Down|nf_conntrack: table full|TCP: out of memory|dropping packet/i },
-  { kind: "bug", pattern: /\bBUG:|kernel panic|Call Trace:/i },
+  // A call trace alone is not a bug: OOM kills and hung tasks print one too.
+  { kind: "bug", pattern: /\bBUG:|kernel panic|Oops:|general protection fault/i },
 ];
 
 export function kernelIssues(text: string): { kind: KernelIssue; line: string }[] {

@@ -67,6 +67,7 @@ export function parseNproc(text: string): number | null {
 
 export interface ProcessSample {
   pid: number;
+  ppid: number | null;
   user: string | null;
   /** % of one CPU (can exceed 100 for multi-threaded processes). */
   cpu: number | null;
@@ -74,6 +75,8 @@ export interface ProcessSample {
   rssBytes: number | null;
   elapsedSec: number | null;
   state: string | null;
+  /** Threads (ps nlwp); null when the table has no such column. */
+  threads: number | null;
   name: string;
   line: string;
   source: "ps" | "top";
@@ -84,10 +87,14 @@ export interface ProcessTable {
   processes: ProcessSample[];
 }
 
-type Column = "pid" | "user" | "cpu" | "mem" | "rss" | "elapsed" | "state" | "name" | "args" | "other";
+type Column = "pid" | "ppid" | "user" | "cpu" | "mem" | "rss" | "elapsed" | "state" | "threads" | "name" | "args" | "other";
 
 const COLUMN_NAMES: Record<string, Column> = {
   PID: "pid",
+  PPID: "ppid",
+  NLWP: "threads",
+  THCNT: "threads",
+  NTH: "threads",
   USER: "user",
   RUSER: "user",
   UID: "user",
@@ -155,8 +162,11 @@ function parseProcessTable(allLines: string[], headerIndex: number, source: "ps"
     }
     const name = named ?? (args ? programName(args) : "?");
     const rss = get("rss");
+    const ppid = get("ppid");
+    const threads = get("threads");
     processes.push({
       pid: Number(get("pid")),
+      ppid: ppid !== undefined && /^\d+$/.test(ppid) ? Number(ppid) : null,
       user: get("user") ?? null,
       cpu: num(get("cpu")),
       mem: num(get("mem")),
@@ -164,6 +174,7 @@ function parseProcessTable(allLines: string[], headerIndex: number, source: "ps"
       rssBytes: rss === undefined ? null : sizeToBytes(rss, 1024),
       elapsedSec: get("elapsed") === undefined ? null : parseElapsed(get("elapsed") ?? ""),
       state: get("state") ?? null,
+      threads: threads !== undefined && /^\d+$/.test(threads) ? Number(threads) : null,
       name,
       line,
       source,
@@ -201,9 +212,20 @@ export interface CpuBreakdown {
   line: string;
 }
 
+export interface TaskCounts {
+  total: number;
+  running: number;
+  sleeping: number;
+  stopped: number;
+  zombie: number;
+  line: string;
+}
+
 export interface TopSnapshot {
   load: LoadAverage | null;
   cpu: CpuBreakdown | null;
+  /** The "Tasks:" (or "Threads:") line. */
+  tasks: TaskCounts | null;
   /** From the "Mem"/"Swap" lines, in bytes. */
   memory: { totalBytes: number; availableBytes: number | null; line: string } | null;
   table: ProcessTable | null;
@@ -218,11 +240,8 @@ const TOP_CPU_KEYS: Record<string, keyof Omit<CpuBreakdown, "line">> = {
   st: "steal",
 };
 
-export function parseTop(text: string): TopSnapshot | null {
-  const all = lines(text);
-  if (all.length === 0) {
-    return null;
-  }
+/** One top frame (the lines from one "top -" header to the next). */
+function parseTopFrame(all: string[]): TopSnapshot {
   const headerIndex = findHeader(all);
   const cpuLine = all.find((l) => /^%?Cpu\(s\)/i.test(l.trim()));
   let cpu: CpuBreakdown | null = null;
@@ -235,6 +254,12 @@ export function parseTop(text: string): TopSnapshot | null {
         cpu[key] = num(m[1]);
       }
     }
+  }
+  const tasksLine = all.find((l) => /^(Tasks|Threads):\s*\d+\s+total/i.test(l.trim()));
+  let tasks: TaskCounts | null = null;
+  if (tasksLine) {
+    const field = (name: string): number => Number(new RegExp(`(\\d+)\\s+${name}`).exec(tasksLine)?.[1] ?? 0);
+    tasks = { total: field("total"), running: field("running"), sleeping: field("sleeping"), stopped: field("stopped"), zombie: field("zombie"), line: tasksLine };
   }
   const memLine = all.find((l) => /^(KiB|MiB|GiB|Mem)\s*Mem\s*:|^Mem:/i.test(l.trim()));
   const swapLine = all.find((l) => /^(KiB|MiB|GiB)?\s*Swap\s*:/i.test(l.trim()));
@@ -250,9 +275,26 @@ export function parseTop(text: string): TopSnapshot | null {
   return {
     load: parseUptime(all[0] ?? ""),
     cpu,
+    tasks,
     memory,
     table: headerIndex < 0 ? null : parseProcessTable(all, headerIndex, "top"),
   };
+}
+
+/** Every frame of `top -b` output, in order (one per "top -" header; a headless snippet is one frame). */
+export function parseTopFrames(text: string): TopSnapshot[] {
+  const all = lines(text);
+  const starts = all.map((l, i) => (/^top - /.test(l) ? i : -1)).filter((i) => i >= 0);
+  if (starts.length === 0) {
+    return all.length > 0 && (findHeader(all) >= 0 || all.some((l) => /^%?Cpu\(s\)/i.test(l.trim()))) ? [parseTopFrame(all)] : [];
+  }
+  return starts.map((start, k) => parseTopFrame(all.slice(start, starts[k + 1] ?? all.length)));
+}
+
+/** The last frame of `top -b` output: with `-n 2` or more, the one measured over an interval. */
+export function parseTop(text: string): TopSnapshot | null {
+  const frames = parseTopFrames(text);
+  return frames[frames.length - 1] ?? null;
 }
 
 // ---- mpstat / vmstat ------------------------------------------------------------------------
@@ -302,6 +344,9 @@ export interface VmstatSample {
   swpd: number | null;
   si: number;
   so: number;
+  /** Blocks read / written per second (KiB on Linux). */
+  bi: number | null;
+  bo: number | null;
   us: number | null;
   sy: number | null;
   id: number | null;
@@ -314,6 +359,8 @@ export interface Vmstat {
   header: string;
   /** Interval samples (the first row, averages since boot, is left out when others follow). */
   samples: VmstatSample[];
+  /** False when only the since-boot row was printed (`vmstat` without a delay): not a current figure. */
+  interval: boolean;
   average: Omit<VmstatSample, "line">;
 }
 
@@ -341,6 +388,8 @@ export function parseVmstat(text: string): Vmstat | null {
       swpd: get("swpd"),
       si: get("si") ?? 0,
       so: get("so") ?? 0,
+      bi: get("bi"),
+      bo: get("bo"),
       us: get("us"),
       sy: get("sy"),
       id: get("id"),
@@ -360,12 +409,15 @@ export function parseVmstat(text: string): Vmstat | null {
   return {
     header,
     samples,
+    interval: rows.length > 1,
     average: {
       r: avg((s) => s.r) ?? 0,
       b: avg((s) => s.b) ?? 0,
       swpd: avg((s) => s.swpd),
       si: avg((s) => s.si) ?? 0,
       so: avg((s) => s.so) ?? 0,
+      bi: avg((s) => s.bi),
+      bo: avg((s) => s.bo),
       us: avg((s) => s.us),
       sy: avg((s) => s.sy),
       id: avg((s) => s.id),
