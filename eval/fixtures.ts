@@ -4,9 +4,11 @@
 // again by the current code, and a command the recording does not have is answered as "not
 // recorded" (exit 127) and listed, so a stale fixture shows instead of passing silently.
 //
-// One file per scenario: eval/fixtures/<scenario>.json, holding the fault and its healthy twin.
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+// One file per scenario: eval/fixtures/<scenario>.json.gz (gzip: `ss` and `ps` outputs of a busy
+// host compress about tenfold), holding the fault and its healthy twin; plain .json is read too.
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import type { ExecOptions, ExecResult, HostHealth, Transport } from "../src/transports/transport";
 import type { AskLanguage, ExpectedCulprit, Facts } from "./scenarios";
 
@@ -46,19 +48,20 @@ export interface ScenarioFixture {
 }
 
 export function fixtureFile(dir: string, scenario: string): string {
-  return join(dir, `${scenario}.json`);
+  return join(dir, `${scenario}.json.gz`);
 }
 
 export async function readFixtures(dir: string, only: string[] | null): Promise<ScenarioFixture[]> {
   let files: string[];
   try {
-    files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
+    files = (await readdir(dir)).filter((f) => f.endsWith(".json") || f.endsWith(".json.gz")).sort();
   } catch {
     return [];
   }
   const fixtures: ScenarioFixture[] = [];
   for (const file of files) {
-    const fixture = JSON.parse(await readFile(join(dir, file), "utf8")) as ScenarioFixture;
+    const raw = await readFile(join(dir, file));
+    const fixture = JSON.parse((file.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8")) as ScenarioFixture;
     const schema: unknown = fixture.schema;
     if (schema !== FIXTURE_SCHEMA) {
       throw new Error(`${join(dir, file)} has fixture schema ${String(schema)}, expected ${FIXTURE_SCHEMA}: record it again (npm run eval -- --record --only ${fixture.scenario})`);
@@ -73,8 +76,10 @@ export async function readFixtures(dir: string, only: string[] | null): Promise<
 export async function writeFixture(dir: string, fixture: ScenarioFixture): Promise<string> {
   await mkdir(dir, { recursive: true });
   const file = fixtureFile(dir, fixture.scenario);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(fixture, null, 1)}\n`);
+  await writeFile(`${file}.tmp`, gzipSync(`${JSON.stringify(fixture, null, 1)}\n`, { level: 9 }));
   await rename(`${file}.tmp`, file);
+  // An uncompressed fixture of the same scenario (older runs) would be read twice.
+  await rm(join(dir, `${fixture.scenario}.json`), { force: true });
   return file;
 }
 

@@ -504,7 +504,8 @@ export const SCENARIOS: Scenario[] = [
       return {
         culprit: {
           kind: "listener",
-          names: [name, `:${port}`, `port ${port}`, `포트 ${port}`],
+          // A verdict may name the listener by its port alone.
+          names: [name, String(port), `:${port}`, `port ${port}`, `포트 ${port}`],
           pids: [],
           related: [],
         },
