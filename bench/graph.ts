@@ -125,7 +125,7 @@ export async function measure(mode: "llm" | "offline", iterations: number, setti
       incidents: { listIncidents: () => [] },
       checkpointDir: dir,
       logger: silentLogger,
-      settings: () => ({ autoApproveReadOnlyHosts: [], timeoutSeconds: 30, outputTokenBudget: 600, redactionPatterns: [], language: "en" }),
+      settings: () => ({ timeoutSeconds: 30, outputTokenBudget: 600, redactionPatterns: [], language: "en" }),
     });
     const alarm = sampleAlarm();
     const bare = mode === "llm" ? bareLlmCall(settings) : () => Promise.resolve(0);

@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { countTokens } from "gpt-tokenizer";
 import { createCommandPolicy } from "../agent/src/policy";
 import { parseAlarmMessage } from "../src/alarms/parse";
+import { ANY_READ_ONLY, approvalGate, createRule, memoryRuleSource } from "../src/diagnosis/approvalRules";
 import type { HostResolver } from "../src/graph/deps";
 import type { CommandRun } from "../src/graph/diagnosis";
 import { alarmForPrompt, analysisPrompt } from "../src/graph/prompts";
@@ -96,11 +97,12 @@ export async function benchTokens(): Promise<BenchResult[]> {
       incidents: { listIncidents: () => [] },
       checkpointDir: dir,
       logger: silentLogger,
-      settings: () => ({ autoApproveReadOnlyHosts: [HOST.id], timeoutSeconds: 30, outputTokenBudget: 600, redactionPatterns: [], language: "en" }),
+      approvals: approvalGate(memoryRuleSource([createRule({ scope: { host: HOST.id }, command: ANY_READ_ONLY, durationMs: 3_600_000, once: false, origin: "command" }, new Date(), "bench")])),
+      settings: () => ({ timeoutSeconds: 30, outputTokenBudget: 600, redactionPatterns: [], language: "en" }),
     });
     const status = await service.start("bench-tokens", { kind: "alarm", alarm }, () => undefined);
     if (status !== "done") {
-      throw new Error(`expected the auto-approved diagnosis to finish, got ${status}`);
+      throw new Error(`expected the diagnosis an approval rule covers to finish, got ${status}`);
     }
     const request = llm.requests.find((r) => r.schema === "diagnosis_analysis");
     if (!request) {

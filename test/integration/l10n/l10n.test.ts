@@ -277,7 +277,8 @@ void describe("the Korean wording", () => {
     assert.equal(bundleKo.mutating, "변경");
     assert.equal(bundleKo.refused, "거부됨");
     assert.equal(bundleKo["Reject…"], "거부…");
-    assert.match(String(bundleKo["You approved {0} command(s)."]), /승인/);
+    assert.match(String(bundleKo["You approved {0} command."]), /승인/);
+    assert.match(String(bundleKo["You approved {0} commands."]), /승인/);
   });
 });
 
