@@ -48,12 +48,27 @@ const SECRET_DIRS: Record<string, string> = {
   "/sys/kernel/debug": "kernel debug interfaces (some reads have effects)",
   "/sys/kernel/tracing": "kernel tracing (trace_pipe consumes what it reads)",
   "/proc/kmsg": "the kernel log (reading consumes it)",
+  "/etc/pki/CA/private": "CA private keys",
+  "/etc/ipsec.d/private": "IPsec private keys",
+  "/etc/swanctl/private": "IPsec private keys",
+  "/etc/cryptsetup-keys.d": "disk encryption keys",
+  "/var/lib/etcd": "the cluster database (every Kubernetes secret)",
+  "/var/lib/rancher/k3s/server": "the cluster token and keys",
+  "/run/credentials": "service credentials (systemd)",
+  "/etc/credstore": "service credentials (systemd)",
+  "/etc/credstore.encrypted": "service credentials (systemd)",
+  "/run/credstore": "service credentials (systemd)",
+  "/var/lib/systemd/credential.secret": "the host key of encrypted service credentials",
 };
 
 /** Secret files by a pattern of their absolute path. */
 const SECRET_PATHS: [RegExp, string][] = [
   [/^\/var\/lib\/docker\/containers\/[^/]+\/config\.v2\.json$/, "a container's environment (secrets)"],
   [/\/kubernetes\.io~secret(\/|$)/, "mounted Kubernetes secrets"],
+  // Service account tokens are projected volumes (kube-api-access-…/token).
+  [/\/kubernetes\.io~projected(\/|$)/, "mounted Kubernetes service account tokens"],
+  // Debian's daily copies of the password files.
+  [/^\/var\/backups\/g?shadow\.bak$/, "password hashes"],
   [/^\/etc\/kubernetes\/[^/]+\.conf$/, "Kubernetes admin credentials"],
   [/^\/etc\/mysql\/debian\.cnf$/, "database credentials"],
 ];
@@ -76,11 +91,12 @@ const SSH_PUBLIC = /^(known_hosts(\.old)?|authorized_keys2?|config|.*\.pub)$/;
 const SECRET_NAMES: [RegExp, string][] = [
   [/^id_[a-z0-9_]+$/i, "an SSH private key"],
   [/^ssh_host_.*_key$/, "an SSH host private key"],
-  [/\.(pem|key|p12|pfx|jks|keystore|kdbx|ppk|asc|gpg)$/i, "a key or certificate store"],
+  [/\.(pem|key|p12|pfx|jks|keystore|kdbx|ppk|asc|gpg|keytab)$/i, "a key or certificate store"],
   [/^(\.[a-z_]*history|[a-z]+_history)$/i, "a shell or tool history"],
-  [/^\.(lesshst|viminfo|netrc|pgpass|my\.cnf|git-credentials|npmrc|pypirc|dockercfg|boto|s3cfg|vault-token)$/i, "stored credentials"],
+  [/^\.(lesshst|viminfo|netrc|pgpass|my\.cnf|mylogin\.cnf|git-credentials|npmrc|pypirc|dockercfg|boto|s3cfg|vault-token|smbcredentials)$/i, "stored credentials"],
+  [/^sasl_passwd(\.db)?$/, "mail relay passwords"],
   [/^\.env(\..+)?$/, "an environment file (often holds secrets)"],
-  [/^credentials\.(json|csv)$/i, "stored credentials"],
+  [/^credentials(\.(json|csv|toml))?$/i, "stored credentials"],
   [/^(.+[-_.])?secrets?(\.(json|ya?ml|txt|env|conf|cfg|ini|toml))?$/i, "secrets"],
   [/^service-account.*\.json$/i, "a service account key"],
   [/^wp-config\.php$/, "application secrets"],
@@ -181,7 +197,12 @@ export function sensitivePath(arg: string, options: { metadataOnly?: boolean } =
 }
 
 /** Directories that contain secrets; a recursive read (`grep -r`) of one of them or of an ancestor is refused. */
-const SECRET_TREES = ["/etc/shadow", "/etc/gshadow", "/etc/ssh", "/etc/ssl/private", "/etc/pki", "/etc/letsencrypt", "/etc/sudoers.d", "/root", "/home", "/proc", "/dev", "/var/lib/cloud", "/run/secrets", "/var/run/secrets", "/etc/atl", "/etc/atl-agent"];
+const SECRET_TREES = [
+  "/etc/shadow", "/etc/gshadow", "/etc/ssh", "/etc/ssl/private", "/etc/pki", "/etc/letsencrypt", "/etc/sudoers.d", "/root", "/home", "/proc", "/dev",
+  "/var/lib/cloud", "/run/secrets", "/var/run/secrets", "/etc/atl", "/etc/atl-agent", "/run/credentials", "/var/backups",
+  // Mounted Kubernetes secrets and tokens, container environments, cluster databases and tokens.
+  "/var/lib/kubelet", "/var/lib/docker/containers", "/var/lib/etcd", "/var/lib/rancher", "/var/lib/amazon/ssm",
+];
 
 /** Why a recursive read of directory `arg` could reach secrets, or null. */
 export function sensitiveTree(arg: string): SensitiveMatch | null {
@@ -228,6 +249,9 @@ const SECRET_SAMPLES = [
   "/proc/1/root/etc/shadow",
   "/var/lib/docker/containers/c/config.v2.json",
   "/etc/kubernetes/admin.conf",
+  "/var/lib/kubelet/pods/p/volumes/kubernetes.io~projected/kube-api-access-x/token",
+  "/var/backups/shadow.bak",
+  "/etc/krb5.keytab",
   "/etc/mysql/debian.cnf",
   "/etc/ssl/private/server.key",
   "/etc/ssl/server.key",

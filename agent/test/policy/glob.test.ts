@@ -118,6 +118,15 @@ void describe("CommandPolicy.expand", () => {
     assert.deepEqual((await run("cat keys/*.pub")).argv, [["cat", "keys/id_rsa.pub"]]);
   });
 
+  void it("zgrep refuses a name with a newline that a pattern found (CVE-2022-1271); other programs get it as one argument", async () => {
+    const z = await run("zgrep x new*");
+    assert.equal(z.decision, "refused");
+    assert.equal(z.rule, "refuse:args:zgrep:newline");
+    assert.match(z.reason, /CVE-2022-1271/);
+    assert.deepEqual((await run("grep x new*")).argv, [["grep", "x", "new\nline"]]);
+    assert.deepEqual((await run("zgrep x *.log")).argv, [["zgrep", "x", "a.log", "b.log", "é.log"]]);
+  });
+
   void it("leaves a decision without patterns unchanged, and refuses when the bounds are passed", async () => {
     const plain = policy.check("uptime");
     assert.equal(await policy.expand(plain, reader), plain);

@@ -42,12 +42,26 @@ function checkGrep(alwaysRecursive: boolean) {
   };
 }
 
-function grepRule(what: string, alwaysRecursive: boolean): ProgramRule {
+/**
+ * zgrep is a shell script that passes file names through sed: before gzip 1.12 a name with a
+ * newline wrote any file (CVE-2022-1271), and older distributions still ship it. A literal newline
+ * is refused by the parser; this catches one in a name a path pattern found.
+ */
+function checkZgrep(args: readonly string[], parsed: ParsedArgs): void {
+  if (args.some((a) => a.includes("\n"))) {
+    deny("newline", "zgrep passes file names through sed: a name with a newline can write files (CVE-2022-1271); name the file without a pattern");
+  }
+  checkGrep(false)(args, parsed);
+}
+
+function grepRule(what: string, alwaysRecursive: boolean, zgrep = false): ProgramRule {
   return reader(what, GREP_OPTIONS, {
-    check: checkGrep(alwaysRecursive),
+    check: zgrep ? checkZgrep : checkGrep(alwaysRecursive),
     // Patterns are not files; pattern files (-f) and the files searched are.
     paths: (_args, parsed) => [...grepFiles(parsed), ...parsed.options.filter((o) => ["f", "file", "exclude-from"].includes(o.name)).map((o) => o.value ?? "")],
-    note: alwaysRecursive ? "Only below directories that hold no secrets." : "Recursive search (-r, -R, -d recurse) only below directories that hold no secrets: not /, /etc, /root, /home, /proc, /dev or relative paths.",
+    note:
+      (alwaysRecursive ? "Only below directories that hold no secrets." : "Recursive search (-r, -R, -d recurse) only below directories that hold no secrets: not /, /etc, /root, /home, /proc, /dev or relative paths.") +
+      (zgrep ? " No file name with a newline (CVE-2022-1271 in gzip before 1.12)." : ""),
   });
 }
 
@@ -278,7 +292,7 @@ export const FILE_PROGRAMS: Record<string, ProgramRule> = {
   grep: grepRule("text search", false),
   egrep: grepRule("text search", false),
   fgrep: grepRule("text search", false),
-  zgrep: grepRule("compressed text search", false),
+  zgrep: grepRule("compressed text search", false, true),
   rgrep: grepRule("recursive text search", true),
   sed: reader("stream editing (print only)", SED_OPTIONS, {
     check: checkSed,

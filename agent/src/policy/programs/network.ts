@@ -6,6 +6,9 @@ import { own } from "../own";
 import { FOLLOWS, findOption, options, type ParsedArgs } from "../options";
 import { deny, grammar, noOperands, printer, type ArgvRewrite, type ProgramRule, type RuleContext } from "./rule";
 
+/** traceroute's built-in probe methods (-M); its manual also speaks of "external" modules. */
+const TRACEROUTE_METHODS = ["default", "icmp", "tcp", "tcpconn", "udp", "udplite", "raw", "dccp"];
+
 // ---- ip ----------------------------------------------------------------------------------
 
 const IP_FLAGS = new Set(["-s", "-stats", "-statistics", "-d", "-details", "-4", "-6", "-0", "-br", "-brief", "-c", "-color", "-j", "-json", "-p", "-pretty", "-o", "-oneline", "-h", "-human", "-human-readable", "-N", "-Numeric", "-r", "-resolve", "-t", "-timestamp", "-ts", "-tshort", "-iec", "-V", "-Version"]);
@@ -204,7 +207,14 @@ export const NETWORK_PROGRAMS: Record<string, ProgramRule> = {
   ping: printer("reachability", options("-a -A -b -B -c= -d -D -h -i= -I= -L -m= -M= -n -O -q -Q= -r -R -s= -S= -t= -T= -U -v -V -w= -W= -4 -6 -e= -H -N=", {
     denied: { f: "ping -f floods the network", l: "ping -l floods the network", p: "ping -p puts chosen bytes on the network" },
   }), { check: checkPing, note: "-c or -w up to 100; without either it is sampled (ping -w 5 HOST). No -f, -l (flood), -p (payload pattern)." }),
-  traceroute: printer("network path", "-4 -6 -d|--debug -F|--dont-fragment -f|--first= -g|--gateway= -i|--interface= -I|--icmp -T|--tcp -U|--udp -D|--dccp -m|--max-hops= -N|--sim-queries= -n -p|--port= -t|--tos= -l|--flowlabel= -s|--source= -q|--queries= -r -w|--wait= -z|--sendwait= -e|--extensions -A|--as-path-lookups --sport= --fwmark= -M|--module= -O|--options= --mtu --back -V|--version --help"),
+  traceroute: printer("network path", "-4 -6 -d|--debug -F|--dont-fragment -f|--first= -g|--gateway= -i|--interface= -I|--icmp -T|--tcp -U|--udp -D|--dccp -m|--max-hops= -N|--sim-queries= -n -p|--port= -t|--tos= -l|--flowlabel= -s|--source= -q|--queries= -r -w|--wait= -z|--sendwait= -e|--extensions -A|--as-path-lookups --sport= --fwmark= -M|--module= -O|--options= --mtu --back -V|--version --help", {
+    check: (_args, parsed) => {
+      const method = findOption(parsed, "M", "module")?.value;
+      if (method !== undefined && !TRACEROUTE_METHODS.includes(method.toLowerCase())) {
+        deny("option:--module", `traceroute -M ${method}: only the built-in methods (${TRACEROUTE_METHODS.join(", ")}); the manual speaks of external modules`);
+      }
+    },
+  }),
   tracepath: printer("network path", "-4 -6 -n -b -l= -m= -p= -V"),
   dig: printer("DNS lookup", options("-4 -6 -b= -c= -h -m -p= -q= -r -t= -u -v -x=", {
     denied: { f: "dig -f sends every line of a file as a query", k: "dig -k reads a key file", y: "dig -y puts a TSIG key on the command line" },

@@ -17,6 +17,11 @@ function checkDpkg(program: string) {
 
 /** rpm query formats: tags (`%{NAME}`, `%-20{VERSION}`, `%{INSTALLTIME:date}`), arrays and conditionals; no macros. */
 const RPM_DIRECTIVE = /^%(-?[0-9]*\{[A-Za-z0-9_]+(:[A-Za-z0-9_]+)?\}|\|[A-Za-z0-9_]+\?)/;
+/**
+ * The tag formatters that only render a value. Not `:expand`, which expands the value as macros
+ * (`%(…)` runs a shell command, `%{lua:…}` Lua code), nor formatters rpm may add later.
+ */
+const RPM_FORMATS = new Set(["armor", "arraysize", "base64", "date", "day", "depflags", "deptype", "fflags", "fstate", "hex", "humaniec", "humansi", "json", "octal", "perms", "permissions", "pgpsig", "shescape", "string", "triggertype", "vflags", "xml"]);
 
 function checkRpm(_args: readonly string[], parsed: ParsedArgs): void {
   if (!findOption(parsed, "q", "query")) {
@@ -26,6 +31,11 @@ function checkRpm(_args: readonly string[], parsed: ParsedArgs): void {
   for (let at = format.indexOf("%"); at >= 0; at = format.indexOf("%", at + 1)) {
     if (!RPM_DIRECTIVE.test(format.slice(at))) {
       deny("option:--queryformat", "rpm --queryformat: only %{TAG} and %{TAG:format} (no macros or Lua)");
+    }
+  }
+  for (const [, formatter] of format.matchAll(/\{[A-Za-z0-9_]+:([A-Za-z0-9_]+)\}/g)) {
+    if (!RPM_FORMATS.has(formatter.toLowerCase())) {
+      deny("option:--queryformat", `rpm --queryformat :${formatter}: ${formatter.toLowerCase() === "expand" ? "expands the value as macros, which can run commands" : "not a known value formatter"} (use :date, :hex, :perms, :shescape …)`);
     }
   }
 }

@@ -15,14 +15,17 @@ const REMOTE = (program: string): Record<string, string> => ({
 
 const SYSTEMCTL_READ = ["status", "show", "is-active", "is-failed", "is-enabled", "is-system-running", "list-units", "list-timers", "list-unit-files", "list-sockets", "list-dependencies", "list-jobs", "list-machines", "list-paths", "list-automounts", "cat", "get-default"];
 
+/** --image of the systemd tools: not needed to diagnose the running system, and a privileged side effect. */
+const MOUNTS_IMAGE = "mounts a disk image (a loop device and the kernel's file system parser on a file); diagnose the running system instead";
+
 const SYSTEMCTL_OPTIONS = options(
-  "-t|--type= --state= -p|--property= -P= -n|--lines= -o|--output= --root= --image= --legend= --timestamp= -h|--help --version --system --user --failed -a|--all -l|--full -r|--recursive --reverse --with-dependencies --show-types --value --quiet|-q --no-pager --no-legend --no-ask-password --global --plain --firmware-setup",
-  { denied: REMOTE("systemctl") },
+  "-t|--type= --state= -p|--property= -P= -n|--lines= -o|--output= --root= --legend= --timestamp= -h|--help --version --system --user --failed -a|--all -l|--full -r|--recursive --reverse --with-dependencies --show-types --value --quiet|-q --no-pager --no-legend --no-ask-password --global --plain --firmware-setup",
+  { denied: { ...REMOTE("systemctl"), image: `systemctl --image ${MOUNTS_IMAGE}` } },
 );
 
 const JOURNALCTL_WRITES = "changes the journal files";
 const JOURNALCTL_OPTIONS = options(
-  "--system --user -m|--merge -D|--directory= --file= --root= --image= --namespace= -S|--since= -U|--until= -c|--cursor= --after-cursor= -b|--boot=~ -u|--unit= --user-unit= -t|--identifier= -T|--exclude-identifier= -p|--priority= --facility= -g|--grep= --case-sensitive=? -k|--dmesg -o|--output= --output-fields= -n|--lines=~ -r|--reverse --show-cursor --utc -x|--catalog --no-hostname --no-full --full|-l -a|--all --no-tail -q|--quiet --no-pager -e|--pager-end -h|--help --version -N|--fields -F|--field= --list-boots=? --disk-usage --verify --verify-key= --header --list-catalog --dump-catalog --list-namespaces --list-invocations --invocation= -I --truncate-newline --image-policy= -i= --interval=",
+  "--system --user -m|--merge -D|--directory= --file= --root= --namespace= -S|--since= -U|--until= -c|--cursor= --after-cursor= -b|--boot=~ -u|--unit= --user-unit= -t|--identifier= -T|--exclude-identifier= -p|--priority= --facility= -g|--grep= --case-sensitive=? -k|--dmesg -o|--output= --output-fields= -n|--lines=~ -r|--reverse --show-cursor --utc -x|--catalog --no-hostname --no-full --full|-l -a|--all --no-tail -q|--quiet --no-pager -e|--pager-end -h|--help --version -N|--fields -F|--field= --list-boots=? --disk-usage --verify --verify-key= --header --list-catalog --dump-catalog --list-namespaces --list-invocations --invocation= -I --truncate-newline --image-policy= -i= --interval=",
   {
     // "-n 50" and "-b -1": journalctl takes the next argument only when it looks like a value.
     peekValue: /^([+-]?[0-9]+|[0-9a-f]{32}([+-][0-9]+)?|all)$/,
@@ -40,6 +43,7 @@ const JOURNALCTL_OPTIONS = options(
       "setup-keys": `journalctl --setup-keys ${JOURNALCTL_WRITES}`,
       "update-catalog": `journalctl --update-catalog ${JOURNALCTL_WRITES}`,
       "cursor-file": "journalctl --cursor-file writes a file",
+      image: `journalctl --image ${MOUNTS_IMAGE}`,
       ...REMOTE("journalctl"),
     },
   },
