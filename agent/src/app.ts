@@ -53,7 +53,7 @@ export interface AgentAppDeps {
   now?: () => number;
   /**
    * The replay journal and the nonces it still holds from earlier runs. Without one, `floorSec`
-   * (unix s; server.ts passes start + FLOOR_FUTURE_SKEW_SECONDS) refuses requests signed before
+   * (unix s; server.ts passes startFloorSec(start)) refuses requests signed before
    * the agent started, and timestamps may be only a few seconds ahead.
    */
   journal?: NonceJournal | null;

@@ -35,6 +35,15 @@ export type AuthOutcome =
  */
 export const FLOOR_FUTURE_SKEW_SECONDS = 5;
 
+/**
+ * The start-time floor of a run without a replay journal (unix s): the first timestamp it accepts.
+ * An earlier run accepted timestamps up to its clock + FLOOR_FUTURE_SKEW_SECONDS, and its clock may
+ * have been in the same second as this start, so everything up to start + that, inclusive, is refused.
+ */
+export function startFloorSec(startedAtMs: number): number {
+  return Math.floor(startedAtMs / 1000) + FLOOR_FUTURE_SKEW_SECONDS + 1;
+}
+
 type HeaderValue = string | string[] | undefined;
 export type RequestHeaders = Record<string, HeaderValue>;
 

@@ -9,7 +9,7 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { AtlError } from "../../src/shared/errors";
 import { AgentApp } from "./app";
-import { FLOOR_FUTURE_SKEW_SECONDS } from "./auth";
+import { FLOOR_FUTURE_SKEW_SECONDS, startFloorSec } from "./auth";
 import { openAuditLog, type AuditLog } from "./audit";
 import { SECRET_ENV, USAGE, loadKeys, parseArgs, resolveConfig, type AgentConfig } from "./config";
 import { ConnectionGuard, fittedConnectionCap, openFileLimit } from "./connections";
@@ -128,9 +128,8 @@ async function main(argv: readonly string[]): Promise<void> {
     log,
     journal,
     liveNonces: live,
-    // Without a journal: an earlier run accepted timestamps up to its clock + 5 s, so up to this
-    // start + 5 s (inclusive: the same second) a request may have run already.
-    floorSec: Math.floor(startedAt / 1000) + FLOOR_FUTURE_SKEW_SECONDS + 1,
+    // Without a journal: requests signed up to this start + 5 s may have run in an earlier run.
+    floorSec: startFloorSec(startedAt),
     onAuthenticated: (socket) => connections.trust(socket),
   });
   const server = await createServer(config, app);

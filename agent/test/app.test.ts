@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AgentApp, type AgentAppDeps, type AgentRequest, type AgentResponse } from "../src/app";
 import { AuditUnavailableError, type AuditEntry, type AuditSink } from "../src/audit";
-import { NonceCache } from "../src/auth";
+import fc from "fast-check";
+import { NonceCache, RequestAuthenticator, startFloorSec } from "../src/auth";
 import { DEFAULT_LIMITS, type AgentLimits } from "../src/config";
 import type { CommandPolicy } from "../src/policy/types";
 import {
@@ -677,6 +678,39 @@ void describe("agent app: failing closed", () => {
     assert.equal(ahead.status, 401, "without a journal, at most 5 s ahead");
     assert.match(errorOf(ahead).message, /ahead of the agent's clock \(at most 5 s allowed/);
     assert.equal((await app.handle(request("GET", "/v1/info", undefined, { now: now + 5_000 }))).status, 200);
+  });
+
+  void test("without a journal, whatever one run accepted the next run refuses, however soon it restarts (same second too)", () => {
+    // The CI failure this pins: a restart in the same second as the last accepted request let that
+    // request's timestamp (start + 5 s) pass the next run's floor.
+    const key = { id: "k1", secret: randomBytes(32) };
+    const headersAt = (timestampSec: number) => ({ ...signedHeaders(key.id, key.secret, "GET", "/v1/info", "", timestampSec * 1000) });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1_700_000_000_000, max: 1_900_000_000_000 }),
+        fc.integer({ min: 0, max: 20_000 }),
+        fc.integer({ min: -400, max: 400 }),
+        fc.integer({ min: 0, max: 3_000 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (firstStart, acceptedAfter, timestampOffset, restartAfter, replayAfter) => {
+          const first = new RequestAuthenticator([key], { maxNonces: 10, floorSec: startFloorSec(firstStart) });
+          const acceptedAt = firstStart + acceptedAfter;
+          const timestamp = Math.floor(acceptedAt / 1000) + timestampOffset;
+          const headers = headersAt(timestamp);
+          fc.pre(first.precheck(headers, acceptedAt) === null);
+          const secondStart = acceptedAt + restartAfter;
+          const second = new RequestAuthenticator([key], { maxNonces: 10, floorSec: startFloorSec(secondStart) });
+          const refused = second.precheck(headers, secondStart + replayAfter);
+          assert.ok(refused !== null, `timestamp ${timestamp} accepted at ${acceptedAt} passed again after a restart at ${secondStart}`);
+          assert.ok(refused.kind === "before-start" || refused.kind === "clock-skew", refused.kind);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+    // A client with a correct clock gets through within seconds of a start.
+    const start = Date.now();
+    const fresh = new RequestAuthenticator([key], { maxNonces: 10, floorSec: startFloorSec(start) });
+    assert.equal(fresh.precheck(headersAt(startFloorSec(start)), start + 1_000), null);
   });
 
   void test("a flood of refused signatures is audited as counts per client, not a line each", async () => {
