@@ -36,6 +36,7 @@ import {
   type DemoSummary,
   type ProcessInfo,
 } from "./demoProcess";
+import { eventually } from "../../helpers/eventually";
 
 const KEY = `sk-demo-${randomBytes(16).toString("hex")}`;
 const START_TIMEOUT_MS = 300_000;
@@ -58,16 +59,6 @@ function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return Number(fields[11]) + Number(fields[12]);
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      assert.fail(`${what} within ${timeoutMs} ms`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -239,7 +230,7 @@ void describe("npm run demo -- --services-only (VS Code desktop)", { timeout: 90
     assert.ok(tree.some((p) => p.pid === summary.burnerPid), "the fault is the demo's child");
     const start = cpuTicks(summary.burnerPid);
     // Half a second of CPU time: it spins (however busy the machine is, it gets there).
-    await until(() => cpuTicks(summary.burnerPid) - start >= 50, 120_000, "the burner used 0.5 s of CPU");
+    await eventually(() => cpuTicks(summary.burnerPid) - start >= 50, 120_000, "the burner used 0.5 s of CPU");
   });
 
   void it("the model gets the user's key through the relay; the key is in no file, setting or child environment", async () => {

@@ -25,6 +25,7 @@ import { silentLogger } from "../../../src/shared/log";
 import { AgentTransport } from "../../../src/transports/agent";
 import { startAgent, type RunningAgent } from "../../helpers/agent";
 import { LEDGER_DIR, sweepLeftovers } from "../../helpers/faults";
+import { eventually } from "../../helpers/eventually";
 
 const policy = createCommandPolicy();
 const root = process.getuid?.() === 0;
@@ -177,20 +178,12 @@ void describe("a staged fault is removed on every path", { timeout: 300_000 }, (
     return { pid: child.pid!, ...staged, exited, kill: (signal) => child.kill(signal) };
   }
 
-  async function eventually(check: () => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    while (!check()) {
-      assert.ok(Date.now() < deadline, what);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
   void it("SIGTERM: the stager's handlers remove its faults before it exits", async () => {
     const s = await startStager(true);
     assert.ok(processNames().includes(s.name));
     s.kill("SIGTERM");
     await s.exited;
-    await eventually(() => !processNames().includes(s.name), "the zombie parent is gone");
+    await eventually(() => !processNames().includes(s.name), 60_000, "the zombie parent is gone");
     if (s.mount) {
       assert.ok(!mounted(s.mount) && !existsSync(s.mount), "the file system is unmounted and removed");
     }
@@ -206,7 +199,7 @@ void describe("a staged fault is removed on every path", { timeout: 300_000 }, (
     }
     const swept = sweepLeftovers();
     assert.ok(swept.length > 0, "the sweeper found the dead stager's ledger");
-    await eventually(() => !processNames().includes(s.name), "the zombie parent is gone");
+    await eventually(() => !processNames().includes(s.name), 60_000, "the zombie parent is gone");
     if (s.mount) {
       assert.ok(!mounted(s.mount) && !existsSync(s.mount), "the file system is unmounted and removed");
     }

@@ -15,6 +15,7 @@ import { SqsAlarmConsumer, type ConsumerState, type SqsAlarmConsumerOptions } fr
 import { PollerElection } from "../../../src/sqs/pollerElection";
 import { Fauxqs, SAMPLE_FILES, sample, type AlarmRoute } from "../../helpers/fauxqs";
 import { Resources } from "../../helpers/resources";
+import { eventually } from "../../helpers/eventually";
 
 const NOW = () => Date.parse("2026-11-25T06:00:00.000Z");
 
@@ -54,16 +55,6 @@ function consumer(route: { queueUrl: string }, store: AlarmStore, options: Parti
   return c;
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      assert.fail(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function queueEmpty(route: { queueUrl: string }): Promise<boolean> {
   const d = await emulator.depth(route.queueUrl);
   return d.visible === 0 && d.inFlight === 0;
@@ -100,14 +91,14 @@ void describe("SqsAlarmConsumer: every sample through SNS", () => {
     const c = consumer(route, store);
     c.start();
     await publishAllSamples(route);
-    await eventually(() => store.listIncidents().length === 6 && store.listUnparsed().length === 1, "6 incidents and 1 unparsed");
-    await eventually(() => queueEmpty(route), "an empty queue");
+    await eventually(() => store.listIncidents().length === 6 && store.listUnparsed().length === 1, 30_000, "6 incidents and 1 unparsed");
+    await eventually(() => queueEmpty(route), 30_000, "an empty queue");
     assertSampleIncidents(store);
     const disk = store.listIncidents().find((i) => i.name.startsWith("prod-db-01"));
     assert.equal(disk?.alarm.source, "sns");
     assert.ok(disk?.alarm.messageId, "the SNS MessageId of the envelope");
     assert.equal(store.listUnparsed()[0].body, sample("10-malformed-truncated-body.json"));
-    await eventually(() => c.stats.deleted === 10, "10 deletes");
+    await eventually(() => c.stats.deleted === 10, 30_000, "10 deletes");
     assert.equal(c.stats.received, 10);
     assert.equal(c.stats.duplicates, 1, "09 (EventBridge) is the same state change as 01");
     assert.equal(c.state.status, "polling");
@@ -135,8 +126,8 @@ void describe("SqsAlarmConsumer: every sample through SNS", () => {
     assert.ok(Buffer.byteLength(bigAlarm) > 262_144 && Buffer.byteLength(bigAlarm) <= 1_048_576);
     await emulator.send(route.queueUrl, malformed);
     await emulator.send(route.queueUrl, bigAlarm);
-    await eventually(() => store.listUnparsed().length === 1 && store.listIncidents().length === 1, "both bodies recorded");
-    await eventually(() => queueEmpty(route), "an empty queue");
+    await eventually(() => store.listUnparsed().length === 1 && store.listIncidents().length === 1, 30_000, "both bodies recorded");
+    await eventually(() => queueEmpty(route), 30_000, "an empty queue");
     assert.equal(store.listUnparsed()[0].body, malformed, "not cut at 256 KiB");
     assert.equal(store.listUnparsed()[0].bodyBytes, undefined, "no cut marker");
     assert.equal(store.listIncidents()[0].alarm.reason.length, "Threshold Crossed: ".length + 1_000_000);
@@ -152,8 +143,8 @@ void describe("SqsAlarmConsumer: every sample through SNS", () => {
     const c = consumer(route, store);
     c.start();
     await publishAllSamples(route);
-    await eventually(() => store.listIncidents().length === 6 && store.listUnparsed().length === 1, "6 incidents and 1 unparsed");
-    await eventually(() => queueEmpty(route), "an empty queue");
+    await eventually(() => store.listIncidents().length === 6 && store.listUnparsed().length === 1, 30_000, "6 incidents and 1 unparsed");
+    await eventually(() => queueEmpty(route), 30_000, "an empty queue");
     assertSampleIncidents(store);
     const disk = store.listIncidents().find((i) => i.name.startsWith("prod-db-01"));
     assert.equal(disk?.alarm.source, "raw");
@@ -171,7 +162,7 @@ void describe("SqsAlarmConsumer: every sample through SNS", () => {
     for (const file of ["01-ec2-cpu-alarm.json", "04-ec2-status-check-failed-alarm.json"] as const) {
       await emulator.publishSample(route, file);
     }
-    await eventually(() => storeA.listIncidents().length === 2 && storeB.listIncidents().length === 2, "both engineers to have both alarms");
+    await eventually(() => storeA.listIncidents().length === 2 && storeB.listIncidents().length === 2, 30_000, "both engineers to have both alarms");
   });
 });
 
@@ -187,7 +178,7 @@ void describe("SqsAlarmConsumer: nothing lost, nothing twice", () => {
     c.start();
     await emulator.publishSample(route, "10-malformed-truncated-body.json");
     await emulator.publishSample(route, "04-ec2-status-check-failed-alarm.json");
-    await eventually(() => failures.some((f) => f.code === "storage"), "the storage error");
+    await eventually(() => failures.some((f) => f.code === "storage"), 30_000, "the storage error");
     assert.equal(c.state.status, "retrying");
     assert.match(failures.find((f) => f.code === "storage")?.userMessage ?? "", /Could not save alarms .*disk space/);
     // Seen in memory (the view shows them), but not deleted from the queue.
@@ -198,11 +189,11 @@ void describe("SqsAlarmConsumer: nothing lost, nothing twice", () => {
 
     // The disk recovers: saved, then deleted.
     await rmdir(store.file);
-    await eventually(() => queueEmpty(route), "the queue to empty after saving");
+    await eventually(() => queueEmpty(route), 30_000, "the queue to empty after saving");
     const saved = JSON.parse(await readFile(store.file, "utf8")) as { incidents: unknown[]; unparsed: { body: string }[] };
     assert.equal(saved.incidents.length, 1);
     assert.equal(saved.unparsed[0].body, sample("10-malformed-truncated-body.json"));
-    await eventually(() => c.state.status === "polling", "polling again");
+    await eventually(() => c.state.status === "polling", 30_000, "polling again");
   });
 
   void it("a backlog of 600 flapping alarms drains through parallel receives into grouped incidents", async () => {
@@ -226,13 +217,13 @@ void describe("SqsAlarmConsumer: nothing lost, nothing twice", () => {
     const store = await openStore();
     const c = consumer(route, store);
     c.start();
-    await eventually(() => c.stats.deleted === 600, "the backlog to drain", 60_000);
+    await eventually(() => c.stats.deleted === 600, 60_000, "the backlog to drain");
     assert.equal(c.stats.recorded, 600);
     assert.ok(c.stats.peakReceivers > 1, "a backlog is received in parallel");
     const incidents = store.listIncidents();
     assert.equal(incidents.length, 100);
     assert.ok(incidents.every((i) => i.status === "resolved" && i.flaps === 2 && i.history.length === 6));
-    await eventually(() => queueEmpty(route), "an empty queue");
+    await eventually(() => queueEmpty(route), 30_000, "an empty queue");
   });
 
   void it("a save that settles many waiting batches sends at most maxSettleRequests deletes at once", async () => {
@@ -284,7 +275,7 @@ void describe("SqsAlarmConsumer: nothing lost, nothing twice", () => {
       const proxied = { ...emulator.connection(route.queueUrl), endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` };
       const c = consumer(route, store, { connection: proxied, maxSettleRequests: 2 });
       c.start();
-      await eventually(() => c.stats.deleted === 300, "the 300 messages to be deleted", 60_000);
+      await eventually(() => c.stats.deleted === 300, 60_000, "the 300 messages to be deleted");
       assert.ok(deletes >= 30, `every batch deleted through the proxy (${deletes} requests)`);
       assert.ok(peak <= 2, `at most 2 deletes in flight, saw ${peak}`);
       assert.equal(store.listIncidents().length, 300);
@@ -302,7 +293,7 @@ void describe("SqsAlarmConsumer: nothing lost, nothing twice", () => {
     const envelope = sample("04-ec2-status-check-failed-alarm.json");
     await emulator.send(route.queueUrl, envelope);
     await emulator.send(route.queueUrl, envelope);
-    await eventually(() => c.stats.received === 2 && c.stats.deleted === 2, "both copies handled");
+    await eventually(() => c.stats.received === 2 && c.stats.deleted === 2, 30_000, "both copies handled");
     assert.equal(c.stats.duplicates, 1);
     assert.equal(store.listIncidents().length, 1);
   });
@@ -320,10 +311,10 @@ void describe("SqsAlarmConsumer: nothing lost, nothing twice", () => {
 
     const c = consumer(route, store);
     c.start();
-    await eventually(() => c.stats.deleted === 1, "the redelivery to be deleted");
+    await eventually(() => c.stats.deleted === 1, 30_000, "the redelivery to be deleted");
     assert.equal(c.stats.duplicates, 1);
     assert.equal(store.listIncidents().length, 1);
-    await eventually(() => queueEmpty(route), "an empty queue");
+    await eventually(() => queueEmpty(route), 30_000, "an empty queue");
   });
 
   void it("the emulator stops mid-poll and comes back: one error reported, then recovery, nothing lost", async () => {
@@ -336,21 +327,21 @@ void describe("SqsAlarmConsumer: nothing lost, nothing twice", () => {
     c.onDidChangeState((s) => states.push(s));
     c.start();
     await emulator.publishSample(route, "01-ec2-cpu-alarm.json");
-    await eventually(() => store.listIncidents().length === 1, "the first alarm");
+    await eventually(() => store.listIncidents().length === 1, 30_000, "the first alarm");
 
     // Published right before the outage: received or not, it must end up in the store.
     await emulator.publishSample(route, "04-ec2-status-check-failed-alarm.json");
     await emulator.restart({ downMs: 2500 });
     await emulator.publishSample(route, "07-metric-math-alarm.json");
 
-    await eventually(() => store.listIncidents().length === 3, "all three alarms after the outage");
-    await eventually(() => c.state.status === "polling", "polling again");
+    await eventually(() => store.listIncidents().length === 3, 30_000, "all three alarms after the outage");
+    await eventually(() => c.state.status === "polling", 30_000, "polling again");
     const retries = states.filter((s) => s.status === "retrying").length;
     assert.ok(retries >= 2, `retried ${retries} times during the outage`);
     const networkErrors = failures.filter((f) => f.code === "sqs-network");
     assert.equal(networkErrors.length, 1, "the same error is reported once");
     assert.match(networkErrors[0].userMessage, /Cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
-    await eventually(() => queueEmpty(route), "an empty queue");
+    await eventually(() => queueEmpty(route), 30_000, "an empty queue");
   });
 });
 
@@ -363,8 +354,8 @@ void describe("SqsAlarmConsumer: peek mode and one poller per machine", () => {
     for (const file of ["01-ec2-cpu-alarm.json", "03-cwagent-disk-used-percent-alarm.json", "10-malformed-truncated-body.json"] as const) {
       await emulator.publishSample(route, file);
     }
-    await eventually(() => store.listIncidents().length === 2 && store.listUnparsed().length === 1, "the peeked alarms");
-    await eventually(() => peek.stats.duplicates >= 3, "the same messages read again");
+    await eventually(() => store.listIncidents().length === 2 && store.listUnparsed().length === 1, 30_000, "the peeked alarms");
+    await eventually(() => peek.stats.duplicates >= 3, 30_000, "the same messages read again");
     assert.equal(store.listIncidents().length, 2);
     assert.equal(store.listUnparsed().length, 1);
     assert.equal(peek.stats.deleted, 0);
@@ -377,7 +368,7 @@ void describe("SqsAlarmConsumer: peek mode and one poller per machine", () => {
     const ownerStore = await openStore();
     const owner = consumer(route, ownerStore);
     owner.start();
-    await eventually(() => queueEmpty(route), "the owner to consume everything");
+    await eventually(() => queueEmpty(route), 30_000, "the owner to consume everything");
     assert.equal(ownerStore.listIncidents().length + ownerStore.listUnparsed().length, 3);
   });
 
@@ -409,20 +400,20 @@ void describe("SqsAlarmConsumer: peek mode and one poller per machine", () => {
 
     await emulator.publishSample(route, "01-ec2-cpu-alarm.json");
     await emulator.publishSample(route, "04-ec2-status-check-failed-alarm.json");
-    await eventually(() => a.store.listIncidents().length === 2, "the poller's store");
+    await eventually(() => a.store.listIncidents().length === 2, 30_000, "the poller's store");
     // The other window sees them through the shared file without polling.
-    await eventually(() => b.store.listIncidents().length === 2, "the other window's view");
+    await eventually(() => b.store.listIncidents().length === 2, 30_000, "the other window's view");
     assert.equal(b.consumer.isRunning, false);
     assert.equal(b.consumer.stats.receives, 0);
 
     // Window A closes.
     a.election.dispose();
     await a.consumer.stop();
-    await eventually(() => b.election.isPoller && b.consumer.isRunning, "window B to take over");
+    await eventually(() => b.election.isPoller && b.consumer.isRunning, 30_000, "window B to take over");
     await emulator.publishSample(route, "07-metric-math-alarm.json");
-    await eventually(() => b.store.listIncidents().length === 3, "the new poller to record the next alarm");
+    await eventually(() => b.store.listIncidents().length === 3, 30_000, "the new poller to record the next alarm");
     // Deleted only once saved: an empty queue means the file has it.
-    await eventually(() => queueEmpty(route), "an empty queue");
+    await eventually(() => queueEmpty(route), 30_000, "an empty queue");
     assert.ok(b.consumer.stats.receives > 0);
     b.election.dispose();
     const file = JSON.parse(await readFile(join(dir, STORE_FILE), "utf8")) as { incidents: unknown[] };

@@ -2,11 +2,12 @@
 // processes; takeover when the poller's window closes, crashes, or hangs (stale heartbeat).
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { POLLER_LOCK_FILE, PollerElection } from "../../../src/sqs/pollerElection";
+import { eventually } from "../../helpers/eventually";
 
 let root: string;
 let count = 0;
@@ -28,20 +29,33 @@ async function freshDir(): Promise<string> {
   return dir;
 }
 
+/** Waits until the poller of `dir` has written `count` more heartbeats (the lock's heartbeatAt moved on). */
+async function heartbeats(dir: string, count: number): Promise<void> {
+  const beat = async (): Promise<number | undefined> => {
+    try {
+      return (JSON.parse(await readFile(join(dir, POLLER_LOCK_FILE), "utf8")) as { heartbeatAt?: number }).heartbeatAt;
+    } catch {
+      return undefined; // between a release and the next claim
+    }
+  };
+  let last = await eventually(beat, 60_000, "a heartbeat in the lock");
+  for (let i = 0; i < count; i++) {
+    const seen = last;
+    last = await eventually(
+      async () => {
+        const now = await beat();
+        return now !== undefined && now > seen ? now : undefined;
+      },
+      60_000,
+      `heartbeat ${i + 1} of ${count}`,
+    );
+  }
+}
+
 function election(dir: string, id: string): PollerElection {
   const e = new PollerElection({ dir, id, heartbeatMs: 100, staleMs: 1500 });
   elections.push(e);
   return e;
-}
-
-async function eventually(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      assert.fail(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** A separate process in the election; `lines` collects what it prints. */
@@ -75,7 +89,7 @@ void describe("PollerElection in one process", () => {
     assert.deepEqual(await b.currentPoller(), { id: "window-a", pid: process.pid, host: hostname() });
 
     a.dispose();
-    await eventually(() => b.isPoller, "b to take over");
+    await eventually(() => b.isPoller, 60_000, "b to take over");
     assert.deepEqual(changesOfB, [true]);
     assert.equal((await a.currentPoller())?.id, "window-b");
   });
@@ -86,7 +100,7 @@ void describe("PollerElection in one process", () => {
     await Promise.all(all.map((e) => e.start()));
     assert.equal(all.filter((e) => e.isPoller).length, 1);
     // Still one after several heartbeats.
-    await new Promise((r) => setTimeout(r, 500));
+    await heartbeats(dir, 3);
     assert.equal(all.filter((e) => e.isPoller).length, 1);
     all.forEach((e) => e.dispose());
   });
@@ -114,7 +128,7 @@ void describe("PollerElection in one process", () => {
     const e = election(dir, "w");
     await e.start();
     assert.equal(e.isPoller, false);
-    await eventually(() => e.isPoller, "takeover of the damaged lock");
+    await eventually(() => e.isPoller, 60_000, "takeover of the damaged lock");
   });
 });
 
@@ -122,14 +136,14 @@ void describe("PollerElection across processes (separate windows)", () => {
   void it("a crashed poller window (SIGKILL) is replaced at once: its pid is gone", async () => {
     const dir = await freshDir();
     const other = child(dir, "child-window");
-    await eventually(() => other.lines.includes("started leader"), "the child to poll");
+    await eventually(() => other.lines.includes("started leader"), 60_000, "the child to poll");
     const me = election(dir, "test-window");
     await me.start();
     assert.equal(me.isPoller, false);
 
     other.proc.kill("SIGKILL");
     await other.exited;
-    await eventually(() => me.isPoller, "takeover after the crash");
+    await eventually(() => me.isPoller, 60_000, "takeover after the crash");
   });
 
   void it("when the poller window closes, the waiting window process takes over", async () => {
@@ -138,10 +152,10 @@ void describe("PollerElection across processes (separate windows)", () => {
     await me.start();
     assert.equal(me.isPoller, true);
     const other = child(dir, "child-window");
-    await eventually(() => other.lines.includes("started follower"), "the child to wait");
+    await eventually(() => other.lines.includes("started follower"), 60_000, "the child to wait");
 
     me.dispose();
-    await eventually(() => other.lines.includes("leader"), "the child to take over");
+    await eventually(() => other.lines.includes("leader"), 60_000, "the child to take over");
     other.proc.kill("SIGTERM");
     await other.exited;
     // The child gave the lock up when it closed.
@@ -151,8 +165,9 @@ void describe("PollerElection across processes (separate windows)", () => {
   void it("three window processes starting at once elect exactly one", async () => {
     const dir = await freshDir();
     const kids = [child(dir, "p1"), child(dir, "p2"), child(dir, "p3")];
-    await eventually(() => kids.every((k) => k.lines.some((l) => l.startsWith("started"))), "all three to start");
-    await new Promise((r) => setTimeout(r, 500));
+    await eventually(() => kids.every((k) => k.lines.some((l) => l.startsWith("started"))), 60_000, "all three to start");
+    // Let the elected one prove itself over a few heartbeats before counting.
+    await heartbeats(dir, 3);
     const leaders = kids.filter((k) => k.lines.filter((l) => l.endsWith("leader")).length > k.lines.filter((l) => l === "follower").length);
     assert.equal(leaders.length, 1, JSON.stringify(kids.map((k) => k.lines)));
     for (const k of kids) {

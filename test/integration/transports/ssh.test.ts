@@ -17,6 +17,7 @@ import { probeHost } from "../../../src/transports/probe";
 import { silentLogger } from "../../../src/shared/log";
 import { SshTransport, type SshTransportOptions } from "../../../src/transports/ssh";
 import { startSshd, type Sshd } from "../../helpers/sshd";
+import { eventually } from "../../helpers/eventually";
 
 const policy = createCommandPolicy();
 const OTHER_FP = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -35,6 +36,24 @@ async function transportFor(sshd: Sshd, options: Partial<SshTransportOptions> = 
   });
 }
 
+/**
+ * The sshd log since `before`, once every connection in it has ended (as many ends as starts):
+ * what a client did on those connections is then all there, so "nothing was offered" is a fact,
+ * not a guess after a sleep.
+ */
+async function logOfEndedConnections(sshd: Sshd, before: string): Promise<string> {
+  return eventually(
+    async () => {
+      const added = (await sshd.log()).slice(before.length);
+      const started = count(added, /Connection from /);
+      const ended = count(added, /Connection (?:closed|reset) by |Disconnected from |Received disconnect from /);
+      return started > 0 && ended >= started ? added : undefined;
+    },
+    60_000,
+    "every connection to end in the sshd log",
+  );
+}
+
 function count(text: string, needle: RegExp): number {
   return (text.match(new RegExp(needle.source, "g")) ?? []).length;
 }
@@ -43,17 +62,6 @@ function count(text: string, needle: RegExp): number {
 function liveProcesses(user: string, args: string): string[] {
   const ps = spawnSync("ps", ["-u", user, "-o", "stat=,args="], { encoding: "utf8" });
   return ps.stdout.split("\n").filter((l) => l.trim().endsWith(args) && !l.trim().startsWith("Z"));
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 async function rejectsAtl(promise: Promise<unknown>, code: string, check: (e: AtlError) => void = () => undefined): Promise<AtlError> {
@@ -148,8 +156,7 @@ void describe("SshTransport against a private sshd", { timeout: 180_000 }, () =>
       });
       const health = await t.health();
       assert.match(health.error ?? "", /presented host key/);
-      await new Promise((r) => setTimeout(r, 200));
-      const added = (await sshd.log()).slice(before.length);
+      const added = await logOfEndedConnections(sshd, before);
       assert.match(added, /Connection from 127\.0\.0\.1/, "it did connect");
       assert.equal(count(added, /publickey/), 0, `no key offered, no command: ${added}`);
       assert.equal(count(added, /Accepted/), 0);
@@ -184,7 +191,7 @@ void describe("SshTransport against a private sshd", { timeout: 180_000 }, () =>
       assert.equal(slow?.timedOut, true);
       assert.equal(slow?.exitCode, null);
       assert.ok(slow?.signal);
-      await eventually(() => liveProcesses(sshd.username, "sleep 9").length === 0, "the remote sleep to be gone");
+      await eventually(() => liveProcesses(sshd.username, "sleep 9").length === 0, 20_000, "the remote sleep to be gone");
       const [next] = await t.exec(["echo still-usable"], { timeoutSec: 20 });
       assert.equal(next?.stdout, "still-usable\n", "the connection survives a timeout");
     } finally {
@@ -198,10 +205,10 @@ void describe("SshTransport against a private sshd", { timeout: 180_000 }, () =>
       await t.exec(["true"], { timeoutSec: 20 });
       const controller = new AbortController();
       const pending = t.exec(["sleep 8"], { timeoutSec: 30, signal: controller.signal });
-      await eventually(() => liveProcesses(sshd.username, "sleep 8").length > 0, "the remote sleep to start");
+      await eventually(() => liveProcesses(sshd.username, "sleep 8").length > 0, 20_000, "the remote sleep to start");
       controller.abort();
       await rejectsAtl(pending, "cancelled");
-      await eventually(() => liveProcesses(sshd.username, "sleep 8").length === 0, "the remote sleep to be killed");
+      await eventually(() => liveProcesses(sshd.username, "sleep 8").length === 0, 20_000, "the remote sleep to be killed");
     } finally {
       t.dispose();
     }
@@ -235,7 +242,7 @@ void describe("SshTransport against a private sshd", { timeout: 180_000 }, () =>
       await t.exec(["echo 2", "echo 3"], { timeoutSec: 20 });
       assert.equal(t.connectionsOpened, 1);
       assert.equal(count((await sshd.log()).slice(before.length), /Accepted publickey/), 1, "one login for three commands");
-      await eventually(async () => /Disconnected from user|Received disconnect/.test((await sshd.log()).slice(before.length)), "the idle connection to close");
+      await eventually(async () => /Disconnected from user|Received disconnect/.test((await sshd.log()).slice(before.length)), 20_000, "the idle connection to close");
       const [again] = await t.exec(["echo 4"], { timeoutSec: 20 });
       assert.equal(again?.stdout, "4\n");
       assert.equal(t.connectionsOpened, 2, "a new connection after the idle close");
@@ -328,8 +335,7 @@ void describe("SshTransport with a host that has several host keys", { timeout: 
       }
     });
     impostor.dispose();
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(count((await sshd.log()).slice(before.length), /publickey|Accepted/), 0, "no key offered to any of them");
+    assert.equal(count(await logOfEndedConnections(sshd, before), /publickey|Accepted/), 0, "no key offered to any of them");
   });
 });
 
@@ -373,8 +379,7 @@ void describe("probeHost (light check for the Hosts view)", { timeout: 60_000 },
     assert.equal(health.error, null);
     assert.match(health.version ?? "", /^SSH-2\.0-OpenSSH_9/);
     assert.ok(health.latencyMs !== null && health.latencyMs >= 0);
-    await new Promise((r) => setTimeout(r, 200));
-    assert.doesNotMatch((await sshd.log()).slice(before.length), /publickey|Accepted/);
+    assert.doesNotMatch(await logOfEndedConnections(sshd, before), /publickey|Accepted/);
   });
 
   void it("says why a host is not reachable, and notices a port that is not SSH", async () => {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { UNPARSED_BODY_LIMIT } from "../../../src/alarms/incidents";
 import { AlarmStore, LAST_GOOD_SUFFIX, STORE_FILE, type AlarmStoreChange, type AlarmStoreOptions } from "../../../src/alarms/store";
 import { CPU_ARN, SAMPLE_FILES, WEB_01, at, makeAlarm, sample } from "./samples";
+import { eventually } from "../../helpers/eventually";
 
 let root: string;
 const opened: AlarmStore[] = [];
@@ -52,16 +53,6 @@ function nextChange(store: AlarmStore, test: (c: AlarmStoreChange) => boolean = 
       }
     });
   });
-}
-
-async function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      assert.fail(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 void describe("AlarmStore: incidents from the sample bodies", () => {
@@ -261,7 +252,7 @@ void describe("AlarmStore: user actions, age-out, change events", () => {
     for (let i = 0; i < 2000; i++) {
       store.ingestAlarm(makeAlarm({ name: `storm-${i % 400}`, state: i % 800 < 400 ? "ALARM" : "OK", changedAt: at(Math.floor(i / 400)) }));
     }
-    await eventually(() => events.reduce((n, e) => n + e.transitions.length, 0) === 2000, "all transitions");
+    await eventually(() => events.reduce((n, e) => n + e.transitions.length, 0) === 2000, 15_000, "all transitions");
     sub.dispose();
     assert.ok(events.length <= 3, `${events.length} events`);
     assert.equal(store.listIncidents().length, 400);

@@ -105,7 +105,11 @@ void describe("DiagnosisHistory", () => {
       await seen;
       // This window's own threads stay as it wrote them.
       await mine.save(record("m9", "2026-11-25T04:00:00.000Z", "running"));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A later change of the other window's, once seen, proves the watcher has read the folder
+      // since m9 was written.
+      seen = changed(() => mine.summary("w2") !== undefined);
+      await other.save(record("w2", "2026-11-25T05:00:00.000Z", "done"));
+      await seen;
       assert.equal(mine.summary("m9")?.status, "running");
     } finally {
       following.dispose();

@@ -30,43 +30,27 @@ export function sampleBody(name: string): string {
   return readFileSync(join(extensionPath(), "test", "unit", "alarms", "samples", name), "utf8");
 }
 
-/** Waits until `check` returns a value (not undefined/false) or throws its last assertion error. */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) {
-        return value;
-      }
-      lastError = undefined;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      if (lastError) {
-        throw lastError instanceof Error ? lastError : new Error(`${what}: ${JSON.stringify(lastError)}`);
-      }
-      assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { eventually } from "../../helpers/eventually";
+
+export { eventually };
 
 /** Writes `atl.*` user settings and waits until the extension has read them. */
 export async function setSettings(api: AtlApi, values: Record<string, unknown>): Promise<void> {
   const config = vscode.workspace.getConfiguration("atl");
+  const before = api.services.settings.current;
+  let changes = false;
   for (const [key, value] of Object.entries(values)) {
+    changes ||= JSON.stringify(config.inspect(key)?.globalValue) !== JSON.stringify(value);
     await config.update(key, value, vscode.ConfigurationTarget.Global);
   }
   await eventually(() => {
     const fresh = vscode.workspace.getConfiguration("atl");
     return Object.entries(values).every(([key, value]) => JSON.stringify(fresh.get(key)) === JSON.stringify(value ?? fresh.inspect(key)?.defaultValue));
-  });
-  // The settings reader runs on the same configuration event; give it one turn.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  void api;
+  }, 30_000, "the settings written");
+  if (changes) {
+    // The extension re-reads its snapshot on the configuration event; a new snapshot is the sign.
+    await eventually(() => api.services.settings.current !== before, 30_000, "the extension to read the new settings");
+  }
 }
 
 /** Empties the alarm store (incidents and unparsed entries) between tests. */
