@@ -310,7 +310,15 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
   return { options, operands, operandIndex };
 }
 
-/** The first option among `names` (short letters or long names), if present. */
+/**
+ * The option among `names` (short letters or long names) that the program obeys: the last one
+ * given, as getopt-style programs read a repeated option (`-c 5 -c 1000` counts to 1000).
+ */
 export function findOption(parsed: ParsedArgs, ...names: string[]): ParsedOption | undefined {
-  return parsed.options.find((o) => names.includes(o.name));
+  return parsed.options.findLast((o) => names.includes(o.name));
+}
+
+/** Every value given to the options among `names`, in order: a rule on a value must hold for each. */
+export function optionValues(parsed: ParsedArgs, ...names: string[]): string[] {
+  return parsed.options.filter((o) => names.includes(o.name)).map((o) => o.value ?? "");
 }

@@ -732,6 +732,8 @@ export const corpus: CorpusCase[] = [
     "grep -rn 'Out of memory' /var/log/nginx",
     "journalctl --image-policy=root=verity -n 20 --no-pager",
     "traceroute -M tcp -p 443 -n 10.0.0.1",
+    "docker inspect -f '{{.State.Status}}' -f '{{.State.Health.Status}}' web",
+    "docker inspect -f '{{json .HostConfig.Memory}}' web",
     "lsof -nP -iTCP -sTCP:LISTEN",
     "journalctl -u nginx -S -1h",
     "journalctl --since yesterday -p 3",
@@ -941,6 +943,15 @@ export const corpus: CorpusCase[] = [
     ["journalctl --imag=/var/tmp/disk.raw", "abbreviated --image"],
     ["systemctl --image=/var/tmp/disk.raw cat x.service", "mounts a disk image"],
     ["traceroute -M /var/tmp/evil.so 10.0.0.1", "the manual speaks of external modules; only the built-in methods"],
+    // A repeated option: the program obeys the last one, so every one given is checked.
+    ["docker inspect -f '{{.Id}}' -f '{{.Config.Env}}' web", "docker obeys the last --format: the environment"],
+    ["docker inspect --format '{{.State.Status}}' --type container --format '{{json .Config}}' web", "the last --format prints the whole config"],
+    ["docker inspect -f '{{.ContainerConfig}}' nginx", "an image's build container, environment included"],
+    ["docker inspect -f '{{json .Spec.TaskTemplate.ContainerSpec}}' api", "a swarm service's container spec, environment and secrets included"],
+    ["rpm -q --qf '%{NAME}' --qf '%{NAME:expand}' bash", "rpm joins repeated --queryformat values"],
+    ["traceroute -M tcp -M /var/tmp/evil.so 10.0.0.1", "the last -M wins"],
+    ["ping -c 5 -c 100000 10.0.0.1", "ping obeys the last -c"],
+    ["top -d 1 -d 60", "top obeys the last -d: longer than the sampling window"],
   ]),
 
   // ---- shell structure the policy cannot verify --------------------------------------------

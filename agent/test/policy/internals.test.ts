@@ -3,7 +3,7 @@
 // however they are written.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ArgumentRefusal, parseOptions, type OptionSpec } from "../../src/policy/options";
+import { ArgumentRefusal, findOption, optionValues, parseOptions, type OptionSpec } from "../../src/policy/options";
 import { sensitivePath, sensitiveTree } from "../../src/policy/paths";
 
 const names = (args: string[], spec: OptionSpec): string[] => parseOptions(args, spec).options.map((o) => `${o.name}${o.value === undefined ? "" : `=${o.value}`}`);
@@ -23,6 +23,14 @@ void describe("parseOptions", () => {
     assert.deepEqual(names(["--follow=name"], tail), ["follow=name"]);
     assert.deepEqual(names(["--li", "20"], tail), ["lines=20"]);
     assert.throws(() => parseOptions(["--re"], { longFlags: ["retry", "reverse"] }), ArgumentRefusal);
+  });
+
+  void it("a repeated option: findOption is the one the program obeys (the last), optionValues every one", () => {
+    const parsed = parseOptions(["-n", "5", "--lines=100000", "-q"], tail);
+    assert.equal(findOption(parsed, "n", "lines")?.value, "100000");
+    assert.deepEqual(optionValues(parsed, "n", "lines"), ["5", "100000"]);
+    assert.deepEqual(optionValues(parsed, "c", "bytes"), []);
+    assert.equal(findOption(parsed, "c"), undefined);
   });
 
   void it("reads options after operands, and nothing after --", () => {

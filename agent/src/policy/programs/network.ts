@@ -3,7 +3,7 @@
 // operand or option that would change an interface, a route, a socket or a rule is refused.
 
 import { own } from "../own";
-import { FOLLOWS, findOption, options, type ParsedArgs } from "../options";
+import { FOLLOWS, findOption, optionValues, options, type ParsedArgs } from "../options";
 import { deny, grammar, noOperands, printer, type ArgvRewrite, type ProgramRule, type RuleContext } from "./rule";
 
 /** traceroute's built-in probe methods (-M); its manual also speaks of "external" modules. */
@@ -85,9 +85,10 @@ function checkIp(args: readonly string[]): void {
 /** ping without -c or -w would run forever: it samples for the window (`-w 5`) and prints its summary. */
 function checkPing(_args: readonly string[], parsed: ParsedArgs, ctx: RuleContext): ArgvRewrite | void {
   for (const name of ["c", "w"]) {
-    const option = findOption(parsed, name);
-    if (option && (!/^[0-9]+$/.test(option.value ?? "") || Number(option.value) > 100)) {
-      deny("interval-without-count", `ping -${name} ${option.value ?? ""}: give a number up to 100`);
+    for (const value of optionValues(parsed, name)) {
+      if (!/^[0-9]+$/.test(value) || Number(value) > 100) {
+        deny("interval-without-count", `ping -${name} ${value}: give a number up to 100`);
+      }
     }
   }
   if (findOption(parsed, "c", "w")) {
@@ -209,9 +210,10 @@ export const NETWORK_PROGRAMS: Record<string, ProgramRule> = {
   }), { check: checkPing, note: "-c or -w up to 100; without either it is sampled (ping -w 5 HOST). No -f, -l (flood), -p (payload pattern)." }),
   traceroute: printer("network path", "-4 -6 -d|--debug -F|--dont-fragment -f|--first= -g|--gateway= -i|--interface= -I|--icmp -T|--tcp -U|--udp -D|--dccp -m|--max-hops= -N|--sim-queries= -n -p|--port= -t|--tos= -l|--flowlabel= -s|--source= -q|--queries= -r -w|--wait= -z|--sendwait= -e|--extensions -A|--as-path-lookups --sport= --fwmark= -M|--module= -O|--options= --mtu --back -V|--version --help", {
     check: (_args, parsed) => {
-      const method = findOption(parsed, "M", "module")?.value;
-      if (method !== undefined && !TRACEROUTE_METHODS.includes(method.toLowerCase())) {
-        deny("option:--module", `traceroute -M ${method}: only the built-in methods (${TRACEROUTE_METHODS.join(", ")}); the manual speaks of external modules`);
+      for (const method of optionValues(parsed, "M", "module")) {
+        if (!TRACEROUTE_METHODS.includes(method.toLowerCase())) {
+          deny("option:--module", `traceroute -M ${method}: only the built-in methods (${TRACEROUTE_METHODS.join(", ")}); the manual speaks of external modules`);
+        }
       }
     },
   }),

@@ -2,7 +2,7 @@
 // Nothing that installs, runs maintainer scripts, loads other configuration (-o, -c) or evaluates
 // macros (rpm --eval, --pipe).
 
-import { findOption, options, type ParsedArgs } from "../options";
+import { findOption, optionValues, options, type ParsedArgs } from "../options";
 import { deny, printer, subcommand, type ProgramRule } from "./rule";
 
 const DPKG_QUERIES = ["l", "s", "L", "S", "W", "list", "status", "listfiles", "search", "show", "get-selections", "print-architecture", "print-foreign-architectures"];
@@ -27,7 +27,8 @@ function checkRpm(_args: readonly string[], parsed: ParsedArgs): void {
   if (!findOption(parsed, "q", "query")) {
     deny("operand", "rpm is allowed only to query (rpm -qa, rpm -qi NAME)");
   }
-  const format = (findOption(parsed, "qf", "queryformat")?.value ?? "").replace(/%%/g, "");
+  // rpm joins repeated --queryformat values: every one is checked.
+  const format = optionValues(parsed, "qf", "queryformat").join("").replace(/%%/g, "");
   for (let at = format.indexOf("%"); at >= 0; at = format.indexOf("%", at + 1)) {
     if (!RPM_DIRECTIVE.test(format.slice(at))) {
       deny("option:--queryformat", "rpm --queryformat: only %{TAG} and %{TAG:format} (no macros or Lua)");

@@ -4,7 +4,7 @@
 // program (its exec credential plugin), and another server would receive the cluster's token.
 
 import { own } from "../own";
-import { FOLLOWS, findOption, options, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
+import { FOLLOWS, findOption, optionValues, options, parseOptions, type OptionSpec, type ParsedArgs } from "../options";
 import { checkPs } from "./ps";
 import { deny } from "./rule";
 
@@ -65,6 +65,23 @@ const DOCKER_GROUPS = ["container", "image", "network", "volume", "system"];
 /** A template action that prints one field path, e.g. `{{.State.Status}}` or `{{json .NetworkSettings.Ports}}`. */
 const FIELD_ACTION = /^-?\s*((json|upper|lower|title|println)\s+)?\.[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*\s*-?$/;
 
+/** Where docker inspect output holds environments: containers, images (and their build container), services. */
+const ENVIRONMENT_PATHS = [
+  ["config", "env"],
+  ["containerconfig", "env"],
+  ["spec", "tasktemplate", "containerspec", "env"],
+  ["spec", "tasktemplate", "containerspec", "secrets"],
+];
+
+/** Whether the field path of an action is an environment, a secret, or an object that contains one (`.Config`, `.Spec`). */
+function holdsEnvironment(action: string): boolean {
+  const path = (/\.[A-Za-z][A-Za-z0-9_.]*/.exec(action)?.[0] ?? ".").slice(1).toLowerCase().split(".");
+  if (path.some((segment) => /^(env|secrets?)$/.test(segment))) {
+    return true;
+  }
+  return ENVIRONMENT_PATHS.some((envPath) => path.length < envPath.length && path.every((segment, k) => segment === envPath[k]));
+}
+
 /**
  * `docker inspect` prints a container's environment (database passwords…): it is allowed only with
  * a --format whose every action prints a named field path, none of them the environment, and none a
@@ -79,7 +96,7 @@ function checkInspectFormat(format: string | undefined): void {
     deny("inspect-format", "docker inspect --format with an unclosed action");
   }
   for (const action of actions) {
-    if (!FIELD_ACTION.test(action) || /(^|[^A-Za-z])\.Config\s*-?$|\.(Env|Secrets?)\b/i.test(action)) {
+    if (!FIELD_ACTION.test(action) || holdsEnvironment(action)) {
       deny("inspect-format", `docker inspect --format action {{${action}}} could print the environment (secrets); use plain field paths such as {{.State.Status}}`);
     }
   }
@@ -108,7 +125,12 @@ export function checkDocker(args: readonly string[]): void {
     deny("option:--no-stream", `docker stats without --no-stream ${FOLLOWS}`);
   }
   if (kind === "inspect") {
-    checkInspectFormat(findOption(parsed, "f", "format")?.value);
+    // docker obeys the last --format: every one given is checked.
+    const formats = optionValues(parsed, "f", "format");
+    if (formats.length === 0) {
+      checkInspectFormat(undefined);
+    }
+    formats.forEach(checkInspectFormat);
   }
 }
 
