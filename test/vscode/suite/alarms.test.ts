@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import type { Incident } from "../../../src/alarms/model";
 import type { AtlApi } from "../../../src/extension";
 import type { AlarmGroup, AlarmNode } from "../../../src/vscode/alarms/alarmsModel";
-import { atlApi, clearStore, eventually, sampleBody, setSettings } from "./alarmsSupport";
+import { atlApi, clearStore, eventually, ingestFresh, renamed, sampleBody, setSettings } from "./alarmsSupport";
 
 function isGroup(node: AlarmNode): node is AlarmGroup {
   return (node as AlarmGroup).kind === "group";
@@ -27,40 +27,12 @@ function labelOf(item: vscode.TreeItem): string {
   return typeof item.label === "string" ? item.label : (item.label?.label ?? "");
 }
 
-let sequence = 0;
 
 /**
  * Records a body as the consumer would. The store dedupes redeliveries by SNS MessageId for good,
  * so each test gives the sample envelope a fresh one.
  */
-async function record(api: AtlApi, body: string, messageId: string): Promise<void> {
-  let fresh = body;
-  try {
-    const envelope = JSON.parse(body) as { Type?: string; MessageId?: string };
-    if (envelope.Type === "Notification") {
-      envelope.MessageId = `${messageId}-${Date.now()}-${sequence++}`;
-      fresh = JSON.stringify(envelope);
-    }
-  } catch {
-    // Not JSON (the malformed sample): recorded as it is.
-  }
-  api.services.store.ingest(fresh, { sqsMessageId: `${messageId}-${Date.now()}-${sequence++}` });
-  await api.services.store.persist();
-}
 
-/**
- * A sample's SNS envelope as another alarm (name, ARN, state, time). The store shares one file with
- * the other suites and keeps a removed alarm removed until its next state change, so every test
- * uses alarm names of its own (prefix `view-`).
- */
-function renamed(file: string, name: string, overrides: Record<string, unknown> = {}): string {
-  const envelope = JSON.parse(sampleBody(file)) as { MessageId: string; Message: string };
-  const message = JSON.parse(envelope.Message) as Record<string, unknown>;
-  Object.assign(message, { AlarmName: name, AlarmArn: `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:${name}` }, overrides);
-  envelope.MessageId = `${name}-${Date.now()}-${sequence++}`;
-  envelope.Message = JSON.stringify(message);
-  return JSON.stringify(envelope);
-}
 
 /** Sample 01 (EC2 CPU) as another alarm, in ALARM or OK. */
 function cpuAlarm(name: string, state: "ALARM" | "OK" = "ALARM", at = "2026-11-25T03:12:45.148+0000"): string {
@@ -86,7 +58,7 @@ suite("Alarms view", () => {
   });
 
   test("an ALARM shows under ALARM: name as label, metric vs threshold and age as description, open contextValue", async () => {
-    await record(api, cpuAlarm("view-cpu-high"), "sqs-01");
+    await ingestFresh(api, cpuAlarm("view-cpu-high"), "sqs-01");
     const groups = await eventually(() => {
       const tree = rendered(api);
       return tree.length > 0 && tree[0]?.children.length ? tree : undefined;
@@ -118,8 +90,8 @@ suite("Alarms view", () => {
   });
 
   test("OK resolves the incident: it moves under OK as incident.resolved", async () => {
-    await record(api, cpuAlarm("view-recovering-cpu"), "sqs-01");
-    await record(api, cpuAlarm("view-recovering-cpu", "OK", "2026-11-25T03:30:00.000+0000"), "sqs-05");
+    await ingestFresh(api, cpuAlarm("view-recovering-cpu"), "sqs-01");
+    await ingestFresh(api, cpuAlarm("view-recovering-cpu", "OK", "2026-11-25T03:30:00.000+0000"), "sqs-05");
     const tree = await eventually(() => {
       const t = rendered(api);
       return t.length === 1 && t[0]?.group.key === "OK" ? t : undefined;
@@ -134,8 +106,8 @@ suite("Alarms view", () => {
   });
 
   test("INSUFFICIENT_DATA and a malformed body get their own groups; Unparsed opens as plain text", async () => {
-    await record(api, renamed("06-cwagent-mem-insufficient-data.json", "view-mem-data-gap"), "sqs-06");
-    await record(api, sampleBody("10-malformed-truncated-body.json"), "sqs-10");
+    await ingestFresh(api, renamed("06-cwagent-mem-insufficient-data.json", "view-mem-data-gap"), "sqs-06");
+    await ingestFresh(api, sampleBody("10-malformed-truncated-body.json"), "sqs-10");
     const tree = await eventually(() => {
       const t = rendered(api);
       return t.length === 2 ? t : undefined;
@@ -157,7 +129,7 @@ suite("Alarms view", () => {
   });
 
   test("Acknowledge marks the incident (incident.open.ack) and Copy alarm ARN copies it", async () => {
-    await record(api, cpuAlarm("view-ack-me"), "sqs-ack");
+    await ingestFresh(api, cpuAlarm("view-ack-me"), "sqs-ack");
     const incident = await eventually(() => api.services.store.listIncidents({ status: "open" })[0]);
     await vscode.commands.executeCommand("atl.acknowledgeAlarm", incident);
     const item = await eventually(() => {
@@ -174,8 +146,8 @@ suite("Alarms view", () => {
     await setSettings(api, {
       hosts: [{ id: "web-01", name: "prod-web-01", transport: "agent", url: "http://127.0.0.1:9", keyId: "k", aliases: ["i-0a1b2c3d4e5f67890"] }],
     });
-    await record(api, cpuAlarm("view-web-cpu"), "sqs-01");
-    await record(api, renamed("03-cwagent-disk-used-percent-alarm.json", "view-disk-full"), "sqs-03");
+    await ingestFresh(api, cpuAlarm("view-web-cpu"), "sqs-01");
+    await ingestFresh(api, renamed("03-cwagent-disk-used-percent-alarm.json", "view-disk-full"), "sqs-03");
     await vscode.commands.executeCommand("atl.groupAlarmsByHost");
     assert.equal(vscode.workspace.getConfiguration("atl").get("alarms.groupBy"), "host");
     const tree = await eventually(() => {
@@ -190,7 +162,7 @@ suite("Alarms view", () => {
 
   test("an alarm named <img src=x onerror=alert(1)> stays text in the label and the tooltip", async () => {
     const hostile = "<img src=x onerror=alert(1)>";
-    await record(api, cpuAlarm(hostile), "sqs-hostile");
+    await ingestFresh(api, cpuAlarm(hostile), "sqs-hostile");
     const item = await eventually(() => rendered(api)[0]?.children[0]?.item);
     assert.equal(labelOf(item), hostile);
     const tooltip = item.tooltip as vscode.MarkdownString;
@@ -217,9 +189,9 @@ suite("Alarms view", () => {
   });
 
   test("Clear resolved removes resolved incidents only", async () => {
-    await record(api, cpuAlarm("view-resolved-one"), "r1");
-    await record(api, cpuAlarm("view-resolved-one", "OK", "2026-11-25T03:20:00.000+0000"), "r2");
-    await record(api, cpuAlarm("view-still-open"), "o1");
+    await ingestFresh(api, cpuAlarm("view-resolved-one"), "r1");
+    await ingestFresh(api, cpuAlarm("view-resolved-one", "OK", "2026-11-25T03:20:00.000+0000"), "r2");
+    await ingestFresh(api, cpuAlarm("view-still-open"), "o1");
     await eventually(() => rendered(api).length === 2, 30_000, "ALARM and OK groups");
     const cleared = await vscode.commands.executeCommand<number>("atl.clearResolved");
     assert.equal(cleared, 1);

@@ -8,6 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import type { AtlApi } from "../../../src/extension";
+import type { IngestOutcome } from "../../../src/alarms/store";
+import { eventually } from "../../helpers/eventually";
 
 export const EXTENSION_ID = "atl-team.atl";
 
@@ -30,8 +32,6 @@ export function sampleBody(name: string): string {
   return readFileSync(join(extensionPath(), "test", "unit", "alarms", "samples", name), "utf8");
 }
 
-import { eventually } from "../../helpers/eventually";
-
 export { eventually };
 
 /** Writes `atl.*` user settings and waits until the extension has read them. */
@@ -51,6 +51,43 @@ export async function setSettings(api: AtlApi, values: Record<string, unknown>):
     // The extension re-reads its snapshot on the configuration event; a new snapshot is the sign.
     await eventually(() => api.services.settings.current !== before, 30_000, "the extension to read the new settings");
   }
+}
+
+let sequence = 0;
+
+/**
+ * A sample's SNS envelope as another alarm (name, ARN, state, time). The store shares one file with
+ * the other suites and keeps a removed alarm removed until its next state change, so every test
+ * uses alarm names of its own (prefix `view-`, `lm-tools-`…).
+ */
+export function renamed(file: string, name: string, overrides: Record<string, unknown> = {}): string {
+  const envelope = JSON.parse(sampleBody(file)) as { MessageId: string; Message: string };
+  const message = JSON.parse(envelope.Message) as Record<string, unknown>;
+  Object.assign(message, { AlarmName: name, AlarmArn: `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:${name}` }, overrides);
+  envelope.MessageId = `${name}-${Date.now()}-${sequence++}`;
+  envelope.Message = JSON.stringify(message);
+  return JSON.stringify(envelope);
+}
+
+/**
+ * Records an alarm body as a message never seen before (fresh SNS and SQS message ids: the store
+ * drops a message id it has recorded, also after the incident was removed) and waits until it is
+ * saved. A body that is not an SNS envelope (a raw alarm, the malformed sample) is recorded as it is.
+ */
+export async function ingestFresh(api: AtlApi, body: string, tag: string): Promise<IngestOutcome> {
+  let fresh = body;
+  try {
+    const envelope = JSON.parse(body) as { Type?: string; MessageId?: string };
+    if (envelope.Type === "Notification") {
+      envelope.MessageId = `${tag}-${Date.now()}-${sequence++}`;
+      fresh = JSON.stringify(envelope);
+    }
+  } catch {
+    // Not JSON: recorded as it is.
+  }
+  const outcome = api.services.store.ingest(fresh, { sqsMessageId: `${tag}-${Date.now()}-${sequence++}` });
+  await api.services.store.persist();
+  return outcome;
 }
 
 /** Empties the alarm store (incidents and unparsed entries) between tests. */

@@ -15,7 +15,7 @@ import type { Proposal } from "../../../src/graph/diagnosis";
 import type { ChatPanel } from "../../../src/vscode/chat/panel";
 import type { ToWebviewMessage } from "../../../src/webview/protocol";
 import { startAgent, type RunningAgent } from "../../helpers/agent";
-import { atlApi, clearStore, eventually, extensionPath, sampleBody, setSettings } from "./alarmsSupport";
+import { atlApi, clearStore, eventually, extensionPath, ingestFresh, sampleBody, setSettings } from "./alarmsSupport";
 
 const HOST_ID = "local-agent";
 /** The EC2 instance of sample 01 (prod-web-01): an alias, so the alarm resolves to the local agent. */
@@ -293,8 +293,7 @@ suite("Diagnosis chat panel", function () {
 
   test("Diagnose alarm from an incident; diagnosing it again reopens the same thread", async () => {
     await clearStore(api);
-    api.services.store.ingest(sampleBody("01-ec2-cpu-alarm.json"), { sqsMessageId: `chat-${Date.now()}` });
-    await api.services.store.persist();
+    await ingestFresh(api, sampleBody("01-ec2-cpu-alarm.json"), "chat");
     const incident: Incident = await eventually(() => api.services.store.listIncidents({ status: "open" })[0], 120_000, "the incident");
     const id = await vscode.commands.executeCommand<string>("atl.diagnoseAlarm", incident);
     assert.ok(id);

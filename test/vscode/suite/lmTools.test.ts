@@ -15,7 +15,7 @@ import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
 import type { AtlApi } from "../../../src/extension";
 import { startAgent, type RunningAgent } from "../../helpers/agent";
-import { atlApi, clearStore, eventually, extensionPath, sampleBody, setSettings } from "./alarmsSupport";
+import { atlApi, clearStore, eventually, extensionPath, ingestFresh, renamed, setSettings } from "./alarmsSupport";
 
 const HOST_ID = "tools-host";
 const SAMPLE_INSTANCE = "i-0a1b2c3d4e5f67890";
@@ -49,7 +49,8 @@ suite("Language-model tools (atl_listAlarms, atl_planDiagnosis, atl_runCommands,
     });
     await eventually(() => api.services.hosts.get(HOST_ID), 120_000, "the host in the inventory");
     await clearStore(api);
-    api.services.store.ingest(sampleBody("01-ec2-cpu-alarm.json"));
+    const outcome = await ingestFresh(api, renamed("01-ec2-cpu-alarm.json", `lm-tools-cpu-high-${Date.now()}`), "lm-tools");
+    assert.equal(outcome.kind, "recorded");
   });
 
   suiteTeardown(async () => {
