@@ -295,6 +295,7 @@ async function runLive(flags: EvalFlags): Promise<{ statuses: ScenarioStatus[]; 
           const facts: Facts = { ...identity, ...staged.facts };
           const recorded: RecordedCondition = { condition, culprit: staged.culprit, facts, asks: [] };
           for (const question of questionsOf(scenario, facts, flags.langs)) {
+            // The graph asks for a transport on every round: one recording per question keeps them all.
             let recorder: RecordingTransport | null = null;
             const at = new Date().toISOString();
             const outcome = await diagnoseQuestion({
@@ -302,7 +303,7 @@ async function runLive(flags: EvalFlags): Promise<{ statuses: ScenarioStatus[]; 
               hosts: [entry],
               hostId: entry.id,
               policy,
-              transport: async (host) => (recorder = new RecordingTransport(await directory.transport(host))),
+              transport: async (host) => (recorder ??= new RecordingTransport(await directory.transport(host))),
             });
             const score = scoreOf(scenario, condition, staged.culprit, outcome.runs, outcome.analysis);
             const result = resultOf(scenario.id, condition, question, outcome, score, []);

@@ -127,6 +127,8 @@ export interface Facts {
   duInodes?: From<SizedPath[]>;
   duInodesRoot?: string;
   largeFiles?: From<SizedPath[]>;
+  /** The directory find was asked about. */
+  largeFilesRoot?: string;
   deletedOpen?: From<DeletedOpenFile[]>;
   iostat?: From<DeviceLoad[]>;
   openFiles?: From<OpenFileCount[]>;
@@ -420,6 +422,21 @@ function lastArgPath(args: string[]): string | undefined {
   return args.filter((a) => a.startsWith("/")).pop();
 }
 
+/**
+ * Whether a second listing (du, find) replaces the first: it found something where the first found
+ * nothing (timed out, empty), or it looked deeper — a follow-up into the full mount that a listing
+ * of / with -x could not enter.
+ */
+function followsUp(before: number, beforeRoot: string | undefined, after: number, afterRoot: string | undefined): boolean {
+  if (after === 0) {
+    return false;
+  }
+  if (before === 0) {
+    return true;
+  }
+  return beforeRoot !== undefined && afterRoot !== undefined && afterRoot !== beforeRoot && (beforeRoot === "/" || afterRoot.startsWith(`${beforeRoot.replace(/\/+$/, "")}/`));
+}
+
 export function collectFacts(runs: CommandRun[], say: Say = sayer("en")): Facts {
   const facts: Facts = {
     byName: [],
@@ -582,17 +599,33 @@ function readRun(facts: Facts, run: CommandRun, tool: Tool, args: string[]): boo
       }
       return true;
     }
-    case "du":
-      facts.du ??= from(parseDu(out));
-      facts.duRoot ??= lastArgPath(args);
+    case "du": {
+      const entries = parseDu(out);
+      const root = lastArgPath(args);
+      if (!facts.du || followsUp(facts.du.value.length, facts.duRoot, entries.length, root)) {
+        facts.du = from(entries);
+        facts.duRoot = root;
+      }
       return true;
-    case "du-inodes":
-      facts.duInodes ??= from(parseDuCounts(out));
-      facts.duInodesRoot ??= lastArgPath(args);
+    }
+    case "du-inodes": {
+      const entries = parseDuCounts(out);
+      const root = lastArgPath(args);
+      if (!facts.duInodes || followsUp(facts.duInodes.value.length, facts.duInodesRoot, entries.length, root)) {
+        facts.duInodes = from(entries);
+        facts.duInodesRoot = root;
+      }
       return true;
-    case "find":
-      facts.largeFiles ??= from(parseFindSizes(out));
+    }
+    case "find": {
+      const entries = parseFindSizes(out);
+      const root = args.find((a) => a.startsWith("/"));
+      if (!facts.largeFiles || followsUp(facts.largeFiles.value.length, facts.largeFilesRoot, entries.length, root)) {
+        facts.largeFiles = from(entries);
+        facts.largeFilesRoot = root;
+      }
       return true;
+    }
     case "open-files":
       facts.openFiles ??= from(parseOpenFileCounts(out));
       return true;

@@ -283,7 +283,7 @@ export function processFromText(text: string): string | undefined {
   const patterns = [/`([A-Za-z0-9][A-Za-z0-9@._+-]{0,62})`/, /\b([A-Za-z0-9][A-Za-z0-9@._+-]*)\s+process(?:es)?\b/i, /\bprocess\s+([A-Za-z][A-Za-z0-9@._+-]*)/i, /([A-Za-z0-9][A-Za-z0-9@._+-]*)\s*프로세스/];
   for (const pattern of patterns) {
     const found = safeName(pattern.exec(text)?.[1]);
-    if (found && !STOPWORDS.has(found.toLowerCase()) && !/^(too|many|the|zombie|d|child|worker|all|which|what|\d+)$/i.test(found)) {
+    if (found && !STOPWORDS.has(found.toLowerCase()) && !/^(too|many|the|zombie|d|child|worker|all|which|what|count|counts|number|numbers|list|table|tree|limit|limits|id|ids|name|names|state|states|status|usage|is|are|was|were|keeps|keep|got|gets|has|had|that|this|from|of|in|on|for|to|and|or|with|\d+)$/i.test(found)) {
       return found;
     }
   }

@@ -169,11 +169,12 @@ export function connectionRules(ctx: RuleContext): RuleOutput {
         "connections",
         say(`The kernel dropped ${dropped} incoming connections since boot: an accept queue was full`, `부팅 후 커널이 들어오는 연결 ${dropped}개를 버림: accept 큐가 가득 참`),
         say("A service does not accept connections fast enough, or its listen backlog is too small (a count since boot: compare with a second read to see whether it grows now).", "서비스가 연결을 충분히 빨리 받지 못하거나 listen backlog가 너무 작습니다 (부팅 후 누적 값: 지금도 느는지 한 번 더 읽어 비교하세요)."),
-        "medium",
+        // A count since boot says nothing about now: it is context, not a finding that leads a summary.
+        "low",
         [evidence(source.run, [...new Set([...(overflows?.lines ?? []), ...(drops?.lines ?? [])])], 4, 4000)],
       ),
     );
-    out.headlines.push({ resource: "connections", severity: "medium", text: say(`${dropped} connections were dropped at a full accept queue since boot`, `부팅 후 가득 찬 accept 큐에서 연결 ${dropped}개가 버려짐`) });
+    out.headlines.push({ resource: "connections", severity: "low", text: say(`${dropped} connections were dropped at a full accept queue since boot`, `부팅 후 가득 찬 accept 큐에서 연결 ${dropped}개가 버려짐`) });
   }
 
   // Outgoing piles: one local process holding many connections to elsewhere (a leaking pool).
