@@ -265,7 +265,8 @@ async function runLive(flags: EvalFlags): Promise<{ statuses: ScenarioStatus[]; 
         conditions: [],
       };
       let status: ScenarioStatus = { id: scenario.id, title: scenario.title, fault: scenario.fault, staged: true, reason: null };
-      for (const condition of flags.healthy ? (["fault", "healthy"] as const) : (["fault"] as const)) {
+      const order = flags.healthy ? (scenario.healthyFirst ? (["healthy", "fault"] as const) : (["fault", "healthy"] as const)) : (["fault"] as const);
+      for (const condition of order) {
         say(flags, `eval: ${scenario.id}: staging ${condition === "fault" ? scenario.fault : "its healthy twin"}`);
         let staged: StagedCondition;
         try {

@@ -84,6 +84,11 @@ export interface Scenario {
   stage(env: StageEnv): Promise<StagedCondition | Unavailable>;
   /** The same names with no fault; default: nothing staged, facts from `stage`'s naming only. */
   healthy(env: StageEnv): Promise<StagedCondition | Unavailable>;
+  /**
+   * The fault leaves traces nothing can remove (the kernel log keeps an OOM kill): the healthy twin
+   * is staged first, or it would rightly report the fault staged a minute before.
+   */
+  healthyFirst?: boolean;
   alarm(facts: Facts): AlarmSpec;
   en: ((facts: Facts) => string)[];
   ko: ((facts: Facts) => string)[];
@@ -564,6 +569,7 @@ export const SCENARIOS: Scenario[] = [
       };
     },
     healthy: () => Promise.resolve(noFault({ app: randomApp() })),
+    healthyFirst: true,
     alarm: (f) =>
       hostAlarm(f, {
         name: `${f.hostName} kernel OOM kills`,

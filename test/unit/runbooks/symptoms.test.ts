@@ -152,6 +152,14 @@ void describe("numbers, paths and names in the text", () => {
     assert.equal(pathFromText("/var/log/../../etc is full"), undefined);
   });
 
+  void it("a process is named by a name, not by the noun after 'process'", () => {
+    assert.equal(targetForText("process count is way up on db-2").process, undefined);
+    assert.equal(targetForText("the process table is almost full").process, undefined);
+    assert.equal(targetForText("process id 77 is hung").process, undefined);
+    assert.equal(targetForText("the process celery-beat keeps restarting").process, "celery-beat");
+    assert.equal(targetForText("the worker process uwsgi-3 died").process, "uwsgi-3");
+  });
+
   void it("a path alone is about its space; a DNS question keeps the name to look up", () => {
     const t = targetForText("/srv/uploads is huge");
     assert.deepEqual(t.resources, ["disk-space"]);

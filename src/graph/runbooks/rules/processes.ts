@@ -14,6 +14,8 @@ import { code, evidence, finding, headerOf, isKernelThread, output, proc, type R
 const MIN_PROCESSES = 100;
 const MIN_THREADS = 2000;
 const DOMINANCE = 3;
+/** Zombies of one parent from which that parent is named (strong from 20). */
+const MIN_ZOMBIES = 10;
 
 export function processRules(ctx: RuleContext): RuleOutput {
   const { facts, say } = ctx;
@@ -168,8 +170,9 @@ function zombieRules(ctx: RuleContext, out: RuleOutput, procs: ProcessSample[]):
     ),
   );
   out.headlines.push({ resource: "zombies", severity, text, figure: say(`${zombies.length} zombie process${zombies.length > 1 ? "es" : ""}, at most ${children.length} from one parent`, `좀비 프로세스 ${zombies.length}개, 한 부모당 최다 ${children.length}개`) });
-  // A zombie or two come and go on any busy host; a parent holding several is the one not reaping.
-  if (culprit && parent && children.length >= 5) {
+  // Zombies come and go on any busy host (a child exits, its parent reaps it a moment later), and a
+  // handful cost a pid each; a parent is the culprit once it holds a pile: ten or more in one look.
+  if (culprit && parent && children.length >= MIN_ZOMBIES) {
     out.candidates.push({ culprit, strength: children.length >= 20 ? "strong" : "weak", severity, priority: 1, text });
     out.nextSteps.push({
       resource: "zombies",

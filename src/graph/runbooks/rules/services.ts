@@ -5,6 +5,7 @@
 import type { Culprit, Severity } from "../../diagnosis";
 import { displayName } from "../parse/common";
 import type { ProcessSample } from "../parse/system";
+import type { Say } from "../lang";
 import { code, duration, evidence, finding, joinAnd, output, proc, worst, type RuleContext, type RuleOutput } from "./common";
 
 const rankOf: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
@@ -16,17 +17,26 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
   const port = target.port;
   const phrases: { severity: Severity; text: string; port?: boolean; figure?: string }[] = [];
 
+  // A name from a process metric (procstat's exe) or from the user ("the recon service") is a
+  // program, a unit or a family of both: when something of that name runs, a unit or process of
+  // exactly that name missing is a fact about naming, not a problem.
+  const alive = (name: string): string | null => runningAs(name, facts.byName, facts.unitStatus.map((u) => u.value), facts.processes?.value.processes ?? [], say);
   for (const { run, value: unit } of facts.unitsMissing) {
+    const runs = alive(unit) !== null;
     out.findings.push(
       finding(
         "services",
         say(`No unit named ${code(unit)} on this host`, `이 호스트에 ${code(unit)} 유닛이 없음`),
-        say("systemd does not know this service name: check the spelling (`systemctl list-units --type=service`).", "systemd가 이 서비스 이름을 모릅니다: 철자를 확인하세요 (`systemctl list-units --type=service`)."),
-        "medium",
+        runs
+          ? say("A process of that name runs: it is started some other way, or by a unit of another name.", "그 이름의 프로세스는 실행 중입니다: 다른 방법이나 다른 이름의 유닛으로 시작됐습니다.")
+          : say("systemd does not know this service name: check the spelling (`systemctl list-units --type=service`).", "systemd가 이 서비스 이름을 모릅니다: 철자를 확인하세요 (`systemctl list-units --type=service`)."),
+        runs ? "info" : "medium",
         [evidence(run, [run.stderr.split("\n")[0] ?? ""])],
       ),
     );
-    phrases.push({ severity: "medium", text: say(`there is no unit named ${code(unit)}`, `${code(unit)} 유닛이 없음`) });
+    if (!runs) {
+      phrases.push({ severity: "medium", text: say(`there is no unit named ${code(unit)}`, `${code(unit)} 유닛이 없음`) });
+    }
   }
   for (const { run, value: status } of facts.unitStatus) {
     // The cause (emerg/error/denied…) usually comes before systemd's own "Failed …" lines: quote it first.
@@ -142,7 +152,19 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
   let running: ProcessSample[] | null = null;
   for (const { run, value } of facts.byName) {
     const procs = (value.table?.processes ?? []).filter((p) => !p.state?.startsWith("Z"));
-    if (procs.length === 0) {
+    const other = procs.length === 0 ? alive(value.name) : null;
+    if (procs.length === 0 && other !== null) {
+      out.findings.push(
+        finding(
+          "services",
+          say(`No process is named exactly ${code(value.name)}, but ${other} runs`, `이름이 정확히 ${code(value.name)}인 프로세스는 없지만 ${other} 실행 중`),
+          say("The service runs under another program name (its unit's main process, or one of its family).", "서비스가 다른 프로그램 이름으로 실행 중입니다 (유닛의 메인 프로세스 또는 같은 이름으로 시작하는 프로세스)."),
+          "info",
+          [evidence(run, [value.table?.header ?? run.stdout.split("\n")[0] ?? ""])],
+        ),
+      );
+      phrases.push({ severity: "info", text: say(`${other} runs`, `${other} 실행 중`), figure: say("the service is running", "서비스 실행 중") });
+    } else if (procs.length === 0) {
       running = running ?? [];
       out.findings.push(
         finding(
@@ -269,3 +291,32 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
   return out;
 }
 
+
+/** How a program counts as one of a name's family: "recon" → recon, recon-sync, recon_worker, recond. */
+function ofFamily(process: string, name: string): boolean {
+  return process === name || (name.length >= 3 && new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:[-_.@:]|d$)`).test(process));
+}
+
+/**
+ * What runs under a service name that no process has exactly: the main process of an active unit
+ * of that name, or a process of its family in the full listing; null when nothing does.
+ */
+function runningAs(
+  name: string,
+  byName: { value: { name: string; table: { processes: ProcessSample[] } | null } }[],
+  units: { unit: string; state: string; mainPid: number | null }[],
+  all: ProcessSample[],
+  say: Say,
+): string | null {
+  const unit = units.find((u) => u.unit.replace(/\.service$/, "") === name && u.state === "active");
+  if (unit) {
+    const main = unit.mainPid !== null ? all.find((p) => p.pid === unit.mainPid) : undefined;
+    return main ? proc(main) : unit.mainPid !== null ? `${code(unit.unit)} (pid ${unit.mainPid})` : code(unit.unit);
+  }
+  const exact = byName.find((b) => b.value.name === name)?.value.table?.processes.find((p) => !p.state?.startsWith("Z"));
+  if (exact) {
+    return proc(exact);
+  }
+  const family = all.filter((p) => !p.state?.startsWith("Z") && ofFamily(p.name, name));
+  return family.length > 0 ? joinAnd(family.slice(0, 2).map((p) => proc(p)), say) : null;
+}

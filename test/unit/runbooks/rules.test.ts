@@ -1,0 +1,103 @@
+// Culprit rules on hand-made outputs of hosts other than the evaluation's: the parent of a pile of
+// zombies (and not of a handful), a service that runs under another program name than the one
+// asked about (not "down"), and the calibration around them — a healthy host and an unrelated
+// busy process are never named.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { analyzeRuns } from "../../../src/graph/runbooks/index";
+import { PS_COLUMNS } from "../../../src/graph/runbooks/catalog";
+import { numbered, run } from "./support";
+
+const PS = `ps -eo ${PS_COLUMNS} --sort=-pcpu | head -n 3000`;
+const HEADER = "    PID    PPID USER     STAT ELAPSED NLWP %CPU %MEM   RSS COMMAND";
+
+function row(pid: number, ppid: number, user: string, stat: string, etimes: number, cpu: number, rss: number, comm: string): string {
+  return `${String(pid).padStart(7)} ${String(ppid).padStart(7)} ${user.padEnd(8)} ${stat.padEnd(4)} ${String(etimes).padStart(7)}    1 ${cpu.toFixed(1).padStart(4)}  0.1 ${String(rss).padStart(5)} ${comm}`;
+}
+
+/** A small host: systemd, sshd, a busy java, and whatever `extra` adds. */
+function psOutput(extra: string[]): string {
+  return [
+    HEADER,
+    row(4410, 1, "app", "Sl", 86000, 93.5, 812000, "java"),
+    row(1, 0, "root", "Ss", 900000, 0.0, 11000, "systemd"),
+    row(612, 1, "root", "Ss", 900000, 0.0, 7000, "sshd"),
+    ...extra,
+  ].join("\n");
+}
+
+function zombies(parent: number, count: number, firstPid: number): string[] {
+  return Array.from({ length: count }, (_, i) => row(firstPid + i, parent, "app", "Z", 300 - i, 0, 0, "report-gen"));
+}
+
+void describe("zombies: the parent, and only for a pile", () => {
+  void it("names the parent holding a dozen zombies, with its pid", () => {
+    const ps = psOutput([row(2200, 1, "app", "S", 7200, 0.3, 40000, "cron-runner"), ...zombies(2200, 12, 3000)]);
+    const analysis = analyzeRuns(numbered([run(PS, ps)]), { alarm: null, question: "there are defunct processes everywhere" });
+    assert.deepEqual([analysis.culprit?.kind, analysis.culprit?.name, analysis.culprit?.pid], ["parent", "cron-runner", 2200], analysis.summary);
+    assert.match(analysis.summary, /`cron-runner` \(pid 2200\)/);
+    assert.doesNotMatch(analysis.summary, /java/, "the busy process is not the answer");
+  });
+
+  void it("a handful of zombies names no parent and no process in the summary", () => {
+    const ps = psOutput([row(2200, 1, "app", "S", 7200, 0.3, 40000, "cron-runner"), ...zombies(2200, 6, 3000)]);
+    const analysis = analyzeRuns(numbered([run(PS, ps)]), { alarm: null, question: "좀비 프로세스가 있어요" });
+    assert.equal(analysis.culprit, null, analysis.summary);
+    assert.doesNotMatch(analysis.summary, /`|pid \d/, analysis.summary);
+    assert.ok(analysis.findings.some((f) => f.resource === "zombies" && f.title.includes("cron-runner")), "the finding still says who holds them");
+  });
+
+  void it("no zombies at all: no evidence, and the busy java is not named", () => {
+    const analysis = analyzeRuns(numbered([run(PS, psOutput([]))]), { alarm: null, question: "zombie processes are piling up" });
+    assert.equal(analysis.culprit, null);
+    assert.match(analysis.summary, /^No evidence of zombie processes/, analysis.summary);
+    assert.doesNotMatch(analysis.summary, /java/);
+  });
+});
+
+const STATUS_ACTIVE_OTHER_NAME = `● billing-sync.service - billing sync
+     Loaded: loaded (/etc/systemd/system/billing-sync.service; enabled; preset: enabled)
+     Active: active (running) since Sun 2026-12-06 21:02:11 UTC; 3h 10min ago
+   Main PID: 5120 (python3)
+      Tasks: 4 (limit: 9304)
+     CGroup: /system.slice/billing-sync.service
+             └─5120 /usr/bin/python3 /opt/billing/sync.py
+`;
+
+void describe("a service that runs under another name is not down", () => {
+  const psBilling = psOutput([row(5120, 1, "billing", "Sl", 11400, 2.0, 90000, "python3"), row(5188, 1, "billing", "S", 11000, 0.1, 30000, "billing-api")]);
+
+  void it("an active unit whose main process has another name: running, no culprit", () => {
+    const runs = numbered([
+      run(PS, psBilling),
+      run("systemctl status billing-sync --no-pager -l -n 20", STATUS_ACTIVE_OTHER_NAME),
+      run(`ps -C billing-sync -o ${PS_COLUMNS}`, HEADER, { exitCode: 1 }),
+    ]);
+    const analysis = analyzeRuns(runs, { alarm: null, question: "billing-sync.service keeps dying" });
+    assert.equal(analysis.culprit, null, analysis.summary);
+    assert.doesNotMatch(analysis.summary, /not running/, analysis.summary);
+    assert.ok(analysis.findings.some((f) => f.title.includes("`python3` (pid 5120) runs")), analysis.findings.map((f) => f.title).join("\n"));
+  });
+
+  void it("a family name ('the billing service') with billing-* processes running is not a missing service", () => {
+    const runs = numbered([
+      run(PS, psBilling),
+      run("systemctl status billing --no-pager -l -n 20", "", { exitCode: 4, stderr: "Unit billing.service could not be found." }),
+      run(`ps -C billing -o ${PS_COLUMNS}`, HEADER, { exitCode: 1 }),
+    ]);
+    const analysis = analyzeRuns(runs, { alarm: null, question: "billing service is down after the deploy" });
+    assert.equal(analysis.culprit, null, analysis.summary);
+    assert.doesNotMatch(analysis.summary, /`billing`/, analysis.summary);
+  });
+
+  void it("nothing of that name runs: the service is named as not running", () => {
+    const runs = numbered([
+      run(PS, psOutput([])),
+      run("systemctl status billing --no-pager -l -n 20", "", { exitCode: 4, stderr: "Unit billing.service could not be found." }),
+      run(`ps -C billing -o ${PS_COLUMNS}`, HEADER, { exitCode: 1 }),
+    ]);
+    const analysis = analyzeRuns(runs, { alarm: null, question: "billing service is down after the deploy" });
+    assert.deepEqual([analysis.culprit?.resource, analysis.culprit?.name], ["services", "billing"], analysis.summary);
+    assert.match(analysis.summary, /`billing` is not running/);
+  });
+});
