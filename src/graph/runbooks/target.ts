@@ -245,7 +245,8 @@ const STOPWORDS = new Set([
 const PROCESS_OF: Record<string, string> = { ssh: "sshd", docker: "dockerd", postgresql: "postgres", "redis-server": "redis-server", mysql: "mysqld", cron: "cron", apache2: "apache2", httpd: "httpd" };
 
 export function processOfService(service: string): string {
-  return PROCESS_OF[service] ?? service;
+  // Own keys only: "constructor" or "valueOf" from a hostile name must not reach a command.
+  return Object.hasOwn(PROCESS_OF, service) ? PROCESS_OF[service] : service;
 }
 
 /** The service a sentence names explicitly: "systemctl status X", "journalctl -u X", "X.service", "X service", "X 서비스". */

@@ -160,9 +160,13 @@ export function verdict(outputs: RuleOutput[], findings: Finding[], target: Targ
     sentences.push(chosen.text);
     used.add(chosen.text);
     severity = worst([severity, chosen.severity, "low"]);
-    // Other problems with what was asked, if any ("…; swap is 90% used").
+    // Other problems with what was asked, if any ("…; swap is 90% used"), without naming another
+    // process: a second name in the summary reads as a second culprit.
     for (const h of askedHeadlines.filter((h) => h.resource !== chosen.culprit.resource && rank(h.severity) >= rank("medium") && !chosen.text.includes(h.text) && !h.text.includes(chosen.culprit.name)).slice(0, 2)) {
-      sentences.push(h.text);
+      const text = nameless(h);
+      if (text !== null && !sentences.includes(text)) {
+        sentences.push(text);
+      }
       used.add(h.text);
     }
   } else {

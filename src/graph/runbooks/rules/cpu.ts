@@ -11,6 +11,8 @@ import { blockedProcesses, code, duration, evidence, finding, MEASURING_TOOLS, o
 const CULPRIT_MIN_CPU = 50;
 /** …and this much more than the next one, or it only shares the CPU with it. */
 const DOMINANCE = 1.25;
+/** …and this part of all the CPU time in use (busy % × cores), or it is one consumer among many. */
+const MIN_SHARE_OF_USED = 1 / 3;
 
 interface Busiest {
   list: ProcessSample[];
@@ -123,7 +125,11 @@ export function cpuRules(ctx: RuleContext): RuleOutput {
     const over = interval ? say(` over ${seconds} s`, ` (${seconds}초간)`) : "";
     const lifetime = !interval && top.source === "ps" ? say(" (ps: average over its life)", " (ps: 수명 평균)") : "";
     const culprit = { resource: "cpu" as const, kind: "process" as const, name: top.name, pid: top.pid, detail: say(`${formatPercent(top.cpu)} CPU${over}`, `CPU ${formatPercent(top.cpu)}${over}`) };
-    const dominant = top.cpu >= CULPRIT_MIN_CPU && (!second || second.cpu === null || top.cpu >= second.cpu * DOMINANCE);
+    // On a saturated host a process is the answer only when it takes a real part of the CPU in use:
+    // half a core among twenty busy ones is a share, not the cause.
+    const used = busyPercent !== null && cores ? (busyPercent / 100) * cores * 100 : null;
+    const large = used === null || used <= 0 || top.cpu >= used * MIN_SHARE_OF_USED;
+    const dominant = top.cpu >= CULPRIT_MIN_CPU && large && (!second || second.cpu === null || top.cpu >= second.cpu * DOMINANCE);
     out.findings.push(
       finding(
         "cpu",
