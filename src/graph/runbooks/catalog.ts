@@ -397,7 +397,8 @@ export function resourceCommands(resource: Resource, target: CommandTarget, lang
     case "time":
       return all(timedate, chrony);
     case "dns":
-      return [...all(resolvConf, nsswitch), lookup(target.lookup ?? DEFAULT_LOOKUP, say)];
+      // The listeners tell whether a local nameserver (a stub on 127.0.0.x) is there at all.
+      return [...all(resolvConf, nsswitch), lookup(target.lookup ?? DEFAULT_LOOKUP, say), ...all(listeners)];
     case "reboot":
       return all(boots, previousBootErrors, journalErrors);
   }

@@ -4,6 +4,10 @@ import type { Culprit, Severity } from "../../diagnosis";
 import { displayName } from "../parse/common";
 import { duration, evidence, finding, output, type RuleContext, type RuleOutput } from "./common";
 
+/** Addresses of this host a nameserver line can name (loopback), and the addresses a listener on every interface shows. */
+const LOCAL_ADDRESS = /^(127\.|::1$)/;
+const WILDCARD = new Set(["0.0.0.0", "*", "::", "[::]"]);
+
 /** A failed lookup slower than this waited for a nameserver that never answered. */
 const SILENT_RESOLVER_MS = 1500;
 
@@ -70,6 +74,38 @@ export function dnsRules(ctx: RuleContext): RuleOutput {
     return out;
   }
   const servers = resolver?.value.nameservers ?? [];
+  // A nameserver on this host (a stub: dnsmasq, systemd-resolved, unbound) that nothing listens
+  // for is down, whatever a lookup says: its clients fail at once ("connection refused"), as fast
+  // as an answer "no such name" would come, so the lookup's speed cannot tell them apart.
+  const dead = resolver && facts.listeners ? servers.find((s) => LOCAL_ADDRESS.test(s.address) && !facts.listeners!.value.some((l) => l.port === 53 && (l.address === s.address || WILDCARD.has(l.address)))) : undefined;
+  if (dead && resolver && facts.listeners) {
+    const culprit: Culprit = { resource: "dns", kind: "other", name: dead.address, pid: null, detail: say(`nameserver ${dead.address} (in /etc/resolv.conf) is on this host, but nothing listens on port 53 there`, `네임서버 ${dead.address}(/etc/resolv.conf)는 이 호스트에 있는데 그 주소의 53번 포트에서 대기 중인 것이 없음`) };
+    const text = say(
+      `nameserver ${displayName(dead.address)} from /etc/resolv.conf is on this host, but nothing listens on port 53 there: every lookup fails`,
+      `/etc/resolv.conf의 네임서버 ${displayName(dead.address)}는 이 호스트에 있는데 53번 포트에서 대기 중인 것이 없음: 모든 조회가 실패함`,
+    );
+    const lookupLines = failed.flatMap((l) => l.run.stderr.split("\n").filter((x) => x.trim()).slice(0, 1).map((line) => evidence(l.run, [line])));
+    out.findings.push(
+      finding(
+        "dns",
+        text,
+        say("The local resolver (dnsmasq, systemd-resolved, unbound…) is not running or listens elsewhere.", "로컬 리졸버(dnsmasq, systemd-resolved, unbound…)가 실행 중이 아니거나 다른 곳에서 대기 중입니다."),
+        "high",
+        [evidence(resolver.run, [dead.line]), evidence(facts.listeners.run, [facts.listeners.run.stdout.split("\n")[0] ?? ""]), ...lookupLines],
+        culprit,
+      ),
+    );
+    out.headlines.push({ resource: "dns", severity: "high", text, figure: say("the local nameserver does not listen", "로컬 네임서버가 대기 중이 아님") });
+    out.candidates.push({ culprit, strength: "strong", severity: "high", priority: 3, text });
+    out.nextSteps.push({
+      resource: "dns",
+      text: say(
+        `Start the local resolver that should answer on ${displayName(dead.address)} (\`systemctl status systemd-resolved dnsmasq unbound\`), or point /etc/resolv.conf at the VPC resolver (169.254.169.253).`,
+        `${displayName(dead.address)}에서 응답해야 할 로컬 리졸버를 시작하거나 (\`systemctl status systemd-resolved dnsmasq unbound\`), /etc/resolv.conf가 VPC 리졸버(169.254.169.253)를 가리키게 하세요.`,
+      ),
+    });
+    return out;
+  }
   if (failed.length > 0) {
     const names = failed.map((l) => displayName(l.value.name)).join(", ");
     // A resolver that answers "no such name" does so in milliseconds; one that is down or
