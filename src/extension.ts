@@ -26,6 +26,7 @@ import { createSqsPoller } from "./vscode/sqs/sqsPoller";
 import { AtlStatusBar } from "./vscode/statusBar";
 import { ApprovalRulesStore } from "./vscode/triage/rulesStore";
 import { registerRulesView } from "./vscode/triage/rulesView";
+import { EditorTriage } from "./vscode/triage/editorTriage";
 import { EditorModels } from "./vscode/lm/editorModels";
 import { registerLanguageModelTools, type LanguageModelTools } from "./vscode/lm/tools";
 import { registerMcpServerDefinitionProvider } from "./vscode/lm/mcpServer";
@@ -40,6 +41,7 @@ export interface AtlApi {
   readonly polling: PollingController;
   readonly diagnosis: DiagnosisFeatures;
   readonly tools: LanguageModelTools;
+  readonly triage: EditorTriage;
   readonly activationMs: number;
 }
 
@@ -130,6 +132,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
     );
 
     const diagnosis = registerDiagnosisFeatures(context, services);
+    // Proactive triage: an arriving alarm starts its own diagnosis in the polling window.
+    const triage = new EditorTriage({ store, settings, diagnosis, isLeader: () => polling.isLeader, logger });
+    context.subscriptions.push(triage);
+    alarms.setTriage((incident) => triage.triageOf(incident), triage.onDidChange);
     // ATL inside Copilot's agent mode and other agents: language-model tools, MCP server definition.
     const tools = registerLanguageModelTools(services, diagnosis);
     context.subscriptions.push(...tools.disposables, ...registerMcpServerDefinitionProvider(context, services), ...registerChatParticipant(context, services, diagnosis));
@@ -145,7 +151,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
 
     const activationMs = Math.round(performance.now() - started);
     logger.info(`ATL activated in ${activationMs} ms`);
-    return { services, alarms, hosts: hostsView, statusBar, polling, diagnosis, tools, activationMs };
+    return { services, alarms, hosts: hostsView, statusBar, polling, diagnosis, tools, triage, activationMs };
   } catch (error) {
     // Without the store there is nothing to show: say why once, with the fix, and fail activation.
     const atl = toAtlError(error, "storage");

@@ -22,6 +22,10 @@ export interface DiagnosisSummary {
   updatedAt: string;
   status: ThreadStatus;
   severity: Severity | null;
+  /** The verdict in a few words ("java (pid 4123): 98 % CPU"), once an analysis names one. Absent in older records. */
+  culprit?: string | null;
+  /** Started by an arriving alarm (proactive triage), not by a click. */
+  triage?: boolean;
   /** A report exists (Open/Save/Copy report apply). */
   hasReport: boolean;
 }
@@ -300,7 +304,9 @@ function isSummary(value: unknown): value is DiagnosisSummary {
     typeof s.updatedAt === "string" &&
     STATUSES.includes(s.status as ThreadStatus) &&
     (s.severity === null || SEVERITIES.includes(s.severity as Severity)) &&
-    typeof s.hasReport === "boolean"
+    typeof s.hasReport === "boolean" &&
+    (s.culprit === undefined || s.culprit === null || typeof s.culprit === "string") &&
+    (s.triage === undefined || typeof s.triage === "boolean")
   );
 }
 

@@ -15,6 +15,7 @@ import {
   type ThreadStatus,
 } from "../graph/diagnosis";
 import type { Logger } from "../shared/log";
+import { culpritText } from "./triage";
 import type { DiagnosisHistory, DiagnosisRecord } from "./history";
 import type { ThreadHeader, ThreadSnapshot, ToWebviewMessage, TranscriptEntry } from "../webview/protocol";
 
@@ -72,8 +73,8 @@ export class DiagnosisThread {
     }
   }
 
-  /** A new thread, saved to the history at once. */
-  static async create(id: string, header: Omit<ThreadHeader, "threadId" | "createdAt">, input: DiagnosisInput, deps: ThreadDeps): Promise<DiagnosisThread> {
+  /** A new thread, saved to the history at once (`triage`: started by an arriving alarm). */
+  static async create(id: string, header: Omit<ThreadHeader, "threadId" | "createdAt">, input: DiagnosisInput, deps: ThreadDeps, options: { triage?: boolean } = {}): Promise<DiagnosisThread> {
     const now = (deps.clock ?? (() => new Date()))().toISOString();
     const thread = new DiagnosisThread(
       {
@@ -89,6 +90,7 @@ export class DiagnosisThread {
           status: "running",
           severity: null,
           hasReport: false,
+          ...(options.triage ? { triage: true } : {}),
         },
         header: { ...header, threadId: id, createdAt: now },
         entries: [],
@@ -257,6 +259,14 @@ export class DiagnosisThread {
     return this.run((service, onEvent, signal) => service.followUp(this.id, host.id, onEvent, signal));
   }
 
+  /**
+   * A line of context in the transcript (another alarm on the host, this alarm flapping or OK
+   * again): shown as progress, never as an instruction to the graph. Plain text.
+   */
+  note(message: string): void {
+    this.append({ kind: "event", at: this.now(), event: { type: "progress", message } });
+  }
+
   /** Stops the call in flight (the transport aborts its request; the thread stays usable). */
   cancel(): void {
     this.abort?.abort();
@@ -358,6 +368,7 @@ export class DiagnosisThread {
         break;
       case "analysis":
         this.record.summary.severity = event.analysis.severity;
+        this.record.summary.culprit = culpritText(event.analysis.culprit);
         break;
       case "report":
         this.record.summary.hasReport = true;

@@ -8,11 +8,12 @@
 // windows triage once.
 import type { Incident } from "../alarms/model";
 import type { IncidentTransition } from "../alarms/incidents";
-import type { ThreadStatus } from "../graph/diagnosis";
+import type { Culprit, Severity, ThreadStatus } from "../graph/diagnosis";
 import type { HostEntry } from "../hosts/model";
 import { resolveAlarmHost } from "../hosts/resolve";
 import { Emitter, type Event } from "../shared/events";
 import type { Logger } from "../shared/log";
+import type { DiagnosisSummary } from "./history";
 
 /**
  * Where an incident's triage stands: queued (waiting for a slot), started (planning, running,
@@ -72,6 +73,63 @@ interface HostRecent {
   /** When its triage started. */
   at: number;
   running: boolean;
+}
+
+/** The verdict in a few words for a toast or a tree row: "java (pid 4123): 98 % CPU for 5 min". */
+export function culpritText(culprit: Culprit | null): string | null {
+  if (!culprit) {
+    return null;
+  }
+  const name = culprit.pid !== null ? `${culprit.name} (pid ${culprit.pid})` : culprit.name;
+  return culprit.detail ? `${name}: ${culprit.detail}` : name;
+}
+
+/** Where an alarm's triage stands, as the Alarms view shows it. */
+export type TriagePhase = "queued" | "planning" | "running" | "waiting-approval" | "needs-host" | "done" | "rejected" | "failed" | "joined" | "resolved";
+
+export interface AlarmTriage {
+  phase: TriagePhase;
+  /** The thread to open; null while queued, resolved, or joined to a triage that has not started. */
+  threadId: string | null;
+  severity: Severity | null;
+  culprit: string | null;
+}
+
+/**
+ * An alarm's triage from what the coordinator knows (this window) and the thread's summary (the
+ * history every window shares). `commandsStarted`: the live thread ran commands in its current
+ * turn (running, not planning); undefined when the thread is not loaded here.
+ */
+export function alarmTriage(state: TriageState | undefined, thread: DiagnosisSummary | undefined, commandsStarted?: boolean): AlarmTriage | null {
+  if (state?.kind === "queued") {
+    return { phase: "queued", threadId: null, severity: null, culprit: null };
+  }
+  if (state?.kind === "resolved") {
+    return { phase: "resolved", threadId: null, severity: null, culprit: null };
+  }
+  if (state?.kind === "joined" && (!thread || state.threadId !== thread.id)) {
+    return { phase: "joined", threadId: state.threadId, severity: null, culprit: null };
+  }
+  if (!thread) {
+    return null;
+  }
+  const base = { threadId: thread.id, severity: thread.severity, culprit: thread.culprit ?? null };
+  return { ...base, phase: state?.kind === "joined" ? "joined" : phaseOf(thread.status, commandsStarted === true) };
+}
+
+function phaseOf(status: ThreadStatus, commandsStarted: boolean): TriagePhase {
+  switch (status) {
+    case "running":
+      return commandsStarted ? "running" : "planning";
+    case "waiting-approval":
+    case "needs-host":
+    case "rejected":
+    case "failed":
+    case "done":
+      return status;
+    case "answered":
+      return "done";
+  }
 }
 
 /** A thread id from the alarm name and the arrival: readable, file-safe, the same for the same arrival. */

@@ -56,6 +56,13 @@ export interface AlarmViewSettings {
   resolvedRetentionHours: number;
 }
 
+/** Proactive triage (src/diagnosis/triage.ts): what an arriving alarm starts by itself. */
+export interface TriageSettings {
+  onArrival: boolean;
+  maxConcurrent: number;
+  debounceMinutes: number;
+}
+
 /** One wrong value: which setting, what is wrong, and the fix. */
 export interface SettingProblem {
   setting: string;
@@ -68,6 +75,7 @@ export interface SettingsSnapshot {
   llm: LlmViewSettings;
   executionTimeoutSeconds: number;
   alarms: AlarmViewSettings;
+  triage: TriageSettings;
   reportLanguage: ReportLanguage;
   problems: SettingProblem[];
 }
@@ -223,6 +231,11 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">,
     llm,
     executionTimeoutSeconds: num("execution.timeoutSeconds"),
     alarms,
+    triage: {
+      onArrival: config.get<unknown>("triage.onArrival") !== false,
+      maxConcurrent: num("triage.maxConcurrent"),
+      debounceMinutes: num("triage.debounceMinutes"),
+    },
     reportLanguage: oneOf<ReportLanguage>("report.language"),
     problems,
   };

@@ -109,6 +109,9 @@ export async function runInEditorTests(options: InEditorRunOptions = {}): Promis
       args: ["--enable-proposed-api", TEST_LM_EXTENSION_ID],
       // Installed, not in development: the payload loads a single development extension (ATL).
       extensionFolders: [tests.lmProvider],
+      // Suites that publish alarms test the Alarms view, not triage: an arriving alarm starts a
+      // diagnosis only in the triage suite, which turns this on for itself.
+      userSettings: { "atl.triage.onArrival": false },
     });
     console.log(`code-server ${server.url} (user data ${server.dirs.userData})`);
     workbench = await Workbench.open(server, {

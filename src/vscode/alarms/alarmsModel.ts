@@ -36,7 +36,7 @@ export class AlarmsModel extends Disposable {
   ) {
     super();
     this.groupByValue = groupBy;
-    this._register(source.onDidChange(() => this.scheduleChange()));
+    this._register(source.onDidChange(() => this.refresh()));
     this._register({ dispose: () => clearTimeout(this.timer) });
   }
 
@@ -77,7 +77,8 @@ export class AlarmsModel extends Disposable {
     this.changeEmitter.fire();
   }
 
-  private scheduleChange(): void {
+  /** Redraw soon (debounced with the store's changes). */
+  refresh(): void {
     const now = Date.now();
     if (this.timer === undefined) {
       this.firstPendingAt = now;

@@ -8,6 +8,11 @@ import { Disposable } from "../disposable";
 import { type AlarmGroup, type AlarmNode, type AlarmsModel, hostForIncident, isGroup, isIncident } from "./alarmsModel";
 import { escapeMarkdown, incidentDescription, incidentTooltipMarkdown, relativeTime } from "../../alarms/present";
 import type { Translate } from "../../shared/l10n";
+import type { AlarmTriage } from "../../diagnosis/triage";
+import { severityText } from "../diagnoses/view";
+
+/** An alarm's proactive triage, when there is one (src/vscode/triage/editorTriage.ts). */
+export type TriageLookup = (incident: Incident) => AlarmTriage | null;
 
 const t: Translate = (message, ...args) => vscode.l10n.t(message, ...args);
 
@@ -15,6 +20,8 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
   private readonly changeEmitter = this._register(new vscode.EventEmitter<AlarmNode | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private roots: AlarmGroup[] = [];
+  /** Set once the diagnosis features exist (they are built after the view). */
+  triage: TriageLookup | undefined;
 
   constructor(
     readonly model: AlarmsModel,
@@ -48,7 +55,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
       return groupItem(element, this.model.groupBy === "host");
     }
     if (isIncident(element)) {
-      return incidentItem(element, hostForIncident(element, this.hosts()), this.clock());
+      return incidentItem(element, hostForIncident(element, this.hosts()), this.clock(), this.triage?.(element) ?? null);
     }
     return unparsedItem(element, this.clock());
   }
@@ -88,13 +95,48 @@ export function incidentContextValue(incident: Incident): "incident.open" | "inc
   return incident.acknowledged ? "incident.open.ack" : "incident.open";
 }
 
-function incidentItem(incident: Incident, host: HostEntry | null, now: Date): vscode.TreeItem {
+/** The triage part of an alarm's row: "planning…", "plan waits for approval", "java (pid 4123): … — high". */
+export function triageText(triage: AlarmTriage): string {
+  switch (triage.phase) {
+    case "queued":
+      return vscode.l10n.t("triage queued");
+    case "planning":
+      return vscode.l10n.t("planning…");
+    case "running":
+      return vscode.l10n.t("running commands…");
+    case "waiting-approval":
+      return vscode.l10n.t("plan waits for approval");
+    case "needs-host":
+      return vscode.l10n.t("needs a host");
+    case "done": {
+      const severity = triage.severity ? severityText(triage.severity) : null;
+      if (triage.culprit) {
+        return severity ? vscode.l10n.t("{0} — {1}", triage.culprit, severity) : triage.culprit;
+      }
+      return severity ? vscode.l10n.t("diagnosed — {0}", severity) : vscode.l10n.t("diagnosed");
+    }
+    case "rejected":
+      return vscode.l10n.t("plan rejected");
+    case "failed":
+      return vscode.l10n.t("triage failed");
+    case "joined":
+      return vscode.l10n.t("in the host's diagnosis");
+    case "resolved":
+      return vscode.l10n.t("OK before its triage; nothing ran");
+  }
+}
+
+function incidentItem(incident: Incident, host: HostEntry | null, now: Date, triage: AlarmTriage | null): vscode.TreeItem {
   const locale = vscode.env.language;
   const state: AlarmState = incident.status === "resolved" ? "OK" : incident.alarm.state;
   // TreeItem labels and descriptions are plain text: alarm text cannot inject anything there.
   const item = new vscode.TreeItem(incident.name, vscode.TreeItemCollapsibleState.None);
   item.id = `incident:${incident.id}`;
   item.description = incidentDescription(incident, now, locale, t);
+  if (triage) {
+    // Plain text like the rest of the row: the culprit comes from command output.
+    item.description = `${triageText(triage)} · ${item.description}`;
+  }
   item.contextValue = incidentContextValue(incident);
   const { icon, color } = STATE_ICON[state];
   item.iconPath = new vscode.ThemeIcon(incident.acknowledged && incident.status === "open" ? "bell-slash" : icon, new vscode.ThemeColor(color));
@@ -103,7 +145,10 @@ function incidentItem(incident: Incident, host: HostEntry | null, now: Date): vs
   tooltip.supportHtml = false;
   tooltip.supportThemeIcons = false;
   item.tooltip = tooltip;
-  item.command = { command: "atl.diagnoseAlarm", title: vscode.l10n.t("Diagnose alarm"), arguments: [incident] };
+  // A triaged alarm opens its thread; otherwise a click diagnoses it.
+  item.command = triage?.threadId
+    ? { command: "atl.openDiagnosis", title: vscode.l10n.t("Open diagnosis"), arguments: [triage.threadId] }
+    : { command: "atl.diagnoseAlarm", title: vscode.l10n.t("Diagnose alarm"), arguments: [incident] };
   item.accessibilityInformation = { label: `${incident.name}, ${state}, ${item.description}` };
   return item;
 }

@@ -19,7 +19,7 @@ import {
   type AlarmCommandDeps,
 } from "./alarmCommands";
 import { AlarmsModel, type AlarmNode, type AlarmsSource } from "./alarmsModel";
-import { AlarmsTreeProvider } from "./alarmsProvider";
+import { AlarmsTreeProvider, type TriageLookup } from "./alarmsProvider";
 import { AlarmNotifier } from "./notifier";
 
 export const ALARMS_VIEW = "atl.alarms";
@@ -87,6 +87,13 @@ export class AlarmsView extends Disposable {
     void vscode.commands.executeCommand("setContext", "atl.alarms.groupBy", settings.current.alarms.groupBy);
     void vscode.commands.executeCommand("setContext", "atl.polling", settings.current.sqs.autoStart && !!settings.current.sqs.queueUrl);
     this.updateChrome();
+  }
+
+  /** Shows each alarm's triage state (set once the diagnosis features exist). */
+  setTriage(lookup: TriageLookup, onDidChange: vscode.Event<void>): void {
+    this.provider.triage = lookup;
+    this._register(onDidChange(() => this.model.refresh()));
+    this.model.fireNow();
   }
 
   private tickWhileVisible(visible: boolean): void {

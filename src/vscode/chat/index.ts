@@ -70,6 +70,13 @@ export interface DiagnosisFeatures {
   thread(threadId: string): DiagnosisThread | undefined;
   /** Opens (or reveals) the panel of a stored thread. */
   open(threadId: string): Promise<ChatPanel>;
+  /**
+   * Proactive triage (src/vscode/triage/editorTriage.ts): a thread for an arriving alarm, with no
+   * panel, no click and no consent prompt. `id` is the triage's; undefined when a thread with that
+   * id exists already (one arrival never runs twice). `run` starts it and resolves when it stops;
+   * the caller raises the toast of that first run.
+   */
+  createTriageThread(id: string, incident: Incident, host: HostEntry | null): Promise<{ thread: DiagnosisThread; run(): Promise<ThreadStatus> } | undefined>;
 }
 
 export function registerDiagnosisFeatures(context: vscode.ExtensionContext, services: DiagnosisFeatureServices): DiagnosisFeatures {
@@ -92,6 +99,8 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
   private readonly threads = new Map<string, DiagnosisThread>();
   private readonly panels = new Map<string, ChatPanel>();
   private readonly loading = new Map<string, Promise<DiagnosisThread | undefined>>();
+  /** Triage threads in their first run: their toast is the triage's, not notify()'s. */
+  private readonly triageRuns = new Set<string>();
   private readonly graph: GraphServiceProvider;
   private readonly openEmitter = new vscode.EventEmitter<ChatPanel>();
   private readonly logger: Logger;
@@ -165,6 +174,27 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
       localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, "media")],
     });
     return this.attachPanel(panel, thread);
+  }
+
+  async createTriageThread(id: string, incident: Incident, host: HostEntry | null): Promise<{ thread: DiagnosisThread; run(): Promise<ThreadStatus> } | undefined> {
+    await this.history.load();
+    if (this.threads.has(id) || this.history.summary(id) || (await this.history.get(id))) {
+      return undefined;
+    }
+    const header = { title: incident.alarm.name, alarm: incident.alarm, question: null, host: host ? hostRef(host) : null, incidentId: incident.id };
+    // Without a host the graph resolves it from the alarm and says which id is not in the inventory.
+    const input: DiagnosisInput = host ? { kind: "alarm", alarm: incident.alarm, hostId: host.id } : { kind: "alarm", alarm: incident.alarm };
+    const thread = await DiagnosisThread.create(id, header, input, this.threadDeps(), { triage: true });
+    this.adopt(thread);
+    const run = async (): Promise<ThreadStatus> => {
+      this.triageRuns.add(id);
+      try {
+        return await thread.start();
+      } finally {
+        this.triageRuns.delete(id);
+      }
+    };
+    return { thread, run };
   }
 
   dispose(): void {
@@ -361,7 +391,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
   /** A toast when a thread needs the user, or finished, while its panel is not in view. */
   private notify(thread: DiagnosisThread, status: ThreadStatus): void {
     const panel = this.panels.get(thread.id);
-    if (panel?.panel.visible) {
+    if (panel?.panel.visible || this.triageRuns.has(thread.id)) {
       return;
     }
     const title = thread.header.title;

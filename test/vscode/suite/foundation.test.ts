@@ -125,10 +125,11 @@ suite("foundation: extension, manifest and registrations agree", () => {
     assert.equal(translate("Cannot reach {0}.", "sqs.example"), "Cannot reach sqs.example.");
   });
 
-  test("activation is lazy: on ATL views and commands, never at startup", () => {
+  test("activation waits for the workbench: after startup (polling, issue 16) and on ATL views, never *", () => {
     const events = manifest.activationEvents ?? [];
     assert.ok(!events.includes("*"), "activationEvents must not contain *");
-    assert.ok(!events.includes("onStartupFinished"), "activationEvents must not contain onStartupFinished");
+    // Polling (and proactive triage) starts when VS Code starts, not when the view is first opened.
+    assert.ok(events.includes("onStartupFinished"), "activationEvents must contain onStartupFinished");
   });
 
   test("every command contributed in package.json is registered", async () => {
