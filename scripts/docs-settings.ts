@@ -59,6 +59,7 @@ const GROUPS = [
   { title: "Language model (optional)", prefixes: ["atl.llm."] },
   { title: "Approval and execution", prefixes: ["atl.approval.", "atl.execution."] },
   { title: "Alarms view and notifications", prefixes: ["atl.alarms."] },
+  { title: "Proactive triage", prefixes: ["atl.triage."] },
   { title: "Reports and language", prefixes: ["atl.report."] },
 ];
 

@@ -111,7 +111,8 @@ export function triageText(triage: AlarmTriage): string {
     case "done": {
       const severity = triage.severity ? severityText(triage.severity) : null;
       if (triage.culprit) {
-        return severity ? vscode.l10n.t("{0} — {1}", triage.culprit, severity) : triage.culprit;
+        // Two values side by side, no sentence to translate.
+        return severity ? `${triage.culprit} — ${severity}` : triage.culprit;
       }
       return severity ? vscode.l10n.t("diagnosed — {0}", severity) : vscode.l10n.t("diagnosed");
     }

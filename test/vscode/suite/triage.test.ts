@@ -149,7 +149,9 @@ suite("Proactive triage: an alarm starts its own diagnosis", function () {
   });
 
   test("with a rule covering the plan: the read-only commands run, the report names the CPU burner, the toast names the result", async () => {
-    burner = await startCpuHog({ threads: 1 });
+    // One spinning thread per core at nice -10 (root only): the top consumer even on a machine busy
+    // with other work, as a runaway is on a production host.
+    burner = await startCpuHog({ nice: -10 });
     const rule = await api.services.rules.add({ scope: { host: HOST_ID }, command: "*", durationMs: 3_600_000, once: false, origin: "command" });
     const before = (await executed()).length;
     const summary = await triaged("triage-cpu-runs", INSTANCE);
