@@ -285,6 +285,7 @@ class App {
             approve: (round, commandIds, edits, add) => this.requestError({ type: "approve", round, commandIds, edits, add }),
             reject: (round, reason, replan) => this.requestError({ type: "reject", round, reason, replan }),
             saveDraft: (round, draft) => this.saveDraft(round, draft),
+            allowAlways: (round, commandId) => this.requestError({ type: "allow-always", round, commandId }),
           },
           event.proposal,
           this.state.drafts[String(event.proposal.round)],

@@ -16,6 +16,8 @@ export interface ProposalActions {
   approve(round: number, commandIds: string[], edits: { id: string; command: string }[], add: string[]): Promise<string | null>;
   reject(round: number, reason: string, replan: boolean): Promise<string | null>;
   saveDraft(round: number, draft: ProposalDraft | null): void;
+  /** Asks the editor to create an approval rule for a proposed read-only command (its pickers decide). */
+  allowAlways(round: number, commandId: string): Promise<string | null>;
 }
 
 interface Verdict {
@@ -199,6 +201,17 @@ export class ProposalCard {
         reason,
       ),
     );
+    if (original && original.decision === "allowed" && original.risk === "read-only") {
+      // A standing rule for this command; also after the decision (the next alarm runs it unasked).
+      element.append(
+        button(s.alwaysAllow, () => void this.actions.allowAlways(this.proposal.round, original.id).then((error) => {
+          this.formError.textContent = error ?? "";
+        }), {
+          class: "secondary allow-always",
+          attrs: { "data-action": "allow-always", "aria-label": `${s.alwaysAllow}: ${original.command}` },
+        }),
+      );
+    }
     const row: Row = { id, original, verdict, element, checkbox, input, badge, reason, checking: null, sequence: 0 };
     if (!original) {
       element.classList.add("added");

@@ -115,6 +115,12 @@ function buildSchemas() {
     request("cancel", {}),
     request("report", { action: z.enum(REPORT_ACTIONS) }),
     request("diagnose-incident", { incidentId: text(LIMITS.incidentIdLength) }),
+    /**
+     * "Always allow…" next to a proposed read-only command: the host looks the command up in the
+     * thread's own proposal (the webview sends no command text) and asks the user, in the editor's
+     * own pickers, where and for how long. Nothing is granted without that answer.
+     */
+    request("allow-always", { round, commandId: id }),
   ] as const;
   const ready = z.strictObject({ type: z.literal("ready") });
   return { message: z.discriminatedUnion("type", [ready, ...requests]) };
@@ -139,6 +145,7 @@ export interface RequestResults {
   cancel: null;
   report: null;
   "diagnose-incident": null;
+  "allow-always": null;
 }
 
 /** The outcome of one request: its result, or the message to show. */
@@ -245,6 +252,7 @@ export const STRING_KEYS = [
   "addCommand",
   "addCommandPlaceholder",
   "removeCommand",
+  "alwaysAllow",
   "runSelected",
   "runAllReadOnly",
   "reject",

@@ -30,6 +30,8 @@ export const REQUEST_TIMEOUTS_MS: Record<RequestType, number> = {
   cancel: 60_000,
   report: 600_000,
   "diagnose-incident": 120_000,
+  // The rule's pickers wait for the user.
+  "allow-always": 600_000,
 };
 
 interface Pending {

@@ -360,6 +360,10 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
       diagnoseIncident: async (incidentId) => {
         await this.diagnoseAlarm(incidentId);
       },
+      allowAlways: async (command, hostId) => {
+        // The rule's pickers (src/vscode/triage/rulesView.ts) ask where and for how long.
+        await vscode.commands.executeCommand("atl.addApprovalRule", { command, hostId });
+      },
     });
     this.panels.set(thread.id, panel);
     panel.onDidDispose(() => {

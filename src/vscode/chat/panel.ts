@@ -2,7 +2,7 @@
 // message from the webview validated before it reaches the thread. One panel per thread.
 import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
-import { assertNever, toAtlError } from "../../shared/errors";
+import { AtlError, assertNever, toAtlError } from "../../shared/errors";
 import type { Logger } from "../../shared/log";
 import {
   parseWebviewMessage,
@@ -29,6 +29,8 @@ export interface PanelActions {
   pickHost(thread: DiagnosisThread, hostId: string): Promise<unknown>;
   report(threadId: string, action: ReportAction): Promise<void>;
   diagnoseIncident(incidentId: string): Promise<void>;
+  /** "Always allow…": the approval-rule pickers, suggesting this command on this host. */
+  allowAlways(command: string, hostId: string): Promise<void>;
   logger: Logger;
 }
 
@@ -214,6 +216,19 @@ export class ChatPanel implements vscode.Disposable {
       case "diagnose-incident":
         await this.actions.diagnoseIncident(message.incidentId);
         return null;
+      case "allow-always": {
+        // The command comes from the thread's own proposal, never from the webview's text.
+        const proposal = this.thread
+          .snapshot()
+          .entries.flatMap((e) => (e.kind === "event" && e.event.type === "proposal" && e.event.proposal.round === message.round ? [e.event.proposal] : []))
+          .at(-1);
+        const command = proposal?.commands.find((c) => c.id === message.commandId);
+        if (!proposal || !command || command.decision !== "allowed" || command.risk !== "read-only") {
+          throw new AtlError("webview-message", vscode.l10n.t("Only a read-only command the policy allows can be allowed without asking."));
+        }
+        await this.actions.allowAlways(command.command, proposal.host.id);
+        return null;
+      }
       default:
         return assertNever(message, "request");
     }

@@ -47,6 +47,7 @@ export function webviewStrings(): WebviewStrings {
     addCommand: t("Add command"),
     addCommandPlaceholder: t("Another command to run, e.g. journalctl -u nginx -n 50"),
     removeCommand: t("Remove"),
+    alwaysAllow: t("Always allow…"),
     runSelected: t("Run selected"),
     runAllReadOnly: t("Run all read-only"),
     reject: t("Reject…"),

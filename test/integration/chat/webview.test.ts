@@ -387,6 +387,21 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
     assert.deepEqual(approve.commandIds, ["c1"]);
   });
 
+  void it("Always allow… is offered next to allowed read-only commands only, and sends the command's id, not its text", async () => {
+    const harness = await open();
+    await init(harness, snapshot([event({ type: "proposal", proposal: proposal() })]));
+    const page = harness.page;
+    const allow = (id: string) => page.locator(`li.command[data-command-id="${id}"] [data-action="allow-always"]`);
+    assert.equal(await allow("c1").count(), 1, "uptime (read-only) can be always allowed");
+    assert.equal(await allow("c2").count(), 0, "a mutating command never");
+    assert.equal(await allow("c3").count(), 0, "a refused command never");
+    assert.equal(await allow("c1").getAttribute("aria-label"), `${strings.alwaysAllow}: uptime`);
+    await allow("c1").click();
+    const request = await waitForPosted(harness, (m) => m.type === "allow-always");
+    assert.deepEqual({ ...request, requestId: undefined }, { type: "allow-always", requestId: undefined, round: 1, commandId: "c1" });
+    assert.equal((await harness.posted()).some((m) => m.type === "approve"), false, "asking for a rule approves nothing");
+  });
+
   void it("re-checks an edit with the host's policy as you type; a refused edit is unchecked and disabled", async () => {
     const harness = await open();
     await init(harness, snapshot([event({ type: "proposal", proposal: proposal() })]));
@@ -458,6 +473,8 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
     // The first enabled checkbox takes the focus when the proposal waits for a decision.
     await page.waitForFunction(`document.activeElement?.matches('li.command[data-command-id="c1"] input.select') === true`);
     await page.keyboard.press("Tab"); // c1 command text
+    await page.keyboard.press("Tab"); // c1 Always allow…
+    assert.equal(await page.evaluate<string | null | undefined>(`document.activeElement?.getAttribute("data-action")`), "allow-always");
     await page.keyboard.press("Tab"); // c2 checkbox
     assert.equal(await page.evaluate<string | undefined>(`document.activeElement?.closest("li")?.getAttribute("data-command-id")`), "c2");
     await page.keyboard.press("Space");
