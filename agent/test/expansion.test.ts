@@ -97,4 +97,13 @@ void describe("path patterns and sampling on the running agent", { timeout: 120_
     assert.equal(top.executed, "top -b -d 5 -n 2");
     assert.equal((top.stdout.match(/^top - /gm) ?? []).length, 2, top.stdout.slice(0, 500));
   });
+
+  test("samples systemd-cgtop in batch mode, one frame a second for the window", async () => {
+    const cgtop = await exec("systemd-cgtop -d 1 --depth=1");
+    assert.equal(cgtop.exitCode, 0, cgtop.stderr);
+    assert.equal(cgtop.executed, "systemd-cgtop -b -n 6 -d 1 --depth=1");
+    assert.deepEqual(cgtop.sampling, { seconds: 5 });
+    // Each frame starts with the root control group.
+    assert.equal((cgtop.stdout.match(/^\/ /gm) ?? []).length, 6, cgtop.stdout.slice(0, 500));
+  });
 });

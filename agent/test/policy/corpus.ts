@@ -699,6 +699,8 @@ export const corpus: CorpusCase[] = [
 
   // ---- sampling commands: bounded to the sampling window (5 s by default) ---------------------
   ...allowed("sampling", [
+    "systemd-cgtop",
+    "systemd-cgtop -m -d 1 --depth=2",
     "vmstat 1",
     "vmstat -w 1",
     "vmstat 1 -w",
@@ -952,6 +954,8 @@ export const corpus: CorpusCase[] = [
     ["traceroute -M tcp -M /var/tmp/evil.so 10.0.0.1", "the last -M wins"],
     ["ping -c 5 -c 100000 10.0.0.1", "ping obeys the last -c"],
     ["top -d 1 -d 60", "top obeys the last -d: longer than the sampling window"],
+    ["systemd-cgtop -M web -b -n 1", "operates on a container"],
+    ["systemd-cgtop -d 60", "longer than the sampling window"],
   ]),
 
   // ---- shell structure the policy cannot verify --------------------------------------------

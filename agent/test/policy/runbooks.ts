@@ -44,6 +44,7 @@ const K8S_DEBUG_NOTES = "https://gist.github.com/ruzickap/923ec76dc2af21ff04a44e
 const K8S_CHEATSHEET = "https://gist.github.com/eckslopez/fc2b860c4e179471fb78cde940cfff06";
 const K8S_EVENTS = "https://oneuptime.com/blog/post/2026-01-25-kubernetes-events-debugging/view";
 const K8S_PODS = "https://www.skills.sh/kurtosis-tech/kurtosis/k8s-debug-pods";
+const CGROUP_AUDIT = "https://dargslan.com/blog/linux-cgroup-v2-resource-limits-audit";
 const SYSTEMD_CHECK = "https://linux-audit.com/tags/systemd/";
 
 export const runbookCommands: RunbookCommand[] = [
@@ -217,6 +218,17 @@ export const runbookCommands: RunbookCommand[] = [
   { command: "kubectl get events -n production", source: K8S_EVENTS },
   { command: "kubectl get pods -A | grep kurtosis | grep -v Running", source: K8S_PODS },
   { command: "kubectl describe pod kurtosis-engine-0 -n kurtosis | tail -30", source: K8S_PODS },
+
+  // cgroup v2: which service or container the load belongs to.
+  { command: "stat -fc %T /sys/fs/cgroup", source: CGROUP_AUDIT },
+  { command: "mount | grep cgroup", source: CGROUP_AUDIT },
+  { command: "ls /sys/fs/cgroup/", source: CGROUP_AUDIT },
+  { command: "systemd-cgls", source: CGROUP_AUDIT },
+  { command: "systemd-cgls /system.slice/postgresql.service", source: CGROUP_AUDIT },
+  { command: "systemd-cgtop", source: CGROUP_AUDIT },
+  { command: "systemctl status postgresql", source: CGROUP_AUDIT },
+  { command: "cat /sys/fs/cgroup/system.slice/postgresql.service/memory.current", source: CGROUP_AUDIT },
+  { command: "cat /sys/fs/cgroup/system.slice/postgresql.service/memory.peak", source: CGROUP_AUDIT },
 ];
 
 /** The operator rules the vendor agents' status commands above need (exact path, exact arguments). */

@@ -17,23 +17,28 @@ function delayOf(program: string, value: string | undefined): number {
 }
 
 /**
- * top: batch mode only (interactive top needs a terminal). Without a count of iterations it would
- * repeat forever, so it samples: two frames the window apart (the second one's %CPU covers the
- * whole window), or frames every `-d` seconds. Plain `top` becomes `top -b -d 5 -n 2`.
+ * top and systemd-cgtop: batch mode only (interactive mode needs a terminal). Without a count of
+ * iterations they would repeat forever, so they sample: two frames the window apart (the second
+ * one's CPU figures cover the whole window), or frames every `-d` seconds. Plain `top` becomes
+ * `top -b -d 5 -n 2`.
  */
-function checkTop(_args: readonly string[], parsed: ParsedArgs, ctx: RuleContext): ArgvRewrite | void {
-  const words: string[] = findOption(parsed, "b", "batch-mode") ? [] : ["-b"];
-  if (findOption(parsed, "n", "iterations")) {
-    return words.length > 0 ? { at: 0, words } : undefined;
-  }
-  const delay = findOption(parsed, "d", "delay");
-  if (delay === undefined) {
-    return { at: 0, words: [...words, "-d", String(ctx.sampleSeconds), "-n", "2"], sampleSeconds: ctx.sampleSeconds };
-  }
-  const seconds = delayOf("top", delay.value);
-  const frames = reportsInWindow("top", seconds, ctx, "top -b -n 2");
-  return { at: 0, words: [...words, "-n", String(frames + 1)], sampleSeconds: frames * seconds };
+function batchFrames(program: string, batchLong: string) {
+  return (_args: readonly string[], parsed: ParsedArgs, ctx: RuleContext): ArgvRewrite | void => {
+    const words: string[] = findOption(parsed, "b", batchLong) ? [] : ["-b"];
+    if (findOption(parsed, "n", "iterations")) {
+      return words.length > 0 ? { at: 0, words } : undefined;
+    }
+    const delay = findOption(parsed, "d", "delay");
+    if (delay === undefined) {
+      return { at: 0, words: [...words, "-d", String(ctx.sampleSeconds), "-n", "2"], sampleSeconds: ctx.sampleSeconds };
+    }
+    const seconds = delayOf(program, delay.value);
+    const frames = reportsInWindow(program, seconds, ctx, `${program} -b -n 2`);
+    return { at: 0, words: [...words, "-n", String(frames + 1)], sampleSeconds: frames * seconds };
+  };
 }
+
+const checkTop = batchFrames("top", "batch-mode");
 
 /** iotop: batch mode; without -n it samples like top, every -d seconds (default 1). */
 function checkIotop(_args: readonly string[], parsed: ParsedArgs, ctx: RuleContext): ArgvRewrite | void {
@@ -162,5 +167,12 @@ export const SYSTEM_PROGRAMS: Record<string, ProgramRule> = {
     check: checkIotop,
     note: "Always batch mode; without -n it is sampled.",
   }),
+  "systemd-cgtop": printer(
+    "resource usage per control group (batch mode)",
+    options("-p -t -c -m -i -P -k -r|--raw -b|--batch -n|--iterations= -d|--delay= --cpu=? --recursive= --depth= --order= -h|--help --version", {
+      denied: { M: "systemd-cgtop -M operates on a container", machine: "systemd-cgtop --machine operates on a container" },
+    }),
+    { check: batchFrames("systemd-cgtop", "batch"), note: "Always batch mode (-b is added); without -n it is sampled (systemd-cgtop -b -d 5 -n 2)." },
+  ),
   slabtop: printer("kernel slab usage", "-d|--delay= -o|--once -s|--sort= -h|--help -V|--version", { check: checkSlabtop, note: "Always one report (-o is added)." }),
 };
