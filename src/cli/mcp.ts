@@ -35,7 +35,7 @@ import { analyzeRuns, planFromAlarm, planFromText } from "../graph/runbooks";
 import { HostDirectory } from "../hosts/directory";
 import { AtlError } from "../shared/errors";
 import type { Logger } from "../shared/log";
-import { envSecrets, loadPolicy, readInventory, UsageError } from "./common";
+import { envSecrets, flagReaders, loadPolicy, parseFlags, readInventory, stderrLogger, UsageError } from "./common";
 
 const VERSION = "0.1.0";
 
@@ -66,42 +66,23 @@ interface Options {
 }
 
 function parseArgs(args: string[]): Options {
-  const values = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const raw = args[i];
-    const eq = raw.indexOf("=");
-    const name = raw.startsWith("--") && eq > 0 ? raw.slice(0, eq) : raw;
-    if (!["--hosts", "--store", "--policy", "--language", "--timeout"].includes(name)) {
-      throw new UsageError(`unknown argument "${raw}"`);
-    }
-    const value = eq > 0 && raw.startsWith("--") ? raw.slice(eq + 1) : args[++i];
-    if (value === undefined) {
-      throw new UsageError(`${name} needs a value`);
-    }
-    values.set(name, value);
-  }
+  const { values } = parseFlags(args, new Set(["--hosts", "--store", "--policy", "--language", "--timeout"]), new Set());
   const hostsFile = values.get("--hosts");
   if (!hostsFile) {
     throw new UsageError("--hosts FILE is required");
   }
-  const language = values.get("--language") ?? "en";
-  if (language !== "en" && language !== "ko") {
-    throw new UsageError("--language must be en or ko");
-  }
-  const timeout = Number(values.get("--timeout") ?? 30);
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600) {
-    throw new UsageError("--timeout must be a whole number of seconds (1–3600)");
-  }
-  return { hostsFile, store: values.get("--store") ?? null, policyFile: values.get("--policy") ?? null, language, timeout };
+  const read = flagReaders(values);
+  return {
+    hostsFile,
+    store: values.get("--store") ?? null,
+    policyFile: values.get("--policy") ?? null,
+    language: read.oneOf("--language", ["en", "ko"] as const, "en"),
+    timeout: read.seconds("--timeout", 30),
+  };
 }
 
-const stderrLogger: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: (message) => process.stderr.write(`atl mcp: ${message}\n`),
-  warn: (message) => process.stderr.write(`atl mcp: warning: ${message}\n`),
-  error: (message) => process.stderr.write(`atl mcp: error: ${message instanceof Error ? message.message : message}\n`),
-};
+/** stdout is the protocol: every log line goes to stderr. */
+const logger: Logger = stderrLogger(false, { info: true, error: true });
 
 /** A tool failure the model can read (and correct), not a protocol error. */
 function failure(error: unknown): CallToolResult {
@@ -155,10 +136,10 @@ export async function mcpCommand(args: string[]): Promise<number> {
 
   const ownStore = options.store === null;
   const storeDir = options.store ?? (await mkdtemp(join(tmpdir(), "atl-mcp-")));
-  const alarms = options.store ? await AlarmStore.open({ dir: storeDir, logger: stderrLogger }) : null;
+  const alarms = options.store ? await AlarmStore.open({ dir: storeDir, logger }) : null;
   const incidents: IncidentSource = alarms ?? { listIncidents: () => [] };
-  const history = new DiagnosisHistory(join(storeDir, "diagnoses"), stderrLogger);
-  const hosts = new HostDirectory(inventory, envSecrets(process.env), { policy, logger: stderrLogger });
+  const history = new DiagnosisHistory(join(storeDir, "diagnoses"), logger);
+  const hosts = new HostDirectory(inventory, envSecrets(process.env), { policy, logger });
   const server = new McpServer({ name: "atl", title: "ATL — alarm to diagnosis", version: VERSION }, { capabilities: { tools: {} } });
   const deps: ToolCoreDeps = {
     kit: { planFromAlarm, planFromText, analyzeRuns, labelCommands, runFromResult: toRun },
@@ -297,7 +278,7 @@ export async function mcpCommand(args: string[]): Promise<number> {
   await server.connect(transport);
   // After connect: the server owns the transport's callbacks.
   server.server.onclose = () => stop();
-  stderrLogger.info(`ready (${inventory.length} host(s)${options.store ? `, store ${options.store}` : ""})`);
+  logger.info(`ready (${inventory.length} host(s)${options.store ? `, store ${options.store}` : ""})`);
   await closed;
   await server.close().catch(() => undefined);
   hosts.dispose();

@@ -4,11 +4,13 @@
 // the button that opens ATL's own approval in its panel — nothing runs from chat.
 import * as vscode from "vscode";
 import type { Incident } from "../../alarms/model";
-import type { DiagnosisReport, Proposal, ThreadStatus } from "../../graph/diagnosis";
-import { analysisText, reportText } from "../../diagnosis/tools";
+import type { Analysis, DiagnosisReport, Proposal, ThreadStatus } from "../../graph/diagnosis";
+import { reportText } from "../../diagnosis/tools";
 import type { DiagnosisThread } from "../../diagnosis/thread";
 import { escapeMarkdown, inlineCode } from "../../report/markdown";
+import { hostLabel, pluralForm } from "../../shared/format";
 import type { DiagnosisFeatures } from "../chat/index";
+import { reportUri } from "../report/reports";
 import type { AtlServices } from "../services";
 
 export const PARTICIPANT_ID = "atl.chat";
@@ -32,7 +34,7 @@ async function handle(
   services: AtlServices,
   diagnosis: DiagnosisFeatures,
   request: vscode.ChatRequest,
-  _context: vscode.ChatContext,
+  context: vscode.ChatContext,
   stream: vscode.ChatResponseStream,
   token: vscode.CancellationToken,
 ): Promise<AtlChatResult> {
@@ -44,7 +46,7 @@ async function handle(
     case "report":
       return report(diagnosis, request.prompt.trim(), stream);
     default:
-      return question(diagnosis, request, stream, token);
+      return question(diagnosis, request, context, stream, token);
   }
 }
 
@@ -54,7 +56,11 @@ function alarms(services: AtlServices, stream: vscode.ChatResponseStream): AtlCh
     stream.markdown(vscode.l10n.t("No open alarms. `/diagnose <host> <symptom>` looks at a host directly."));
     return { metadata: { command: "alarms" } };
   }
-  stream.markdown(vscode.l10n.t("**{0} open alarm(s)**, newest first:", open.length) + "\n\n");
+  const heading = pluralForm(open.length, vscode.env.language, {
+    one: vscode.l10n.t("**{0} open alarm**:", open.length),
+    other: vscode.l10n.t("**{0} open alarms**, newest first:", open.length),
+  });
+  stream.markdown(heading + "\n\n");
   for (const incident of open.slice(0, 10)) {
     stream.markdown(`- ${alarmLine(incident)}\n`);
   }
@@ -90,30 +96,44 @@ async function diagnose(services: AtlServices, diagnosis: DiagnosisFeatures, pro
     stream.markdown(vscode.l10n.t("ATL could not start the diagnosis; see its panel or the ATL log."));
     return { metadata: { command: "diagnose", hostId: host.id } };
   }
-  const status = await settle(thread, token);
+  const status = await settle(thread, stream, token);
   streamThread(thread, status, stream);
   return { metadata: { command: "diagnose", threadId, hostId: host.id } };
 }
 
-/** Waits until the thread stops (waiting for approval, done, failed…) or the chat request is cancelled. */
-function settle(thread: DiagnosisThread, token: vscode.CancellationToken): Promise<ThreadStatus> {
+/**
+ * Waits until the thread stops (waiting for approval, done, failed…) or the chat request is
+ * cancelled (the diagnosis goes on in ATL's panel), streaming its progress lines meanwhile.
+ */
+function settle(thread: DiagnosisThread, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<ThreadStatus> {
   return new Promise((resolve) => {
     if (!thread.isBusy && STOPPING.includes(thread.status)) {
       resolve(thread.status);
       return;
     }
-    const subscription = thread.onDidChangeStatus((status) => {
-      if (STOPPING.includes(status)) {
-        subscription.dispose();
-        cancel.dispose();
-        resolve(status);
+    const detach = thread.attach((message) => {
+      if (message.type !== "entry" || message.entry.kind !== "event") {
+        return;
+      }
+      const event = message.entry.event;
+      if (event.type === "progress") {
+        stream.progress(event.message);
+      } else if (event.type === "command-started") {
+        stream.progress(vscode.l10n.t("Running {0}…", event.command));
       }
     });
-    const cancel = token.onCancellationRequested(() => {
+    const done = (status: ThreadStatus): void => {
+      detach();
       subscription.dispose();
       cancel.dispose();
-      resolve(thread.status);
+      resolve(status);
+    };
+    const subscription = thread.onDidChangeStatus((status) => {
+      if (STOPPING.includes(status)) {
+        done(status);
+      }
     });
+    const cancel = token.onCancellationRequested(() => done(thread.status));
   });
 }
 
@@ -128,7 +148,12 @@ function streamThread(thread: DiagnosisThread, status: ThreadStatus, stream: vsc
     return;
   }
   if (analysis) {
-    stream.markdown("```text\n" + analysisText(analysis).replace(/```/g, "``\u200b`") + "\n```\n");
+    // References first: the chat lists them above the answer ("Used 1 reference").
+    const report = thread.latestReport();
+    if (report) {
+      stream.reference(reportUri(report));
+    }
+    stream.markdown(analysisMarkdown(analysis));
     stream.button({ command: "atl.openReport", arguments: [thread.id], title: vscode.l10n.t("Open report") });
   }
   const error = events.filter((e) => e.type === "error").at(-1);
@@ -173,15 +198,34 @@ async function report(diagnosis: DiagnosisFeatures, id: string, stream: vscode.C
     stream.markdown(vscode.l10n.t("No diagnosis has a report yet. Start one with `/diagnose <host> <symptom>` or from an alarm."));
     return { metadata: { command: "report" } };
   }
-  stream.markdown("```text\n" + reportText(found).replace(/```/g, "``\u200b`") + "\n```\n");
+  stream.reference(reportUri(found));
+  stream.markdown(reportMarkdown(found));
   stream.button({ command: "atl.openReport", arguments: [found.threadId], title: vscode.l10n.t("Open report") });
   stream.button({ command: "atl.openDiagnosis", arguments: [found.threadId], title: vscode.l10n.t("Open in ATL") });
   return { metadata: { command: "report", threadId: found.threadId } };
 }
 
-/** A question about the latest diagnosis, answered by the chat's model from its report. */
-async function question(diagnosis: DiagnosisFeatures, request: vscode.ChatRequest, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<AtlChatResult> {
-  const found = await latestReport(diagnosis, "");
+/**
+ * The diagnosis a question is about: the one this conversation last talked about, else the one
+ * whose ATL panel is visible, else the latest with a report.
+ */
+function conversationThread(diagnosis: DiagnosisFeatures, context: vscode.ChatContext): string {
+  for (let i = context.history.length - 1; i >= 0; i--) {
+    const turn = context.history[i];
+    if (turn instanceof vscode.ChatResponseTurn && turn.participant === PARTICIPANT_ID) {
+      const threadId = (turn.result as Partial<AtlChatResult>).metadata?.threadId;
+      if (threadId && diagnosis.history.summary(threadId)?.hasReport) {
+        return threadId;
+      }
+    }
+  }
+  return diagnosis.history.list().find((s) => s.hasReport && diagnosis.panel(s.id)?.panel.visible)?.id ?? "";
+}
+
+/** A question about a diagnosis, answered by the chat's model from its report. */
+async function question(diagnosis: DiagnosisFeatures, request: vscode.ChatRequest, context: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<AtlChatResult> {
+  await diagnosis.history.load();
+  const found = await latestReport(diagnosis, conversationThread(diagnosis, context));
   if (!found) {
     stream.markdown(vscode.l10n.t("Ask me about a diagnosis once there is one: `/alarms` lists the open alarms, `/diagnose <host> <symptom>` starts one."));
     return { metadata: { command: "question" } };
@@ -196,16 +240,64 @@ async function question(diagnosis: DiagnosisFeatures, request: vscode.ChatReques
     fence,
     `Question: ${request.prompt}`,
   ].join("\n");
+  stream.reference(reportUri(found));
   try {
     const response = await request.model.sendRequest([vscode.LanguageModelChatMessage.User(prompt)], {}, token);
     for await (const piece of response.text) {
       stream.markdown(piece);
     }
   } catch (error) {
+    if (token.isCancellationRequested) {
+      return { metadata: { command: "question", threadId: found.threadId } };
+    }
     stream.markdown(vscode.l10n.t("The model could not answer: {0}", escapeMarkdown(error instanceof Error ? error.message : String(error))));
   }
   stream.button({ command: "atl.openDiagnosis", arguments: [found.threadId], title: vscode.l10n.t("Open in ATL") });
   return { metadata: { command: "question", threadId: found.threadId } };
+}
+
+/** One line of untrusted text (alarm text, command output), at most `max` characters, as Markdown text. */
+function line(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return escapeMarkdown(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
+}
+
+/** The findings as chat Markdown: summary, culprit, findings with their first evidence, next steps. */
+function analysisMarkdown(analysis: Analysis): string {
+  const out = [vscode.l10n.t("**Summary** ({0}): {1}", analysis.severity, line(analysis.summary, 600))];
+  const culprit = analysis.culprit;
+  if (culprit) {
+    const pid = culprit.pid !== null ? ` (pid ${culprit.pid})` : "";
+    out.push(vscode.l10n.t("**Culprit**: {0}{1}{2}", inlineCode(culprit.name), pid, culprit.detail ? ` — ${line(culprit.detail)}` : ""));
+  }
+  if (analysis.findings.length > 0) {
+    out.push(
+      analysis.findings
+        .slice(0, 10)
+        .map((f) => {
+          const evidence = f.evidence[0] ? `\n  ${inlineCode(f.evidence[0].command)}: ${inlineCode(f.evidence[0].excerpt.replace(/\s+/g, " ").slice(0, 160))}` : "";
+          return `- **[${f.severity}]** ${line(f.title, 160)}: ${line(f.detail)}${evidence}`;
+        })
+        .join("\n"),
+    );
+  }
+  if (analysis.nextSteps.length > 0) {
+    out.push(`${vscode.l10n.t("**Next steps**:")}\n${analysis.nextSteps.slice(0, 6).map((step) => `- ${line(step)}`).join("\n")}`);
+  }
+  return out.join("\n\n") + "\n\n";
+}
+
+/** A report as chat Markdown: what was diagnosed, the findings, the commands that ran. */
+function reportMarkdown(report: DiagnosisReport): string {
+  const subject = report.alarm ? inlineCode(report.alarm.name) : report.question ? `“${line(report.question, 200)}”` : "";
+  const host = report.host ? hostLabel(report.host) : "?";
+  const out = [vscode.l10n.t("**Diagnosis of {0}** {1} · {2}", escapeMarkdown(host), subject, inlineCode(report.threadId)) + "\n\n"];
+  out.push(report.analysis ? analysisMarkdown(report.analysis) : vscode.l10n.t("No analysis yet.") + "\n\n");
+  if (report.runs.length > 0) {
+    const runs = report.runs.map((r) => `- ${inlineCode(r.command.length > 120 ? `${r.command.slice(0, 119)}…` : r.command)} → ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ""}`);
+    out.push(`${vscode.l10n.t("**Commands**:")}\n${runs.join("\n")}\n`);
+  }
+  return out.join("");
 }
 
 function followups(services: AtlServices, result: AtlChatResult): vscode.ChatFollowup[] {

@@ -172,11 +172,17 @@ async function confirmEach(host: string, commands: ReviewedCommand[]): Promise<s
   const confirmed: string[] = [];
   const run = vscode.l10n.t("Run it");
   for (const command of commands) {
-    const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t("Run the mutating command {0} on {1}?", command.command, host),
-      { modal: true, detail: `${command.argv.map((a) => JSON.stringify(a)).join(" | ")}\n${command.reason}` },
-      run,
-    );
+    let choice: string | undefined;
+    try {
+      choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t("Run the mutating command {0} on {1}?", command.command, host),
+        { modal: true, detail: `${command.argv.map((a) => JSON.stringify(a)).join(" | ")}\n${command.reason}` },
+        run,
+      );
+    } catch {
+      // The editor could not ask (it refuses dialogs in some modes): not confirmed, not run.
+      choice = undefined;
+    }
     if (choice === run) {
       confirmed.push(command.id);
     }

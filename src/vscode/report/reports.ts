@@ -67,7 +67,7 @@ export class ReportPublisher implements vscode.TextDocumentContentProvider, vsco
   /** Opens the report as a Markdown preview of a read-only virtual document. */
   async open(threadId: string): Promise<vscode.Uri> {
     const report = await this.require(threadId);
-    const uri = vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${threadId}/${fileName(report)}` });
+    const uri = reportUri(report);
     this.openUris.set(threadId, uri);
     this.changed.fire(uri);
     await vscode.commands.executeCommand("markdown.showPreview", uri);
@@ -126,6 +126,11 @@ export class ReportPublisher implements vscode.TextDocumentContentProvider, vsco
     }
     return report;
   }
+}
+
+/** The read-only virtual Markdown document of a report (what Open report shows; @atl's references). */
+export function reportUri(report: DiagnosisReport): vscode.Uri {
+  return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${report.threadId}/${fileName(report)}` });
 }
 
 /** `atl-report-20261125-031245-high-cpu-prod-web-01.md`: sortable, safe on every file system. */
