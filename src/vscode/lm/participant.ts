@@ -6,7 +6,9 @@ import * as vscode from "vscode";
 import type { Incident } from "../../alarms/model";
 import type { Analysis, DiagnosisReport, Proposal, ThreadStatus } from "../../graph/diagnosis";
 import { reportText } from "../../diagnosis/tools";
+import { hostForIncident } from "../../diagnosis/grouping";
 import type { DiagnosisThread } from "../../diagnosis/thread";
+import type { HostEntry } from "../../hosts/model";
 import { escapeMarkdown, inlineCode } from "../../report/markdown";
 import { hostLabel, pluralForm } from "../../shared/format";
 import type { DiagnosisFeatures } from "../chat/index";
@@ -16,7 +18,7 @@ import type { AtlServices } from "../services";
 export const PARTICIPANT_ID = "atl.chat";
 
 interface AtlChatResult extends vscode.ChatResult {
-  metadata: { command: string; threadId?: string; hostId?: string };
+  metadata: { command: string; threadId?: string; hostId?: string; symptom?: string };
 }
 
 const STOPPING: readonly ThreadStatus[] = ["waiting-approval", "done", "failed", "rejected", "needs-host", "answered"];
@@ -61,18 +63,22 @@ function alarms(services: AtlServices, stream: vscode.ChatResponseStream): AtlCh
     other: vscode.l10n.t("**{0} open alarms**, newest first:", open.length),
   });
   stream.markdown(heading + "\n\n");
+  const hosts = services.hosts.hosts;
   for (const incident of open.slice(0, 10)) {
-    stream.markdown(`- ${alarmLine(incident)}\n`);
+    stream.markdown(`- ${alarmLine(incident, hostForIncident(incident, hosts))}\n`);
   }
   for (const incident of open.slice(0, 3)) {
     stream.button({ command: "atl.diagnoseAlarm", arguments: [incident.id], title: vscode.l10n.t("Diagnose {0}", incident.name.slice(0, 40)) });
   }
-  return { metadata: { command: "alarms", ...(open[0]?.hostId ? { hostId: open[0].hostId } : {}) } };
+  const newest = open[0] ? hostForIncident(open[0], hosts) : null;
+  return { metadata: { command: "alarms", ...(newest && open[0] ? { hostId: newest.id, symptom: open[0].name } : {}) } };
 }
 
-function alarmLine(incident: Incident): string {
+/** State, name, host (the inventory's when it knows the instance), metric and CloudWatch's reason. */
+function alarmLine(incident: Incident, host: HostEntry | null): string {
   const metric = incident.alarm.metric?.name ? ` · ${escapeMarkdown(incident.alarm.metric.name)}` : "";
-  return `**${escapeMarkdown(incident.alarm.state)}** ${inlineCode(incident.name)} ${incident.hostId ? `(${inlineCode(incident.hostId)})` : ""}${metric} — ${escapeMarkdown(incident.alarm.reason.replace(/\s+/g, " ").slice(0, 160))}`;
+  const where = host ? ` (${escapeMarkdown(hostLabel(host))})` : incident.hostId ? ` (${inlineCode(incident.hostId)})` : "";
+  return `**${escapeMarkdown(incident.alarm.state)}** ${inlineCode(incident.name)}${where}${metric} — ${line(incident.alarm.reason, 160)}`;
 }
 
 async function diagnose(services: AtlServices, diagnosis: DiagnosisFeatures, prompt: string, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<AtlChatResult> {
@@ -304,7 +310,7 @@ function followups(services: AtlServices, result: AtlChatResult): vscode.ChatFol
   const host = result.metadata?.hostId ?? services.hosts.hosts[0]?.id;
   switch (result.metadata?.command) {
     case "alarms":
-      return host ? [{ prompt: `${host} ${vscode.l10n.t("the alarm's symptom")}`, command: "diagnose", label: vscode.l10n.t("Diagnose {0}", host) }] : [];
+      return host ? [{ prompt: `${host} ${result.metadata.symptom ?? vscode.l10n.t("the alarm's symptom")}`, command: "diagnose", label: vscode.l10n.t("Diagnose {0}", host) }] : [];
     case "diagnose":
       return [
         { prompt: "", command: "report", label: vscode.l10n.t("Show the report") },

@@ -132,7 +132,7 @@ suite("The editor's language model (provider vscode)", function () {
       { schema: "command_plan", json: { rationale: "Look at the load and the busiest processes.", commands: [{ command: "uptime", purpose: "load", expectedSignal: "load average" }, { command: "ps aux --sort=-%cpu", purpose: "busiest", expectedSignal: "top CPU" }] } },
       {
         schema: "diagnosis_analysis",
-        json: { summary: "The editor's model read the load.", severity: "low", findings: [], nextSteps: ["Watch the load."], furtherCommands: [] },
+        json: { summary: "The editor's model read the load.", severity: "low", findings: [], nextSteps: ["Watch the load."], culprit: null, furtherCommands: [] },
       },
     );
     const before = (await executed()).length;
@@ -141,14 +141,14 @@ suite("The editor's language model (provider vscode)", function () {
     assert.equal(api.services.languageModels.consent(OPEN), "granted");
     await eventually(() => api.diagnosis.thread(id)?.status === "waiting-approval", LONG, "the proposal");
     const proposal = eventsOf(id).proposals[0];
-    assert.equal(proposal.source, "llm", `the model planned (${eventsOf(id).errors.join("; ")})`);
+    assert.equal(proposal.source, "llm", `the model planned (${eventsOf(id).errors.join("; ")}; ${proposal.fallbackReason ?? ""})`);
     assert.deepEqual(proposal.commands.map((c) => c.command), ["uptime", "ps aux --sort=-%cpu"]);
 
     await api.diagnosis.thread(id)!.approve(proposal.round, { kind: "approve", commandIds: proposal.commands.map((c) => c.id) });
     assert.equal(api.diagnosis.thread(id)?.status, "done", eventsOf(id).errors.join("; "));
     assert.deepEqual((await executed()).slice(before), ["uptime", "ps aux --sort=-%cpu"]);
     const analysis = eventsOf(id).analyses.at(-1)!;
-    assert.equal(analysis.source, "llm");
+    assert.equal(analysis.source, "llm", `the model analysed (${eventsOf(id).errors.join("; ")}; ${analysis.fallbackReason ?? ""})`);
     assert.equal(analysis.summary, "The editor's model read the load.");
 
     const report = api.diagnosis.thread(id)!.latestReport()!;

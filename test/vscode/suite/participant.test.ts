@@ -95,7 +95,7 @@ suite("Chat participant @atl in the chat view", function () {
     await send("@atl /alarms");
     const shown = await waitForText(RESPONSE, "prod-web-01-cpu-high", { screenshot: "participant-alarms" });
     assert.match(shown, /1 open alarm/);
-    assert.match(shown, /ALARM prod-web-01-cpu-high .*CPUUtilization — Threshold Crossed/);
+    assert.match(shown, /ALARM prod-web-01-cpu-high \(chat-web-01 \(chat-host\)\) · CPUUtilization — Threshold Crossed/, "the alarm's instance is named as the inventory's host");
 
     const opened = new Promise<string>((resolve) => {
       const subscription = api.diagnosis.onDidOpenPanel((panel) => {
