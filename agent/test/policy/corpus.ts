@@ -955,6 +955,8 @@ export const corpus: CorpusCase[] = [
     ["ping -c 5 -c 100000 10.0.0.1", "ping obeys the last -c"],
     ["top -d 1 -d 60", "top obeys the last -d: longer than the sampling window"],
     ["systemd-cgtop -M web -b -n 1", "operates on a container"],
+    ["kubectl get 'pods, secrets'", "a resource list with a space before secrets"],
+    ["kubectl get 'pods,secrets '", "a resource list with a space after secrets"],
     ["systemd-cgtop -d 60", "longer than the sampling window"],
   ]),
 

@@ -225,8 +225,12 @@ export function checkKubectl(args: readonly string[]): void {
   if (sub === "get" || sub === "describe") {
     for (const operand of parsed.operands.slice(1)) {
       for (const resource of operand.split(",")) {
-        if (/^(secrets?|sec)(\/|\.|$)/i.test(resource)) {
+        if (/^\s*(secrets?|sec)(\/|\.|\s|$)/i.test(resource)) {
           deny("secrets", `kubectl ${sub} ${operand} reveals Kubernetes secrets`);
+        }
+        // Spaces in a resource list (`'pods, secrets'`): whatever kubectl makes of them, the policy cannot verify them.
+        if (operand.includes(",") && /\s/.test(resource)) {
+          deny("resource-list", `cannot verify the resource list "${operand}": write it without spaces (kubectl ${sub} pods,services)`);
         }
       }
     }
