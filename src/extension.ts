@@ -133,7 +133,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
 
     const diagnosis = registerDiagnosisFeatures(context, services);
     // Proactive triage: an arriving alarm starts its own diagnosis in the polling window.
-    const triage = new EditorTriage({ store, settings, diagnosis, isLeader: () => polling.isLeader, logger });
+    const triage = new EditorTriage({ store, settings, diagnosis, isLeader: () => polling.isLeader, onDidChangePolling: polling.onDidChangeState, logger });
     context.subscriptions.push(triage);
     alarms.setTriage((incident) => triage.triageOf(incident), triage.onDidChange);
     // ATL inside Copilot's agent mode and other agents: language-model tools, MCP server definition.

@@ -11,7 +11,7 @@ import { notificationText } from "../../alarms/present";
 import type { AlarmStore } from "../../alarms/store";
 import type { DiagnosisSummary } from "../../diagnosis/history";
 import type { DiagnosisThread } from "../../diagnosis/thread";
-import { alarmTriage, TriageCoordinator, type AlarmTriage, type TriageJob, type TriageNote, type TriageRunner } from "../../diagnosis/triage";
+import { alarmTriage, TriageCoordinator, triageId, type AlarmTriage, type TriageJob, type TriageNote, type TriageRunner } from "../../diagnosis/triage";
 import type { Proposal, ThreadStatus } from "../../graph/diagnosis";
 import { pluralForm } from "../../shared/format";
 import type { Logger } from "../../shared/log";
@@ -26,6 +26,8 @@ export interface EditorTriageDeps {
   diagnosis: DiagnosisFeatures;
   /** True while this window polls the queue: only it triages, so several windows triage once. */
   isLeader(): boolean;
+  /** Fires when polling starts, stops or moves to another window. */
+  onDidChangePolling: vscode.Event<unknown>;
   logger: Logger;
 }
 
@@ -35,6 +37,13 @@ export interface TriageToast {
   status: ThreadStatus | "summary";
   message: string;
 }
+
+/**
+ * When this window becomes the poller (startup, a reload, the previous poller's window closed), an
+ * alarm that fired this recently and has no diagnosis yet is triaged now: it arrived while no
+ * window triaged, or its triage was still queued when the window went away.
+ */
+const CATCH_UP_MS = 60 * 60_000;
 
 /** Toasts one at a time while few triages finish; beyond this many per window, one summary. */
 const TOASTS_PER_WINDOW = 4;
@@ -71,6 +80,16 @@ export class EditorTriage extends Disposable implements TriageRunner {
         }
       }),
     );
+    let leader = deps.isLeader();
+    this._register(
+      deps.onDidChangePolling(() => {
+        const now = deps.isLeader();
+        if (now && !leader) {
+          void this.catchUp().catch((error: unknown) => logger.warn(`Triage catch-up failed: ${error instanceof Error ? error.message : String(error)}`));
+        }
+        leader = now;
+      }),
+    );
     this._register(this.coordinator.onDidChange(() => this.changeEmitter.fire()));
     this._register(
       diagnosis.history.onDidChange(() => {
@@ -87,6 +106,25 @@ export class EditorTriage extends Disposable implements TriageRunner {
     const summary = (threadId ? this.deps.diagnosis.history.summary(threadId) : undefined) ?? this.summaryOfIncident(incident.id);
     const live = summary ? this.deps.diagnosis.thread(summary.id) : undefined;
     return alarmTriage(state, summary, live ? ranCommandsThisTurn(live) : undefined);
+  }
+
+  /** Triages recent open alarms that have no diagnosis (see CATCH_UP_MS); nothing twice. */
+  async catchUp(): Promise<void> {
+    if (!this.deps.settings.current.triage.onArrival || !this.deps.isLeader()) {
+      return;
+    }
+    const { history } = this.deps.diagnosis;
+    await history.load();
+    const since = Date.now() - CATCH_UP_MS;
+    const missed = this.deps.store
+      .listIncidents({ status: "open" })
+      .filter((i) => i.alarm.state === "ALARM" && Date.parse(i.lastChangeAt) >= since)
+      .filter((i) => !this.coordinator.state(i.id) && !history.summary(triageId(i)) && !history.list().some((s) => s.incidentId === i.id))
+      .sort((a, b) => a.lastChangeAt.localeCompare(b.lastChangeAt));
+    if (missed.length > 0) {
+      this.deps.logger.info(`Triage: ${missed.length} recent alarm(s) without a diagnosis; triaging them now.`);
+      this.coordinator.enqueueOpen(missed);
+    }
   }
 
   // ---- TriageRunner --------------------------------------------------------------------------------
@@ -230,7 +268,7 @@ export function resultText(thread: DiagnosisThread, status: ThreadStatus, summar
     }
     case "needs-host": {
       const why = lastHostNeeded(thread);
-      return why ? vscode.l10n.t("ATL: {0}: {1}", name, notificationText(why, 240)) : vscode.l10n.t("ATL: “{0}” needs you to pick a host.", name);
+      return why ? vscode.l10n.t("ATL: {0} needs a host: {1}", name, notificationText(why, 240)) : vscode.l10n.t("ATL: “{0}” needs you to pick a host.", name);
     }
     case "failed":
       return vscode.l10n.t("ATL: triage of {0} failed; its panel shows why.", name);

@@ -28,6 +28,7 @@ function cpuAlarm(name: string, instance: string): string {
   const message = JSON.parse(alarmMessage("01-ec2-cpu-alarm.json")) as { Trigger: { Dimensions: { name: string; value: string }[] } } & Record<string, unknown>;
   message.AlarmName = name;
   message.AlarmArn = `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:${name}`;
+  message.StateChangeTime = new Date().toISOString().replace("Z", "+0000");
   message.Trigger.Dimensions = message.Trigger.Dimensions.map((d) => (d.name === "InstanceId" ? { ...d, value: instance } : d));
   return JSON.stringify(message);
 }
@@ -217,5 +218,25 @@ suite("Proactive triage: an alarm starts its own diagnosis", function () {
     assert.equal(states.filter((s) => s.phase === "joined").length, 2, JSON.stringify(states));
     assert.ok(states.every((s) => s.threadId === null || s.threadId === threads[0].id), "the joined alarms point at the host's thread");
     await setSettings(api, { "triage.debounceMinutes": 0 });
+  });
+
+  test("an alarm that arrived while no window triaged is triaged when this window starts polling", async () => {
+    await vscode.commands.executeCommand("atl.stopPolling");
+    await eventually(() => api.polling.state.kind === "stopped", 60_000, "polling stopped");
+    // Saved by another window's poller, or before a reload: this window did not see it arrive.
+    api.services.store.ingest(cpuAlarm("triage-caught-up", INSTANCE), { sqsMessageId: `caught-up-${Date.now()}` });
+    const found = await eventually(() => incident("triage-caught-up"), 30_000, "the alarm in the store");
+    assert.equal(triageThreads("triage-caught-up").length, 0, "no triage while this window does not poll");
+    await vscode.commands.executeCommand("atl.startPolling");
+    const summary = await eventually(() => triageThreads("triage-caught-up").find((s) => s.status !== "running"), LONG, "the catch-up triage");
+    assert.equal(summary.incidentId, found.id);
+    assert.equal(summary.status, "waiting-approval");
+    // Polling stops and starts again: the alarm has its diagnosis and is not triaged twice.
+    await vscode.commands.executeCommand("atl.stopPolling");
+    await eventually(() => api.polling.state.kind === "stopped", 60_000, "polling stopped");
+    await vscode.commands.executeCommand("atl.startPolling");
+    await eventually(() => api.polling.state.kind === "polling", 120_000, "polling again");
+    await api.triage.catchUp();
+    assert.equal(triageThreads("triage-caught-up").length, 1, "one triage for the alarm");
   });
 });
