@@ -7,10 +7,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { IncidentBook, DEFAULT_BOOK_OPTIONS, type IncidentTransition } from "../../../src/alarms/incidents";
 import type { Alarm } from "../../../src/alarms/model";
-import type { ThreadStatus } from "../../../src/graph/diagnosis";
+import type { Culprit, ThreadStatus } from "../../../src/graph/diagnosis";
+import type { DiagnosisSummary } from "../../../src/diagnosis/history";
 import type { HostEntry } from "../../../src/hosts/model";
 import { silentLogger } from "../../../src/shared/log";
-import { TriageCoordinator, triageId, type TriageJob, type TriageNote, type TriageRunner } from "../../../src/diagnosis/triage";
+import { alarmTriage, culpritText, TriageCoordinator, triageId, type TriageJob, type TriageNote, type TriageRunner } from "../../../src/diagnosis/triage";
 import { alarm as baseAlarm } from "../alarms/fixtures";
 
 const hosts: HostEntry[] = ["web-01", "web-02", "db-01"].map((name, i) => ({
@@ -222,5 +223,46 @@ void describe("triage coordinator", () => {
     assert.equal(runner.started.length, 1);
     assert.equal(triageId(runner.started[0].incident), runner.started[0].id);
     assert.match(runner.started[0].id, /^web-01-cpu-[0-9a-f]{10}$/);
+  });
+});
+
+void describe("an alarm's triage as the Alarms view shows it", () => {
+  const summary = (status: ThreadStatus, extra: Partial<DiagnosisSummary> = {}): DiagnosisSummary => ({
+    id: "t-1",
+    title: "cpu-high",
+    hostName: "web-01",
+    alarmName: "cpu-high",
+    incidentId: "inc-1",
+    createdAt: "2026-06-01T10:00:00Z",
+    updatedAt: "2026-06-01T10:01:00Z",
+    status,
+    severity: null,
+    hasReport: false,
+    ...extra,
+  });
+
+  void it("follows the coordinator before the thread exists, then the thread's status", () => {
+    assert.deepEqual(alarmTriage({ kind: "queued", hostName: "web-01" }, undefined), { phase: "queued", threadId: null, severity: null, culprit: null });
+    assert.equal(alarmTriage({ kind: "resolved" }, undefined)?.phase, "resolved");
+    assert.equal(alarmTriage(undefined, undefined), null, "no triage, no diagnosis: nothing to show");
+    assert.equal(alarmTriage({ kind: "started", threadId: "t-1" }, summary("running"))?.phase, "planning");
+    assert.equal(alarmTriage({ kind: "started", threadId: "t-1" }, summary("running"), true)?.phase, "running", "commands started: running, not planning");
+    assert.equal(alarmTriage({ kind: "started", threadId: "t-1" }, summary("waiting-approval"))?.phase, "waiting-approval");
+    const done = alarmTriage({ kind: "started", threadId: "t-1" }, summary("done", { severity: "high", culprit: "java (pid 4123): 98 % CPU" }));
+    assert.deepEqual(done, { phase: "done", threadId: "t-1", severity: "high", culprit: "java (pid 4123): 98 % CPU" });
+    // A diagnosis started by a click (no coordinator state) shows the same way.
+    assert.equal(alarmTriage(undefined, summary("needs-host"))?.phase, "needs-host");
+  });
+
+  void it("an alarm that joined another alarm's thread says so and opens that thread", () => {
+    assert.deepEqual(alarmTriage({ kind: "joined", threadId: null }, undefined), { phase: "joined", threadId: null, severity: null, culprit: null });
+    assert.deepEqual(alarmTriage({ kind: "joined", threadId: "t-1" }, summary("done", { severity: "low" })), { phase: "joined", threadId: "t-1", severity: "low", culprit: null });
+  });
+
+  void it("names the culprit by name, pid and detail", () => {
+    const resource = { kind: "cpu" as const, name: null };
+    assert.equal(culpritText(null), null);
+    assert.equal(culpritText({ resource, kind: "process", name: "java", pid: 4123, detail: "98 % CPU for 5 min" } as unknown as Culprit), "java (pid 4123): 98 % CPU for 5 min");
+    assert.equal(culpritText({ resource, kind: "mount", name: "/var", pid: null, detail: null } as unknown as Culprit), "/var");
   });
 });
