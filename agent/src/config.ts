@@ -3,7 +3,7 @@
 import { constants as fsConstants } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { AtlError } from "../../src/shared/errors";
+import { AtlError, errnoCode } from "../../src/shared/errors";
 import { KEY_ID_PATTERN, type AgentKey } from "./auth";
 import { DEFAULT_SAMPLE_SECONDS, MAX_SAMPLE_SECONDS } from "./policy/index";
 import { normalizeSecret } from "./protocol";
@@ -232,7 +232,7 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<{
 }
 
 function readProblem(error: unknown): string {
-  return error instanceof UnusableFileError ? error.message : ((error as NodeJS.ErrnoException).code ?? String(error));
+  return error instanceof UnusableFileError ? error.message : (errnoCode(error) ?? String(error));
 }
 
 /**

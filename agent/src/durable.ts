@@ -2,6 +2,7 @@
 // in flight are committed together by the next one (group commit), each batch in one writev system
 // call, made durable by O_DSYNC or an fdatasync before its records resolve.
 import { constants as fsConstants, fdatasync, writev } from "node:fs";
+import { errnoCode } from "../../src/shared/errors";
 
 /** Flags of an append-only file. */
 export const APPEND = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT;
@@ -84,9 +85,7 @@ export function datasync(fd: number): Promise<void> {
 }
 
 export function errnoText(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  if (e && typeof e === "object" && typeof e.code === "string") {
-    return e.message.startsWith(e.code) ? e.message : `${e.code}: ${e.message}`;
-  }
-  return error instanceof Error ? error.message : String(error);
+  const code = errnoCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return code === undefined || message.startsWith(code) ? message : `${code}: ${message}`;
 }

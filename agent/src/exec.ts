@@ -8,6 +8,7 @@ import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from "node:c
 import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import type { Pipeline, Program, Stage } from "./policy/types";
+import { errnoCode } from "../../src/shared/errors";
 
 /** Nothing is inherited from the agent's environment (it may hold the agent's secret). */
 export const COMMAND_ENV: Readonly<Record<string, string>> = Object.freeze({
@@ -376,7 +377,7 @@ function spawnStage(
 }
 
 function describeSpawnError(program: string, error: Error): { code: number; message: string } {
-  const errno = (error as NodeJS.ErrnoException).code;
+  const errno = errnoCode(error);
   if (errno === "ENOENT") {
     return { code: 127, message: `${program}: command not found` };
   }

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
-import { AtlError } from "../../src/shared/errors";
+import { AtlError, errnoCode } from "../../src/shared/errors";
 import { AgentApp } from "./app";
 import { FLOOR_FUTURE_SKEW_SECONDS, startFloorSec } from "./auth";
 import { openAuditLog, type AuditLog } from "./audit";
@@ -31,7 +31,7 @@ async function readPem(path: string, what: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw new AtlError("config", `Cannot read the TLS ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, {
+    throw new AtlError("config", `Cannot read the TLS ${what} ${path}: ${errnoCode(error) ?? String(error)}.`, {
       cause: error,
       fix: "Check --tls-cert/--tls-key (or tls in the config) and that the agent's user can read them.",
     });

@@ -19,11 +19,12 @@ export function flatten(text: string): string {
 }
 
 /**
- * Escapes text for a MarkdownString so it renders exactly as written: every ASCII punctuation
+ * Untrusted text as one line of a tooltip's MarkdownString (not the report's markdownLiteral,
+ * which keeps lines and escapes less so a pasted ticket reads well): renders exactly as written: every ASCII punctuation
  * character is backslash-escaped (CommonMark allows it for all of them), which disables emphasis,
  * links, autolinks, raw HTML and theme icons; line breaks become spaces; long text is cut.
  */
-export function escapeMarkdown(text: string, limit = FIELD_LIMIT): string {
+export function markdownTooltipText(text: string, limit = FIELD_LIMIT): string {
   const flat = flatten(text);
   const cut = flat.length > limit ? `${flat.slice(0, limit)}…` : flat;
   return cut.replace(/[!-/:-@[-`{-~]/g, "\\$&");
@@ -126,50 +127,50 @@ function stateLabel(state: AlarmState, t: Translate): string {
 }
 
 /**
- * The tooltip as Markdown source. Every value taken from the alarm goes through escapeMarkdown;
+ * The tooltip as Markdown source. Every value taken from the alarm goes through markdownTooltipText;
  * only our own labels are Markdown. The caller must keep the MarkdownString untrusted, with HTML
  * and theme icons off.
  */
 export function incidentTooltipMarkdown(incident: Incident, hostName: string | null, locale: string, t: Translate): string {
   const a = incident.alarm;
   const lines: string[] = [];
-  lines.push(`**${escapeMarkdown(a.name)}**`);
-  lines.push(`${escapeMarkdown(stateLabel(a.state, t))}${a.previousState ? ` ${escapeMarkdown(t("(was {0})", a.previousState))}` : ""}`);
+  lines.push(`**${markdownTooltipText(a.name)}**`);
+  lines.push(`${markdownTooltipText(stateLabel(a.state, t))}${a.previousState ? ` ${markdownTooltipText(t("(was {0})", a.previousState))}` : ""}`);
   if (a.description) {
-    lines.push(escapeMarkdown(a.description));
+    lines.push(markdownTooltipText(a.description));
   }
-  lines.push(`*${escapeMarkdown(t("Reason"))}:* ${escapeMarkdown(a.reason)}`);
+  lines.push(`*${markdownTooltipText(t("Reason"))}:* ${markdownTooltipText(a.reason)}`);
   const metric = metricSummary(a.metric, a.reason);
   if (a.metric) {
     const dims = Object.entries(a.metric.dimensions)
       .map(([k, v]) => `${k}=${v}`)
       .join(", ");
     const detail = [a.metric.namespace, metric, a.metric.statistic, dims].filter((p): p is string => !!p && p.length > 0).join(" · ");
-    lines.push(`*${escapeMarkdown(t("Metric"))}:* ${escapeMarkdown(detail)}`);
+    lines.push(`*${markdownTooltipText(t("Metric"))}:* ${markdownTooltipText(detail)}`);
   }
   if (a.rule) {
-    lines.push(`*${escapeMarkdown(t("Rule"))}:* ${escapeMarkdown(a.rule)}`);
+    lines.push(`*${markdownTooltipText(t("Rule"))}:* ${markdownTooltipText(a.rule)}`);
   }
   if (hostName) {
-    lines.push(`*${escapeMarkdown(t("Host"))}:* ${escapeMarkdown(incident.hostId && hostName !== incident.hostId ? `${hostName} (${incident.hostId})` : hostName)}`);
+    lines.push(`*${markdownTooltipText(t("Host"))}:* ${markdownTooltipText(incident.hostId && hostName !== incident.hostId ? `${hostName} (${incident.hostId})` : hostName)}`);
   } else if (incident.hostId) {
     // Said here, before anyone clicks: ATL will not diagnose it on another host.
-    lines.push(`*${escapeMarkdown(t("Host"))}:* ${escapeMarkdown(t("{0} — not in atl.hosts", incident.hostId))}`);
+    lines.push(`*${markdownTooltipText(t("Host"))}:* ${markdownTooltipText(t("{0} — not in atl.hosts", incident.hostId))}`);
   }
-  lines.push(`*${escapeMarkdown(t("Changed"))}:* ${escapeMarkdown(formatDateTime(a.changedAt, locale))}`);
+  lines.push(`*${markdownTooltipText(t("Changed"))}:* ${markdownTooltipText(formatDateTime(a.changedAt, locale))}`);
   if (incident.status === "resolved" && incident.resolvedAt) {
-    lines.push(`*${escapeMarkdown(t("Resolved"))}:* ${escapeMarkdown(formatDateTime(incident.resolvedAt, locale))}`);
+    lines.push(`*${markdownTooltipText(t("Resolved"))}:* ${markdownTooltipText(formatDateTime(incident.resolvedAt, locale))}`);
   } else {
-    lines.push(`*${escapeMarkdown(t("Open since"))}:* ${escapeMarkdown(formatDateTime(incident.openedAt, locale))}`);
+    lines.push(`*${markdownTooltipText(t("Open since"))}:* ${markdownTooltipText(formatDateTime(incident.openedAt, locale))}`);
   }
   if (incident.flaps > 0) {
-    lines.push(escapeMarkdown(t("Flapped {0} times while open.", incident.flaps)));
+    lines.push(markdownTooltipText(t("Flapped {0} times while open.", incident.flaps)));
   }
   if (incident.acknowledged) {
-    lines.push(escapeMarkdown(t("Acknowledged.")));
+    lines.push(markdownTooltipText(t("Acknowledged.")));
   }
-  lines.push(`*${escapeMarkdown(t("Account"))}:* ${escapeMarkdown(`${a.accountId} · ${a.region}`)}`);
-  lines.push(escapeMarkdown(a.arn, 300));
+  lines.push(`*${markdownTooltipText(t("Account"))}:* ${markdownTooltipText(`${a.accountId} · ${a.region}`)}`);
+  lines.push(markdownTooltipText(a.arn, 300));
   // Two trailing spaces would be fragile; a blank line between fields renders as separate paragraphs.
   return lines.join("\n\n");
 }

@@ -21,6 +21,7 @@ import { HostDirectory } from "../hosts/directory";
 import type { HostEntry } from "../hosts/model";
 import { envSecrets, flagReaders, LLM_FLAGS, LLM_USAGE, llmFrom, llmOptions, loadPolicy, parseFlags, readInventory, stderrLogger, UsageError, type LlmOptions } from "./common";
 import { renderMarkdown, renderProposalMarkdown } from "../report";
+import type { ReportLanguage } from "../shared/l10n";
 
 const USAGE = `Usage: atl diagnose (--alarm FILE|- | --host ID --ask "TEXT") --hosts FILE [options]
 
@@ -57,7 +58,7 @@ interface Options extends LlmOptions {
   approve: ApproveMode;
   policyFile: string | null;
   timeout: number;
-  language: "en" | "ko";
+  language: ReportLanguage;
   checkpointDir: string | null;
   thread: string | null;
   json: boolean;

@@ -36,6 +36,7 @@ import { HostDirectory } from "../hosts/directory";
 import { AtlError } from "../shared/errors";
 import type { Logger } from "../shared/log";
 import { envSecrets, flagReaders, loadPolicy, parseFlags, readInventory, stderrLogger, UsageError } from "./common";
+import type { ReportLanguage } from "../shared/l10n";
 
 const VERSION = "0.1.0";
 
@@ -61,7 +62,7 @@ interface Options {
   hostsFile: string;
   store: string | null;
   policyFile: string | null;
-  language: "en" | "ko";
+  language: ReportLanguage;
   timeout: number;
 }
 

@@ -23,6 +23,7 @@ import { AtlError } from "../shared/errors";
 import type { Logger } from "../shared/log";
 import { SqsAlarmConsumer } from "../sqs/consumer";
 import { envSecrets, flagReaders, LLM_FLAGS, LLM_USAGE, llmFrom, llmOptions, loadPolicy, parseFlags, readInventory, stderrLogger, UsageError, type LlmOptions } from "./common";
+import type { ReportLanguage } from "../shared/l10n";
 
 const USAGE = `Usage: atl watch --queue-url URL --hosts FILE [options]
 
@@ -66,7 +67,7 @@ interface Options extends LlmOptions {
   debounceMinutes: number;
   policyFile: string | null;
   timeout: number;
-  language: "en" | "ko";
+  language: ReportLanguage;
   quiet: boolean;
 }
 

@@ -190,7 +190,7 @@ export class DiagnosisThread {
   start(): Promise<ThreadStatus> {
     const input = this.record.input;
     if (!input) {
-      throw new AtlError("internal", "This diagnosis cannot be started again: its input is not stored.");
+      throw new AtlError("not-found", "This diagnosis cannot be started again: its input is not stored.");
     }
     this.starting = false;
     return this.run((service, onEvent, signal) => service.start(this.id, input, onEvent, signal));

@@ -18,6 +18,7 @@ import { translate, type Translate } from "../shared/l10n";
 import type { DiagnosisHistory, DiagnosisRecord } from "./history";
 import { latestReport } from "./thread";
 import type { TranscriptEntry } from "../webview/protocol";
+import type { ReportLanguage } from "../shared/l10n";
 
 const t: Translate = translate;
 
@@ -31,7 +32,7 @@ export interface ToolCoreDeps {
   policy: CommandPolicy;
   /** Where runs are kept and reports read (the editor's Diagnoses history, or the MCP store's). */
   history: DiagnosisHistory;
-  settings(): { language: "en" | "ko"; timeoutSeconds: number };
+  settings(): { language: ReportLanguage; timeoutSeconds: number };
   /** Who ran the tool, for the diagnosis title ("Copilot", "MCP client claude-code"). */
   caller: string;
 }

@@ -10,6 +10,7 @@ import type { ChatModel } from "../llm/chat";
 import type { LlmSettings } from "../llm/settings";
 import type { CommandPolicy } from "../../agent/src/policy/types";
 import type { ApprovalRuleRef, Proposal } from "./diagnosis";
+import type { ReportLanguage } from "../shared/l10n";
 
 export type { AzureSettings, LlmProvider, LlmSettings, ModelPrice, StructuredOutputMethod } from "../llm/settings";
 
@@ -44,7 +45,7 @@ export interface DiagnosisSettings {
   outputTokenBudget: number;
   /** Extra regular expressions redacted before text reaches the LLM. */
   redactionPatterns: string[];
-  language: "en" | "ko";
+  language: ReportLanguage;
 }
 
 /** The alarm store as the graph sees it: incidents for fetch, and composite children → host. */

@@ -5,6 +5,7 @@
 import type { Alarm, Incident } from "../alarms/model";
 import type { PolicyDecisionKind, Risk } from "../../agent/src/policy/types";
 import type { Usage } from "../llm/usage";
+import type { ReportLanguage } from "../shared/l10n";
 
 export type { PolicyDecisionKind, Risk, Usage };
 
@@ -215,7 +216,7 @@ export interface DiagnosisReport {
   runs: CommandRun[];
   analysis: Analysis | null;
   usage: Usage | null;
-  language: "en" | "ko";
+  language: ReportLanguage;
   /** Where the thread stood when the report was made (absent in reports from older versions). */
   status?: ThreadStatus;
   /** Rejected plans and why. */

@@ -5,6 +5,7 @@
 import type { Alarm } from "../alarms/model";
 import { fence, fenceRule } from "../llm/fence";
 import type { Check, Culprit, Finding, HostRef, Resource } from "./diagnosis";
+import type { ReportLanguage } from "../shared/l10n";
 
 export const SCHEMA = {
   plan: "command_plan",
@@ -15,9 +16,8 @@ export const SCHEMA = {
 export const MAX_PLAN_COMMANDS = 8;
 export const MAX_FURTHER_COMMANDS = 3;
 
-export type Language = "en" | "ko";
 
-function languageRule(language: Language): string {
+function languageRule(language: ReportLanguage): string {
   return language === "ko"
     ? "Write every human-readable field (rationale, purpose, expected signal, titles, details, summary, next steps, answers) in Korean. Commands stay as they are."
     : "Write every human-readable field in English.";
@@ -39,7 +39,7 @@ export interface PlanPromptInput {
   earlier: { summary: string; findings: Finding[]; ranCommands: string[] } | null;
   rejections: { commands: string[]; reason: string }[];
   delimiter: string;
-  language: Language;
+  language: ReportLanguage;
 }
 
 export function planPrompt(input: PlanPromptInput): { system: string; user: string } {
@@ -106,7 +106,7 @@ export interface AnalysisPromptInput {
   outputs: OutputForPrompt[];
   allowFurtherCommands: boolean;
   delimiter: string;
-  language: Language;
+  language: ReportLanguage;
 }
 
 export function analysisPrompt(input: AnalysisPromptInput): { system: string; user: string } {
@@ -167,7 +167,7 @@ export interface AnswerPromptInput {
   outputs: OutputForPrompt[];
   earlierAnswers: { question: string; answer: string }[];
   delimiter: string;
-  language: Language;
+  language: ReportLanguage;
 }
 
 export function answerPrompt(input: AnswerPromptInput): { system: string; user: string } {

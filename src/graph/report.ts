@@ -2,8 +2,9 @@
 // channel and the CLI render (src/report/ turns it into Markdown or plain text).
 import { statusAfterTurn, type DiagnosisReport, type ThreadStatus } from "./diagnosis";
 import type { DiagnosisStateType } from "./state";
+import type { ReportLanguage } from "../shared/l10n";
 
-export function buildReport(state: DiagnosisStateType, status: ThreadStatus, language: "en" | "ko"): DiagnosisReport {
+export function buildReport(state: DiagnosisStateType, status: ThreadStatus, language: ReportLanguage): DiagnosisReport {
   return {
     threadId: state.threadId,
     createdAt: state.createdAt,

@@ -2,17 +2,17 @@
 import { pluralForm } from "../shared/format";
 import type { Incident, IncidentFilter } from "../alarms/model";
 import type { Analysis, Finding } from "./diagnosis";
+import type { ReportLanguage } from "../shared/l10n";
 
-type Language = "en" | "ko";
 
-export function hostNotFound(id: string, language: Language): string {
+export function hostNotFound(id: string, language: ReportLanguage): string {
   return language === "ko"
     ? `호스트 "${id}"가 인벤토리(atl.hosts)에 없습니다. 목록에서 호스트를 선택하세요.`
     : `The host "${id}" is not in the inventory (atl.hosts). Pick one of the configured hosts.`;
 }
 
 /** An alarm names hosts (instance ids, CWAgent host names) that are not in the inventory. */
-export function alarmHostNotInInventory(alarmName: string, named: readonly string[], mentioned: string | null, language: Language): string {
+export function alarmHostNotInInventory(alarmName: string, named: readonly string[], mentioned: string | null, language: ReportLanguage): string {
   const ids = named.map((n) => `"${n}"`).join(", ");
   const first = named[0] ?? "";
   if (language === "ko") {
@@ -29,7 +29,7 @@ export function alarmHostNotInInventory(alarmName: string, named: readonly strin
   ].join(" ");
 }
 
-export function noHostFor(alarmName: string | null, hostCount: number, language: Language): string {
+export function noHostFor(alarmName: string | null, hostCount: number, language: ReportLanguage): string {
   if (hostCount === 0) {
     return language === "ko"
       ? "설정된 호스트가 없습니다. atl.hosts에 호스트를 추가하세요 (ATL: Add host)."
@@ -43,42 +43,42 @@ export function noHostFor(alarmName: string | null, hostCount: number, language:
   return language === "ko" ? "어느 호스트를 진단할까요? 호스트를 선택하거나 메시지에 이름을 적어 주세요." : "Which host should ATL look at? Pick one, or name it in your message.";
 }
 
-export function alternativeRationale(runbookRationale: string, language: Language): string {
+export function alternativeRationale(runbookRationale: string, language: ReportLanguage): string {
   return language === "ko"
     ? `거절된 명령을 제외한 대안 계획입니다. ${runbookRationale}`
     : `An alternative plan without the rejected commands. ${runbookRationale}`;
 }
 
-export function nothingElseToPropose(language: Language): string {
+export function nothingElseToPropose(language: ReportLanguage): string {
   return language === "ko"
     ? "더 제안할 명령이 없습니다. 확인할 내용을 메시지로 알려 주거나 명령을 직접 추가하세요."
     : "ATL has no other commands to propose. Tell it what to check, or add a command of your own.";
 }
 
-export function furtherCommandsRationale(language: Language): string {
+export function furtherCommandsRationale(language: ReportLanguage): string {
   return language === "ko" ? "분석에 필요한 증거가 더 있습니다: 아래 명령을 승인하면 분석을 보완합니다." : "The analysis needs more evidence: approve these commands to complete it.";
 }
 
-export function droppedEvidenceNote(droppedEvidence: number, droppedFindings: number, language: Language): string {
+export function droppedEvidenceNote(droppedEvidence: number, droppedFindings: number, language: ReportLanguage): string {
   return language === "ko"
     ? `LLM이 인용한 근거 ${droppedEvidence}개가 실제 명령 출력에 없어 제외했습니다${droppedFindings > 0 ? ` (근거 없는 발견 ${droppedFindings}개 제외)` : ""}.`
     : `ATL dropped ${pluralForm(droppedEvidence, "en", { one: "1 excerpt", other: `${droppedEvidence} excerpts` })} the LLM cited that do not occur in the command output${droppedFindings > 0 ? ` and ${pluralForm(droppedFindings, "en", { one: "1 finding", other: `${droppedFindings} findings` })} left without evidence` : ""}.`;
 }
 
-export function culpritDroppedNote(reason: string, language: Language): string {
+export function culpritDroppedNote(reason: string, language: ReportLanguage): string {
   return language === "ko"
     ? `LLM이 지목한 원인을 근거가 없어 제외했습니다 (${reason}); 내장 파서의 판단을 씁니다.`
     : `ATL dropped the culprit the LLM named (${reason}); the parsers' verdict stands.`;
 }
 
-export function llmFallbackReason(message: string, language: Language): string {
+export function llmFallbackReason(message: string, language: ReportLanguage): string {
   return language === "ko" ? `LLM 분석 실패 (${message}): 내장 런북 분석 결과입니다.` : `The LLM analysis failed (${message}); this is the built-in runbook analysis.`;
 }
 
 const STOP_WORDS = new Set(["the", "and", "was", "what", "why", "how", "which", "that", "this", "does", "did", "is", "are", "for", "from", "with", "about", "there", "its", "it's", "can", "you", "tell", "me", "any"]);
 
 /** A best-effort answer from the findings when no LLM is configured (or it failed). */
-export function offlineAnswer(question: string, analysis: Analysis | null, findings: Finding[], runCount: number, llmConfigured: boolean, language: Language): string {
+export function offlineAnswer(question: string, analysis: Analysis | null, findings: Finding[], runCount: number, llmConfigured: boolean, language: ReportLanguage): string {
   const ko = language === "ko";
   if (!analysis && runCount === 0) {
     return ko
@@ -123,7 +123,7 @@ export function offlineAnswer(question: string, analysis: Analysis | null, findi
   return lines.join("\n");
 }
 
-export function incidentsSummary(incidents: Incident[], filter: IncidentFilter, hostName: string | null, language: Language): string {
+export function incidentsSummary(incidents: Incident[], filter: IncidentFilter, hostName: string | null, language: ReportLanguage): string {
   const ko = language === "ko";
   const status = filter.status ?? "open";
   const statusWord = ko ? { open: "열린", resolved: "해결된", all: "전체" }[status] : { open: "open", resolved: "resolved", all: "" }[status];

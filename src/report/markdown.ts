@@ -8,6 +8,7 @@ import { reportStrings, type ReportStrings } from "./strings";
 import { redactReport, type RenderOptions } from "./redact";
 import { cleanControl, formatUsageLine, headline, metricLine } from "./shared";
 import { formatDateTime } from "../shared/format";
+import type { ReportLanguage } from "../shared/l10n";
 
 /** A fence of backticks longer than any backtick run in `text` (at least three). */
 export function fenceFor(text: string): string {
@@ -38,10 +39,11 @@ export function inlineCode(text: string): string {
 }
 
 /**
- * Escapes text so Markdown renders it literally: no emphasis, code, links (also GFM autolinks),
+ * Untrusted text for the Markdown report, kept readable (lines stay; for a tooltip's one line see
+ * markdownTooltipText in src/alarms/present.ts). Escapes it so Markdown renders it literally: no emphasis, code, links (also GFM autolinks),
  * tables, block markers or HTML. Escapes stay few so a pasted ticket still reads well.
  */
-export function escapeMarkdown(text: string): string {
+export function markdownLiteral(text: string): string {
   return cleanControl(text)
     .replace(/[\\`*_[\]|~]/g, "\\$&")
     .replace(/&(?=#?[A-Za-z0-9]+;)/g, "&amp;")
@@ -55,7 +57,7 @@ export function escapeMarkdown(text: string): string {
 
 /** One line of literal text (table cells, headings). */
 function inline(text: string): string {
-  return escapeMarkdown(text.replace(/[\r\n]+/g, " ").trim());
+  return markdownLiteral(text.replace(/[\r\n]+/g, " ").trim());
 }
 
 /** Multi-line literal text: each line escaped, line breaks kept. */
@@ -63,7 +65,7 @@ function paragraph(text: string): string {
   return text
     .trim()
     .split(/\r?\n/)
-    .map((line) => escapeMarkdown(line))
+    .map((line) => markdownLiteral(line))
     .join("  \n");
 }
 
@@ -163,7 +165,7 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
 }
 
 /** A pending proposal as Markdown (the CLI's `--approve none` output, tickets asking for approval). */
-export function renderProposalMarkdown(proposal: Proposal, language: "en" | "ko" = "en"): string {
+export function renderProposalMarkdown(proposal: Proposal, language: ReportLanguage = "en"): string {
   const t = reportStrings(language);
   const out = [`# ${t.proposal}: ${inline(proposal.host.name)} (${inlineCode(proposal.host.id)})`, "", `${t.round} ${proposal.round} · ${t.source[proposal.source]}`, "", paragraph(proposal.rationale), ""];
   out.push(`| id | ${t.commandColumn} | ${t.riskColumn} | ${t.purpose} | ${t.expectedSignal} |`, "| --- | --- | --- | --- | --- |");

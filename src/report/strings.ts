@@ -2,6 +2,7 @@
 // text are inserted as data by the renderers.
 import { pluralForm } from "../shared/format";
 import type { RunStatus, Severity, ThreadStatus } from "../graph/diagnosis";
+import type { ReportLanguage } from "../shared/l10n";
 
 export interface ReportStrings {
   title: string;
@@ -188,6 +189,6 @@ const ko: ReportStrings = {
   risk: { "read-only": "읽기 전용", mutating: "변경", refused: "거부됨" },
 };
 
-export function reportStrings(language: "en" | "ko"): ReportStrings {
+export function reportStrings(language: ReportLanguage): ReportStrings {
   return language === "ko" ? ko : en;
 }

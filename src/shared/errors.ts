@@ -26,6 +26,8 @@ export type AtlErrorCode =
   | "storage"
   | "webview-message"
   | "cancelled"
+  /** What a command or a stale menu refers to is gone or not there yet (an alarm, a diagnosis, a report): not a bug. */
+  | "not-found"
   | "internal";
 
 /**

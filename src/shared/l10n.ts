@@ -5,6 +5,9 @@
 // the CLI and the tests never install one and stay English.
 // Each file binds it as `const t: Translate = translate;` so scripts/l10n.ts finds its messages.
 
+/** The languages ATL writes reports, plans and answers in (`atl.report.language` resolved). */
+export type ReportLanguage = "en" | "ko";
+
 export type Translate = (message: string, ...args: (string | number | boolean)[]) => string;
 
 const KEY = Symbol.for("atl.l10n.translate");

@@ -10,13 +10,14 @@ import { parseHostsInventory } from "../hosts/inventory";
 import { regionFromQueueUrl } from "../sqs/queueUrl";
 import type { Logger } from "../shared/log";
 import { Disposable } from "./disposable";
+import type { ReportLanguage } from "../shared/l10n";
 
 export { regionFromQueueUrl };
 
 export type SqsMode = "consume" | "peek";
 export type GroupBy = "state" | "host";
 export type NotifyMode = "all" | "alarm" | "off";
-export type ReportLanguage = "auto" | "en" | "ko";
+export type ReportLanguageSetting = "auto" | ReportLanguage;
 
 export interface SqsSettings {
   /** null: no queue configured, polling is off. */
@@ -76,7 +77,7 @@ export interface SettingsSnapshot {
   executionTimeoutSeconds: number;
   alarms: AlarmViewSettings;
   triage: TriageSettings;
-  reportLanguage: ReportLanguage;
+  reportLanguage: ReportLanguageSetting;
   problems: SettingProblem[];
 }
 
@@ -236,7 +237,7 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">,
       maxConcurrent: num("triage.maxConcurrent"),
       debounceMinutes: num("triage.debounceMinutes"),
     },
-    reportLanguage: oneOf<ReportLanguage>("report.language"),
+    reportLanguage: oneOf<ReportLanguageSetting>("report.language"),
     problems,
   };
 }
@@ -358,7 +359,7 @@ export class AtlSettings extends Disposable {
   }
 
   /** `atl.report.language`, with auto resolved from the VS Code display language. */
-  reportLanguage(): "en" | "ko" {
+  reportLanguage(): ReportLanguage {
     const setting = this.snapshot.reportLanguage;
     if (setting !== "auto") {
       return setting;

@@ -5,6 +5,7 @@ import { readFileSync, statSync } from "node:fs";
 import * as z from "zod/mini";
 import { en } from "zod/locales";
 import type { PolicyFile } from "./types";
+import { errnoCode } from "../../../src/shared/errors";
 
 /** A policy file that cannot be used; `field` is the JSON path of the first problem, if any. */
 export class PolicyFileError extends Error {
@@ -99,7 +100,7 @@ export function loadPolicyFile(path: string): PolicyFile {
     if (error instanceof PolicyFileError) {
       throw error;
     }
-    throw new PolicyFileError(`Cannot read the policy file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, path, null, "Check the path given with --policy and that the agent's user may read it.", { cause: error });
+    throw new PolicyFileError(`Cannot read the policy file ${path}: ${errnoCode(error) ?? String(error)}`, path, null, "Check the path given with --policy and that the agent's user may read it.", { cause: error });
   }
   let data: unknown;
   try {

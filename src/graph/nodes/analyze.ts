@@ -17,6 +17,7 @@ import { alarmForPrompt, analysisPrompt, MAX_FURTHER_COMMANDS, SCHEMA } from "..
 import { analyzeRuns } from "../runbooks";
 import type { DiagnosisStateType, DiagnosisStateUpdate, ThreadError } from "../state";
 import { culpritDroppedNote, droppedEvidenceNote, furtherCommandsRationale, llmFallbackReason } from "../text";
+import type { ReportLanguage } from "../../shared/l10n";
 
 /** Rounds of commands in one thread before ATL stops asking for more on its own. */
 export const MAX_ROUNDS = 4;
@@ -126,7 +127,7 @@ export function analyzeNode(ctx: GraphContext) {
 }
 
 /** The LLM's extra commands as the next proposal, when any is new and allowed by the policy. */
-function furtherProposal(ctx: GraphContext, state: DiagnosisStateType, commands: { command: string; purpose: string; expectedSignal: string }[], language: "en" | "ko"): Proposal | null {
+function furtherProposal(ctx: GraphContext, state: DiagnosisStateType, commands: { command: string; purpose: string; expectedSignal: string }[], language: ReportLanguage): Proposal | null {
   const ran = new Set(state.runs.map((r) => r.command));
   const fresh = commands.filter((c) => !ran.has(c.command.trim()));
   const labelled = labelCommands(ctx.deps.policy, fresh, nextCommandNumber(state.proposals));

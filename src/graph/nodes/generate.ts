@@ -13,6 +13,7 @@ import { alarmForPrompt, MAX_PLAN_COMMANDS, planPrompt, SCHEMA } from "../prompt
 import { planFromAlarm, planFromText, type RunbookPlan } from "../runbooks";
 import type { DiagnosisStateType, DiagnosisStateUpdate, Rejection, ThreadError } from "../state";
 import { alternativeRationale, nothingElseToPropose } from "../text";
+import type { ReportLanguage } from "../../shared/l10n";
 
 export const PlanReply = z.object({
   rationale: z.string(),
@@ -89,7 +90,7 @@ export function generateNode(ctx: GraphContext) {
  * The runbook's plan for this turn. After a reject: a runbook the reason names ("check memory
  * instead") first, else the same plan without the rejected commands.
  */
-function runbookPlan(state: DiagnosisStateType, rejections: Rejection[], language: "en" | "ko"): RunbookPlan | null {
+function runbookPlan(state: DiagnosisStateType, rejections: Rejection[], language: ReportLanguage): RunbookPlan | null {
   const options = { language };
   const fromAlarm = () => (state.alarm ? planFromAlarm(state.alarm, options) : null);
   const base = state.question ? (planFromText(state.question, options) ?? fromAlarm()) : fromAlarm();

@@ -14,6 +14,7 @@ import { routeByKeywords, type ChatRoute } from "../routing";
 import { topicCovered } from "../runbooks";
 import type { DiagnosisStateType, DiagnosisStateUpdate, HostNeeded, Route, Turn } from "../state";
 import { alarmHostNotInInventory, hostNotFound, noHostFor } from "../text";
+import type { ReportLanguage } from "../../shared/l10n";
 
 const RouteReply = z.object({ route: z.enum(["generate", "answer", "fetch"]), reason: z.string() });
 
@@ -78,7 +79,7 @@ function resumeStalledTurn(ctx: GraphContext, state: DiagnosisStateType, turn: T
   return { ...stalled, hostId: host.id };
 }
 
-type Resolution = { host: HostEntry } | { needed: (language: "en" | "ko") => string };
+type Resolution = { host: HostEntry } | { needed: (language: ReportLanguage) => string };
 
 /**
  * The host of a turn: an explicit id wins; then the alarm (dimensions, composite children via the

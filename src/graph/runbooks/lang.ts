@@ -1,7 +1,10 @@
 // The language of the offline analysis and plans (the `atl.report.language` setting): English or
 // Korean. Messages are written side by side at their call site, `say(en, ko)`, so neither drifts.
 
-export type Language = "en" | "ko";
+import type { ReportLanguage } from "../../shared/l10n";
+
+/** The report language, under the name the runbooks use. */
+export type Language = ReportLanguage;
 
 export type Say = (en: string, ko: string) => string;
 

@@ -45,11 +45,11 @@ async function oneIncident(deps: AlarmCommandDeps, arg: unknown, title: string):
     return incident;
   }
   if (arg !== undefined) {
-    throw new AtlError("internal", vscode.l10n.t("That alarm is no longer in the Alarms view."), { fix: vscode.l10n.t("It may have been removed or aged out.") });
+    throw new AtlError("not-found", vscode.l10n.t("That alarm is no longer in the Alarms view."), { fix: vscode.l10n.t("It may have been removed or aged out.") });
   }
   const all = deps.store.listIncidents({ status: "all" });
   if (all.length === 0) {
-    throw new AtlError("internal", vscode.l10n.t("There are no alarms yet."));
+    throw new AtlError("not-found", vscode.l10n.t("There are no alarms yet."));
   }
   const picked = await vscode.window.showQuickPick(
     all.map((i) => ({ label: i.name, description: `${i.status === "resolved" ? "OK" : i.alarm.state} · ${i.alarm.region}`, incident: i })),
@@ -158,7 +158,7 @@ export async function showUnparsed(deps: AlarmCommandDeps, arg: unknown): Promis
   if (!entry) {
     const all = deps.store.listUnparsed();
     if (arg !== undefined || all.length === 0) {
-      throw new AtlError("internal", vscode.l10n.t("That message is no longer in the Alarms view."));
+      throw new AtlError("not-found", vscode.l10n.t("That message is no longer in the Alarms view."));
     }
     const picked = await vscode.window.showQuickPick(
       all.map((u) => ({ label: u.error.slice(0, 80), description: u.receivedAt, entry: u })),

@@ -6,7 +6,7 @@ import type { AlarmState, Incident, UnparsedEntry } from "../../alarms/model";
 import type { HostEntry } from "../../hosts/model";
 import { Disposable } from "../disposable";
 import { type AlarmGroup, type AlarmNode, type AlarmsModel, hostForIncident, isGroup, isIncident } from "./alarmsModel";
-import { escapeMarkdown, incidentDescription, incidentTooltipMarkdown, relativeTime } from "../../alarms/present";
+import { markdownTooltipText, incidentDescription, incidentTooltipMarkdown, relativeTime } from "../../alarms/present";
 import type { Translate } from "../../shared/l10n";
 import type { AlarmTriage } from "../../diagnosis/triage";
 import { severityText } from "../diagnoses/view";
@@ -162,9 +162,9 @@ function unparsedItem(entry: UnparsedEntry, now: Date): vscode.TreeItem {
   item.iconPath = new vscode.ThemeIcon("file-code", new vscode.ThemeColor("charts.orange"));
   const tooltip = new vscode.MarkdownString(
     [
-      `**${escapeMarkdown(vscode.l10n.t("Not an alarm"))}**: ${escapeMarkdown(entry.error)}`,
-      escapeMarkdown(vscode.l10n.t("Received {0}, SQS message {1}", entry.receivedAt, entry.messageId ?? "?")),
-      escapeMarkdown(entry.body, 200),
+      `**${markdownTooltipText(vscode.l10n.t("Not an alarm"))}**: ${markdownTooltipText(entry.error)}`,
+      markdownTooltipText(vscode.l10n.t("Received {0}, SQS message {1}", entry.receivedAt, entry.messageId ?? "?")),
+      markdownTooltipText(entry.body, 200),
     ].join("\n\n"),
   );
   tooltip.isTrusted = false;

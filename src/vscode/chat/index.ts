@@ -166,7 +166,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
     }
     const thread = await this.loadThread(threadId);
     if (!thread) {
-      throw new AtlError("internal", vscode.l10n.t("This diagnosis no longer exists."), { fix: vscode.l10n.t("It was removed from the Diagnoses view.") });
+      throw new AtlError("not-found", vscode.l10n.t("This diagnosis no longer exists."), { fix: vscode.l10n.t("It was removed from the Diagnoses view.") });
     }
     const panel = vscode.window.createWebviewPanel(CHAT_VIEW_TYPE, thread.header.title, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
       enableScripts: true,
@@ -499,7 +499,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
     if (typeof arg === "string") {
       const incident = this.services.incidents.listIncidents({ status: "all" }).find((i) => i.id === arg);
       if (!incident) {
-        throw new AtlError("internal", vscode.l10n.t("That alarm is no longer in the Alarms view."), { fix: vscode.l10n.t("It may have been removed or aged out; refresh the Alarms view.") });
+        throw new AtlError("not-found", vscode.l10n.t("That alarm is no longer in the Alarms view."), { fix: vscode.l10n.t("It may have been removed or aged out; refresh the Alarms view.") });
       }
       return incident;
     }
@@ -541,7 +541,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
     await this.history.load();
     const candidates = this.history.list().filter((s) => !needsReport || s.hasReport);
     if (candidates.length === 0) {
-      throw new AtlError("internal", needsReport ? vscode.l10n.t("No diagnosis has a report yet.") : vscode.l10n.t("There are no diagnoses yet."), {
+      throw new AtlError("not-found", needsReport ? vscode.l10n.t("No diagnosis has a report yet.") : vscode.l10n.t("There are no diagnoses yet."), {
         fix: vscode.l10n.t("Start one with ATL: Diagnose host or Diagnose alarm."),
       });
     }

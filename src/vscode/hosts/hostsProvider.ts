@@ -3,7 +3,7 @@
 // host.agent / host.ssh drives the item menus in package.json.
 import * as vscode from "vscode";
 import type { HostEntry } from "../../hosts/model";
-import { escapeMarkdown } from "../../alarms/present";
+import { markdownTooltipText } from "../../alarms/present";
 import { Disposable } from "../disposable";
 import type { HostsModel, HostStatus } from "./hostsModel";
 
@@ -90,11 +90,11 @@ function hostIcon(status: HostStatus): vscode.ThemeIcon {
 }
 
 function hostTooltip(host: HostEntry, status: HostStatus): vscode.MarkdownString {
-  const lines: string[] = [`**${escapeMarkdown(host.name)}** (${escapeMarkdown(host.id)})`];
+  const lines: string[] = [`**${markdownTooltipText(host.name)}** (${markdownTooltipText(host.id)})`];
   if (host.transport === "agent") {
-    lines.push(escapeMarkdown(vscode.l10n.t("ATL agent at {0}, key id {1}", host.url, host.keyId)));
+    lines.push(markdownTooltipText(vscode.l10n.t("ATL agent at {0}, key id {1}", host.url, host.keyId)));
     lines.push(
-      escapeMarkdown(
+      markdownTooltipText(
         host.secretFile
           ? vscode.l10n.t("Secret: file {0}", host.secretFile)
           : status.hasSecret
@@ -103,30 +103,30 @@ function hostTooltip(host: HostEntry, status: HostStatus): vscode.MarkdownString
       ),
     );
   } else {
-    lines.push(escapeMarkdown(vscode.l10n.t("SSH {0}@{1}:{2}", host.username, host.host, host.port ?? 22)));
-    lines.push(escapeMarkdown(vscode.l10n.t("Pinned host key {0}", host.hostKeySha256)));
+    lines.push(markdownTooltipText(vscode.l10n.t("SSH {0}@{1}:{2}", host.username, host.host, host.port ?? 22)));
+    lines.push(markdownTooltipText(vscode.l10n.t("Pinned host key {0}", host.hostKeySha256)));
   }
   if (host.aliases && host.aliases.length > 0) {
-    lines.push(escapeMarkdown(vscode.l10n.t("Aliases: {0}", host.aliases.join(", "))));
+    lines.push(markdownTooltipText(vscode.l10n.t("Aliases: {0}", host.aliases.join(", "))));
   }
   switch (status.state) {
     case "reachable":
-      lines.push(escapeMarkdown(vscode.l10n.t("Reachable ({0} ms){1}", Math.round(status.health?.latencyMs ?? 0), status.health?.version ? `, ${status.health.version}` : "")));
+      lines.push(markdownTooltipText(vscode.l10n.t("Reachable ({0} ms){1}", Math.round(status.health?.latencyMs ?? 0), status.health?.version ? `, ${status.health.version}` : "")));
       if (status.health?.error) {
-        lines.push(escapeMarkdown(status.health.error));
+        lines.push(markdownTooltipText(status.health.error));
       }
       break;
     case "unreachable":
-      lines.push(escapeMarkdown(vscode.l10n.t("Unreachable: {0}", status.health?.error ?? vscode.l10n.t("no answer"))));
+      lines.push(markdownTooltipText(vscode.l10n.t("Unreachable: {0}", status.health?.error ?? vscode.l10n.t("no answer"))));
       break;
     case "checking":
-      lines.push(escapeMarkdown(vscode.l10n.t("Checking…")));
+      lines.push(markdownTooltipText(vscode.l10n.t("Checking…")));
       break;
     case "unknown":
       break;
   }
   if (status.checkedAt) {
-    lines.push(escapeMarkdown(vscode.l10n.t("Checked at {0}", status.checkedAt.toLocaleTimeString())));
+    lines.push(markdownTooltipText(vscode.l10n.t("Checked at {0}", status.checkedAt.toLocaleTimeString())));
   }
   const markdown = new vscode.MarkdownString(lines.join("\n\n"));
   markdown.isTrusted = false;

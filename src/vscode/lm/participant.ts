@@ -9,7 +9,7 @@ import { reportText } from "../../diagnosis/tools";
 import { hostForIncident } from "../../diagnosis/grouping";
 import type { DiagnosisThread } from "../../diagnosis/thread";
 import type { HostEntry } from "../../hosts/model";
-import { escapeMarkdown, inlineCode } from "../../report/markdown";
+import { markdownLiteral, inlineCode } from "../../report/markdown";
 import { hostLabel, pluralForm } from "../../shared/format";
 import type { DiagnosisFeatures } from "../chat/index";
 import { reportUri } from "../report/reports";
@@ -76,9 +76,9 @@ function alarms(services: AtlServices, stream: vscode.ChatResponseStream): AtlCh
 
 /** State, name, host (the inventory's when it knows the instance), metric and CloudWatch's reason. */
 function alarmLine(incident: Incident, host: HostEntry | null): string {
-  const metric = incident.alarm.metric?.name ? ` · ${escapeMarkdown(incident.alarm.metric.name)}` : "";
-  const where = host ? ` (${escapeMarkdown(hostLabel(host))})` : incident.hostId ? ` (${inlineCode(incident.hostId)})` : "";
-  return `**${escapeMarkdown(incident.alarm.state)}** ${inlineCode(incident.name)}${where}${metric} — ${line(incident.alarm.reason, 160)}`;
+  const metric = incident.alarm.metric?.name ? ` · ${markdownLiteral(incident.alarm.metric.name)}` : "";
+  const where = host ? ` (${markdownLiteral(hostLabel(host))})` : incident.hostId ? ` (${inlineCode(incident.hostId)})` : "";
+  return `**${markdownLiteral(incident.alarm.state)}** ${inlineCode(incident.name)}${where}${metric} — ${line(incident.alarm.reason, 160)}`;
 }
 
 async function diagnose(services: AtlServices, diagnosis: DiagnosisFeatures, prompt: string, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<AtlChatResult> {
@@ -164,17 +164,17 @@ function streamThread(thread: DiagnosisThread, status: ThreadStatus, stream: vsc
   }
   const error = events.filter((e) => e.type === "error").at(-1);
   if (status === "failed" && error?.type === "error") {
-    stream.markdown(vscode.l10n.t("The diagnosis failed: {0}", escapeMarkdown(error.message)));
+    stream.markdown(vscode.l10n.t("The diagnosis failed: {0}", markdownLiteral(error.message)));
   }
   stream.button({ command: "atl.openDiagnosis", arguments: [thread.id], title: vscode.l10n.t("Open in ATL") });
 }
 
 function proposalMarkdown(proposal: Proposal): string {
   const lines = proposal.commands.map((c) => {
-    const risk = c.decision === "refused" ? vscode.l10n.t("refused: {0}", escapeMarkdown(c.reason)) : c.risk === "mutating" ? vscode.l10n.t("mutating") : vscode.l10n.t("read-only");
-    return `- ${inlineCode(c.command)} — ${risk}${c.purpose ? `: ${escapeMarkdown(c.purpose)}` : ""}`;
+    const risk = c.decision === "refused" ? vscode.l10n.t("refused: {0}", markdownLiteral(c.reason)) : c.risk === "mutating" ? vscode.l10n.t("mutating") : vscode.l10n.t("read-only");
+    return `- ${inlineCode(c.command)} — ${risk}${c.purpose ? `: ${markdownLiteral(c.purpose)}` : ""}`;
   });
-  return `${vscode.l10n.t("**Proposed for {0}** ({1}):", escapeMarkdown(proposal.host.name), escapeMarkdown(proposal.rationale))}\n\n${lines.join("\n")}`;
+  return `${vscode.l10n.t("**Proposed for {0}** ({1}):", markdownLiteral(proposal.host.name), markdownLiteral(proposal.rationale))}\n\n${lines.join("\n")}`;
 }
 
 async function latestReport(diagnosis: DiagnosisFeatures, id: string): Promise<DiagnosisReport | null> {
@@ -256,7 +256,7 @@ async function question(diagnosis: DiagnosisFeatures, request: vscode.ChatReques
     if (token.isCancellationRequested) {
       return { metadata: { command: "question", threadId: found.threadId } };
     }
-    stream.markdown(vscode.l10n.t("The model could not answer: {0}", escapeMarkdown(error instanceof Error ? error.message : String(error))));
+    stream.markdown(vscode.l10n.t("The model could not answer: {0}", markdownLiteral(error instanceof Error ? error.message : String(error))));
   }
   stream.button({ command: "atl.openDiagnosis", arguments: [found.threadId], title: vscode.l10n.t("Open in ATL") });
   return { metadata: { command: "question", threadId: found.threadId } };
@@ -265,7 +265,7 @@ async function question(diagnosis: DiagnosisFeatures, request: vscode.ChatReques
 /** One line of untrusted text (alarm text, command output), at most `max` characters, as Markdown text. */
 function line(text: string, max = 300): string {
   const flat = text.replace(/\s+/g, " ").trim();
-  return escapeMarkdown(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
+  return markdownLiteral(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
 }
 
 /** The findings as chat Markdown: summary, culprit, findings with their first evidence, next steps. */
@@ -297,7 +297,7 @@ function analysisMarkdown(analysis: Analysis): string {
 function reportMarkdown(report: DiagnosisReport): string {
   const subject = report.alarm ? inlineCode(report.alarm.name) : report.question ? `“${line(report.question, 200)}”` : "";
   const host = report.host ? hostLabel(report.host) : "?";
-  const out = [vscode.l10n.t("**Diagnosis of {0}** {1} · {2}", escapeMarkdown(host), subject, inlineCode(report.threadId)) + "\n\n"];
+  const out = [vscode.l10n.t("**Diagnosis of {0}** {1} · {2}", markdownLiteral(host), subject, inlineCode(report.threadId)) + "\n\n"];
   out.push(report.analysis ? analysisMarkdown(report.analysis) : vscode.l10n.t("No analysis yet.") + "\n\n");
   if (report.runs.length > 0) {
     const runs = report.runs.map((r) => `- ${inlineCode(r.command.length > 120 ? `${r.command.slice(0, 119)}…` : r.command)} → ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ""}`);

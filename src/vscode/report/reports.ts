@@ -120,7 +120,7 @@ export class ReportPublisher implements vscode.TextDocumentContentProvider, vsco
   private async require(threadId: string): Promise<DiagnosisReport> {
     const report = await this.lookup(threadId);
     if (!report) {
-      throw new AtlError("internal", vscode.l10n.t("This diagnosis has no report yet."), {
+      throw new AtlError("not-found", vscode.l10n.t("This diagnosis has no report yet."), {
         fix: vscode.l10n.t("Approve or reject its proposal first; the report is written when the diagnosis finishes."),
       });
     }

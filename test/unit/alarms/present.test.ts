@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import MarkdownIt from "markdown-it";
 import {
   consoleUrl,
-  escapeMarkdown,
+  markdownTooltipText,
   incidentDescription,
   incidentTooltipMarkdown,
   latestDatapoint,
@@ -42,17 +42,17 @@ const HOSTILE = [
   "- list item\n> quote\n\n1. one",
 ];
 
-void describe("escapeMarkdown", () => {
+void describe("markdownTooltipText", () => {
   for (const text of HOSTILE) {
     void it(`renders ${JSON.stringify(text)} as its own text, with no tag, link or image`, () => {
-      const html = md.render(escapeMarkdown(text));
+      const html = md.render(markdownTooltipText(text));
       assert.doesNotMatch(html, /<(img|script|a|strong|em|code|s|h1|ul|ol|li|blockquote|b)\b/i);
       assert.equal(textOf(html), text.replace(/\s*\n+\s*/g, " ").replace(/ {2,}/g, " "));
     });
   }
 
   void it("cuts long text so a kilobyte reason does not flood the tooltip", () => {
-    const escaped = escapeMarkdown("x".repeat(5000), 100);
+    const escaped = markdownTooltipText("x".repeat(5000), 100);
     assert.equal(escaped.length, 101);
     assert.ok(escaped.endsWith("…"));
   });

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import MarkdownIt from "markdown-it";
 import type { DiagnosisReport } from "../../../src/graph/diagnosis";
-import { codeBlock, escapeMarkdown, fenceFor, inlineCode, renderMarkdown, renderText, renderTextUpdate } from "../../../src/report";
+import { codeBlock, markdownLiteral, fenceFor, inlineCode, renderMarkdown, renderText, renderTextUpdate } from "../../../src/report";
 
 const md = new MarkdownIt({ html: true, linkify: true });
 
@@ -113,8 +113,8 @@ void describe("Markdown report", () => {
   });
 
   void it("escapes inline text and code spans safely", () => {
-    assert.equal(escapeMarkdown("*a* [b](c) <d>"), "\\*a\\* \\[b\\](c) &lt;d>");
-    assert.equal(escapeMarkdown("> quote\n# head\n1. item"), "\\> quote\n\\# head\n1\\. item");
+    assert.equal(markdownLiteral("*a* [b](c) <d>"), "\\*a\\* \\[b\\](c) &lt;d>");
+    assert.equal(markdownLiteral("> quote\n# head\n1. item"), "\\> quote\n\\# head\n1\\. item");
     assert.equal(inlineCode("a`b"), "``a`b``");
     assert.equal(inlineCode("`x`"), "`` `x` ``");
   });
