@@ -94,7 +94,9 @@ function bracket(pattern: string, start: number): { regex: string; end: number }
   while (k < pattern.length) {
     let c = pattern[k];
     if (c === "]" && !first) {
-      return { regex: `[${negate ? "^" : ""}${body}]`, end: k + 1 };
+      // Only inverted ranges (z-a) left nothing: such a class matches nothing, negated any character.
+      const regex = body === "" ? (negate ? "[^]" : "(?!)") : `[${negate ? "^" : ""}${body}]`;
+      return { regex, end: k + 1 };
     }
     first = false;
     if (c === "[" && ":=.".includes(pattern[k + 1] ?? "")) {
@@ -179,8 +181,7 @@ function compileComponent(component: string): RegExp {
       source += escapeOutside(c);
     }
   }
-  // An empty class written by an inverted range ("[]") matches nothing.
-  return new RegExp(`^(?:${source.replace(/\[\]/g, "(?!)")})$`, "u");
+  return new RegExp(`^(?:${source})$`, "u");
 }
 
 /** UTF-8 byte order: what bash's sort gives in the C.UTF-8 locale. */

@@ -41,7 +41,7 @@ function bash(pattern: string): string[] {
 
 void describe("expandPattern", () => {
   void it("matches like bash: *, ?, brackets, classes, ranges, negation, dot files only when asked, sorted", async () => {
-    const patterns = ["*", "*.log", "?", "c?", "c*", "[ab].log", "[!a]*", "[^a-c]*", "[[:digit:]]*", "c[[:digit:]]", "c[0-9][0-9]", ".*", ".?*", "*/", "*/*.log", "*/*/*.log", "d*/", "[]x]", "\\[x\\]", "*[[:space:]]*", "é*", "*e*", "[z-a]*", "*.[lt][ox][gt]", "linkdir/*", "keys/*"];
+    const patterns = ["*", "*.log", "?", "c?", "c*", "[ab].log", "[!a]*", "[^a-c]*", "[[:digit:]]*", "c[[:digit:]]", "c[0-9][0-9]", ".*", ".?*", "*/", "*/*.log", "*/*/*.log", "d*/", "[]x]", "\\[x\\]", "[[]x]", "*[[]*", "*[[:space:]]*", "é*", "*e*", "[z-a]*", "*.[lt][ox][gt]", "linkdir/*", "keys/*"];
     for (const pattern of patterns) {
       assert.deepEqual(await expand(pattern), bash(pattern), pattern);
     }
@@ -84,6 +84,12 @@ void describe("expandPattern", () => {
     assert.ok(componentRegex("(x)|y").test("(x)|y"));
     assert.ok(!componentRegex("(x)|y").test("y"));
     assert.ok(componentRegex("[\\]]").test("]"));
+    // A class holding "[" is not an empty class (the fuzzer's "uptime -[[]" made an invalid regex).
+    assert.ok(componentRegex("-[[]").test("-["));
+    assert.ok(componentRegex("[[]x]").test("[x]"));
+    assert.ok(!componentRegex("[z-a]").test("z"));
+    assert.ok(componentRegex("[!z-a]").test("z"));
+    assert.equal(createCommandPolicy().check("uptime -[[]").decision, "refused");
   });
 });
 
