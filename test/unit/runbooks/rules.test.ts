@@ -101,3 +101,69 @@ void describe("a service that runs under another name is not down", () => {
     assert.match(analysis.summary, /`billing` is not running/);
   });
 });
+
+const SS_NO_DNS = `Netid State  Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess
+udp   UNCONN 0      0          127.0.0.1:323        0.0.0.0:*    users:(("chronyd",pid=611,fd=5))
+tcp   LISTEN 0      4096         0.0.0.0:22         0.0.0.0:*    users:(("sshd",pid=702,fd=3))
+tcp   LISTEN 0      511          0.0.0.0:443        0.0.0.0:*    users:(("nginx",pid=880,fd=6))
+`;
+
+const SS_STUB = `Netid State  Recv-Q Send-Q    Local Address:Port  Peer Address:PortProcess
+udp   UNCONN 0      0         127.0.0.53%lo:53         0.0.0.0:*    users:(("systemd-resolve",pid=540,fd=13))
+tcp   LISTEN 0      4096      127.0.0.53%lo:53         0.0.0.0:*    users:(("systemd-resolve",pid=540,fd=14))
+tcp   LISTEN 0      4096            0.0.0.0:22         0.0.0.0:*    users:(("sshd",pid=702,fd=3))
+`;
+
+void describe("DNS: a local resolver that is gone", () => {
+  const lookup = (ms: number): ReturnType<typeof run> =>
+    run("getent ahosts billing-db.corp.internal", "", { exitCode: 2, status: "failed", durationMs: ms });
+
+  void it("a loopback nameserver nothing listens for is named, though the lookup failed at once", () => {
+    const runs = numbered([run("cat /etc/resolv.conf", "# dnsmasq\nnameserver 127.0.0.1\nsearch corp.internal\n"), lookup(4), run("ss -ltnup", SS_NO_DNS)]);
+    const analysis = analyzeRuns(runs, { alarm: null, question: "can't resolve billing-db.corp.internal" });
+    assert.deepEqual([analysis.culprit?.resource, analysis.culprit?.name], ["dns", "127.0.0.1"], analysis.summary);
+    assert.match(analysis.summary, /nothing listens on port 53/);
+  });
+
+  void it("the systemd-resolved stub listening on 127.0.0.53: a quick failure is an answer, nobody is named", () => {
+    const runs = numbered([run("cat /etc/resolv.conf", "nameserver 127.0.0.53\noptions edns0 trust-ad\n"), lookup(6), run("ss -ltnup", SS_STUB)]);
+    const analysis = analyzeRuns(runs, { alarm: null, question: "can't resolve billing-db.corp.internal" });
+    assert.equal(analysis.culprit, null, analysis.summary);
+    assert.doesNotMatch(analysis.summary, /`/);
+  });
+
+  void it("a remote nameserver is never judged by this host's listeners", () => {
+    const runs = numbered([run("cat /etc/resolv.conf", "nameserver 10.0.0.2\n"), lookup(5), run("ss -ltnup", SS_NO_DNS)]);
+    const analysis = analyzeRuns(runs, { alarm: null, question: "DNS 조회가 안 돼요" });
+    assert.equal(analysis.culprit, null, analysis.summary);
+  });
+});
+
+void describe("CPU: a share of a saturated host is not the cause", () => {
+  const top = (rows: string[]): string =>
+    [
+      "top - 10:00:01 up 3 days,  2:00,  0 users,  load average: 17.90, 16.20, 15.00",
+      "Tasks: 412 total,  19 running, 393 sleeping,   0 stopped,   0 zombie",
+      "%Cpu(s): 88.0 us, 11.0 sy,  0.0 ni,  1.0 id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st",
+      "MiB Mem :  31900.0 total,  12000.0 free,  14000.0 used,   5900.0 buff/cache",
+      "MiB Swap:      0.0 total,      0.0 free,      0.0 used.  17000.0 avail Mem",
+      "",
+      "    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND",
+      ...rows,
+    ].join("\n");
+  const line = (pid: number, cpu: number, name: string): string => `${String(pid).padStart(7)} app       20   0 2000000 300000  20000 R ${cpu.toFixed(1).padStart(5)}   1.0   1:00.00 ${name}`;
+  const topCommand = "top -b -n 2 -d 1 -w 512 | awk '/^top -/{n++} n==2' | head -n 40";
+
+  void it("on 8 busy cores, one process at 95 % among many is not named", () => {
+    const runs = numbered([run("nproc", "8\n"), run(topCommand, top([line(9001, 95, "webpack"), line(9002, 70, "node"), line(9003, 66, "node"), line(9004, 60, "java"), line(9005, 58, "python3")]))]);
+    const analysis = analyzeRuns(runs, { alarm: null, question: "what is eating the cpu?" });
+    assert.equal(analysis.culprit, null, analysis.summary);
+    assert.match(analysis.summary, /shared by several processes/, analysis.summary);
+  });
+
+  void it("on the same host, one process taking most of the CPU in use is named", () => {
+    const runs = numbered([run("nproc", "8\n"), run(topCommand, top([line(9001, 640, "ffmpeg"), line(9002, 40, "node")]))]);
+    const analysis = analyzeRuns(runs, { alarm: null, question: "what is eating the cpu?" });
+    assert.deepEqual([analysis.culprit?.name, analysis.culprit?.pid], ["ffmpeg", 9001], analysis.summary);
+  });
+});
