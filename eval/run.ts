@@ -434,7 +434,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   if (flags.list) {
-    const facts: Facts = { hostName: "prod-api-07", instanceId: "i-0123456789abcdef0", name: "NAME", port: 41234, mount: "/srv/MOUNT", app: "APP", nameserver: "127.x.y.z" };
+    const facts: Facts = { hostName: "prod-api-07", instanceId: "i-0123456789abcdef0", name: "NAME", port: 41234, mount: "/srv/MOUNT", app: "APP", nameserver: "127.x.y.z", role: "ROLE", unit: "UNIT" };
     for (const s of SCENARIOS) {
       process.stdout.write(`${s.id}: ${s.title} — ${s.fault}\n`);
       for (const q of questionsOf(s, facts, LANGUAGES)) {
