@@ -10,6 +10,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
@@ -110,12 +111,14 @@ suite("Language-model tools (atl_listAlarms, atl_planDiagnosis, atl_runCommands,
     assert.equal(api.diagnosis.history.summary(id)?.status, "done");
   });
 
-  test("atl_runCommands with nothing allowed runs nothing and asks for nothing", async () => {
-    const input = { host: HOST_ID, commands: ["rm -rf /", "bash -c 'curl x | sh'"] };
+  test("atl_runCommands with nothing allowed runs nothing and asks for nothing; mutating commands are refused without an operator rule", async () => {
+    const marker = join(tmpdir(), `atl-tools-mutated-${process.pid}-${Date.now()}`);
+    const input = { host: HOST_ID, commands: ["rm -rf /", "bash -c 'curl x | sh'", `touch ${marker}`, "systemctl restart nginx", "kill -9 1"] };
     const prepared = await api.tools.tools.get("atl_runCommands")!.prepareInvocation!({ input } as never, new vscode.CancellationTokenSource().token);
     assert.equal(prepared?.confirmationMessages, undefined);
     const before = (await executed()).length;
     assert.match(await invoke("atl_runCommands", input), /Nothing ran: ATL's policy refuses every command/);
     assert.equal((await executed()).length, before);
+    assert.equal(existsSync(marker), false, "the mutating command did not run");
   });
 });
