@@ -109,11 +109,11 @@ export async function runInEditorTests(options: InEditorRunOptions = {}): Promis
       args: ["--enable-proposed-api", TEST_LM_EXTENSION_ID],
       // Installed, not in development: the payload loads a single development extension (ATL).
       extensionFolders: [tests.lmProvider],
-      // Suites that publish alarms test the Alarms view, not triage: an arriving alarm starts a
-      // diagnosis only in the triage suite, which turns this on for itself. The chat view on, so
-      // @atl can be driven as a user does (the participant suite): with AI features off, VS Code
-      // activates no chat participant ("No activated agent with id …").
-      userSettings: { "atl.triage.onArrival": false, "chat.disableAIFeatures": false },
+      // The chat view on, so @atl can be driven as a user does (the participant suite): with AI
+      // features off, VS Code activates no chat participant ("No activated agent with id …").
+      // (No atl.* baseline here: the foundation suite removes every atl.* user setting; a suite
+      // that must not triage arriving alarms turns atl.triage.onArrival off for itself.)
+      userSettings: { "chat.disableAIFeatures": false },
     });
     console.log(`code-server ${server.url} (user data ${server.dirs.userData})`);
     workbench = await Workbench.open(server, {

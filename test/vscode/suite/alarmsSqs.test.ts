@@ -53,6 +53,8 @@ suite("Alarms from SQS (fauxqs), status bar and notifications", function () {
       "sqs.waitTimeSeconds": 1,
       "sqs.visibilityTimeoutSeconds": 5,
       "alarms.notify": "alarm",
+      // This suite is about the Alarms view and its toasts; triage on arrival has a suite of its own.
+      "triage.onArrival": false,
       "sqs.queueUrl": route.queueUrl,
     });
     await eventually(() => api.services.settings.current.sqs.queueUrl === route.queueUrl && api.services.settings.current.sqs.visibilityTimeoutSeconds === 5, 30_000, "the settings read");
@@ -68,6 +70,7 @@ suite("Alarms from SQS (fauxqs), status bar and notifications", function () {
       "sqs.waitTimeSeconds": undefined,
       "sqs.visibilityTimeoutSeconds": undefined,
       "alarms.notify": undefined,
+      "triage.onArrival": undefined,
     });
     await clearStore(api);
     await emulator?.stop();

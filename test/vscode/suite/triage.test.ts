@@ -2,7 +2,7 @@
 // start their diagnosis with no click, on a real agent. Without a rule the plan waits and the
 // agent's audit shows nothing ran; with a rule the read-only commands run and the toast names the
 // staged CPU burner; an instance missing from the inventory is diagnosed nowhere; alarms on one
-// host join one thread. Suites before this one run with atl.triage.onArrival off (test/vscode/run.ts).
+// host join one thread; an alarm saved while this window did not poll is triaged once it polls.
 import * as assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -111,7 +111,7 @@ suite("Proactive triage: an alarm starts its own diagnosis", function () {
       hosts: undefined,
       "llm.provider": undefined,
       "alarms.notify": undefined,
-      "triage.onArrival": false,
+      "triage.onArrival": undefined,
       "triage.debounceMinutes": undefined,
     });
     await clearStore(api);
