@@ -29,6 +29,7 @@ import { readFixtures, RecordingTransport, ReplayTransport, writeFixture, type R
 import { RESULT_SCHEMA, renderMarkdown, renderText, type EvalRun, type QuestionResult, type ScenarioStatus } from "./report";
 import { SCENARIOS, unavailable, type AskLanguage, type ExpectedCulprit, type Facts, type Scenario, type StagedCondition } from "./scenarios";
 import { scoreFault, scoreHealthy, type Score } from "./score";
+import { toMarkdown } from "../src/shared/richText";
 
 export const EVAL_DIR = resolve(import.meta.dirname);
 export const FIXTURES_DIR = join(EVAL_DIR, "fixtures");
@@ -351,7 +352,7 @@ function resultOf(
     verdict: score.verdict,
     why: score.why,
     understood: score.understood,
-    summary: outcome.analysis?.summary ?? "",
+    summary: outcome.analysis ? toMarkdown(outcome.analysis.summary) : "",
     severity: outcome.analysis?.severity ?? null,
     status: outcome.status,
     commands: outcome.runs.length,

@@ -11,7 +11,14 @@
 // On a healthy twin (no fault staged) any culprit named, by the verdict or the summary, is
 // confident-wrong — except on the CPU scenario when the named process really used half a core or
 // more in the outputs (this machine is shared with other builds): "justified", counted apart.
-import type { Analysis, Culprit, Finding, Resource } from "../src/graph/diagnosis";
+import type { Analysis as RichAnalysis, Culprit, Finding as RichFinding, Resource } from "../src/graph/diagnosis";
+import { toMarkdown, type RichText } from "../src/shared/richText";
+
+// The graph's analyses carry RichText; hand-made ones in tests may be Markdown strings. Names are
+// matched on the Markdown (a code span is a name the text blames).
+type Analysis = RichAnalysis<string | RichText>;
+type Finding = RichFinding<string | RichText>;
+const md = (text: string | RichText): string => (typeof text === "string" ? text : toMarkdown(text));
 import type { ExpectedCulprit } from "./scenarios";
 
 export type Outcome = "named" | "partial" | "missed" | "confident-wrong";
@@ -77,7 +84,7 @@ function othersInSummary(summary: string, culprit: ExpectedCulprit | null, known
 
 function findingNames(finding: Finding, culprit: ExpectedCulprit): boolean {
   const v = finding.culprit;
-  return namesCulprit(`${finding.title}\n${finding.detail}${v ? `\n${verdictText(v)}` : ""}`, v?.pid ? [v.pid] : [], culprit);
+  return namesCulprit(`${md(finding.title)}\n${md(finding.detail)}${v ? `\n${verdictText(v)}` : ""}`, v?.pid ? [v.pid] : [], culprit);
 }
 
 function understood(analysis: Analysis, resources: Resource[]): boolean | null {
@@ -86,7 +93,7 @@ function understood(analysis: Analysis, resources: Resource[]): boolean | null {
 
 /** Scores a diagnosis of a staged fault. `knownProcesses`: process names seen in the outputs. */
 export function scoreFault(analysis: Analysis, culprit: ExpectedCulprit, resources: Resource[], knownProcesses: Set<string>): Score {
-  const summary = analysis.summary;
+  const summary = md(analysis.summary);
   const v = analysis.culprit ?? null;
   const base = { understood: understood(analysis, resources) };
   const summaryNames = namesCulprit(summary, [], culprit);
@@ -133,7 +140,7 @@ export function scoreHealthy(analysis: Analysis, resources: Resource[], cpuQuest
     pids = v.pid ? [v.pid] : [];
     names = [v.name];
   } else {
-    const named = namedInSummary(analysis.summary, knownProcesses);
+    const named = namedInSummary(md(analysis.summary), knownProcesses);
     if (named.names.length === 0 && named.pids.length === 0) {
       return { ...base, outcome: "clean", verdict: null, why: "nothing named" };
     }

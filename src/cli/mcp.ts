@@ -31,7 +31,8 @@ import {
 } from "../diagnosis/tools";
 import { labelCommands } from "../graph/commands";
 import { toRun } from "../graph/nodes/execute";
-import { analyzeRuns, planFromAlarm, planFromText } from "../graph/runbooks";
+import { planFromAlarm, planFromText } from "../graph/runbooks";
+import { analyzeRuns } from "../graph/runbookAnalysis";
 import { HostDirectory } from "../hosts/directory";
 import { AtlError } from "../shared/errors";
 import type { Logger } from "../shared/log";

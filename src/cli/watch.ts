@@ -24,6 +24,7 @@ import type { Logger } from "../shared/log";
 import { SqsAlarmConsumer } from "../sqs/consumer";
 import { envSecrets, flagReaders, LLM_FLAGS, LLM_USAGE, llmFrom, llmOptions, loadPolicy, parseFlags, readInventory, stderrLogger, UsageError, type LlmOptions } from "./common";
 import type { ReportLanguage } from "../shared/l10n";
+import { plainText } from "../shared/richText";
 
 const USAGE = `Usage: atl watch --queue-url URL --hosts FILE [options]
 
@@ -274,7 +275,7 @@ class FileTriageRunner implements TriageRunner {
     const analysis = report?.analysis ?? null;
     if (file.status === "done" && analysis) {
       file.severity = analysis.severity;
-      file.summary = analysis.summary;
+      file.summary = plainText(analysis.summary);
       file.culprit = analysis.culprit;
       file.findings = analysis.findings;
     } else if (file.status === "waiting-approval" && pending) {

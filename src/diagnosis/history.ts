@@ -9,6 +9,7 @@ import { AtlError, errnoCode } from "../shared/errors";
 import type { DiagnosisInput, Severity, ThreadStatus } from "../graph/diagnosis";
 import type { Logger } from "../shared/log";
 import type { ThreadHeader, TranscriptEntry } from "../webview/protocol";
+import { upgradeEvent } from "../report/upgrade";
 
 /** What the Diagnoses view shows of a thread. */
 export interface DiagnosisSummary {
@@ -324,5 +325,7 @@ function parseRecord(text: string): DiagnosisRecord | undefined {
   if (r.version !== 1 || !isSummary(r.summary) || typeof r.header !== "object" || r.header === null || !Array.isArray(r.entries)) {
     return undefined;
   }
-  return value as DiagnosisRecord;
+  // Text of versions before RichText (Markdown strings) is read into RichText here, once.
+  const record = value as DiagnosisRecord;
+  return { ...record, entries: record.entries.map((entry) => (entry.kind === "event" ? { ...entry, event: upgradeEvent(entry.event) } : entry)) };
 }

@@ -19,6 +19,7 @@ import type { DiagnosisHistory, DiagnosisRecord } from "./history";
 import { latestReport } from "./thread";
 import type { TranscriptEntry } from "../webview/protocol";
 import type { ReportLanguage } from "../shared/l10n";
+import { toMarkdown } from "../shared/richText";
 
 const t: Translate = translate;
 
@@ -329,20 +330,21 @@ export function reportText(report: DiagnosisReport): string {
 }
 
 export function analysisText(analysis: Analysis): string {
-  const out = [`Summary (${analysis.severity}): ${analysis.summary}`];
+  // The model reading this takes Markdown: code runs as code spans.
+  const out = [`Summary (${analysis.severity}): ${toMarkdown(analysis.summary)}`];
   if (analysis.culprit) {
     const c = analysis.culprit;
     out.push(`Culprit: ${c.kind} ${c.name}${c.pid !== null ? ` (pid ${c.pid})` : ""}${c.detail ? ` — ${c.detail}` : ""} [${c.resource}]`);
   }
   for (const finding of analysis.findings.slice(0, 12)) {
     const evidence = finding.evidence[0] ? ` Evidence (${finding.evidence[0].command}): ${oneLine(finding.evidence[0].excerpt, 200)}` : "";
-    out.push(`- [${finding.severity}] ${finding.title}: ${oneLine(finding.detail, 300)}${evidence}`);
+    out.push(`- [${finding.severity}] ${toMarkdown(finding.title)}: ${oneLine(toMarkdown(finding.detail), 300)}${evidence}`);
   }
   if (analysis.checked.length > 0) {
     out.push(`Checked: ${[...new Set(analysis.checked.map((c) => `${c.what} (${c.outcome})`))].slice(0, 12).join("; ")}`);
   }
   if (analysis.nextSteps.length > 0) {
-    out.push("Next steps:", ...analysis.nextSteps.slice(0, 6).map((s) => `- ${s}`));
+    out.push("Next steps:", ...analysis.nextSteps.slice(0, 6).map((s) => `- ${toMarkdown(s)}`));
   }
   return out.join("\n");
 }

@@ -6,8 +6,9 @@ import type { Alarm, Incident } from "../alarms/model";
 import type { PolicyDecisionKind, Risk } from "../../agent/src/policy/types";
 import type { Usage } from "../llm/usage";
 import type { ReportLanguage } from "../shared/l10n";
+import type { RichText, Span } from "../shared/richText";
 
-export type { PolicyDecisionKind, Risk, Usage };
+export type { PolicyDecisionKind, Risk, RichText, Span, Usage };
 
 export type Severity = "info" | "low" | "medium" | "high" | "critical";
 
@@ -172,9 +173,16 @@ export interface Check {
   outcome: "normal" | "abnormal" | "no-data";
 }
 
-export interface Finding {
-  title: string;
-  detail: string;
+/**
+ * Text a person reads in a diagnosis (summary, findings, next steps, answers) is RichText: ATL's
+ * code spans kept apart from untrusted text, so every renderer shows code as code and the rest
+ * literally (src/shared/richText.ts). The runbook rules write Markdown strings instead
+ * (MarkdownFinding: untrusted values through mdCode/mdText); the graph reads them into RichText
+ * once, where it takes the runbook analysis (src/graph/runbookText.ts).
+ */
+export interface Finding<Text = RichText> {
+  title: Text;
+  detail: Text;
   severity: Severity;
   evidence: Evidence[];
   /** `parser` findings come from the built-in output parsers; `llm` from the model. */
@@ -185,11 +193,11 @@ export interface Finding {
   culprit?: Culprit | null;
 }
 
-export interface Analysis {
-  summary: string;
+export interface Analysis<Text = RichText> {
+  summary: Text;
   severity: Severity;
-  findings: Finding[];
-  nextSteps: string[];
+  findings: Finding<Text>[];
+  nextSteps: Text[];
   source: "runbook" | "llm";
   /** Set when the LLM failed and the runbook analysis stands in (shown to the user). */
   fallbackReason: string | null;
@@ -204,6 +212,11 @@ export interface Analysis {
   /** What was checked, per resource. */
   checked: Check[];
 }
+
+/** A finding as the runbook rules write it: Markdown, code spans for ATL's code. */
+export type MarkdownFinding = Finding<string>;
+/** An analysis as the runbook rules write it (see MarkdownFinding). */
+export type MarkdownAnalysis = Analysis<string>;
 
 export interface DiagnosisReport {
   threadId: string;
@@ -222,7 +235,7 @@ export interface DiagnosisReport {
   /** Rejected plans and why. */
   rejections?: { round: number; reason: string; commands: string[] }[];
   /** Follow-up questions and their answers. */
-  answers?: { question: string; answer: string }[];
+  answers?: { question: string; answer: RichText }[];
   /** Failures the thread survived (LLM errors, unreachable host), in order. */
   errors?: { code: string; message: string }[];
 }
@@ -252,7 +265,7 @@ export type DiagnosisEvent =
   | { type: "command-finished"; run: CommandRun }
   | { type: "token"; node: NodeName; text: string }
   | { type: "analysis"; analysis: Analysis }
-  | { type: "answer"; text: string }
+  | { type: "answer"; text: RichText }
   | { type: "alarms"; incidents: Incident[]; query: string }
   | { type: "host-needed"; message: string; candidates: HostRef[] }
   | { type: "report"; report: DiagnosisReport }

@@ -11,6 +11,7 @@ export { parseApprovalDecision } from "./decision";
 export { HostDirectory } from "../hosts/directory";
 export { createCommandPolicy } from "../../agent/src/policy";
 // The tools for other agents (src/diagnosis/tools.ts: language-model tools, MCP) use these from graph.js.
-export { planFromAlarm, planFromText, analyzeRuns } from "./runbooks";
+export { planFromAlarm, planFromText } from "./runbooks";
+export { analyzeRuns } from "./runbookAnalysis";
 export { labelCommands } from "./commands";
 export { toRun as runFromResult } from "./nodes/execute";

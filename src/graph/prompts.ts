@@ -4,6 +4,7 @@
 // lets the scripted test server match jsonMode requests.
 import type { Alarm } from "../alarms/model";
 import { fence, fenceRule } from "../llm/fence";
+import { toMarkdown, type RichText } from "../shared/richText";
 import type { Check, Culprit, Finding, HostRef, Resource } from "./diagnosis";
 import type { ReportLanguage } from "../shared/l10n";
 
@@ -14,6 +15,9 @@ export const SCHEMA = {
 } as const;
 
 export const MAX_PLAN_COMMANDS = 8;
+
+/** How the model's prose is shown: code spans become code; any other Markdown shows as typed. */
+const TEXT_FORMAT = "Text format: plain sentences; put commands, process names, units, paths and file names in `backticks`. No other Markdown (no bold, headings, links or HTML): it is shown literally.";
 export const MAX_FURTHER_COMMANDS = 3;
 
 
@@ -63,7 +67,7 @@ export function planPrompt(input: PlanPromptInput): { system: string; user: stri
     parts.push(`ATL's built-in runbook "${input.runbook.name}" would run (use it as a starting idea, improve on it):\n${lines}\nRationale: ${input.runbook.rationale}`);
   }
   if (input.earlier) {
-    const findings = input.earlier.findings.map((f) => `- ${f.title}: ${f.detail}`).join("\n");
+    const findings = input.earlier.findings.map((f) => `- ${toMarkdown(f.title)}: ${toMarkdown(f.detail)}`).join("\n");
     parts.push(
       `Already done in this thread (do not repeat these commands unless the operator asks):\n${input.earlier.ranCommands.map((c) => `- ${c}`).join("\n")}\n` +
         fence("earlier findings", `${input.earlier.summary}\n${findings}`, input.delimiter),
@@ -123,6 +127,7 @@ export function analysisPrompt(input: AnalysisPromptInput): { system: string; us
     ].join("\n"),
     "severity: info | low | medium | high | critical, for the host's situation as the evidence shows it.",
     "nextSteps: concrete actions for the operator (advice only; nothing runs without approval).",
+    TEXT_FORMAT,
     input.allowFurtherCommands
       ? `furtherCommands: only when the evidence is insufficient, up to ${MAX_FURTHER_COMMANDS} more read-only diagnostic commands (they go to the operator for approval); otherwise [].\n${COMMAND_RULES}`
       : "furtherCommands: always [] in this reply.",
@@ -146,7 +151,7 @@ export function analysisPrompt(input: AnalysisPromptInput): { system: string; us
       : "The question is vague (slow, hanging, a general check): a culprit may come from any resource, but only one that clearly shows a problem.",
   );
   if (input.findings.length > 0 || input.runbookSummary) {
-    const lines = input.findings.map((f) => `- [${f.severity}]${f.resource ? ` (${f.resource})` : ""} ${f.title}: ${f.detail}${f.evidence[0] ? ` (${f.evidence[0].commandId}: ${f.evidence[0].excerpt})` : ""}`);
+    const lines = input.findings.map((f) => `- [${f.severity}]${f.resource ? ` (${f.resource})` : ""} ${toMarkdown(f.title)}: ${toMarkdown(f.detail)}${f.evidence[0] ? ` (${f.evidence[0].commandId}: ${f.evidence[0].excerpt})` : ""}`);
     const verdict = input.runbookCulprit
       ? `Parsers' culprit: ${input.runbookCulprit.name}${input.runbookCulprit.pid ? ` (pid ${input.runbookCulprit.pid})` : ""}, ${input.runbookCulprit.resource}${input.runbookCulprit.detail ? `: ${input.runbookCulprit.detail}` : ""}`
       : "Parsers' culprit: none tied to the question";
@@ -165,7 +170,7 @@ export interface AnswerPromptInput {
   summary: string | null;
   findings: Finding[];
   outputs: OutputForPrompt[];
-  earlierAnswers: { question: string; answer: string }[];
+  earlierAnswers: { question: string; answer: RichText }[];
   delimiter: string;
   language: ReportLanguage;
 }
@@ -174,6 +179,7 @@ export function answerPrompt(input: AnswerPromptInput): { system: string; user: 
   const system = [
     "You are ATL, an on-call assistant. Answer the operator's follow-up question from the evidence this diagnosis already collected (command outputs and findings below).",
     "Be brief and specific; quote the output lines you rely on. If the evidence does not answer the question, say so and name the command that would (the operator can ask ATL to run it). Do not invent output.",
+    TEXT_FORMAT,
     fenceRule(input.delimiter),
     languageRule(input.language),
     "Answer in plain Markdown text (no JSON).",
@@ -186,14 +192,14 @@ export function answerPrompt(input: AnswerPromptInput): { system: string; user: 
     parts.push(`The alarm:\n${fence("alarm", input.alarmText, input.delimiter)}`);
   }
   if (input.summary || input.findings.length > 0) {
-    const lines = input.findings.map((f) => `- [${f.severity}] ${f.title}: ${f.detail}`);
+    const lines = input.findings.map((f) => `- [${f.severity}] ${toMarkdown(f.title)}: ${toMarkdown(f.detail)}`);
     parts.push(`Findings so far:\n${fence("findings", [input.summary ?? "", ...lines].join("\n"), input.delimiter)}`);
   }
   if (input.outputs.length > 0) {
     parts.push(outputsSection(input.outputs, input.delimiter));
   }
   for (const earlier of input.earlierAnswers.slice(-3)) {
-    parts.push(`Earlier question: ${fence("question", earlier.question, input.delimiter)}\nYour answer: ${fence("answer", earlier.answer, input.delimiter)}`);
+    parts.push(`Earlier question: ${fence("question", earlier.question, input.delimiter)}\nYour answer: ${fence("answer", toMarkdown(earlier.answer), input.delimiter)}`);
   }
   parts.push(`The operator asks:\n${fence("question", input.question, input.delimiter)}`);
   return { system, user: parts.join("\n\n") };

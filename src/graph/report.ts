@@ -1,8 +1,10 @@
 // The report of a thread, from its checkpointed state: what the chat panel, the "ATL Reports"
 // channel and the CLI render (src/report/ turns it into Markdown or plain text).
-import { statusAfterTurn, type DiagnosisReport, type ThreadStatus } from "./diagnosis";
+import { statusAfterTurn, type DiagnosisReport, type RichText, type ThreadStatus } from "./diagnosis";
 import type { DiagnosisStateType } from "./state";
 import type { ReportLanguage } from "../shared/l10n";
+import { upgradeAnalysis } from "../report/upgrade";
+import { toRichText } from "../shared/richText";
 
 export function buildReport(state: DiagnosisStateType, status: ThreadStatus, language: ReportLanguage): DiagnosisReport {
   return {
@@ -13,12 +15,13 @@ export function buildReport(state: DiagnosisStateType, status: ThreadStatus, lan
     question: state.question,
     proposals: state.proposals,
     runs: state.runs,
-    analysis: state.analysis,
+    // A thread checkpointed by a version before RichText resumes with Markdown strings.
+    analysis: upgradeAnalysis(state.analysis),
     usage: state.usage,
     language,
     status: statusAfterTurn(status, state.analysis !== null),
     rejections: state.rejections,
-    answers: state.answers.map((a) => ({ question: a.question, answer: a.answer })),
+    answers: state.answers.map((a) => ({ question: a.question, answer: toRichText(a.answer as RichText | string) })),
     errors: state.errors.map((e) => ({ code: e.code, message: e.message })),
   };
 }

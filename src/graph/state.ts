@@ -3,7 +3,7 @@
 // a thread (runs, proposals, answers, errors) append; everything else keeps the latest value.
 import { Annotation } from "@langchain/langgraph";
 import type { Alarm } from "../alarms/model";
-import type { Analysis, ApprovalDecision, CommandRun, HostRef, Proposal, ProposedCommand, ThreadStatus, Usage } from "./diagnosis";
+import type { Analysis, ApprovalDecision, CommandRun, HostRef, Proposal, ProposedCommand, RichText, ThreadStatus, Usage } from "./diagnosis";
 import { mergeUsage } from "../llm/usage";
 
 /** What one turn of the thread asks for: the alarm that started it, or a chat message. */
@@ -22,7 +22,7 @@ export interface Rejection {
 /** A question answered from the thread's evidence (answer and fetch nodes). */
 export interface Exchange {
   question: string;
-  answer: string;
+  answer: RichText;
   source: "llm" | "offline" | "fetch";
 }
 

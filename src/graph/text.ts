@@ -3,6 +3,7 @@ import { pluralForm } from "../shared/format";
 import type { Incident, IncidentFilter } from "../alarms/model";
 import type { Analysis, Finding } from "./diagnosis";
 import type { ReportLanguage } from "../shared/l10n";
+import { code, joinRich, plain, plainText, rich, type RichText } from "../shared/richText";
 
 
 export function hostNotFound(id: string, language: ReportLanguage): string {
@@ -78,20 +79,19 @@ export function llmFallbackReason(message: string, language: ReportLanguage): st
 const STOP_WORDS = new Set(["the", "and", "was", "what", "why", "how", "which", "that", "this", "does", "did", "is", "are", "for", "from", "with", "about", "there", "its", "it's", "can", "you", "tell", "me", "any"]);
 
 /** A best-effort answer from the findings when no LLM is configured (or it failed). */
-export function offlineAnswer(question: string, analysis: Analysis | null, findings: Finding[], runCount: number, llmConfigured: boolean, language: ReportLanguage): string {
+export function offlineAnswer(question: string, analysis: Analysis | null, findings: Finding[], runCount: number, llmConfigured: boolean, language: ReportLanguage): RichText {
   const ko = language === "ko";
   if (!analysis && runCount === 0) {
-    return ko
-      ? "이 대화에서는 아직 수집한 증거가 없습니다. 먼저 확인할 내용을 요청하세요 (예: \"CPU 확인해줘\")."
-      : "Nothing has been collected in this thread yet. Ask ATL to check something first (for example \"check CPU\").";
+    return plain(
+      ko
+        ? "이 대화에서는 아직 수집한 증거가 없습니다. 먼저 확인할 내용을 요청하세요 (예: \"CPU 확인해줘\")."
+        : "Nothing has been collected in this thread yet. Ask ATL to check something first (for example \"check CPU\").",
+    );
   }
-  const words = question
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}_.-]+/u)
-    .filter((w) => w.length >= 2 && !STOP_WORDS.has(w));
+  const words = questionWords(question);
   const scored = findings
     .map((f) => {
-      const haystack = `${f.title} ${f.detail} ${f.evidence.map((e) => `${e.command} ${e.excerpt}`).join(" ")}`.toLowerCase();
+      const haystack = `${plainText(f.title)} ${plainText(f.detail)} ${f.evidence.map((e) => `${e.command} ${e.excerpt}`).join(" ")}`.toLowerCase();
       return { f, score: words.filter((w) => haystack.includes(w)).length };
     })
     .filter((s) => s.score > 0)
@@ -99,28 +99,64 @@ export function offlineAnswer(question: string, analysis: Analysis | null, findi
     .slice(0, 3)
     .map((s) => s.f);
   const relevant = scored.length > 0 ? scored : findings.slice(0, 3);
-  const lines: string[] = [];
+  const parts: RichText[] = [];
   if (analysis) {
-    lines.push(ko ? `지금까지의 증거: ${analysis.summary}` : `From the evidence so far: ${analysis.summary}`);
+    parts.push(ko ? rich`지금까지의 증거: ${analysis.summary}` : rich`From the evidence so far: ${analysis.summary}`);
   }
   if (relevant.length > 0) {
-    lines.push("", ko ? (scored.length > 0 ? "관련 발견:" : "주요 발견:") : scored.length > 0 ? "Relevant findings:" : "Main findings:");
+    parts.push(plain(""), plain(ko ? (scored.length > 0 ? "관련 발견:" : "주요 발견:") : scored.length > 0 ? "Relevant findings:" : "Main findings:"));
     for (const f of relevant) {
-      const cite = f.evidence[0] ? ` (${f.evidence[0].commandId}: \`${f.evidence[0].excerpt.split("\n")[0].replace(/`/g, "'").slice(0, 160)}\`)` : "";
-      lines.push(`- **${f.title}** — ${f.detail}${cite}`);
+      const first = f.evidence[0];
+      const line = first ? quotedLine(first.excerpt, [plainText(f.title), plainText(f.detail)], words) : "";
+      parts.push(line && first ? rich`- ${f.title} — ${f.detail} (${first.commandId}: ${code(line)})` : rich`- ${f.title} — ${f.detail}`);
     }
   }
-  lines.push(
-    "",
-    llmConfigured
-      ? ko
-        ? "_LLM이 응답하지 않아 ATL 내장 파서의 결과로 답했습니다._"
-        : "_The LLM did not answer, so this is assembled from ATL's built-in parsers._"
-      : ko
-        ? "_ATL 내장 파서의 결과로 만든 답입니다. 자유로운 질문에 더 잘 답하려면 LLM을 설정하세요 (atl.llm.provider)._"
-        : "_Assembled from ATL's built-in parsers; an LLM (atl.llm.provider) would answer free-form questions better._",
+  parts.push(
+    plain(""),
+    plain(
+      llmConfigured
+        ? ko
+          ? "LLM이 응답하지 않아 ATL 내장 파서의 결과로 답했습니다."
+          : "The LLM did not answer, so this is assembled from ATL's built-in parsers."
+        : ko
+          ? "ATL 내장 파서의 결과로 만든 답입니다. 자유로운 질문에 더 잘 답하려면 LLM을 설정하세요 (atl.llm.provider)."
+          : "Assembled from ATL's built-in parsers; an LLM (atl.llm.provider) would answer free-form questions better.",
+    ),
   );
-  return lines.join("\n");
+  return joinRich(parts, "\n");
+}
+
+function questionWords(question: string): string[] {
+  return question
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}_.-]+/u)
+    .filter((w) => w.length >= 2 && !STOP_WORDS.has(w));
+}
+
+const QUOTE_CHARS = 160;
+
+/**
+ * The line of an excerpt that answers: in tabular output (a header, then rows) the row with the
+ * figures the finding states, not the header. Each line scores by the finding's figures it holds,
+ * then by the question's words, then by holding figures at all (a header has none); the first of
+ * the best wins.
+ */
+export function quotedLine(excerpt: string, statements: string[], words: readonly string[]): string {
+  const lines = excerpt.split("\n").filter((l) => l.trim().length > 0);
+  const figures = new Set(statements.flatMap((text) => text.match(/\d+(?:[.,]\d+)?/g) ?? []));
+  let best = "";
+  let bestScore = -1;
+  for (const line of lines) {
+    const tokens = new Set(line.match(/\d+(?:[.,]\d+)?/g) ?? []);
+    const lower = line.toLowerCase();
+    const score = [...figures].filter((f) => tokens.has(f)).length * 100 + words.filter((w) => lower.includes(w)).length * 10 + (tokens.size > 0 ? 1 : 0);
+    if (score > bestScore) {
+      best = line;
+      bestScore = score;
+    }
+  }
+  const trimmed = best.trim();
+  return trimmed.length > QUOTE_CHARS ? `${trimmed.slice(0, QUOTE_CHARS - 1)}…` : trimmed;
 }
 
 export function incidentsSummary(incidents: Incident[], filter: IncidentFilter, hostName: string | null, language: ReportLanguage): string {

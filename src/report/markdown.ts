@@ -1,7 +1,9 @@
 // The report as Markdown (preview, "Save report", "Copy for ticket", the CLI's stdout). Alarm text,
 // command output and LLM text are data: outputs sit in fenced blocks longer than any backtick run
-// inside them, inline text is escaped (Markdown and HTML), so nothing in them can become markup,
-// links or HTML. No LangChain here: the extension imports this directly.
+// inside them, inline text is escaped (Markdown and HTML; a backtick as &#96;), so nothing in them
+// can become markup, links or HTML. ATL's formatted text (RichText: summary, findings, next steps,
+// answers) is written run by run: plain runs escaped, code runs as code spans that their text
+// cannot close. No LangChain here: the extension imports this directly.
 import type { Alarm } from "../alarms/model";
 import type { CommandRun, DiagnosisReport, Finding, Proposal } from "../graph/diagnosis";
 import { reportStrings, type ReportStrings } from "./strings";
@@ -9,6 +11,7 @@ import { redactReport, type RenderOptions } from "./redact";
 import { cleanControl, formatUsageLine, headline, metricLine } from "./shared";
 import { formatDateTime } from "../shared/format";
 import type { ReportLanguage } from "../shared/l10n";
+import { toRichText, type RichText } from "../shared/richText";
 
 /** A fence of backticks longer than any backtick run in `text` (at least three). */
 export function fenceFor(text: string): string {
@@ -45,8 +48,10 @@ export function inlineCode(text: string): string {
  */
 export function markdownLiteral(text: string): string {
   return cleanControl(text)
-    .replace(/[\\`*_[\]|~]/g, "\\$&")
+    .replace(/[\\*_[\]|~]/g, "\\$&")
     .replace(/&(?=#?[A-Za-z0-9]+;)/g, "&amp;")
+    // A character reference, not a backslash: a literal backtick reads the same in the source.
+    .replace(/`/g, "&#96;")
     .replace(/</g, "&lt;")
     .replace(/:\/\//g, ":\\/\\/")
     .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}\\.`)
@@ -69,9 +74,52 @@ function paragraph(text: string): string {
     .join("  \n");
 }
 
-/** LLM prose keeps its Markdown (lists, emphasis), but no raw HTML. */
-function prose(text: string): string {
-  return cleanControl(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").trim();
+/** RichText on one line (headings, list items): plain runs escaped, code runs as code spans. */
+function richInline(text: RichText | string): string {
+  return toRichText(text)
+    .map((span) => (typeof span === "string" ? markdownLiteral(span.replace(/[\r\n]+/g, " ")) : inlineCode(span.code)))
+    .join("")
+    .trim();
+}
+
+/**
+ * RichText as a paragraph: line breaks kept, plain runs escaped, code runs as code spans, and a
+ * code run of several lines (a block the LLM wrote) as a fenced block of its own.
+ */
+function richParagraph(text: RichText | string): string {
+  const blocks: string[] = [];
+  let lines: string[] = [];
+  let line = "";
+  const endParagraph = (): void => {
+    lines.push(line);
+    const body = lines.join("  \n").trim();
+    if (body) {
+      blocks.push(body);
+    }
+    lines = [];
+    line = "";
+  };
+  for (const span of toRichText(text)) {
+    if (typeof span !== "string") {
+      if (span.code.includes("\n")) {
+        endParagraph();
+        blocks.push(codeBlock(span.code));
+      } else {
+        line += inlineCode(span.code);
+      }
+      continue;
+    }
+    const parts = cleanControl(span).split("\n");
+    parts.forEach((part, index) => {
+      if (index > 0) {
+        lines.push(line);
+        line = "";
+      }
+      line += markdownLiteral(part);
+    });
+  }
+  endParagraph();
+  return blocks.join("\n\n");
 }
 
 export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = {}): string {
@@ -97,7 +145,7 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
 
   out.push(`## ${t.summary}`, "");
   if (report.analysis) {
-    out.push(paragraph(report.analysis.summary), "");
+    out.push(richParagraph(report.analysis.summary), "");
     if (report.analysis.fallbackReason) {
       out.push(`> **${t.fallback}:** ${inline(report.analysis.fallbackReason)}`, "");
     }
@@ -120,7 +168,7 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
     report.analysis.findings.forEach((finding, index) => out.push(...findingBlock(finding, index + 1, t), ""));
     if (report.analysis.nextSteps.length > 0) {
       out.push(`## ${t.nextSteps}`, "");
-      report.analysis.nextSteps.forEach((step, index) => out.push(`${index + 1}. ${prose(step).replace(/\n+/g, " ")}`));
+      report.analysis.nextSteps.forEach((step, index) => out.push(`${index + 1}. ${richInline(step)}`));
       out.push("");
     }
   }
@@ -144,7 +192,7 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
   if (answers.length > 0) {
     out.push(`## ${t.followUps}`, "");
     for (const answer of answers) {
-      out.push(`**Q:** ${inline(answer.question)}`, "", prose(answer.answer), "");
+      out.push(`**Q:** ${inline(answer.question)}`, "", richParagraph(answer.answer), "");
     }
   }
 
@@ -205,7 +253,7 @@ function alarmTable(alarm: Alarm, t: ReportStrings, language: DiagnosisReport["l
 }
 
 function findingBlock(finding: Finding, index: number, t: ReportStrings): string[] {
-  const lines = [`### ${index}. ${inline(finding.title)} — ${t.severities[finding.severity]} (${t.source[finding.source]})`, "", paragraph(finding.detail)];
+  const lines = [`### ${index}. ${richInline(finding.title)} — ${t.severities[finding.severity]} (${t.source[finding.source]})`, "", richParagraph(finding.detail)];
   for (const evidence of finding.evidence) {
     lines.push("", `${t.evidence} (${inlineCode(evidence.commandId)} ${inlineCode(evidence.command)}):`, "", codeBlock(evidence.excerpt));
   }

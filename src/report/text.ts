@@ -2,9 +2,11 @@
 // outputs indented under each command and shortened to head and tail (the Markdown report keeps
 // them whole). A diagnosis goes in once, in full; each later turn (a question, more commands, a
 // rejected plan) adds only what it changed. Untrusted text is stripped of terminal escapes and
-// control characters.
+// control characters; ATL's formatted text (RichText) is written as its text, code runs without
+// markers (nothing renders them here).
 import type { CommandRun, DiagnosisReport } from "../graph/diagnosis";
 import { formatDateTime, hostLabel } from "../shared/format";
+import { plainText, toRichText, type RichText } from "../shared/richText";
 import { redactReport, type RenderOptions } from "./redact";
 import { cleanControl, formatUsageLine, headline, metricLine } from "./shared";
 import { reportStrings, type ReportStrings } from "./strings";
@@ -19,6 +21,11 @@ function indent(text: string, prefix: string): string[] {
     .replace(/\n+$/, "")
     .split("\n")
     .map((line) => `${prefix}${line}`);
+}
+
+/** RichText (or a string of an older report) as the text it reads. */
+function textOf(text: RichText | string): string {
+  return plainText(toRichText(text));
 }
 
 function oneLine(text: string): string {
@@ -130,7 +137,7 @@ function analysisLines(report: DiagnosisReport, t: ReportStrings): string[] {
     out.push(`  ${t.noAnalysis}`);
     return out;
   }
-  out.push(...indent(report.analysis.summary, "  "));
+  out.push(...indent(textOf(report.analysis.summary), "  "));
   if (report.analysis.fallbackReason) {
     out.push(`  (${t.fallback}: ${oneLine(report.analysis.fallbackReason)})`);
   }
@@ -139,14 +146,14 @@ function analysisLines(report: DiagnosisReport, t: ReportStrings): string[] {
     out.push(`  ${t.noFindings}`);
   }
   report.analysis.findings.forEach((f, i) => {
-    out.push(`  ${i + 1}. [${t.severities[f.severity]}] ${oneLine(f.title)} — ${oneLine(f.detail)}`);
+    out.push(`  ${i + 1}. [${t.severities[f.severity]}] ${oneLine(textOf(f.title))} — ${oneLine(textOf(f.detail))}`);
     for (const e of f.evidence) {
       out.push(`     ${e.commandId} $ ${oneLine(e.command)}`, ...indent(e.excerpt, "       | "));
     }
   });
   if (report.analysis.nextSteps.length > 0) {
     out.push("", `${t.nextSteps}:`);
-    report.analysis.nextSteps.forEach((s, i) => out.push(`  ${i + 1}. ${oneLine(s)}`));
+    report.analysis.nextSteps.forEach((s, i) => out.push(`  ${i + 1}. ${oneLine(textOf(s))}`));
   }
   return out;
 }
@@ -180,8 +187,9 @@ function rejectionLine(rejection: { round: number; reason: string }, t: ReportSt
   return `${t.rejected} (${t.round} ${rejection.round}): ${oneLine(rejection.reason || "—")}`;
 }
 
-function answerLines(a: { question: string; answer: string }): string[] {
-  return [`  Q: ${oneLine(a.question)}`, ...indent(a.answer, "  A: ").slice(0, 1), ...indent(a.answer, "     ").slice(1)];
+function answerLines(a: { question: string; answer: RichText }): string[] {
+  const answer = textOf(a.answer);
+  return [`  Q: ${oneLine(a.question)}`, ...indent(answer, "  A: ").slice(0, 1), ...indent(answer, "     ").slice(1)];
 }
 
 function errorLine(e: { code: string; message: string }): string {

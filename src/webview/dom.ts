@@ -1,5 +1,7 @@
-// Building DOM nodes from untrusted text: every string becomes a text node (never HTML).
-// The one place HTML is parsed is markdown.ts, through markdown-it (HTML off) and DOMPurify.
+// Building DOM nodes from untrusted text: every string becomes a text node (never HTML), and
+// ATL's formatted text (RichText) becomes text nodes and <code> elements. Nothing here parses HTML
+// or Markdown.
+import { toRichText, type RichText } from "../shared/richText";
 
 export type Child = Node | string | number | null | undefined | false;
 
@@ -42,4 +44,18 @@ export function clear(element: Element): void {
   while (element.firstChild) {
     element.removeChild(element.firstChild);
   }
+}
+
+/**
+ * RichText as nodes: plain runs as text nodes, code runs as <code> (a code run of several lines,
+ * a fenced block the LLM wrote, as <pre><code>). Nothing in either is parsed. A string (a thread
+ * saved by an older version) is read as its Markdown once, like any other.
+ */
+export function richNodes(text: RichText | string): Node[] {
+  return toRichText(text).map((span) => {
+    if (typeof span === "string") {
+      return document.createTextNode(span);
+    }
+    return span.code.includes("\n") ? h("pre", { class: "code-block" }, h("code", {}, span.code)) : h("code", {}, span.code);
+  });
 }

@@ -1,9 +1,10 @@
 // Renderers of the thread's read-only parts: the alarm card, progress, command runs, analysis,
 // answers, alarm lists, usage, reports and errors. Alarm fields and command output are attacker-
-// controlled: they only ever become text nodes; LLM prose goes through markdown.ts.
+// controlled: they only ever become text nodes; ATL's formatted text (summaries, findings, answers)
+// becomes text nodes and <code> (dom.ts richNodes).
 import { formatDateTime, hostLabel, pluralForm } from "../shared/format";
-import { button, h, type Child } from "./dom";
-import { markdownBlock, markdownInline } from "./markdown";
+import { button, h, richNodes, type Child } from "./dom";
+import type { RichText } from "../shared/richText";
 import {
   format,
   type Alarm,
@@ -262,8 +263,8 @@ export function renderAnalysis(s: WebviewStrings, analysis: EventOf<"analysis">[
     h(
       "li",
       { class: `finding sev-${finding.severity}` },
-      h("div", { class: "finding-head" }, severityBadge(s, finding.severity), h("strong", { class: "finding-title" }, markdownInline(finding.title))),
-      finding.detail ? h("div", { class: "finding-detail markdown" }, markdownBlock(finding.detail)) : null,
+      h("div", { class: "finding-head" }, severityBadge(s, finding.severity), h("strong", { class: "finding-title rich" }, ...richNodes(finding.title))),
+      finding.detail.length > 0 ? h("div", { class: "finding-detail rich" }, ...richNodes(finding.detail)) : null,
       finding.evidence.length > 0
         ? h(
             "div",
@@ -279,16 +280,16 @@ export function renderAnalysis(s: WebviewStrings, analysis: EventOf<"analysis">[
     h("h2", {}, s.analysisTitle, " ", severityBadge(s, analysis.severity)),
     analysis.fallbackReason ? h("div", { class: "note warning" }, format(s.fallback, analysis.fallbackReason)) : null,
     h("h3", {}, s.summary),
-    h("div", { class: "summary markdown" }, markdownBlock(analysis.summary)),
+    h("div", { class: "summary rich" }, ...richNodes(analysis.summary)),
     findings.length > 0 ? h("h3", {}, s.findings) : null,
     findings.length > 0 ? h("ul", { class: "findings" }, ...findings) : null,
     analysis.nextSteps.length > 0 ? h("h3", {}, s.nextSteps) : null,
-    analysis.nextSteps.length > 0 ? h("ol", { class: "next-steps" }, ...analysis.nextSteps.map((step) => h("li", {}, markdownInline(step)))) : null,
+    analysis.nextSteps.length > 0 ? h("ol", { class: "next-steps" }, ...analysis.nextSteps.map((step) => h("li", { class: "rich" }, ...richNodes(step)))) : null,
   );
 }
 
-export function renderAnswer(s: WebviewStrings, text: string): HTMLElement {
-  return h("section", { class: "entry card answer", attrs: { "aria-label": s.answerTitle } }, h("div", { class: "markdown" }, markdownBlock(text)));
+export function renderAnswer(s: WebviewStrings, text: RichText): HTMLElement {
+  return h("section", { class: "entry card answer", attrs: { "aria-label": s.answerTitle } }, h("div", { class: "rich" }, ...richNodes(text)));
 }
 
 export function renderAlarms(ctx: RenderContext, event: EventOf<"alarms">): HTMLElement {

@@ -8,13 +8,14 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { newDelimiter } from "../../llm/fence";
+import { fromMarkdown, toMarkdown } from "../../shared/richText";
 import { createRedactor } from "../../llm/redact";
 import { labelCommands, nextCommandNumber, withStandingApproval } from "../commands";
 import { askStructured, badReply, emit, type GraphContext } from "../context";
 import type { Analysis, Proposal } from "../diagnosis";
 import { latestRuns, outputsForPrompt, redactFindings, verifyCulprit, verifyFindings } from "../evidence";
 import { alarmForPrompt, analysisPrompt, MAX_FURTHER_COMMANDS, SCHEMA } from "../prompts";
-import { analyzeRuns } from "../runbooks";
+import { analyzeRuns } from "../runbookAnalysis";
 import type { DiagnosisStateType, DiagnosisStateUpdate, ThreadError } from "../state";
 import { culpritDroppedNote, droppedEvidenceNote, furtherCommandsRationale, llmFallbackReason } from "../text";
 import type { ReportLanguage } from "../../shared/l10n";
@@ -62,7 +63,7 @@ export function analyzeNode(ctx: GraphContext) {
         alarmText: state.alarm ? redactor.redact(alarmForPrompt(state.alarm)).text : null,
         question: state.question ? redactor.redact(state.question).text : null,
         findings: redactFindings(runbook.findings, redactor),
-        runbookSummary: redactor.redact(runbook.summary).text,
+        runbookSummary: redactor.redact(toMarkdown(runbook.summary)).text,
         outputs: outputsForPrompt(runs, redactor, settings.outputTokenBudget),
         allowFurtherCommands: allowFurther,
         delimiter,
@@ -91,9 +92,10 @@ export function analyzeNode(ctx: GraphContext) {
         if (verdict.dropped) {
           errors.push({ code: "llm-reply", message: culpritDroppedNote(verdict.dropped, settings.language), node: "analyze" });
         }
-        const nextSteps = reply.value.nextSteps.map((s) => s.trim()).filter((s) => s.length > 0).slice(0, 10);
+        // The model writes Markdown: its code spans become code runs here, once; the rest is text.
+        const nextSteps = reply.value.nextSteps.map((s) => s.trim()).filter((s) => s.length > 0).slice(0, 10).map(fromMarkdown);
         analysis = {
-          summary: reply.value.summary.trim(),
+          summary: fromMarkdown(reply.value.summary.trim()),
           severity: reply.value.severity,
           findings: [...runbook.findings, ...verified.findings],
           nextSteps: nextSteps.length > 0 ? nextSteps : runbook.nextSteps,

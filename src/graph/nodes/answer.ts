@@ -3,6 +3,7 @@
 // is put together from the findings, saying that an LLM would answer better.
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { newDelimiter } from "../../llm/fence";
+import { fromMarkdown, toMarkdown } from "../../shared/richText";
 import { createRedactor } from "../../llm/redact";
 import { askText, emit, type GraphContext } from "../context";
 import type { Finding } from "../diagnosis";
@@ -25,7 +26,7 @@ export function answerNode(ctx: GraphContext) {
         question: redactor.redact(question).text,
         host: state.host,
         alarmText: state.alarm ? redactor.redact(alarmForPrompt(state.alarm)).text : null,
-        summary: state.analysis ? redactor.redact(state.analysis.summary).text : null,
+        summary: state.analysis ? redactor.redact(toMarkdown(state.analysis.summary)).text : null,
         findings: redactFindings(state.analysis?.findings ?? [], redactor),
         outputs: outputsForPrompt(latestRuns(state.runs), redactor, settings.outputTokenBudget),
         earlierAnswers: state.answers.filter((a) => a.source !== "fetch").map((a) => ({ question: redactor.redact(a.question).text, answer: a.answer })),
@@ -41,7 +42,7 @@ export function answerNode(ctx: GraphContext) {
         usage = reply.usage;
         const text = reply.value.trim();
         if (text) {
-          exchange = { question, answer: text, source: "llm" };
+          exchange = { question, answer: fromMarkdown(text), source: "llm" };
         } else {
           errors.push({ code: "llm-reply", message: "The LLM sent an empty answer; ATL answers from its findings instead.", node: "answer" });
         }

@@ -7,6 +7,7 @@ import { emit, type GraphContext } from "../context";
 import { parseIncidentFilter } from "../routing";
 import type { DiagnosisStateType, DiagnosisStateUpdate } from "../state";
 import { incidentsSummary } from "../text";
+import { plain } from "../../shared/richText";
 
 const DEFAULT_LIMIT = 50;
 
@@ -28,7 +29,7 @@ export function fetchNode(ctx: GraphContext) {
     } else {
       incidents = ctx.deps.incidents.listIncidents({ ...filter, limit });
     }
-    const summary = incidentsSummary(incidents, filter, host?.name ?? filter.hostId ?? null, ctx.deps.settings().language);
+    const summary = plain(incidentsSummary(incidents, filter, host?.name ?? filter.hostId ?? null, ctx.deps.settings().language));
     emit(config, { type: "alarms", incidents, query });
     emit(config, { type: "answer", text: summary });
     return Promise.resolve({ answers: [{ question: query, answer: summary, source: "fetch" as const }], status: "answered" as const });

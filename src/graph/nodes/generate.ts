@@ -5,6 +5,7 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { newDelimiter } from "../../llm/fence";
+import { toMarkdown } from "../../shared/richText";
 import { createRedactor } from "../../llm/redact";
 import { labelCommands, nextCommandNumber, withStandingApproval, type PlannedCommand } from "../commands";
 import { askStructured, emit, type GraphContext } from "../context";
@@ -45,7 +46,7 @@ export function generateNode(ctx: GraphContext) {
         alarmText: state.alarm ? redactor.redact(alarmForPrompt(state.alarm)).text : null,
         question: state.question ? redactor.redact(state.question).text : null,
         runbook: runbook ? { name: runbook.runbook, rationale: runbook.rationale, commands: runbook.commands } : null,
-        earlier: state.analysis ? { summary: redactor.redact(state.analysis.summary).text, findings: state.analysis.findings, ranCommands: ran } : null,
+        earlier: state.analysis ? { summary: redactor.redact(toMarkdown(state.analysis.summary)).text, findings: state.analysis.findings, ranCommands: ran } : null,
         rejections: rejections.map((r) => ({ commands: r.commands, reason: redactor.redact(r.reason).text })),
         delimiter,
         language: settings.language,

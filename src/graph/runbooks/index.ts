@@ -6,7 +6,7 @@
 // it to what was asked — a summary, a severity and next steps. With an LLM, the same findings are
 // its evidence and the same calibration applies.
 import type { Alarm } from "../../alarms/model";
-import type { Analysis, CommandRun, Finding, Resource } from "../diagnosis";
+import type { MarkdownAnalysis as Analysis, CommandRun, MarkdownFinding as Finding, Resource } from "../diagnosis";
 import { BROAD_RESOURCES, processIoSampler, RESOURCE_TITLES, resourceCommands, snapshotCommands, type RunbookCommand } from "./catalog";
 import { collectFacts, type Facts } from "./facts";
 import { sayer, type Language, type Say } from "./lang";

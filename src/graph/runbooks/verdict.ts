@@ -4,7 +4,7 @@
 // about something else. When nothing ties, the summary says "no evidence of X", lists what was
 // checked, and the severity says so too. Findings about other resources stay in the report, but
 // cannot raise the severity above medium or lead the summary.
-import type { Check, CommandRun, Culprit, Finding, Resource, Severity } from "../diagnosis";
+import type { Check, CommandRun, Culprit, MarkdownFinding as Finding, Resource, Severity } from "../diagnosis";
 import type { Facts } from "./facts";
 import type { Say } from "./lang";
 import { capSeverity, rank, worst, type Candidate, type Headline, type RuleOutput } from "./rules/common";

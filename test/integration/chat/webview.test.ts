@@ -15,6 +15,7 @@ import type { ThreadSnapshot, ToWebviewMessage, TranscriptEntry, WebviewStrings 
 import { panelHtml } from "../../../src/webview/html";
 import { STRING_KEYS } from "../../../src/webview/protocol";
 import { makeAlarm } from "../../unit/alarms/samples";
+import { code, fromMarkdown, rich } from "../../../src/shared/richText";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const ORIGIN = "https://webview.test";
@@ -532,7 +533,8 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
       entry: event({
         type: "analysis",
         analysis: {
-          summary: "Load **7.9** on 2 cores. <img src=x onerror=\"window.__pwned='md'\"> [details](javascript:window.__pwned='link') [runbook](https://example.com/runbook)",
+          // The LLM's Markdown, read as the graph reads it: code spans become code, the rest stays text.
+          summary: fromMarkdown("Load **7.9** on 2 cores. <img src=x onerror=\"window.__pwned='md'\"> [details](javascript:window.__pwned='link') [runbook](https://example.com/runbook)"),
           severity: "high",
           source: "llm",
           fallbackReason: null,
@@ -541,14 +543,14 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
           checked: [],
           findings: [
             {
-              title: "`stress-ng-cpu` uses 198% CPU <img src=x onerror=\"window.__pwned='title'\">",
-              detail: "pid 4242 <script>window.__pwned='finding'</script>",
+              title: fromMarkdown("`stress-ng-cpu` uses 198% CPU <img src=x onerror=\"window.__pwned='title'\">"),
+              detail: rich`pid 4242 <script>window.__pwned='finding'</script> ${code("a`b</code><b>x")}`,
               severity: "high",
               source: "parser",
               evidence: [{ commandId: "c1", command: "uptime", excerpt: "load average: 7.91, 7.40, 6.12" }],
             },
           ],
-          nextSteps: ["Stop `stress-ng-cpu` (pid 4242) if it is not expected", "Add CPU capacity"],
+          nextSteps: ["Stop `stress-ng-cpu` (pid 4242) if it is not expected", "Add CPU capacity"].map(fromMarkdown),
         },
       }),
     });
@@ -565,12 +567,13 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
     assert.equal(await failed.locator(".badge.truncated").count(), 1);
     assert.equal(await failed.locator(".truncated-marker").count(), 1);
     await page.locator(".analysis").waitFor();
-    assert.equal(await page.locator(".analysis strong", { hasText: "7.9" }).count(), 1, "Markdown is rendered");
-    assert.equal(await page.locator("#app img, #app script").count(), 0);
-    assert.equal(await page.locator('.analysis a[href^="javascript"]').count(), 0);
-    assert.equal(await page.locator('.analysis a[href="https://example.com/runbook"]').count(), 1);
+    // Text is text: no emphasis, link, image or script from what the LLM or a host wrote; code is code.
+    assert.equal(await page.locator(".analysis strong.finding-title").count(), 1);
+    assert.equal(await page.locator(".analysis .summary strong, #app img, #app script, .analysis a").count(), 0);
+    assert.equal(await page.locator(".analysis .summary").textContent(), "Load **7.9** on 2 cores. <img src=x onerror=\"window.__pwned='md'\"> [details](javascript:window.__pwned='link') [runbook](https://example.com/runbook)");
     assert.equal(await page.locator(".finding-title").textContent(), "stress-ng-cpu uses 198% CPU <img src=x onerror=\"window.__pwned='title'\">");
-    assert.equal(await page.locator(".finding-title code").textContent(), "stress-ng-cpu", "titles are sanitized Markdown");
+    assert.equal(await page.locator(".finding-title code").textContent(), "stress-ng-cpu", "ATL's code spans are code");
+    assert.deepEqual(await page.locator(".finding-detail code").allTextContents(), ["a`b</code><b>x"], "a hostile name stays one code element, literally");
     assert.equal(await page.locator(".evidence pre").textContent(), "load average: 7.91, 7.40, 6.12");
     assert.equal(await page.locator(".next-steps li").count(), 2);
     assert.equal(await page.locator(".next-steps code").first().textContent(), "stress-ng-cpu");
@@ -715,7 +718,7 @@ void describe("chat webview in Chromium", { timeout: 900_000 }, () => {
     const report = { threadId: "t-1", createdAt: at, alarm: null, host: null, question: null, proposals: [], runs: [], analysis: null, usage: null, language: "en" as const };
     await harness.send({ type: "entry", entry: event({ type: "report", report }) });
     await harness.send({ type: "entry", entry: { kind: "user", at, text: "why?" } });
-    await harness.send({ type: "entry", entry: event({ type: "answer", text: "Because." }) });
+    await harness.send({ type: "entry", entry: event({ type: "answer", text: ["Because."] }) });
     await harness.send({ type: "entry", entry: event({ type: "report", report }) });
     await harness.page.locator(".transcript > .report").first().waitFor();
     await harness.page.waitForFunction(`document.querySelector(".transcript > :last-child")?.classList.contains("report") === true`);

@@ -8,6 +8,7 @@ import { approvalGate, ApprovalRuleSet, createRule, memoryRuleSource, type Appro
 import { createDiagnosisService } from "../../../src/graph/service";
 import { expectStatus, llmSettings, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
 import { Resources } from "../../helpers/resources";
+import { plainText } from "../../../src/shared/richText";
 
 const plan = (rationale: string, ...commands: string[]) => ({
   schema: "command_plan",
@@ -104,7 +105,7 @@ void describe("a diagnosis conversation (LLM)", () => {
       alarms.incidents.map((i) => i.name),
       ["prod-web-01-cpu-high"],
     );
-    assert.match(r.of("answer")[0].text, /1 open alarm on prod-web-01/);
+    assert.match(plainText(r.of("answer")[0].text), /1 open alarm on prod-web-01/);
     const all = recorder();
     expectStatus(await fx.service.followUp("t-conv-fetch", "알람 목록 보여줘", all.sink), "answered", all.events);
     assert.equal(all.of("alarms")[0].incidents.length, 2);

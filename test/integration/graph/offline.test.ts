@@ -10,6 +10,7 @@ import { renderMarkdown, renderText } from "../../../src/report";
 import { startCpuHog, type StagedProcess } from "../../helpers/faults";
 import { expectStatus, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
 import { Resources } from "../../helpers/resources";
+import { plainText } from "../../../src/shared/richText";
 
 function runChild(input: unknown): Promise<{ pending: Proposal | null; status: ThreadStatus; events: DiagnosisEvent[] }> {
   return new Promise((resolve, reject) => {
@@ -62,20 +63,20 @@ void describe("without an LLM", () => {
     const top = report.runs.find((r) => r.command.startsWith("top "))!;
     const busiest = /^\s*(\d+)\s+\S+(?:\s+\S+){9}\s+(\S+)\s*$/m.exec(top.stdout.split("\n").slice(top.stdout.split("\n").findIndex((l) => /^\s*PID\s/.test(l)) + 1).join("\n"));
     assert.ok(busiest, top.stdout);
-    const busy = analysis.findings.find((f) => /uses \d+% CPU/.test(f.title));
+    const busy = analysis.findings.find((f) => /uses \d+% CPU/.test(plainText(f.title)));
     assert.ok(busy, JSON.stringify(analysis.findings));
-    assert.ok(busy.title.includes(`pid ${busiest[1]}`), `${busy.title} vs top ${busiest[1]} ${busiest[2]}`);
+    assert.ok(plainText(busy.title).includes(`pid ${busiest[1]}`), `${plainText(busy.title)} vs top ${busiest[1]} ${busiest[2]}`);
     for (const evidence of busy.evidence) {
       const output = report.runs.find((r) => r.id === evidence.commandId)!.stdout;
       assert.ok(evidence.excerpt.split("\n").every((line) => output.includes(line)), "evidence is verbatim output");
     }
     if (analysis.culprit) {
       assert.equal(analysis.culprit.resource, "cpu");
-      assert.ok(analysis.summary.includes(analysis.culprit.name), analysis.summary);
+      assert.ok(plainText(analysis.summary).includes(analysis.culprit.name), plainText(analysis.summary));
       assert.ok(top.stdout.includes(analysis.culprit.name), "the culprit is in top's output");
     }
     if (analysis.culprit?.pid === burner.pid) {
-      assert.match(analysis.summary, new RegExp(burner.name));
+      assert.match(plainText(analysis.summary), new RegExp(burner.name));
     }
     assert.match(renderMarkdown(report), new RegExp(`pid ${busiest[1]}`));
     assert.match(renderText(report), new RegExp(`pid ${busiest[1]}`));
@@ -103,10 +104,10 @@ void describe("without an LLM", () => {
   void it("answers a follow-up from the findings and says an LLM would do better", async () => {
     const r = recorder();
     expectStatus(await fx.service.followUp("t-off-cpu", "which process is using the CPU?", r.sink), "answered", r.events);
-    const answer = r.of("answer")[0].text;
+    const answer = plainText(r.of("answer")[0].text);
     const report = (await fx.service.report("t-off-cpu"))!;
-    const culprit = report.analysis!.findings.find((f) => /uses \d+% CPU/.test(f.title))!;
-    assert.ok(answer.includes(culprit.title), `${answer} should cite ${culprit.title}`);
+    const culprit = report.analysis!.findings.find((f) => /uses \d+% CPU/.test(plainText(f.title)))!;
+    assert.ok(answer.includes(plainText(culprit.title)), `${answer} should cite ${plainText(culprit.title)}`);
     assert.match(answer, /an LLM/);
   });
 
@@ -121,7 +122,7 @@ void describe("without an LLM", () => {
       const ids = proposal.commands.filter((c) => !/^(mpstat|vmstat)/.test(c.command)).map((c) => c.id);
       const done = recorder();
       expectStatus(await fx.service.resume("t-off-ko", { kind: "approve", commandIds: ids }, done.sink), "done", done.events);
-      assert.match(done.of("analysis")[0].analysis.summary, /[가-힣]/);
+      assert.match(plainText(done.of("analysis")[0].analysis.summary), /[가-힣]/);
       assert.match(renderMarkdown(done.of("report")[0].report), /^# ATL 진단/);
     } finally {
       fx.settings.language = "en";

@@ -8,7 +8,7 @@ import { processesIn } from "../../../eval/run";
 import { SCENARIOS, type ExpectedCulprit } from "../../../eval/scenarios";
 import { namedInSummary, scoreFault, scoreHealthy } from "../../../eval/score";
 import { parseAlarmMessage } from "../../../src/alarms/parse";
-import type { Analysis, Culprit, Finding, Resource } from "../../../src/graph/diagnosis";
+import type { MarkdownAnalysis as Analysis, Culprit, MarkdownFinding as Finding, Resource } from "../../../src/graph/diagnosis";
 
 function analysis(summary: string, extra: Partial<Analysis> = {}): Analysis {
   return { summary, severity: "high", findings: [], nextSteps: [], source: "runbook", fallbackReason: null, culprit: null, resources: [], checked: [], ...extra };

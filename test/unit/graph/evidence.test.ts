@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import type { CommandRun } from "../../../src/graph/diagnosis";
 import { latestRuns, outputsForPrompt, verifyFindings } from "../../../src/graph/evidence";
 import { createRedactor } from "../../../src/llm/redact";
+import { plainText } from "../../../src/shared/richText";
 
 const run = (id: string, command: string, stdout: string, extra: Partial<CommandRun> = {}): CommandRun => ({
   id,
@@ -41,7 +42,7 @@ void describe("evidence", () => {
       redactor,
     );
     assert.deepEqual(
-      out.findings.map((f) => f.title),
+      out.findings.map((f) => plainText(f.title)),
       ["Burner", "By command text", "Mixed"],
     );
     assert.equal(out.droppedFindings, 2);

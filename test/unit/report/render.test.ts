@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import MarkdownIt from "markdown-it";
 import type { DiagnosisReport } from "../../../src/graph/diagnosis";
-import { codeBlock, markdownLiteral, fenceFor, inlineCode, renderMarkdown, renderText, renderTextUpdate } from "../../../src/report";
+import { codeBlock, markdownLiteral, fenceFor, inlineCode, renderMarkdown, renderText, renderTextUpdate, upgradeReport } from "../../../src/report";
+import { analyzeRuns } from "../../../src/graph/runbookAnalysis";
+import { code, fromMarkdown, rich } from "../../../src/shared/richText";
 
 const md = new MarkdownIt({ html: true, linkify: true });
 
@@ -50,10 +52,10 @@ function report(patch: Partial<DiagnosisReport> = {}): DiagnosisReport {
       { id: "c2", command: "rm -rf /", status: "refused", exitCode: null, signal: null, stdout: "", stderr: "", durationMs: 0, truncated: false, reason: "rm deletes files" },
     ],
     analysis: {
-      summary: "atl-burn-cpu (pid 4242) uses 99% CPU.",
+      summary: ["atl-burn-cpu (pid 4242) uses 99% CPU."],
       severity: "high",
-      findings: [{ title: "Busy <b>process</b>", detail: "pid 4242", severity: "high", source: "llm", evidence: [{ commandId: "c1", command: "uptime", excerpt: "load average: 7.93" }] }],
-      nextSteps: ["Stop atl-burn-cpu <script>x</script>"],
+      findings: [{ title: ["Busy <b>process</b>"], detail: ["pid 4242"], severity: "high", source: "llm", evidence: [{ commandId: "c1", command: "uptime", excerpt: "load average: 7.93" }] }],
+      nextSteps: [["Stop atl-burn-cpu <script>x</script>"]],
       source: "llm",
       fallbackReason: null,
       culprit: { resource: "cpu", kind: "process", name: "atl-burn-cpu", pid: 4242, detail: null },
@@ -63,7 +65,7 @@ function report(patch: Partial<DiagnosisReport> = {}): DiagnosisReport {
     usage: { model: "gpt-4.1-mini", promptTokens: 1000, completionTokens: 200, totalTokens: 1200, costUsd: 0.00072, calls: 2 },
     language: "en",
     status: "done",
-    answers: [{ question: "why?", answer: "Because **c1** shows load." }],
+    answers: [{ question: "why?", answer: ["Because **c1** shows load."] }],
     errors: [{ code: "llm-reply", message: "dropped 1 excerpt" }],
     ...patch,
   };
@@ -128,6 +130,72 @@ void describe("Markdown report", () => {
   });
 });
 
+void describe("ATL's formatting and untrusted text, carried apart (issue 17 items 1 and 2)", () => {
+  const hostile = "a`b <script>alert(1)</script> ](http://evil.example) **x**";
+  const analysis = {
+    ...report().analysis!,
+    summary: rich`${code("atl-demo-burner")} (pid 4242) uses 198% CPU; compare with ${code("mpstat -P ALL 1 1")}.`,
+    findings: [{ title: rich`${code(hostile)} uses 99% CPU`, detail: rich`Plain ${hostile}; see \`ps -o pid,args -p 4242\`.`, severity: "high" as const, source: "parser" as const, evidence: [] }],
+    nextSteps: [rich`Restart it through its service (\`systemctl restart <unit>\`).`],
+  };
+  const markdown = renderMarkdown(report({ analysis, answers: [{ question: "which?", answer: rich`The busiest is ${code("atl-demo-burner")}.` }] }));
+  const html = md.render(markdown);
+
+  void it("renders ATL's code spans as code: no escaped backticks anywhere in the Markdown", () => {
+    assert.ok(!markdown.includes("\\`"), markdown);
+    assert.match(html, /<code>atl-demo-burner<\/code> \(pid 4242\) uses 198% CPU; compare with <code>mpstat -P ALL 1 1<\/code>\./);
+    assert.match(html, /The busiest is <code>atl-demo-burner<\/code>\./);
+  });
+
+  void it("keeps < inside a code span as itself, not &lt; (item 2)", () => {
+    assert.match(html, /<code>systemctl restart &lt;unit&gt;<\/code>/);
+    assert.ok(!html.includes("&amp;lt;"), html);
+  });
+
+  void it("shows hostile names literally, in code spans and in plain text, with no markup, link or script", () => {
+    assert.ok(html.includes("<code>a`b &lt;script&gt;alert(1)&lt;/script&gt; ](http://evil.example) **x**</code> uses 99% CPU"), html);
+    assert.ok(html.includes("Plain a`b &lt;script&gt;alert(1)&lt;/script&gt; ](http://evil.example) **x**; see <code>ps -o pid,args -p 4242</code>."), html);
+    assert.ok(!/<script|href="http:\/\/evil|<strong>x/.test(html), html);
+  });
+
+  void it("writes the plain-text channel as the text it reads: code without backticks", () => {
+    const text = renderText(report({ analysis }));
+    assert.match(text, /^ {2}atl-demo-burner \(pid 4242\) uses 198% CPU; compare with mpstat -P ALL 1 1\.$/m);
+    assert.match(text, /Restart it through its service \(systemctl restart <unit>\)\./);
+    assert.ok(text.includes(`${hostile.replace(/\n/g, " ")} uses 99% CPU`));
+  });
+
+  void it("carries the runbooks' names from the rules to the report losslessly", () => {
+    const name = "evil`name<script>](y)";
+    const ps = `  PID  PPID USER     %CPU %MEM   RSS ELAPSED STAT COMMAND\n 666     1 root     99.0  1.0  1000     100 R    ${name}\n`;
+    const runs = [
+      { id: "c1", command: "ps -eo pid,ppid,user,pcpu,pmem,rss,etimes,stat,comm --sort=-pcpu | head -n 15", status: "ok" as const, exitCode: 0, signal: null, stdout: ps, stderr: "", durationMs: 1, truncated: false, reason: null },
+      { id: "c2", command: "nproc", status: "ok" as const, exitCode: 0, signal: null, stdout: "1\n", stderr: "", durationMs: 1, truncated: false, reason: null },
+    ];
+    const runbook = analyzeRuns(runs, { alarm: null, question: "cpu" });
+    assert.deepEqual(runbook.summary[0], { code: name });
+    // Every backtick the rules wrote was structure: none is left in a plain run.
+    for (const text of [runbook.summary, ...runbook.nextSteps, ...runbook.findings.flatMap((f) => [f.title, f.detail])]) {
+      assert.ok(text.every((span) => typeof span !== "string" || !span.includes("`")), JSON.stringify(text));
+    }
+    const out = md.render(renderMarkdown(report({ analysis: { ...report().analysis!, ...runbook } })));
+    assert.ok(out.includes("<code>evil`name&lt;script&gt;](y)</code> (pid 666)"), out);
+  });
+
+  void it("opens reports saved before RichText (Markdown strings)", () => {
+    const old = report() as unknown as { analysis: Record<string, unknown>; answers: unknown[] };
+    old.analysis = { ...old.analysis, summary: "`nginx` is down", nextSteps: ["Run `systemctl restart nginx`"], findings: [{ title: "`nginx` failed", detail: "exit 1", severity: "high", source: "parser", evidence: [] }] };
+    old.answers = [{ question: "why?", answer: "See `journalctl -u nginx`." }];
+    const upgraded = upgradeReport(old as unknown as DiagnosisReport);
+    assert.deepEqual(upgraded.analysis?.summary, [{ code: "nginx" }, " is down"]);
+    assert.deepEqual(upgraded.answers?.[0]?.answer, fromMarkdown("See `journalctl -u nginx`."));
+    const out = md.render(renderMarkdown(old as unknown as DiagnosisReport));
+    assert.match(out, /<code>nginx<\/code> is down/);
+    assert.match(out, /<code>systemctl restart nginx<\/code>/);
+    assert.match(renderText(old as unknown as DiagnosisReport), /See journalctl -u nginx\./);
+  });
+});
+
 void describe("plain-text report", () => {
   void it("is readable in an output channel and shortens long outputs", () => {
     const long = Array.from({ length: 500 }, (_, i) => `row ${i}`).join("\n");
@@ -146,7 +214,7 @@ void describe("plain-text report: later turns of a diagnosis", () => {
   const first = report({ answers: [], errors: [] });
 
   void it("adds only what a follow-up question changed, and keeps the verdict out of it", () => {
-    const second = report({ errors: [], answers: [{ question: "why is the load so high?", answer: "c1 shows load 7.93." }] });
+    const second = report({ errors: [], answers: [{ question: "why is the load so high?", answer: ["c1 shows load 7.93."] }] });
     const update = renderTextUpdate(first, second);
     assert.match(update, /Follow-up: .*cpu-high/);
     assert.match(update, /Q: why is the load so high\?/);
@@ -159,7 +227,7 @@ void describe("plain-text report: later turns of a diagnosis", () => {
 
   void it("adds new command runs, a rejected plan and a changed analysis; nothing when nothing changed", () => {
     const run = { id: "c3", command: "df -h", status: "ok" as const, exitCode: 0, signal: null, stdout: "/dev/xvda1  20G  19G  1G  95% /\n", stderr: "", durationMs: 30, truncated: false, reason: null };
-    const analysis = { ...first.analysis!, summary: "The root file system is 95% full." };
+    const analysis = { ...first.analysis!, summary: ["The root file system is 95% full."] };
     const second = report({ answers: [], errors: [], runs: [...first.runs, run], analysis, rejections: [{ round: 2, reason: "not the database", commands: ["du -sh /var/lib/mysql"] }] });
     const update = renderTextUpdate(first, second);
     assert.match(update, /c3 \$ df -h/);

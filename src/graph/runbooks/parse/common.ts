@@ -64,8 +64,9 @@ export function formatPercent(value: number): string {
  * (the summary quotes names in code spans) and cut to 120 characters, so a hostile process name
  * cannot add lines or break out of its quotes. The report renderer escapes the rest.
  */
-export function displayName(value: string): string {
-  const clean = value.replace(/\p{Cc}/gu, "").replace(/`/g, "'").trim();
+export function displayName(value: string, keepBackticks = false): string {
+  // Backticks become ' where the name goes into a code span of ATL's own; `code()` keeps them (mdCode).
+  const clean = value.replace(/\p{Cc}/gu, "").replace(/`/g, keepBackticks ? "`" : "'").trim();
   return clean.length > 120 ? `${clean.slice(0, 119)}…` : clean || "?";
 }
 

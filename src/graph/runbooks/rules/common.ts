@@ -1,8 +1,9 @@
 // What every rule shares: the shape of a rule's output (findings, summary headlines, culprit
 // candidates, next steps — each tagged with the resource it is about), evidence quoting, severity
 // arithmetic, and how names and durations are written.
-import type { CommandRun, Culprit, Evidence, Finding, Resource, Severity } from "../../diagnosis";
+import type { CommandRun, Culprit, Evidence, MarkdownFinding as Finding, Resource, Severity } from "../../diagnosis";
 import { displayName, excerpt } from "../parse/common";
+import { mdCode } from "../../../shared/richText";
 import type { ProcessSample } from "../parse/system";
 import type { Facts } from "../facts";
 import type { Say } from "../lang";
@@ -89,7 +90,8 @@ export function finding(resource: Resource, title: string, detail: string, sever
   return f;
 }
 
-export const code = (name: string): string => `\`${displayName(name)}\``;
+/** An untrusted name as a code span, shown whole: a backtick in it stays a character (mdCode). */
+export const code = (name: string): string => mdCode(displayName(name, true));
 
 export function proc(p: { name: string; pid: number }): string {
   return `${code(p.name)} (pid ${p.pid})`;
