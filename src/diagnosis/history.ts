@@ -9,7 +9,7 @@ import { AtlError, errnoCode } from "../shared/errors";
 import type { DiagnosisInput, Severity, ThreadStatus } from "../graph/diagnosis";
 import type { Logger } from "../shared/log";
 import type { ThreadHeader, TranscriptEntry } from "../webview/protocol";
-import { upgradeEvent } from "../report/upgrade";
+import { upgradeEvent } from "../graph/upgrade";
 
 /** What the Diagnoses view shows of a thread. */
 export interface DiagnosisSummary {

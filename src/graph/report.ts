@@ -3,7 +3,7 @@
 import { statusAfterTurn, type DiagnosisReport, type RichText, type ThreadStatus } from "./diagnosis";
 import type { DiagnosisStateType } from "./state";
 import type { ReportLanguage } from "../shared/l10n";
-import { upgradeAnalysis } from "../report/upgrade";
+import { upgradeAnalysis } from "./upgrade";
 import { toRichText } from "../shared/richText";
 
 export function buildReport(state: DiagnosisStateType, status: ThreadStatus, language: ReportLanguage): DiagnosisReport {

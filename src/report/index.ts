@@ -8,7 +8,7 @@ export { codeBlock, markdownLiteral, fenceFor, inlineCode, renderMarkdown, rende
 export { renderText, renderTextUpdate } from "./text";
 export { redactReport, type RenderOptions } from "./redact";
 export { reportStrings } from "./strings";
-export { upgradeAnalysis, upgradeEvent, upgradeReport } from "./upgrade";
+export { upgradeAnalysis, upgradeEvent, upgradeReport } from "../graph/upgrade";
 
 export interface ReportRenderers {
   markdown(report: DiagnosisReport): string;

@@ -150,7 +150,7 @@ export function planFromText(text: string, options: PlanOptions = {}): RunbookPl
 function mergeTargets(alarm: Alarm | null, question: string | null): Target {
   const fromText = question ? targetForText(question) : null;
   const fromAlarm = alarm ? targetForAlarm(alarm) : null;
-  const target: Target = { resources: [], broad: false, reasons: [] };
+  const target: Target = { resources: [], broad: false, reasons: [], alarm: alarm !== null };
   for (const t of [fromText, fromAlarm]) {
     if (!t) {
       continue;

@@ -26,6 +26,8 @@ export interface Target {
   lookup?: string;
   /** Why these resources: one short clause per reason, quoting the words or the metric. */
   reasons: string[];
+  /** An alarm asked (not only the user's words): only then can "the condition may have passed". */
+  alarm?: boolean;
 }
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9@._+-]{0,63}$/;

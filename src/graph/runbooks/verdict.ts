@@ -190,7 +190,10 @@ export function verdict(outputs: RuleOutput[], findings: Finding[], target: Targ
       const lead = broad
         ? say(`No resource shows a problem now${figures}.`, `지금 문제를 보이는 자원이 없음${figures}.`)
         : say(`No evidence of ${resources.map((r) => PROBLEM[r][0]).join(" or ")}${figures}.`, `${resources.map((r) => PROBLEM[r][1]).join(" 또는 ")}의 증거 없음${figures}.`);
-      const passed = say(" The condition may have passed; compare with the metric around the alarm time.", " 상황이 지나갔을 수 있으니 알람 시각 전후의 지표와 비교하세요.");
+      // Without an alarm (the user's words only) there is no alarm time to compare with.
+      const passed = target.alarm
+        ? say(" The condition may have passed; compare with the metric around the alarm time.", " 상황이 지나갔을 수 있으니 알람 시각 전후의 지표와 비교하세요.")
+        : say(" If the trouble comes and goes, ask again while it happens.", " 문제가 간헐적이라면 발생하는 동안 다시 요청하세요.");
       return {
         culprit: null,
         summary: capitalize(lead + checkedText + missingText + (broad || !missing.length ? passed : "")).trim(),

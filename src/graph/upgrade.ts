@@ -1,7 +1,7 @@
 // Reports, analyses and transcripts saved by versions before RichText carried their text as
 // Markdown strings: read here into RichText (toRichText), so a diagnosis kept on disk still opens,
 // renders and exports. Anything already RichText passes unchanged.
-import type { Analysis, DiagnosisEvent, DiagnosisReport, Finding, RichText } from "../graph/diagnosis";
+import type { Analysis, DiagnosisEvent, DiagnosisReport, Finding, RichText } from "./diagnosis";
 import { toRichText } from "../shared/richText";
 
 type Stored<T> = { [K in keyof T]: T[K] extends RichText ? RichText | string : T[K] extends RichText[] ? (RichText | string)[] : T[K] };
