@@ -19,6 +19,7 @@ import type { DiagnosisFeatures } from "../chat/index";
 import { severityText } from "../diagnoses/view";
 import { Disposable } from "../disposable";
 import type { AtlSettings } from "../settings";
+import { plainText } from "../../shared/richText";
 
 export interface EditorTriageDeps {
   store: AlarmStore;
@@ -248,7 +249,7 @@ export function resultText(thread: DiagnosisThread, status: ThreadStatus, summar
     case "done":
     case "answered": {
       const severity = summary?.severity ? severityText(summary.severity) : null;
-      const verdict = summary?.culprit ? notificationText(summary.culprit, 120) : notificationText(thread.latestReport()?.analysis?.summary ?? "", 160);
+      const verdict = summary?.culprit ? notificationText(summary.culprit, 120) : notificationText(plainText(thread.latestReport()?.analysis?.summary ?? []), 160);
       if (severity && verdict) {
         return vscode.l10n.t("ATL: {0}: {1} — {2}", name, verdict, severity);
       }

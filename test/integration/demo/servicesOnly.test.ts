@@ -241,9 +241,9 @@ void describe("npm run demo -- --services-only (VS Code desktop)", { timeout: 90
       cleanEnv(),
     );
     assert.equal(result.code, 0, result.stderr);
-    const report = JSON.parse(result.stdout) as { analysis: { summary: string; source: string }; runs: { command: string; stdout: string }[] };
+    const report = JSON.parse(result.stdout) as { analysis: { summary: unknown; source: string }; runs: { command: string; stdout: string }[] };
     assert.equal(report.analysis.source, "llm");
-    assert.equal(report.analysis.summary, "A runaway process uses the CPU.");
+    assert.deepEqual(report.analysis.summary, ["A runaway process uses the CPU."], "RichText: runs of plain text and code");
     assert.match(report.runs[0].stdout, /atl-demo-burner/, "the agent ran the approved command on this machine");
     assert.equal(llm.requests.length, 2);
     for (const request of llm.requests) {

@@ -13,6 +13,7 @@ import { sshHostEntry, startSshd, type Sshd } from "../../helpers/sshd";
 import { SAMPLES } from "./support";
 import type { ExecAuditRecord } from "../../../agent/src/audit";
 import { Resources } from "../../helpers/resources";
+import MarkdownIt from "markdown-it";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
 const CLI = join(ROOT, "dist", "cli.js");
@@ -85,6 +86,12 @@ void describe("atl diagnose (dist/cli.js)", () => {
     assert.match(r.stdout, /^# ATL diagnosis: prod-web-01-cpu-high on prod-web-01/);
     assert.match(r.stdout, /## Findings/);
     assert.match(r.stdout, /### c1 `uptime` — ok, exit 0/);
+    // ATL's own code spans render as code, never as literal backticks (issue 17 item 1).
+    assert.ok(!r.stdout.includes("\\`"), "no escaped backtick in the report");
+    const html = new MarkdownIt().render(r.stdout);
+    assert.match(html, /<li>.*<code>[^<]+<\/code>/, "next steps quote commands as code");
+    const prose = html.replace(/<pre>[\s\S]*?<\/pre>/g, "").replace(/<code>[\s\S]*?<\/code>/g, "");
+    assert.ok(!prose.includes("`"), `no backtick shows outside code: ${prose}`);
     assert.match(r.stderr, /\$ uptime/, "progress goes to stderr");
     assert.ok((await executed()).includes("uptime"));
   });
@@ -99,8 +106,8 @@ void describe("atl diagnose (dist/cli.js)", () => {
     });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, "", "--quiet");
-    const report = JSON.parse(r.stdout) as { analysis: { summary: string; source: string }; runs: { command: string }[]; usage: { calls: number } };
-    assert.equal(report.analysis.summary, "Memory is fine.");
+    const report = JSON.parse(r.stdout) as { analysis: { summary: unknown; source: string }; runs: { command: string }[]; usage: { calls: number } };
+    assert.deepEqual(report.analysis.summary, ["Memory is fine."], "RichText: runs of plain text and code");
     assert.equal(report.analysis.source, "llm");
     assert.deepEqual(
       report.runs.map((x) => x.command),
