@@ -11,7 +11,7 @@ import { redactReport, type RenderOptions } from "./redact";
 import { cleanControl, formatUsageLine, headline, metricLine } from "./shared";
 import { formatDateTime } from "../shared/format";
 import type { ReportLanguage } from "../shared/l10n";
-import { toRichText, type RichText } from "../shared/richText";
+import { toRichText, truncateRich, type RichText } from "../shared/richText";
 
 /** A fence of backticks longer than any backtick run in `text` (at least three). */
 export function fenceFor(text: string): string {
@@ -74,9 +74,13 @@ function paragraph(text: string): string {
     .join("  \n");
 }
 
-/** RichText on one line (headings, list items): plain runs escaped, code runs as code spans. */
-function richInline(text: RichText | string): string {
-  return toRichText(text)
+/**
+ * RichText on one line (headings, list items, chat replies): plain runs escaped, code runs as code
+ * spans their text cannot close; at most `max` characters of text.
+ */
+export function richInline(text: RichText | string, max = Infinity): string {
+  const rich = toRichText(text);
+  return (Number.isFinite(max) ? truncateRich(rich, max) : rich)
     .map((span) => (typeof span === "string" ? markdownLiteral(span.replace(/[\r\n]+/g, " ")) : inlineCode(span.code)))
     .join("")
     .trim();

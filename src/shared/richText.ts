@@ -116,6 +116,24 @@ export function mapRich(text: RichText, fn: (text: string) => string): RichText 
   return normalize(text.map((span) => (typeof span === "string" ? fn(span) : { code: fn(span.code) })));
 }
 
+/** At most `max` characters of text (code included), cut with "…" in the run where it ends. */
+export function truncateRich(text: RichText, max: number): RichText {
+  const out: Span[] = [];
+  let left = max;
+  for (const span of text) {
+    const value = typeof span === "string" ? span : span.code;
+    if (value.length <= left) {
+      out.push(span);
+      left -= value.length;
+      continue;
+    }
+    const cut = `${value.slice(0, Math.max(0, left - 1))}…`;
+    out.push(typeof span === "string" ? cut : { code: cut });
+    break;
+  }
+  return normalize(out);
+}
+
 /** The text without formatting: for prompts, search, logs and comparisons. */
 export function plainText(text: RichText): string {
   return text.map((span) => (typeof span === "string" ? span : span.code)).join("");

@@ -9,7 +9,7 @@ import { reportText } from "../../diagnosis/tools";
 import { hostForIncident } from "../../diagnosis/grouping";
 import type { DiagnosisThread } from "../../diagnosis/thread";
 import type { HostEntry } from "../../hosts/model";
-import { markdownLiteral, inlineCode } from "../../report/markdown";
+import { markdownLiteral, inlineCode, richInline } from "../../report/markdown";
 import { hostLabel, pluralForm } from "../../shared/format";
 import type { DiagnosisFeatures } from "../chat/index";
 import { reportUri } from "../report/reports";
@@ -270,7 +270,7 @@ function line(text: string, max = 300): string {
 
 /** The findings as chat Markdown: summary, culprit, findings with their first evidence, next steps. */
 function analysisMarkdown(analysis: Analysis): string {
-  const out = [vscode.l10n.t("**Summary** ({0}): {1}", analysis.severity, line(analysis.summary, 600))];
+  const out = [vscode.l10n.t("**Summary** ({0}): {1}", analysis.severity, richInline(analysis.summary, 600))];
   const culprit = analysis.culprit;
   if (culprit) {
     const pid = culprit.pid !== null ? ` (pid ${culprit.pid})` : "";
@@ -282,13 +282,13 @@ function analysisMarkdown(analysis: Analysis): string {
         .slice(0, 10)
         .map((f) => {
           const evidence = f.evidence[0] ? `\n  ${inlineCode(f.evidence[0].command)}: ${inlineCode(f.evidence[0].excerpt.replace(/\s+/g, " ").slice(0, 160))}` : "";
-          return `- **[${f.severity}]** ${line(f.title, 160)}: ${line(f.detail)}${evidence}`;
+          return `- **[${f.severity}]** ${richInline(f.title, 160)}: ${richInline(f.detail, 300)}${evidence}`;
         })
         .join("\n"),
     );
   }
   if (analysis.nextSteps.length > 0) {
-    out.push(`${vscode.l10n.t("**Next steps**:")}\n${analysis.nextSteps.slice(0, 6).map((step) => `- ${line(step)}`).join("\n")}`);
+    out.push(`${vscode.l10n.t("**Next steps**:")}\n${analysis.nextSteps.slice(0, 6).map((step) => `- ${richInline(step, 300)}`).join("\n")}`);
   }
   return out.join("\n\n") + "\n\n";
 }

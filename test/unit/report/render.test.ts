@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import MarkdownIt from "markdown-it";
 import type { DiagnosisReport } from "../../../src/graph/diagnosis";
-import { codeBlock, markdownLiteral, fenceFor, inlineCode, renderMarkdown, renderText, renderTextUpdate, upgradeReport } from "../../../src/report";
+import { codeBlock, markdownLiteral, fenceFor, inlineCode, renderMarkdown, renderText, renderTextUpdate, richInline, upgradeReport } from "../../../src/report";
 import { analyzeRuns } from "../../../src/graph/runbookAnalysis";
 import { code, fromMarkdown, rich } from "../../../src/shared/richText";
 
@@ -180,6 +180,13 @@ void describe("ATL's formatting and untrusted text, carried apart (issue 17 item
     }
     const out = md.render(renderMarkdown(report({ analysis: { ...report().analysis!, ...runbook } })));
     assert.ok(out.includes("<code>evil`name&lt;script&gt;](y)</code> (pid 666)"), out);
+  });
+
+  void it("writes one line for chat replies (the @atl participant), cut without breaking a code span", () => {
+    const line = richInline(rich`Stop ${code("a`b")} now,\nthen *check* ${code("systemctl status x")}`, 20);
+    assert.equal(line, "Stop ``a`b`` now, then …");
+    assert.equal(richInline(rich`a *b* ${code("c")}`), "a \\*b\\* `c`");
+    assert.equal(md.renderInline(richInline(rich`${code("journalctl -u nginx")} says <b>`, 14)), "<code>journalctl -u…</code>");
   });
 
   void it("opens reports saved before RichText (Markdown strings)", () => {
