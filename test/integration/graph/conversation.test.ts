@@ -8,7 +8,7 @@ import { approvalGate, ApprovalRuleSet, createRule, memoryRuleSource, type Appro
 import { createDiagnosisService } from "../../../src/graph/service";
 import { expectStatus, llmSettings, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
 import { Resources } from "../../helpers/resources";
-import { plainText } from "../../../src/shared/richText";
+import { fromMarkdown, plainText } from "../../../src/shared/richText";
 
 const plan = (rationale: string, ...commands: string[]) => ({
   schema: "command_plan",
@@ -86,7 +86,7 @@ void describe("a diagnosis conversation (LLM)", () => {
     assert.ok(tokens.length >= 2, "the answer streams in pieces");
     assert.ok(tokens.every((t) => t.node === "answer"));
     assert.equal(tokens.map((t) => t.text).join(""), "The load average in c1 is below the CPU count, so the host is not saturated.");
-    assert.equal(followUp.of("answer")[0].text, "The load average in c1 is below the CPU count, so the host is not saturated.");
+    assert.deepEqual(followUp.of("answer")[0].text, fromMarkdown("The load average in c1 is below the CPU count, so the host is not saturated."));
     assert.equal((await fx.executed()).length, ran, "answering runs nothing");
     const answerRequest = llm.requests.at(-1)!;
     assert.equal(answerRequest.stream, true, "the answer is requested as a stream");
@@ -153,7 +153,7 @@ void describe("a diagnosis conversation (LLM)", () => {
     const second = recorder();
     const ran = (await fx.executed()).length;
     expectStatus(await fx.service.resume("t-conv-more", { kind: "approve", commandIds: ["c1"] }, second.sink), "waiting-approval", second.events);
-    assert.equal(second.of("analysis")[0].analysis.summary, "Load is high; disk not checked yet.");
+    assert.deepEqual(second.of("analysis")[0].analysis.summary, ["Load is high; disk not checked yet."]);
     assert.equal(second.of("report").length, 1, "the analysis so far is reported while more evidence waits");
     const more = second.of("proposal")[0].proposal;
     assert.equal(more.round, 2);
@@ -170,7 +170,7 @@ void describe("a diagnosis conversation (LLM)", () => {
     const third = recorder();
     expectStatus(await fx.service.resume("t-conv-more", { kind: "approve", commandIds: [more.commands[0].id] }, third.sink), "done", third.events);
     assert.deepEqual((await fx.executed()).slice(ran), ["uptime", "df -hP"]);
-    assert.equal(third.of("analysis")[0].analysis.summary, "Disk is fine too.");
+    assert.deepEqual(third.of("analysis")[0].analysis.summary, ["Disk is fine too."]);
     assert.deepEqual(
       third.of("report")[0].report.runs.map((r) => r.command),
       ["uptime", "df -hP"],
