@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import type { RecordedRequest } from "../../helpers/scriptedLlm";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
 import { renderMarkdown } from "../../../src/report";
+import { plainText } from "../../../src/shared/richText";
 import { expectStatus, fencedBlock, llmSettings, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
 import { Resources } from "../../helpers/resources";
 
@@ -105,7 +106,7 @@ void describe("alarm → proposal → approval → agent → analysis (LLM)", ()
     assert.equal(analysis.severity, "high");
     const llmFindings = analysis.findings.filter((f) => f.source === "llm");
     assert.deepEqual(
-      llmFindings.map((f) => f.title),
+      llmFindings.map((f) => plainText(f.title)),
       ["Load average"],
       "the finding with invented evidence is dropped",
     );
