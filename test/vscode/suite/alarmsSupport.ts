@@ -3,12 +3,13 @@
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import type { AtlApi } from "../../../src/extension";
 import type { IngestOutcome } from "../../../src/alarms/store";
+import { startAgent, type RunningAgent } from "../../helpers/agent";
 import { eventually } from "../../helpers/eventually";
 
 export const EXTENSION_ID = "atl-team.atl";
@@ -88,6 +89,20 @@ export async function ingestFresh(api: AtlApi, body: string, tag: string): Promi
   const outcome = api.services.store.ingest(fresh, { sqsMessageId: `${tag}-${Date.now()}-${sequence++}` });
   await api.services.store.persist();
   return outcome;
+}
+
+/**
+ * The real agent as a process, started from the bundle the extension ships (agent/dist/atl-agent.js,
+ * built here if missing): what the in-editor suites diagnose through. Stop it in suiteTeardown.
+ */
+export async function startBundledAgent(): Promise<RunningAgent> {
+  const root = extensionPath();
+  const bundle = join(root, "agent", "dist", "atl-agent.js");
+  if (!existsSync(bundle)) {
+    const built = spawnSync(process.execPath, ["esbuild.mjs", "--only", "agent"], { cwd: root, encoding: "utf8" });
+    assert.equal(built.status, 0, built.stderr);
+  }
+  return startAgent({ bundle });
 }
 
 /** Empties the alarm store (incidents and unparsed entries) between tests. */

@@ -5,8 +5,6 @@
 // clipboard; invalid webview messages are refused; the Diagnoses view lists every thread.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
 import type { Incident } from "../../../src/alarms/model";
@@ -14,8 +12,8 @@ import type { AtlApi } from "../../../src/extension";
 import type { Proposal } from "../../../src/graph/diagnosis";
 import type { ChatPanel } from "../../../src/vscode/chat/panel";
 import type { ToWebviewMessage } from "../../../src/webview/protocol";
-import { startAgent, type RunningAgent } from "../../helpers/agent";
-import { atlApi, clearStore, eventually, extensionPath, ingestFresh, sampleBody, setSettings } from "./alarmsSupport";
+import { type RunningAgent } from "../../helpers/agent";
+import { atlApi, clearStore, eventually, ingestFresh, sampleBody, setSettings, startBundledAgent } from "./alarmsSupport";
 
 const HOST_ID = "local-agent";
 /** The EC2 instance of sample 01 (prod-web-01): an alias, so the alarm resolves to the local agent. */
@@ -87,13 +85,7 @@ suite("Diagnosis chat panel", function () {
 
   suiteSetup(async () => {
     api = await atlApi();
-    const root = extensionPath();
-    const bundle = join(root, "agent", "dist", "atl-agent.js");
-    if (!existsSync(bundle)) {
-      const built = spawnSync(process.execPath, ["esbuild.mjs", "--only", "agent"], { cwd: root, encoding: "utf8" });
-      assert.equal(built.status, 0, built.stderr);
-    }
-    agent = await startAgent({ bundle });
+    agent = await startBundledAgent();
     await setSettings(api, {
       hosts: [{ id: HOST_ID, name: "local-agent", aliases: [SAMPLE_INSTANCE], transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile }],
       "llm.provider": "none",

@@ -8,16 +8,13 @@
 // The editor's consent dialog itself cannot show here: with extension tests loaded, VS Code answers
 // every dialog itself (confirm → yes, prompt → refused). The UI test test/e2e/copilot.e2e.ts presses it.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
 import type { AtlApi } from "../../../src/extension";
 import type { Analysis, Proposal } from "../../../src/graph/diagnosis";
-import { startAgent, type RunningAgent } from "../../helpers/agent";
+import { type RunningAgent } from "../../helpers/agent";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
-import { atlApi, eventually, extensionPath, setSettings } from "./alarmsSupport";
+import { atlApi, eventually, setSettings, startBundledAgent } from "./alarmsSupport";
 
 const HOST_ID = "lm-host";
 const LONG = 420_000;
@@ -67,13 +64,7 @@ suite("The editor's language model (provider vscode)", function () {
 
   suiteSetup(async () => {
     api = await atlApi();
-    const root = extensionPath();
-    const bundle = join(root, "agent", "dist", "atl-agent.js");
-    if (!existsSync(bundle)) {
-      const built = spawnSync(process.execPath, ["esbuild.mjs", "--only", "agent"], { cwd: root, encoding: "utf8" });
-      assert.equal(built.status, 0, built.stderr);
-    }
-    agent = await startAgent({ bundle });
+    agent = await startBundledAgent();
     llm = await startScriptedLlm();
     await eventually(async () => (await vscode.commands.getCommands(true)).includes("atlTestLm.configure"), 120_000, "the test language-model provider");
     await configureModels();

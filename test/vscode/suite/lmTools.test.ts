@@ -8,15 +8,14 @@
 // dialogs are skipped in tests), so the confirmation text is read from the tool's
 // prepareInvocation — the object the editor calls — and the UI test shows the real dialog.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
 import type { AtlApi } from "../../../src/extension";
-import { startAgent, type RunningAgent } from "../../helpers/agent";
-import { atlApi, clearStore, eventually, extensionPath, ingestFresh, renamed, setSettings } from "./alarmsSupport";
+import { type RunningAgent } from "../../helpers/agent";
+import { atlApi, clearStore, eventually, ingestFresh, renamed, setSettings, startBundledAgent } from "./alarmsSupport";
 
 const HOST_ID = "tools-host";
 const SAMPLE_INSTANCE = "i-0a1b2c3d4e5f67890";
@@ -37,13 +36,7 @@ suite("Language-model tools (atl_listAlarms, atl_planDiagnosis, atl_runCommands,
 
   suiteSetup(async () => {
     api = await atlApi();
-    const root = extensionPath();
-    const bundle = join(root, "agent", "dist", "atl-agent.js");
-    if (!existsSync(bundle)) {
-      const built = spawnSync(process.execPath, ["esbuild.mjs", "--only", "agent"], { cwd: root, encoding: "utf8" });
-      assert.equal(built.status, 0, built.stderr);
-    }
-    agent = await startAgent({ bundle });
+    agent = await startBundledAgent();
     await setSettings(api, {
       hosts: [{ id: HOST_ID, name: "tools-web-01", aliases: [SAMPLE_INSTANCE], transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile }],
       "llm.provider": "none",

@@ -10,16 +10,13 @@
 // approval in its panel; /report shows the findings and the commands that ran; a question
 // is answered by the chat's model from the report, which it gets fenced as data.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { setup, suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
 import type { AtlApi } from "../../../src/extension";
 import type { Proposal } from "../../../src/graph/diagnosis";
-import { startAgent, type RunningAgent } from "../../helpers/agent";
+import { type RunningAgent } from "../../helpers/agent";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
-import { atlApi, clearStore, eventually, extensionPath, sampleBody, setSettings } from "./alarmsSupport";
+import { atlApi, clearStore, eventually, sampleBody, setSettings, startBundledAgent } from "./alarmsSupport";
 import { clickIn, waitForText } from "./ui";
 
 const HOST_ID = "chat-host";
@@ -54,13 +51,7 @@ suite("Chat participant @atl in the chat view", function () {
 
   suiteSetup(async () => {
     api = await atlApi();
-    const root = extensionPath();
-    const bundle = join(root, "agent", "dist", "atl-agent.js");
-    if (!existsSync(bundle)) {
-      const built = spawnSync(process.execPath, ["esbuild.mjs", "--only", "agent"], { cwd: root, encoding: "utf8" });
-      assert.equal(built.status, 0, built.stderr);
-    }
-    agent = await startAgent({ bundle });
+    agent = await startBundledAgent();
     llm = await startScriptedLlm();
     await eventually(async () => (await vscode.commands.getCommands(true)).includes("atlTestLm.configure"), 120_000, "the test language-model provider");
     await vscode.commands.executeCommand("atlTestLm.configure", { baseUrl: llm.url, models: [{ id: MODEL.id, name: "Chat Test Model", family: MODEL.family, maxInputTokens: 100_000 }] });

@@ -4,17 +4,14 @@
 // staged CPU burner; an instance missing from the inventory is diagnosed nowhere; alarms on one
 // host join one thread; an alarm saved while this window did not poll is triaged once it polls.
 import * as assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
 import type { AtlApi } from "../../../src/extension";
 import type { Incident } from "../../../src/alarms/model";
 import type { DiagnosisSummary } from "../../../src/diagnosis/history";
-import { startAgent, type RunningAgent } from "../../helpers/agent";
+import { type RunningAgent } from "../../helpers/agent";
 import { startCpuHog, type StagedProcess } from "../../helpers/faults";
-import { alarmMessage, alarmRoute, atlApi, clearStore, eventually, extensionPath, publish, setSettings, startEmulator, TEST_CREDENTIALS, type Emulator } from "./alarmsSupport";
+import { alarmMessage, alarmRoute, atlApi, clearStore, eventually, publish, setSettings, startBundledAgent, startEmulator, TEST_CREDENTIALS, type Emulator } from "./alarmsSupport";
 
 const HOST_ID = "triage-agent";
 const OTHER_HOST_ID = "triage-agent-2";
@@ -63,13 +60,7 @@ suite("Proactive triage: an alarm starts its own diagnosis", function () {
     api = await atlApi();
     process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
-    const root = extensionPath();
-    const bundle = join(root, "agent", "dist", "atl-agent.js");
-    if (!existsSync(bundle)) {
-      const built = spawnSync(process.execPath, ["esbuild.mjs", "--only", "agent"], { cwd: root, encoding: "utf8" });
-      assert.equal(built.status, 0, built.stderr);
-    }
-    agent = await startAgent({ bundle });
+    agent = await startBundledAgent();
     emulator = await startEmulator();
     route = await alarmRoute(emulator, `atl-triage-${Date.now()}`);
     await clearStore(api);
