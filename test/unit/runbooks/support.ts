@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Alarm, AlarmMetric } from "../../../src/alarms/model";
 import type { CommandRun, RunStatus } from "../../../src/graph/diagnosis";
 import type { CapturedScenario } from "../../fixtures/outputs/capture";
+import { makeAlarm } from "../alarms/samples";
 
 export const FIXTURES = join(__dirname, "..", "..", "fixtures", "outputs");
 
@@ -62,24 +63,7 @@ export function metric(namespace: string, name: string, dimensions: Record<strin
 }
 
 export function alarm(name: string, m: AlarmMetric | null, extra: Partial<Alarm> = {}): Alarm {
-  return {
-    name,
-    description: null,
-    state: "ALARM",
-    previousState: "OK",
-    reason: "Threshold Crossed",
-    changedAt: "2026-11-25T03:12:45.148Z",
-    region: "ap-northeast-2",
-    accountId: "123456789012",
-    arn: `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:${name}`,
-    source: "sns",
-    messageId: "m-1",
-    metric: m,
-    children: [],
-    rule: null,
-    hostId: m?.dimensions.InstanceId ?? null,
-    ...extra,
-  };
+  return makeAlarm({ name, metric: m, hostId: m?.dimensions.InstanceId ?? null, changedAt: "2026-11-25T03:12:45.148Z", source: "sns", messageId: "m-1", ...extra });
 }
 
 // ---- hand-made outputs (formats as the tools print them) -----------------------------------
