@@ -9,7 +9,8 @@ import * as vscode from "vscode";
 import type { AtlApi } from "../../../src/extension";
 import type { Incident } from "../../../src/alarms/model";
 import type { DiagnosisSummary } from "../../../src/diagnosis/history";
-import { type RunningAgent } from "../../helpers/agent";
+import type { RunningAgent } from "../../helpers/agent";
+import { plainText } from "../../../src/shared/richText";
 import { startCpuHog, type StagedProcess } from "../../helpers/faults";
 import { alarmMessage, alarmRoute, atlApi, clearStore, eventually, publish, setSettings, startBundledAgent, startEmulator, TEST_CREDENTIALS, type Emulator } from "./alarmsSupport";
 
@@ -161,7 +162,7 @@ suite("Proactive triage: an alarm starts its own diagnosis", function () {
     }
     // By pid: started from the extension host, whose Node may rename its main thread (comm "MainThread").
     const culprit = report.analysis.culprit;
-    assert.ok(culprit && (culprit.pid === burner.pid || culprit.name === burner.name), `the verdict names the burner (pid ${burner.pid}, ${burner.name}): ${report.analysis.summary}`);
+    assert.ok(culprit && (culprit.pid === burner.pid || culprit.name === burner.name), `the verdict names the burner (pid ${burner.pid}, ${burner.name}): ${plainText(report.analysis.summary)}`);
 
     const toast = await eventually(() => api.triage.shown.find((t) => t.threadId === summary.id), 30_000, "the toast");
     assert.equal(toast.status, "done");
