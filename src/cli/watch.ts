@@ -18,7 +18,7 @@ import type { Analysis, DiagnosisEvent, DiagnosisReport, Finding, Proposal, Thre
 import { createDiagnosisService, type DiagnosisServiceHandle } from "../graph/service";
 import { HostDirectory } from "../hosts/directory";
 import type { HostEntry } from "../hosts/model";
-import { renderMarkdown, renderProposalMarkdown } from "../report";
+import { markdownLiteral, renderMarkdown, renderProposalMarkdown } from "../report";
 import { AtlError } from "../shared/errors";
 import type { Logger } from "../shared/log";
 import { SqsAlarmConsumer } from "../sqs/consumer";
@@ -245,7 +245,7 @@ class FileTriageRunner implements TriageRunner {
     const record: JobRecord = { job, startedAt: now, context: job.joined.map((i) => contextOf("joined", i)), file: null, markdown: null };
     const summary = `${job.incident.name} was back to OK before its triage ran; nothing was run.`;
     record.file = { ...baseFile(job, record, "resolved", now), summary };
-    record.markdown = `# ${job.incident.name}\n\n${summary}\n`;
+    record.markdown = triageMarkdown(job.incident.name, summary);
     void this.write(record).catch((error: unknown) => this.logger.warn(`Could not write ${job.id}.json: ${String(error)}`));
   }
 
@@ -289,9 +289,9 @@ class FileTriageRunner implements TriageRunner {
     if (file.status === "done" && report) {
       record.markdown = renderMarkdown(report);
     } else if (file.status === "waiting-approval" && pending) {
-      record.markdown = `# ${job.incident.name}\n\n${file.summary}\n\n${renderProposalMarkdown(pending, this.options.language)}`;
+      record.markdown = triageMarkdown(job.incident.name, file.summary, renderProposalMarkdown(pending, this.options.language));
     } else {
-      record.markdown = `# ${job.incident.name}\n\n${file.summary}\n`;
+      record.markdown = triageMarkdown(job.incident.name, file.summary);
     }
   }
 
@@ -311,6 +311,16 @@ class FileTriageRunner implements TriageRunner {
 
 function contextOf(kind: TriageNote["kind"], incident: Incident): TriageFile["context"][number] {
   return { kind, alarm: incident.name, state: incident.alarm.state, at: incident.lastChangeAt };
+}
+
+/**
+ * DIR/<id>.md of a triage that has no report yet (resolved, waiting, failed): the alarm's name and
+ * the summary are alarm text and error messages — literal Markdown, the name on one line — and the
+ * proposal is ATL's own rendering.
+ */
+export function triageMarkdown(alarmName: string, summary: string, proposal?: string): string {
+  const title = markdownLiteral(alarmName.replace(/[\r\n]+/g, " ").trim());
+  return `# ${title}\n\n${markdownLiteral(summary)}\n${proposal ? `\n${proposal}` : ""}`;
 }
 
 function baseFile(job: TriageJob, record: JobRecord, status: TriageFileStatus, now: string): TriageFile {
