@@ -72,8 +72,14 @@ void describe("staged faults diagnosed through the real agent (fast subset of np
       const planned = [...snapshotCommands(), ...RESOURCES.flatMap((resource) => resourceCommands(resource, target))];
       const commands = [...new Set(planned.map((c) => c.command))];
       const results = await transport.exec(commands, { timeoutSec: 60 });
+      // The time daemon is the host's choice (chrony, systemd-timesyncd, ntpd): this Debian test host
+      // has no chrony, and the analysis says it could not check then. Every other tool must be here.
+      const optional = new Set(["chronyc"]);
       for (const r of results) {
         assert.equal(r.decision, "allowed", `${r.command}: ${r.reason}`);
+        if (r.exitCode === 127 && optional.has(r.command.split(" ")[0])) {
+          continue;
+        }
         assert.notEqual(r.exitCode, 127, `${r.command}: tool missing (${r.stderr.trim()})`);
         assert.ok(!r.timedOut, `${r.command} timed out`);
       }
