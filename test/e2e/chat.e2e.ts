@@ -86,6 +86,9 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
         "atl.hosts": [{ id: HOST, name: HOST, aliases: [INSTANCE], transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile }],
         "atl.llm.provider": "none",
         "atl.alarms.notify": "off",
+        // The manual loop (Diagnose → approve): triage on arrival has its own test (test/e2e/triage.e2e.ts);
+        // with it on, the row re-renders with each triage step while the test hovers its Diagnose action.
+        "atl.triage.onArrival": false,
       },
     });
     // An alert() from any frame would open a dialog: record it (the hostile alarm must not).
