@@ -15,6 +15,7 @@ import type { Analysis, Proposal } from "../../../src/graph/diagnosis";
 import { type RunningAgent } from "../../helpers/agent";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
 import { atlApi, eventually, setSettings, startBundledAgent } from "./alarmsSupport";
+import { plainText } from "../../../src/shared/richText";
 
 const HOST_ID = "lm-host";
 const LONG = 420_000;
@@ -140,7 +141,7 @@ suite("The editor's language model (provider vscode)", function () {
     assert.deepEqual((await executed()).slice(before), ["uptime", "ps aux --sort=-%cpu"]);
     const analysis = eventsOf(id).analyses.at(-1)!;
     assert.equal(analysis.source, "llm", `the model analysed (${eventsOf(id).errors.join("; ")}; ${analysis.fallbackReason ?? ""})`);
-    assert.equal(analysis.summary, "The editor's model read the load.");
+    assert.equal(plainText(analysis.summary), "The editor's model read the load.");
 
     const report = api.diagnosis.thread(id)!.latestReport()!;
     assert.equal(report.usage?.model, "atl-test/open-model");
