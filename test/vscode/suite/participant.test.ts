@@ -16,7 +16,7 @@ import type { AtlApi } from "../../../src/extension";
 import type { Proposal } from "../../../src/graph/diagnosis";
 import { type RunningAgent } from "../../helpers/agent";
 import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
-import { atlApi, clearStore, eventually, sampleBody, setSettings, startBundledAgent } from "./alarmsSupport";
+import { atlApi, clearStore, eventually, ingestFresh, renamed, setSettings, startBundledAgent } from "./alarmsSupport";
 import { clickIn, waitForText } from "./ui";
 
 const HOST_ID = "chat-host";
@@ -63,7 +63,10 @@ suite("Chat participant @atl in the chat view", function () {
     });
     await eventually(() => api.services.hosts.get(HOST_ID), 120_000, "the host in the inventory");
     await clearStore(api);
-    api.services.store.ingest(sampleBody("01-ec2-cpu-alarm.json"));
+    // A state change of its own: the shared store keeps an alarm an earlier suite removed removed
+    // until its next state change.
+    const outcome = await ingestFresh(api, renamed("01-ec2-cpu-alarm.json", "prod-web-01-cpu-high", { StateChangeTime: new Date().toISOString().replace("Z", "+0000") }), "participant");
+    assert.equal(outcome.kind, "recorded");
   });
 
   setup(async () => {
