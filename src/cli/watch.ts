@@ -18,7 +18,7 @@ import type { Analysis, DiagnosisEvent, DiagnosisReport, Finding, Proposal, Thre
 import { createDiagnosisService, type DiagnosisServiceHandle } from "../graph/service";
 import { HostDirectory } from "../hosts/directory";
 import type { HostEntry } from "../hosts/model";
-import { markdownLiteral, renderMarkdown, renderProposalMarkdown } from "../report";
+import { markdownLine, markdownLiteral, renderMarkdown, renderProposalMarkdown } from "../report";
 import { AtlError } from "../shared/errors";
 import type { Logger } from "../shared/log";
 import { SqsAlarmConsumer } from "../sqs/consumer";
@@ -319,8 +319,7 @@ function contextOf(kind: TriageNote["kind"], incident: Incident): TriageFile["co
  * proposal is ATL's own rendering.
  */
 export function triageMarkdown(alarmName: string, summary: string, proposal?: string): string {
-  const title = markdownLiteral(alarmName.replace(/[\r\n]+/g, " ").trim());
-  return `# ${title}\n\n${markdownLiteral(summary)}\n${proposal ? `\n${proposal}` : ""}`;
+  return `# ${markdownLine(alarmName)}\n\n${markdownLiteral(summary)}\n${proposal ? `\n${proposal}` : ""}`;
 }
 
 function baseFile(job: TriageJob, record: JobRecord, status: TriageFileStatus, now: string): TriageFile {

@@ -4,7 +4,7 @@ import type { DiagnosisReport } from "../graph/diagnosis";
 import { renderMarkdown } from "./markdown";
 import { renderText, renderTextUpdate } from "./text";
 
-export { codeBlock, markdownLiteral, fenceFor, inlineCode, renderMarkdown, renderProposalMarkdown, richInline } from "./markdown";
+export { codeBlock, markdownLine, markdownLiteral, fenceFor, inlineCode, renderMarkdown, renderProposalMarkdown, richInline } from "./markdown";
 export { renderText, renderTextUpdate } from "./text";
 export { redactReport, type RenderOptions } from "./redact";
 export { reportStrings } from "./strings";

@@ -61,7 +61,7 @@ export function markdownLiteral(text: string): string {
 }
 
 /** One line of literal text (table cells, headings). */
-function inline(text: string): string {
+export function markdownLine(text: string): string {
   return markdownLiteral(text.replace(/[\r\n]+/g, " ").trim());
 }
 
@@ -130,7 +130,7 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
   const report = redactReport(input, options);
   const t = reportStrings(report.language);
   const out: string[] = [];
-  out.push(`# ${t.title}: ${inline(headline(report))}`, "");
+  out.push(`# ${t.title}: ${markdownLine(headline(report))}`, "");
   const meta: string[] = [];
   if (report.analysis) {
     meta.push(`**${t.severity}:** ${t.severities[report.analysis.severity].toUpperCase()}`);
@@ -140,10 +140,10 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
   }
   if (report.host) {
     const id = report.host.id === report.host.name ? "" : `${inlineCode(report.host.id)}, `;
-    meta.push(`**${t.host}:** ${inline(report.host.name)} (${id}${report.host.transport})`);
+    meta.push(`**${t.host}:** ${markdownLine(report.host.name)} (${id}${report.host.transport})`);
   }
   if (report.createdAt) {
-    meta.push(`**${t.started}:** ${inline(formatDateTime(report.createdAt, report.language, options.timeZone))}`);
+    meta.push(`**${t.started}:** ${markdownLine(formatDateTime(report.createdAt, report.language, options.timeZone))}`);
   }
   out.push(meta.join(" · "), "");
 
@@ -151,13 +151,13 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
   if (report.analysis) {
     out.push(richParagraph(report.analysis.summary), "");
     if (report.analysis.fallbackReason) {
-      out.push(`> **${t.fallback}:** ${inline(report.analysis.fallbackReason)}`, "");
+      out.push(`> **${t.fallback}:** ${markdownLine(report.analysis.fallbackReason)}`, "");
     }
   } else {
     out.push(t.noAnalysis, "");
   }
   if (report.question) {
-    out.push(`**${t.question}:** ${inline(report.question)}`, "");
+    out.push(`**${t.question}:** ${markdownLine(report.question)}`, "");
   }
 
   if (report.alarm) {
@@ -196,7 +196,7 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
   if (answers.length > 0) {
     out.push(`## ${t.followUps}`, "");
     for (const answer of answers) {
-      out.push(`**Q:** ${inline(answer.question)}`, "", richParagraph(answer.answer), "");
+      out.push(`**Q:** ${markdownLine(answer.question)}`, "", richParagraph(answer.answer), "");
     }
   }
 
@@ -204,13 +204,13 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
   if (errors.length > 0) {
     out.push(`## ${t.errors}`, "");
     for (const error of errors) {
-      out.push(`- ${inlineCode(error.code)} ${inline(error.message)}`);
+      out.push(`- ${inlineCode(error.code)} ${markdownLine(error.message)}`);
     }
     out.push("");
   }
 
   if (report.usage) {
-    out.push(`## ${t.usage}`, "", inline(formatUsageLine(report.usage)), "");
+    out.push(`## ${t.usage}`, "", markdownLine(formatUsageLine(report.usage)), "");
   }
   out.push("---", `_${t.generated} · ${t.thread} ${inlineCode(report.threadId)}_`, "");
   return out.join("\n");
@@ -219,11 +219,11 @@ export function renderMarkdown(input: DiagnosisReport, options: RenderOptions = 
 /** A pending proposal as Markdown (the CLI's `--approve none` output, tickets asking for approval). */
 export function renderProposalMarkdown(proposal: Proposal, language: ReportLanguage = "en"): string {
   const t = reportStrings(language);
-  const out = [`# ${t.proposal}: ${inline(proposal.host.name)} (${inlineCode(proposal.host.id)})`, "", `${t.round} ${proposal.round} · ${t.source[proposal.source]}`, "", paragraph(proposal.rationale), ""];
+  const out = [`# ${t.proposal}: ${markdownLine(proposal.host.name)} (${inlineCode(proposal.host.id)})`, "", `${t.round} ${proposal.round} · ${t.source[proposal.source]}`, "", paragraph(proposal.rationale), ""];
   out.push(`| id | ${t.commandColumn} | ${t.riskColumn} | ${t.purpose} | ${t.expectedSignal} |`, "| --- | --- | --- | --- | --- |");
   for (const c of proposal.commands) {
-    const risk = c.decision === "refused" ? `**${t.risk.refused}**: ${inline(c.reason)}` : t.risk[c.risk];
-    const cells = [c.id, inlineCode(c.command), risk, inline(c.purpose), inline(c.expectedSignal)];
+    const risk = c.decision === "refused" ? `**${t.risk.refused}**: ${markdownLine(c.reason)}` : t.risk[c.risk];
+    const cells = [c.id, inlineCode(c.command), risk, markdownLine(c.purpose), markdownLine(c.expectedSignal)];
     out.push(`| ${cells.map((cell) => cell.replace(/(?<!\\)\|/g, "\\|")).join(" | ")} |`);
   }
   out.push("");
@@ -232,26 +232,26 @@ export function renderProposalMarkdown(proposal: Proposal, language: ReportLangu
 
 function alarmTable(alarm: Alarm, t: ReportStrings, language: DiagnosisReport["language"], timeZone: string | undefined): string[] {
   const rows: [string, string][] = [
-    [t.name, inline(alarm.name)],
+    [t.name, markdownLine(alarm.name)],
     [t.state, `${alarm.previousState ? `${alarm.previousState} → ` : ""}**${alarm.state}**`],
-    [t.reason, inline(alarm.reason)],
+    [t.reason, markdownLine(alarm.reason)],
   ];
   if (alarm.description) {
-    rows.push([t.description, inline(alarm.description)]);
+    rows.push([t.description, markdownLine(alarm.description)]);
   }
   const metric = metricLine(alarm);
   if (metric) {
-    rows.push([t.metric, inline(metric)]);
+    rows.push([t.metric, markdownLine(metric)]);
   }
   const dims = Object.entries(alarm.metric?.dimensions ?? {});
   if (dims.length > 0) {
-    rows.push([t.dimensions, dims.map(([k, v]) => `${inline(k)}=${inline(v)}`).join(", ")]);
+    rows.push([t.dimensions, dims.map(([k, v]) => `${markdownLine(k)}=${markdownLine(v)}`).join(", ")]);
   }
   if (alarm.children.length > 0) {
-    rows.push([t.composite, alarm.children.map((c) => inline(c)).join("<br>")]);
+    rows.push([t.composite, alarm.children.map((c) => markdownLine(c)).join("<br>")]);
   }
-  rows.push([t.changedAt, inline(formatDateTime(alarm.changedAt, language, timeZone))]);
-  rows.push([t.region, `${inline(alarm.region)} / ${inline(alarm.accountId)}`]);
+  rows.push([t.changedAt, markdownLine(formatDateTime(alarm.changedAt, language, timeZone))]);
+  rows.push([t.region, `${markdownLine(alarm.region)} / ${markdownLine(alarm.accountId)}`]);
   rows.push(["ARN", inlineCode(alarm.arn)]);
   return [`| ${t.field} | ${t.value} |`, "| --- | --- |", ...rows.map(([k, v]) => `| ${k} | ${v.replace(/(?<!\\)\|/g, "\\|")} |`)];
 }
@@ -274,12 +274,12 @@ function runBlock(run: CommandRun, proposals: Proposal[], t: ReportStrings): str
     facts.push(run.signal);
   }
   facts.push(`${run.durationMs} ms`);
-  const lines = [`### ${inline(run.id)} ${inlineCode(run.command)} — ${facts.join(", ")}`, ""];
+  const lines = [`### ${markdownLine(run.id)} ${inlineCode(run.command)} — ${facts.join(", ")}`, ""];
   if (proposed?.purpose) {
-    lines.push(`${t.purpose}: ${inline(proposed.purpose)}`, "");
+    lines.push(`${t.purpose}: ${markdownLine(proposed.purpose)}`, "");
   }
   if (run.reason) {
-    lines.push(`> ${inline(run.reason)}`, "");
+    lines.push(`> ${markdownLine(run.reason)}`, "");
   }
   if (run.status !== "refused" && run.status !== "error") {
     lines.push(codeBlock(run.stdout.length > 0 ? run.stdout : t.emptyOutput));
@@ -301,11 +301,11 @@ function proposalBlock(proposal: Proposal, report: DiagnosisReport, t: ReportStr
   const lines = [`### ${t.round} ${proposal.round} (${flags.join(", ")})`, "", paragraph(proposal.rationale), ""];
   for (const command of proposal.commands) {
     const risk = command.decision === "refused" ? t.risk.refused : t.risk[command.risk];
-    lines.push(`- ${inlineCode(command.command)} — **${risk}**${command.decision === "refused" ? `: ${inline(command.reason)}` : ""}${command.purpose ? ` — ${inline(command.purpose)}` : ""}`);
+    lines.push(`- ${inlineCode(command.command)} — **${risk}**${command.decision === "refused" ? `: ${markdownLine(command.reason)}` : ""}${command.purpose ? ` — ${markdownLine(command.purpose)}` : ""}`);
   }
   const rejection = (report.rejections ?? []).find((r) => r.round === proposal.round);
   if (rejection) {
-    lines.push("", `**${t.rejected}:** ${inline(rejection.reason || "—")}`);
+    lines.push("", `**${t.rejected}:** ${markdownLine(rejection.reason || "—")}`);
   }
   return lines;
 }

@@ -150,7 +150,7 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
     await lines.first().waitFor({ state: "visible" });
     await shot("04-report-channel");
     // The channel scrolls to the end of a long report: its closing line or its heading, whichever shows
-    // (Monaco renders spaces as no-break spaces: \\s matches both).
+    // (Monaco renders spaces as no-break spaces: \s matches both).
     await workbench.waitForValue(async () => /prod-web-01|=====|Generated\sby\sATL/.test(await lines.first().innerText()), true);
 
     // The Diagnoses view lists it as done.
