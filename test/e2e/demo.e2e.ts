@@ -132,7 +132,8 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
 
   void it("the alarm published through SNS reaches the Alarms view, with a Diagnose notification", () =>
     step("alarm", async () => {
-      await page.locator('.activitybar .action-item a[aria-label^="ATL"]').first().click();
+      // The item, not its link: once an alarm is open the item's badge covers part of the icon.
+      await page.locator('.activitybar .action-item:has(a[aria-label^="ATL"])').first().click();
       const row = page.locator('.monaco-list-row[aria-label^="demo-host-cpu-high"]').first();
       await row.waitFor({ state: "visible", timeout: 180_000 });
       await page.locator(".part.sidebar .monaco-list-row", { hasText: "demo-host" }).filter({ hasText: "agent" }).first().waitFor({ state: "visible" });

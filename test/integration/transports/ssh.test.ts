@@ -242,7 +242,11 @@ void describe("SshTransport against a private sshd", { timeout: 180_000 }, () =>
       await t.exec(["echo 2", "echo 3"], { timeoutSec: 20 });
       assert.equal(t.connectionsOpened, 1);
       assert.equal(count((await sshd.log()).slice(before.length), /Accepted publickey/), 1, "one login for three commands");
-      await eventually(async () => /Disconnected from user|Received disconnect/.test((await sshd.log()).slice(before.length)), 20_000, "the idle connection to close");
+      // This connection's own disconnect, by its client port: an earlier test's dispose may be logged late.
+      const port = /Accepted publickey for \S+ from \S+ port (\d+)/.exec((await sshd.log()).slice(before.length))?.[1];
+      assert.ok(port, "the login names its client port");
+      const closed = new RegExp(`(Disconnected from user \\S+|Received disconnect from) \\S+ port ${port}\\b`);
+      await eventually(async () => closed.test((await sshd.log()).slice(before.length)), 20_000, "the idle connection to close");
       const [again] = await t.exec(["echo 4"], { timeoutSec: 20 });
       assert.equal(again?.stdout, "4\n");
       assert.equal(t.connectionsOpened, 2, "a new connection after the idle close");
