@@ -4,20 +4,12 @@
 // the tree and its tooltip, and no script runs. Screenshots: test-results/e2e/alarms-*.png.
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Fauxqs, sample, type AlarmRoute } from "../helpers/fauxqs";
-import { openAtl, waitForActivation, type AtlSession } from "./harness";
+import { Fauxqs, type AlarmRoute } from "../helpers/fauxqs";
+import { cpuAlarmMessage } from "../unit/alarms/samples";
+import { openAtl, pollingOptions, waitForActivation, type AtlSession } from "./harness";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
 
-/** The alarm JSON inside sample 01's SNS envelope, optionally renamed. */
-function cpuAlarm(name?: string): string {
-  const alarm = JSON.parse((JSON.parse(sample("01-ec2-cpu-alarm.json")) as { Message: string }).Message) as Record<string, unknown>;
-  if (name) {
-    alarm.AlarmName = name;
-    alarm.AlarmArn = `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:${name}`;
-  }
-  return JSON.stringify(alarm);
-}
 
 void describe("Alarms view (code-server, fauxqs)", { timeout: 900_000 }, () => {
   let session: AtlSession;
@@ -28,19 +20,14 @@ void describe("Alarms view (code-server, fauxqs)", { timeout: 900_000 }, () => {
   before(async () => {
     emulator = await Fauxqs.start();
     route = await emulator.createAlarmRoute({ visibilityTimeoutSeconds: 5 });
-    session = await openAtl("alarms", {
-      env: { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-      userSettings: {
-        "atl.sqs.queueUrl": route.queueUrl,
-        "atl.sqs.endpoint": emulator.endpoint,
-        "atl.sqs.region": "ap-northeast-2",
-        "atl.sqs.waitTimeSeconds": 2,
-        "atl.sqs.visibilityTimeoutSeconds": 10,
+    session = await openAtl(
+      "alarms",
+      pollingOptions(emulator, route, {
         "atl.alarms.notify": "alarm",
         // The rows show the metric; with triage on arrival they show the triage state (test/e2e/triage.e2e.ts).
         "atl.triage.onArrival": false,
-      },
-    });
+      }),
+    );
     // alert() from any frame would open a dialog: record it (the hostile alarm must not open one).
     session.workbench.page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
@@ -57,7 +44,7 @@ void describe("Alarms view (code-server, fauxqs)", { timeout: 900_000 }, () => {
 
   void it("an alarm published to SNS appears in the Alarms tree, with a Diagnose toast and a count in the status bar", async () => {
     const { workbench } = session;
-    await emulator.publish(route.topicArn, cpuAlarm());
+    await emulator.publish(route.topicArn, cpuAlarmMessage());
     const row = workbench.treeRow("prod-web-01-cpu-high");
     await row.waitFor({ state: "visible", timeout: 180_000 });
     assert.match(await row.innerText(), /prod-web-01-cpu-high\s*CPUUtilization 97\.35 > 80/);
@@ -72,7 +59,7 @@ void describe("Alarms view (code-server, fauxqs)", { timeout: 900_000 }, () => {
 
   void it("an alarm named <img src=x onerror=alert(1)> renders as text in the tree and its tooltip", async () => {
     const { workbench } = session;
-    await emulator.publish(route.topicArn, cpuAlarm(HOSTILE));
+    await emulator.publish(route.topicArn, cpuAlarmMessage({ name: HOSTILE }));
     const row = workbench.treeRow(HOSTILE);
     await row.waitFor({ state: "visible", timeout: 180_000 });
     assert.equal((await row.locator(".label-name").innerText()).trim(), HOSTILE);

@@ -5,7 +5,9 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CodeServer, repoRoot, Workbench, type CodeServerOptions } from "../helpers/codeServer";
+import type { RunningAgent } from "../helpers/agent";
+import { CodeServer, repoRoot, startWorkbench, type CodeServerOptions, type Workbench } from "../helpers/codeServer";
+import type { AlarmRoute, Fauxqs } from "../helpers/fauxqs";
 
 export const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
   name: string;
@@ -79,26 +81,40 @@ export interface AtlSession {
 
 /** Starts code-server with the VSIX under test installed and opens it in Chromium. */
 export async function openAtl(label: string, options: Omit<CodeServerOptions, "label" | "vsix"> = {}): Promise<AtlSession> {
-  const server = await CodeServer.start({ ...options, label, vsix: [vsixUnderTest()] });
-  let workbench: Workbench;
-  try {
-    workbench = await Workbench.open(server, { screenshots: "e2e" });
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
+  const { server, workbench, stop } = await startWorkbench({ ...options, label, vsix: [vsixUnderTest()] }, { screenshots: "e2e" });
   return {
     server,
     workbench,
     stop: async () => {
       await workbench.screenshot(`${label}-last`).catch(() => undefined);
-      await workbench.close();
-      await server.stop();
+      await stop();
     },
   };
 }
 
-/** Waits until the extension host has activated ATL (or reports why it failed). */
+/**
+ * The environment and user settings of a session that polls `route`'s queue on the emulator (the
+ * emulator's test credentials, short long-polls), with `settings` on top.
+ */
+export function pollingOptions(emulator: Fauxqs, route: AlarmRoute, settings: Record<string, unknown> = {}): Pick<CodeServerOptions, "env" | "userSettings"> {
+  return {
+    env: { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    userSettings: {
+      "atl.sqs.queueUrl": route.queueUrl,
+      "atl.sqs.endpoint": emulator.endpoint,
+      "atl.sqs.region": "ap-northeast-2",
+      "atl.sqs.waitTimeSeconds": 2,
+      "atl.sqs.visibilityTimeoutSeconds": 10,
+      ...settings,
+    },
+  };
+}
+
+/** An `atl.hosts` entry for a host served by the running agent. */
+export function agentHost(agent: RunningAgent, id: string, aliases: string[] = []): Record<string, unknown> {
+  return { id, name: id, aliases, transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile };
+}
+
 export async function waitForActivation(server: CodeServer, timeoutMs = 120_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

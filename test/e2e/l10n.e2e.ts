@@ -17,8 +17,9 @@ import type { FrameLocator } from "playwright-core";
 import type { ExecAuditRecord } from "../../agent/src/audit";
 import { startAgent, type RunningAgent } from "../helpers/agent";
 import { CodeServer, repoRoot, Workbench } from "../helpers/codeServer";
-import { Fauxqs, sample, type AlarmRoute } from "../helpers/fauxqs";
-import { manifest, vsixUnderTest, waitForActivation } from "./harness";
+import { Fauxqs, type AlarmRoute } from "../helpers/fauxqs";
+import { cpuAlarmMessage } from "../unit/alarms/samples";
+import { agentHost, manifest, pollingOptions, vsixUnderTest, waitForActivation } from "./harness";
 
 const HOST = "prod-web-01";
 /** The EC2 instance of sample 01: an alias of the host, so its alarm resolves to the local agent. */
@@ -96,15 +97,6 @@ function registerLanguagePack(server: CodeServer): void {
   writeFileSync(join(server.dirs.userData, "languagepacks.json"), JSON.stringify(record));
 }
 
-/** Sample 01 (CPU alarm on i-0a1b2c3d4e5f67890), changed now so it is a fresh state change. */
-function cpuAlarm(): string {
-  const envelope = JSON.parse(sample("01-ec2-cpu-alarm.json")) as { Message: string };
-  const message = JSON.parse(envelope.Message) as Record<string, unknown>;
-  message.AlarmName = "l10n-cpu-high";
-  message.AlarmArn = "arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:l10n-cpu-high";
-  message.StateChangeTime = new Date().toISOString().replace("Z", "+0000");
-  return JSON.stringify(message);
-}
 
 const hangul = /[\uac00-\ud7a3]/;
 
@@ -138,19 +130,13 @@ void describe("ATL in Korean (code-server with display language ko)", { timeout:
     server = await CodeServer.start({
       label: "l10n",
       vsix: [vsixUnderTest(), languagePack],
-      env: { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-      userSettings: {
-        "atl.sqs.queueUrl": route.queueUrl,
-        "atl.sqs.endpoint": emulator.endpoint,
-        "atl.sqs.region": "ap-northeast-2",
-        "atl.sqs.waitTimeSeconds": 2,
-        "atl.sqs.visibilityTimeoutSeconds": 10,
-        "atl.hosts": [{ id: HOST, name: HOST, aliases: [INSTANCE], transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile }],
+      ...pollingOptions(emulator, route, {
+        "atl.hosts": [agentHost(agent, HOST, [INSTANCE])],
         "atl.llm.provider": "none",
         "atl.alarms.notify": "alarm",
         // The rows show the metric; with triage on arrival they show the triage state (test/e2e/triage.e2e.ts).
         "atl.triage.onArrival": false,
-      },
+      }),
     });
     registerLanguagePack(server);
     // The display language, where VS Code's "Configure Display Language" keeps it; code-server
@@ -210,7 +196,7 @@ void describe("ATL in Korean (code-server with display language ko)", { timeout:
   });
 
   void it("shows an arriving alarm in Korean: state group, notification with its Diagnose button", async () => {
-    await emulator.publish(route.topicArn, cpuAlarm());
+    await emulator.publish(route.topicArn, cpuAlarmMessage({ name: "l10n-cpu-high", instanceId: INSTANCE }));
     const row = workbench.treeRow("l10n-cpu-high");
     await row.waitFor({ state: "visible", timeout: 180_000 });
     assert.match(await row.innerText(), /CPUUtilization 97\.35 > 80/);

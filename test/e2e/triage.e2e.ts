@@ -10,24 +10,15 @@ import { after, before, describe, it } from "node:test";
 import type { ExecAuditRecord } from "../../agent/src/audit";
 import { startAgent, type RunningAgent } from "../helpers/agent";
 import { startCpuHog, type StagedProcess } from "../helpers/faults";
-import { Fauxqs, sample, type AlarmRoute } from "../helpers/fauxqs";
-import { nls, openAtl, waitForActivation, type AtlSession } from "./harness";
+import { Fauxqs, type AlarmRoute } from "../helpers/fauxqs";
+import { cpuAlarmMessage } from "../unit/alarms/samples";
+import { agentHost, nls, openAtl, pollingOptions, waitForActivation, type AtlSession } from "./harness";
 
 const RULED = "prod-web-01";
 const UNRULED = "prod-web-02";
 const RULED_INSTANCE = "i-0a1b2c3d4e5f67890";
 const UNRULED_INSTANCE = "i-0b2b2b2b2b2b2b2b2";
 
-/** Sample 01 under another name, ARN and instance (a distinct alarm on another host). */
-function cpuAlarm(name: string, instance: string): string {
-  const envelope = JSON.parse(sample("01-ec2-cpu-alarm.json")) as { Message: string };
-  const message = JSON.parse(envelope.Message) as { Trigger: { Dimensions: { name: string; value: string }[] } } & Record<string, unknown>;
-  message.AlarmName = name;
-  message.AlarmArn = `arn:aws:cloudwatch:ap-northeast-2:123456789012:alarm:${name}`;
-  message.StateChangeTime = new Date().toISOString().replace("Z", "+0000");
-  message.Trigger.Dimensions = message.Trigger.Dimensions.map((d) => (d.name === "InstanceId" ? { ...d, value: instance } : d));
-  return JSON.stringify(message);
-}
 
 void describe("proactive triage in the editor (code-server, fauxqs, real agent)", { timeout: 1_800_000 }, () => {
   let session: AtlSession;
@@ -44,25 +35,16 @@ void describe("proactive triage in the editor (code-server, fauxqs, real agent)"
     emulator = await Fauxqs.start();
     route = await emulator.createAlarmRoute({ visibilityTimeoutSeconds: 5 });
     agent = await startAgent({ bundle: true });
-    const entry = { transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile };
-    session = await openAtl("triage", {
-      env: { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-      userSettings: {
-        "atl.sqs.queueUrl": route.queueUrl,
-        "atl.sqs.endpoint": emulator.endpoint,
-        "atl.sqs.region": "ap-northeast-2",
-        "atl.sqs.waitTimeSeconds": 2,
-        "atl.sqs.visibilityTimeoutSeconds": 10,
-        "atl.hosts": [
-          { id: RULED, name: RULED, aliases: [RULED_INSTANCE], ...entry },
-          { id: UNRULED, name: UNRULED, aliases: [UNRULED_INSTANCE], ...entry },
-        ],
+    session = await openAtl(
+      "triage",
+      pollingOptions(emulator, route, {
+        "atl.hosts": [agentHost(agent, RULED, [RULED_INSTANCE]), agentHost(agent, UNRULED, [UNRULED_INSTANCE])],
         // Moved into an approval rule (any read-only command on prod-web-01) when ATL activates.
         "atl.approval.autoApproveReadOnlyHosts": [RULED],
         "atl.llm.provider": "none",
         "atl.alarms.notify": "off",
-      },
-    });
+      }),
+    );
     // No click on ATL: it activates once the workbench has started and polls by itself.
     await waitForActivation(session.server);
     await session.workbench.openAtlContainer();
@@ -83,7 +65,7 @@ void describe("proactive triage in the editor (code-server, fauxqs, real agent)"
   void it("with no rule: the plan is ready with no click, waits for approval, and nothing ran on the host", async () => {
     const { workbench } = session;
     const before = (await executed()).length;
-    await emulator.publish(route.topicArn, cpuAlarm("triage-e2e-waits", UNRULED_INSTANCE));
+    await emulator.publish(route.topicArn, cpuAlarmMessage({ name: "triage-e2e-waits", instanceId: UNRULED_INSTANCE }));
     const toast = workbench.notifications().filter({ hasText: "triage-e2e-waits: plan ready:" }).first();
     await toast.waitFor({ state: "visible", timeout: 300_000 });
     assert.match(await toast.innerText(), /read-only command/);
@@ -99,7 +81,7 @@ void describe("proactive triage in the editor (code-server, fauxqs, real agent)"
     const { workbench } = session;
     burner = await startCpuHog({ nice: -10 });
     const before = (await executed()).length;
-    await emulator.publish(route.topicArn, cpuAlarm("triage-e2e-runs", RULED_INSTANCE));
+    await emulator.publish(route.topicArn, cpuAlarmMessage({ name: "triage-e2e-runs", instanceId: RULED_INSTANCE }));
     const done = workbench.page.locator('.monaco-list-row[aria-label^="triage-e2e-runs, done · "]').first();
     await done.waitFor({ state: "visible", timeout: 420_000 });
     const label = (await done.getAttribute("aria-label")) ?? "";

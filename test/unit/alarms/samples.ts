@@ -72,18 +72,22 @@ export function at(minutes: number, base = "2026-11-25T03:00:00.000Z"): string {
  * The CloudWatch message of sample 01 (an EC2 CPU alarm) for another alarm name, instance, state
  * or time: what an alarm storm on several hosts publishes through SNS.
  */
-export function cpuAlarmMessage(options: { name: string; instanceId: string; state?: "ALARM" | "OK"; at?: string }): string {
+export function cpuAlarmMessage(
+  options: { name?: string; instanceId?: string; description?: string | null; state?: "ALARM" | "OK"; at?: string } = {},
+): string {
   const message = JSON.parse((JSON.parse(sample("01-ec2-cpu-alarm.json")) as { Message: string }).Message) as Record<string, unknown> & { Trigger: Record<string, unknown> };
   const state = options.state ?? "ALARM";
+  const name = options.name ?? "prod-web-01-cpu-high";
+  const instanceId = options.instanceId ?? WEB_01;
   return JSON.stringify({
     ...message,
-    AlarmName: options.name,
-    AlarmDescription: `CPU > 80% for 3 of 3 minutes on ${options.instanceId}`,
-    AlarmArn: `${ARN_PREFIX}${options.name}`,
+    AlarmName: name,
+    AlarmDescription: options.description === undefined ? `CPU > 80% for 3 of 3 minutes on ${instanceId}` : options.description,
+    AlarmArn: `${ARN_PREFIX}${name}`,
     NewStateValue: state,
     OldStateValue: state === "ALARM" ? "OK" : "ALARM",
     NewStateReason: state === "ALARM" ? message.NewStateReason : "Threshold Crossed: 1 out of the last 3 datapoints [12.5 (25/11/26 03:20:00)] was not greater than the threshold (80.0).",
     StateChangeTime: (options.at ?? new Date().toISOString()).replace("Z", "+0000"),
-    Trigger: { ...message.Trigger, Dimensions: [{ value: options.instanceId, name: "InstanceId" }] },
+    Trigger: { ...message.Trigger, Dimensions: [{ value: instanceId, name: "InstanceId" }] },
   });
 }
