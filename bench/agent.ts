@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS } from "../agent/src/config";
 import { AgentClient } from "../agent/src/protocol";
 import { AGENT_BUNDLE, startAgent, type RunningAgent } from "../test/helpers/agent";
 import type { BenchResult } from "./report";
-import { flag, percentile, rawUptime, round, runAlone } from "./measure";
+import { flag, interleaved, latencyRow, percentile, rawUptime, round, runAlone } from "./measure";
 
 export interface AgentBenchOptions {
   /** Sequential samples of each kind (latency), and requests per kind per throughput round. */
@@ -40,12 +40,6 @@ async function agentUptime(client: AgentClient): Promise<void> {
   if (results[0]?.exitCode !== 0 || !results[0].stdout.includes("load average")) {
     throw new Error(`uptime through the agent failed: ${JSON.stringify(results[0])}`);
   }
-}
-
-async function timed(fn: () => Promise<void>): Promise<number> {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
 }
 
 /** `total` calls of `fn` spread over `clients` concurrent loops; returns calls per second. */
@@ -82,21 +76,11 @@ export async function benchAgent(opts: AgentBenchOptions): Promise<BenchResult[]
     }
 
     // Latency, sequential, interleaved.
-    const raw: number[] = [];
-    const viaAgent: number[] = [];
-    const checkOnly: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      raw.push(await timed(rawUptime));
-      viaAgent.push(await timed(() => agentUptime(client)));
-      checkOnly.push(
-        await timed(async () => {
-          await client.check(["uptime"]);
-        }),
-      );
-    }
-    raw.sort((a, b) => a - b);
-    viaAgent.sort((a, b) => a - b);
-    checkOnly.sort((a, b) => a - b);
+    const latency = await interleaved(iterations, {
+      raw: rawUptime,
+      viaAgent: () => agentUptime(client),
+      checkOnly: () => client.check(["uptime"]),
+    });
 
     // Throughput with `clients` concurrent callers: alternate rounds, sum over rounds.
     const rounds = 3;
@@ -116,23 +100,11 @@ export async function benchAgent(opts: AgentBenchOptions): Promise<BenchResult[]
       ["p90", 90],
       ["p99", 99],
     ] as const) {
-      const value = percentile(viaAgent, p);
-      const baseline = percentile(raw, p);
-      const ratio = value / baseline;
-      const gated = label === "p50";
-      results.push({
-        name: `agent: uptime latency ${label} (keep-alive HTTP vs spawn)`,
-        value: round(value),
-        unit: "ms",
-        baseline: round(baseline),
-        ratio: round(ratio),
-        target: gated ? `≤ ${P50_TARGET}× spawn` : null,
-        pass: gated ? ratio <= P50_TARGET : null,
-      });
+      results.push(latencyRow(`agent: uptime latency ${label} (keep-alive HTTP vs spawn)`, latency.viaAgent, latency.raw, p, label === "p50" ? P50_TARGET : null));
     }
     results.push({
       name: "agent: /v1/check round trip p50 (signing, auth, policy; no process)",
-      value: round(percentile(checkOnly, 50), 3),
+      value: round(percentile(latency.checkOnly, 50), 3),
       unit: "ms",
       baseline: null,
       ratio: null,

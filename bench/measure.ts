@@ -52,3 +52,41 @@ export function runAlone(run: () => Promise<BenchResult[]>, baselineLabel = "bas
     },
   );
 }
+
+/**
+ * Runs every function once per iteration, interleaved so that a change in machine load hits all of
+ * them alike; returns each one's durations in ms, ascending.
+ */
+export async function interleaved<K extends string>(iterations: number, runs: Record<K, () => Promise<unknown>>): Promise<Record<K, number[]>> {
+  const names = Object.keys(runs) as K[];
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < iterations; i++) {
+    for (const name of names) {
+      const started = performance.now();
+      await runs[name]();
+      samples[name].push(performance.now() - started);
+    }
+  }
+  for (const name of names) {
+    samples[name].sort((a, b) => a - b);
+  }
+  return samples;
+}
+
+/**
+ * A latency figure at percentile `p` of ascending `samples` against the same percentile of
+ * `baseline` (a ratio), gated by `target` (at most that many times the baseline) when one is given.
+ */
+export function latencyRow(name: string, samples: number[], baseline: number[], p: number, target: number | null = null): BenchResult {
+  const value = percentile(samples, p);
+  const base = percentile(baseline, p);
+  return {
+    name,
+    value: round(value),
+    unit: "ms",
+    baseline: round(base),
+    ratio: round(value / base),
+    target: target === null ? null : `≤ ${target}× spawn`,
+    pass: target === null ? null : value / base <= target,
+  };
+}

@@ -12,7 +12,7 @@ import { silentLogger } from "../src/shared/log";
 import { SshTransport } from "../src/transports/ssh";
 import { startSshd } from "../test/helpers/sshd";
 import type { BenchResult } from "./report";
-import { flag, percentile, rawUptime, round, runAlone } from "./measure";
+import { flag, interleaved, latencyRow, rawUptime, runAlone } from "./measure";
 
 export interface SshBenchOptions {
   /** Sequential samples of each kind. */
@@ -24,12 +24,6 @@ async function sshUptime(transport: SshTransport): Promise<void> {
   if (result?.exitCode !== 0 || !result.stdout.includes("load average")) {
     throw new Error(`uptime over SSH failed: ${JSON.stringify(result)}`);
   }
-}
-
-async function timed(fn: () => Promise<void>): Promise<number> {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
 }
 
 export async function benchSsh(opts: SshBenchOptions): Promise<BenchResult[]> {
@@ -47,60 +41,32 @@ export async function benchSsh(opts: SshBenchOptions): Promise<BenchResult[]> {
       await sshUptime(fast);
       await sshUptime(nagle);
     }
-    const raw: number[] = [];
-    const reused: number[] = [];
-    const reusedNagle: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      raw.push(await timed(rawUptime));
-      reused.push(await timed(() => sshUptime(fast)));
-      reusedNagle.push(await timed(() => sshUptime(nagle)));
-    }
+    const { raw, reused, reusedNagle } = await interleaved(iterations, {
+      raw: rawUptime,
+      reused: () => sshUptime(fast),
+      reusedNagle: () => sshUptime(nagle),
+    });
     // Fresh connections are slow (key exchange, login): fewer samples.
-    const fresh: number[] = [];
-    for (let i = 0; i < Math.max(5, Math.round(iterations / 10)); i++) {
-      const once = make(true);
-      fresh.push(await timed(() => sshUptime(once)));
-      once.dispose();
-    }
-    for (const list of [raw, reused, reusedNagle, fresh]) {
-      list.sort((a, b) => a - b);
-    }
+    const { fresh } = await interleaved(Math.max(5, Math.round(iterations / 10)), {
+      fresh: async () => {
+        const once = make(true);
+        try {
+          await sshUptime(once);
+        } finally {
+          once.dispose();
+        }
+      },
+    });
     const results: BenchResult[] = [];
     for (const [label, p] of [
       ["p50", 50],
       ["p90", 90],
       ["p99", 99],
     ] as const) {
-      const value = percentile(reused, p);
-      const baseline = percentile(raw, p);
-      results.push({
-        name: `ssh: uptime latency ${label} (reused connection, no-delay, vs spawn)`,
-        value: round(value),
-        unit: "ms",
-        baseline: round(baseline),
-        ratio: round(value / baseline),
-        target: null,
-        pass: null,
-      });
+      results.push(latencyRow(`ssh: uptime latency ${label} (reused connection, no-delay, vs spawn)`, reused, raw, p));
     }
-    results.push({
-      name: "ssh: uptime latency p50 without no-delay (Nagle on; vs no-delay)",
-      value: round(percentile(reusedNagle, 50)),
-      unit: "ms",
-      baseline: round(percentile(reused, 50)),
-      ratio: round(percentile(reusedNagle, 50) / percentile(reused, 50)),
-      target: null,
-      pass: null,
-    });
-    results.push({
-      name: "ssh: new connection + key exchange + login + uptime p50 (vs spawn)",
-      value: round(percentile(fresh, 50)),
-      unit: "ms",
-      baseline: round(percentile(raw, 50)),
-      ratio: round(percentile(fresh, 50) / percentile(raw, 50)),
-      target: null,
-      pass: null,
-    });
+    results.push(latencyRow("ssh: uptime latency p50 without no-delay (Nagle on; vs no-delay)", reusedNagle, reused, 50));
+    results.push(latencyRow("ssh: new connection + key exchange + login + uptime p50 (vs spawn)", fresh, raw, 50));
     return results;
   } finally {
     fast.dispose();

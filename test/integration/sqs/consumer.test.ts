@@ -13,7 +13,7 @@ import { AlarmStore, STORE_FILE } from "../../../src/alarms/store";
 import type { AtlError } from "../../../src/shared/errors";
 import { SqsAlarmConsumer, type ConsumerState, type SqsAlarmConsumerOptions } from "../../../src/sqs/consumer";
 import { PollerElection } from "../../../src/sqs/pollerElection";
-import { Fauxqs, SAMPLE_FILES, sample, type AlarmRoute } from "../../helpers/fauxqs";
+import { Fauxqs, SAMPLE_FILES, sample } from "../../helpers/fauxqs";
 import { Resources } from "../../helpers/resources";
 import { eventually } from "../../helpers/eventually";
 
@@ -77,23 +77,27 @@ function assertSampleIncidents(store: AlarmStore): void {
   );
 }
 
-async function publishAllSamples(route: AlarmRoute): Promise<void> {
-  // In order, as CloudWatch would send them; the consumer may still see them in any order.
+/**
+ * Every sample published, in order as CloudWatch would send them, through a route of this delivery
+ * shape (the consumer may still see them in any order) and consumed until the queue is empty.
+ */
+async function consumeAllSamples(raw: boolean): Promise<{ store: AlarmStore; c: SqsAlarmConsumer }> {
+  const route = await emulator.createAlarmRoute({ raw });
+  const store = await openStore();
+  const c = consumer(route, store);
+  c.start();
   for (const file of SAMPLE_FILES) {
     await emulator.publishSample(route, file);
   }
+  await eventually(() => store.listIncidents().length === 6 && store.listUnparsed().length === 1, 30_000, "6 incidents and 1 unparsed");
+  await eventually(() => queueEmpty(route), 30_000, "an empty queue");
+  assertSampleIncidents(store);
+  return { store, c };
 }
 
 void describe("SqsAlarmConsumer: every sample through SNS", () => {
   void it("SNS envelope delivery: the right incidents, the malformed body kept, the queue emptied", async () => {
-    const route = await emulator.createAlarmRoute({ raw: false });
-    const store = await openStore();
-    const c = consumer(route, store);
-    c.start();
-    await publishAllSamples(route);
-    await eventually(() => store.listIncidents().length === 6 && store.listUnparsed().length === 1, 30_000, "6 incidents and 1 unparsed");
-    await eventually(() => queueEmpty(route), 30_000, "an empty queue");
-    assertSampleIncidents(store);
+    const { store, c } = await consumeAllSamples(false);
     const disk = store.listIncidents().find((i) => i.name.startsWith("prod-db-01"));
     assert.equal(disk?.alarm.source, "sns");
     assert.ok(disk?.alarm.messageId, "the SNS MessageId of the envelope");
@@ -138,14 +142,7 @@ void describe("SqsAlarmConsumer: every sample through SNS", () => {
   });
 
   void it("raw message delivery: the same incidents from the bare alarm JSON", async () => {
-    const route = await emulator.createAlarmRoute({ raw: true });
-    const store = await openStore();
-    const c = consumer(route, store);
-    c.start();
-    await publishAllSamples(route);
-    await eventually(() => store.listIncidents().length === 6 && store.listUnparsed().length === 1, 30_000, "6 incidents and 1 unparsed");
-    await eventually(() => queueEmpty(route), 30_000, "an empty queue");
-    assertSampleIncidents(store);
+    const { store } = await consumeAllSamples(true);
     const disk = store.listIncidents().find((i) => i.name.startsWith("prod-db-01"));
     assert.equal(disk?.alarm.source, "raw");
     assert.equal(disk?.alarm.messageId, null);
