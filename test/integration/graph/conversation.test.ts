@@ -3,17 +3,13 @@
 // that must be picked, auto-approval of read-only commands, and a host that is down.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
+import type { ScriptedLlm } from "../../helpers/scriptedLlm";
 import { approvalGate, ApprovalRuleSet, createRule, memoryRuleSource, type ApprovalRule, type ApprovalRuleSource } from "../../../src/diagnosis/approvalRules";
 import { createDiagnosisService } from "../../../src/graph/service";
-import { expectStatus, llmSettings, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
+import { expectStatus, type Fixture, planReply, recorder, RESTART_NGINX_POLICY, sampleAlarm, startLlmFixture } from "./support";
 import { Resources } from "../../helpers/resources";
 import { fromMarkdown, plainText } from "../../../src/shared/richText";
 
-const plan = (rationale: string, ...commands: string[]) => ({
-  schema: "command_plan",
-  json: { rationale, commands: commands.map((command) => ({ command, purpose: `run ${command}`, expectedSignal: "something" })) },
-});
 const quietAnalysis = { schema: "diagnosis_analysis", json: { summary: "Load is moderate.", severity: "low", findings: [], nextSteps: ["Watch it."], culprit: null, furtherCommands: [] } };
 
 void describe("a diagnosis conversation (LLM)", () => {
@@ -21,22 +17,16 @@ void describe("a diagnosis conversation (LLM)", () => {
   let fx: Fixture;
   const resources = new Resources();
   before(async () => {
-    llm = resources.add(await startScriptedLlm(), (l) => l.close());
-    fx = resources.add(
-      await startFixture({
-        policyFile: { version: 1, rules: [{ id: "restart-nginx", program: "systemctl", args: ["restart", "nginx"], risk: "mutating", effect: "allow" }] },
-        extraHosts: [{ id: "prod-db-01", name: "prod-db-01", transport: "agent", url: "http://127.0.0.1:9", keyId: "k", secretFile: "/nonexistent/secret" }],
-      }),
-      (f) => f.close(),
-    );
-    fx.deps.llm = llmSettings(llm);
-    fx.service = fx.reopen();
+    ({ llm, fx } = await startLlmFixture(resources, {
+      policyFile: RESTART_NGINX_POLICY,
+      extraHosts: [{ id: "prod-db-01", name: "prod-db-01", transport: "agent", url: "http://127.0.0.1:9", keyId: "k", secretFile: "/nonexistent/secret" }],
+    }));
   });
   after(() => resources.release());
 
   void it("a reject sends the reason back to the planner and the new plan differs", async () => {
-    llm.push(plan("Check CPU.", "uptime", "top -b -n 1 | head -n 20"));
-    llm.push({ ...plan("Memory instead, as asked.", "free -m", "vmstat 1 2"), contains: "too heavy, check memory instead" });
+    llm.push(planReply("Check CPU.", "uptime", "top -b -n 1 | head -n 20"));
+    llm.push({ ...planReply("Memory instead, as asked.", "free -m", "vmstat 1 2"), contains: "too heavy, check memory instead" });
     const alarm = sampleAlarm("01-ec2-cpu-alarm.json");
     const first = recorder();
     expectStatus(await fx.service.start("t-conv-reject", { kind: "alarm", alarm }, first.sink), "waiting-approval", first.events);
@@ -58,7 +48,7 @@ void describe("a diagnosis conversation (LLM)", () => {
     assert.deepEqual(await fx.executed(), [], "a rejected plan runs nothing");
 
     // The LLM repeats a rejected plan: ATL does not propose it again.
-    llm.push(plan("Same again.", "free -m", "vmstat 1 2"));
+    llm.push(planReply("Same again.", "free -m", "vmstat 1 2"));
     const third = recorder();
     expectStatus(await fx.service.resume("t-conv-reject", { kind: "reject", reason: "no" }, third.sink), "waiting-approval", third.events);
     const fallback = third.of("proposal")[0].proposal;
@@ -73,7 +63,7 @@ void describe("a diagnosis conversation (LLM)", () => {
   });
 
   void it("answers a follow-up from the evidence, streaming tokens, without running anything", async () => {
-    llm.push(plan("Load.", "uptime"), quietAnalysis);
+    llm.push(planReply("Load.", "uptime"), quietAnalysis);
     const first = recorder();
     expectStatus(await fx.service.start("t-conv-answer", { kind: "chat", text: "check the load on prod-web-01" }, first.sink), "waiting-approval", first.events);
     expectStatus(await fx.service.resume("t-conv-answer", { kind: "approve", commandIds: ["c1"] }, recorder().sink), "done", []);
@@ -112,7 +102,7 @@ void describe("a diagnosis conversation (LLM)", () => {
   });
 
   void it("asks for the host when it cannot tell, then continues with the one picked", async () => {
-    llm.push(plan("Disk.", "df -hP"));
+    llm.push(planReply("Disk.", "df -hP"));
     const alarm = sampleAlarm("03-cwagent-disk-used-percent-alarm.json", { name: "orders-db disk_used_percent above 85 percent" });
     const first = recorder();
     expectStatus(await fx.service.start("t-conv-host", { kind: "alarm", alarm }, first.sink), "needs-host", first.events);
@@ -130,7 +120,7 @@ void describe("a diagnosis conversation (LLM)", () => {
   });
 
   void it("the LLM's request for more evidence becomes a new proposal that waits for approval", async () => {
-    llm.push(plan("Load.", "uptime"));
+    llm.push(planReply("Load.", "uptime"));
     llm.push({
       schema: "diagnosis_analysis",
       contains: "Command c",
@@ -179,7 +169,7 @@ void describe("a diagnosis conversation (LLM)", () => {
 
   void it("finds the host of a composite alarm through its child in the alarm store", async () => {
     fx.store.ingestAlarm(sampleAlarm("01-ec2-cpu-alarm.json"));
-    llm.push(plan("Composite.", "uptime"));
+    llm.push(planReply("Composite.", "uptime"));
     const r = recorder();
     expectStatus(await fx.service.start("t-conv-composite", { kind: "alarm", alarm: sampleAlarm("08-composite-alarm.json") }, r.sink), "waiting-approval", r.events);
     assert.equal(r.of("proposal")[0].proposal.host.id, "prod-web-01");
@@ -188,7 +178,7 @@ void describe("a diagnosis conversation (LLM)", () => {
   void it("asks the LLM for Korean prose when the report language is Korean", async () => {
     fx.settings.language = "ko";
     try {
-      llm.push(plan("부하 확인.", "uptime"));
+      llm.push(planReply("부하 확인.", "uptime"));
       const r = recorder();
       expectStatus(await fx.service.start("t-conv-ko", { kind: "chat", text: "prod-web-01 CPU 사용률이 높아" }, r.sink), "waiting-approval", r.events);
       assert.match(llm.requests.at(-1)!.text, /in Korean/);
@@ -201,7 +191,7 @@ void describe("a diagnosis conversation (LLM)", () => {
   void it("lets a plan the approval rules cover run unasked, and stops at a mutating one", async () => {
     const rules = [createRule({ scope: { host: "prod-web-*" }, command: "uptime", durationMs: 3_600_000, once: false, origin: "command" }, new Date(), "web-uptime")];
     const service = createDiagnosisService({ ...fx.deps, approvals: approvalGate(memoryRuleSource(rules)) });
-    llm.push(plan("Load.", "uptime"), quietAnalysis);
+    llm.push(planReply("Load.", "uptime"), quietAnalysis);
     const r = recorder();
     expectStatus(await service.start("t-conv-auto", { kind: "chat", text: "check load on prod-web-01" }, r.sink), "done", r.events);
     const proposal = r.of("proposal")[0].proposal;
@@ -209,12 +199,12 @@ void describe("a diagnosis conversation (LLM)", () => {
     assert.deepEqual(proposal.approvedBy, [{ id: "web-uptime", command: "uptime", scope: "host:prod-web-*" }]);
     assert.equal(r.of("command-finished")[0].run.status, "ok");
 
-    llm.push(plan("Restart.", "uptime", "systemctl restart nginx"));
+    llm.push(planReply("Restart.", "uptime", "systemctl restart nginx"));
     const m = recorder();
     expectStatus(await service.start("t-conv-auto-2", { kind: "chat", text: "fix nginx on prod-web-01" }, m.sink), "waiting-approval", m.events);
     assert.equal(m.of("proposal")[0].proposal.autoApproved, false, "a mutating command always asks");
 
-    llm.push(plan("Disk.", "df -hP"));
+    llm.push(planReply("Disk.", "df -hP"));
     const d = recorder();
     expectStatus(await service.start("t-conv-auto-3", { kind: "chat", text: "check disk on prod-web-01" }, d.sink), "waiting-approval", d.events);
     assert.equal(d.of("proposal")[0].proposal.autoApproved, false, "a command no rule names asks");
@@ -224,7 +214,7 @@ void describe("a diagnosis conversation (LLM)", () => {
     let rules: ApprovalRule[] = [];
     const source: ApprovalRuleSource = { current: () => new ApprovalRuleSet(rules), spend: () => undefined };
     const service = createDiagnosisService({ ...fx.deps, approvals: approvalGate(source) });
-    llm.push(plan("Load.", "uptime", "free -m"), quietAnalysis);
+    llm.push(planReply("Load.", "uptime", "free -m"), quietAnalysis);
     const first = recorder();
     expectStatus(await service.start("t-conv-rule-later", { kind: "chat", text: "check load on prod-web-01" }, first.sink), "waiting-approval", first.events);
     rules = [createRule({ scope: { all: true }, command: "*", durationMs: null, once: false, origin: "chat" }, new Date(), "any")];
@@ -238,7 +228,7 @@ void describe("a diagnosis conversation (LLM)", () => {
   });
 
   void it("a host whose agent cannot be reached fails the thread with the reason, and runs nothing", async () => {
-    llm.push(plan("Load.", "uptime"));
+    llm.push(planReply("Load.", "uptime"));
     const first = recorder();
     expectStatus(await fx.service.start("t-conv-down", { kind: "chat", text: "check load on prod-db-01", hostId: "prod-db-01" }, first.sink), "waiting-approval", first.events);
     const second = recorder();

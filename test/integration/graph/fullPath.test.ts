@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { RecordedRequest } from "../../helpers/scriptedLlm";
-import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
+import type { ScriptedLlm } from "../../helpers/scriptedLlm";
 import { renderMarkdown } from "../../../src/report";
 import { plainText } from "../../../src/shared/richText";
-import { expectStatus, fencedBlock, llmSettings, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
+import { expectStatus, fencedBlock, type Fixture, recorder, sampleAlarm, startLlmFixture } from "./support";
 import { Resources } from "../../helpers/resources";
 
 /** The analysis reply: quotes the real `uptime` line the prompt carried, plus one invented excerpt. */
@@ -31,10 +31,7 @@ void describe("alarm → proposal → approval → agent → analysis (LLM)", ()
   let fx: Fixture;
   const resources = new Resources();
   before(async () => {
-    llm = resources.add(await startScriptedLlm(), (l) => l.close());
-    fx = resources.add(await startFixture({ llm: null }), (f) => f.close());
-    fx.deps.llm = llmSettings(llm);
-    fx.service = fx.reopen();
+    ({ llm, fx } = await startLlmFixture(resources, { llm: null }));
   });
   after(() => resources.release());
 

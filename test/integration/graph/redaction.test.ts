@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { encode } from "gpt-tokenizer";
 import { renderMarkdown } from "../../../src/report";
-import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
-import { expectStatus, fencedBlock, llmSettings, recorder, sampleAlarm, startFixture, type Fixture } from "./support";
+import type { ScriptedLlm } from "../../helpers/scriptedLlm";
+import { expectStatus, fencedBlock, type Fixture, recorder, sampleAlarm, startLlmFixture } from "./support";
 import { Resources } from "../../helpers/resources";
 
 const ACCESS_KEY = "AKIAZ7QWERTYUIOPASDF";
@@ -23,10 +23,7 @@ void describe("redaction and budget of what reaches the LLM", () => {
   let logFile: string;
   const resources = new Resources();
   before(async () => {
-    llm = resources.add(await startScriptedLlm(), (l) => l.close());
-    fx = resources.add(await startFixture({ settings: { redactionPatterns: ["cust-[0-9]{6}"] } }), (f) => f.close());
-    fx.deps.llm = llmSettings(llm);
-    fx.service = fx.reopen();
+    ({ llm, fx } = await startLlmFixture(resources, { settings: { redactionPatterns: ["cust-[0-9]{6}"] } }));
     dir = resources.add(await mkdtemp(join(tmpdir(), "atl-redact-")), (d) => rm(d, { recursive: true, force: true }));
     logFile = join(dir, "app.log");
     const lines: string[] = [];

@@ -19,7 +19,8 @@ import type { AgentHostEntry, HostEntry } from "../../../src/hosts/model";
 import type { LlmSettings } from "../../../src/llm/settings";
 import { silentLogger } from "../../../src/shared/log";
 import { startAgent, type RunningAgent } from "../../helpers/agent";
-import type { ScriptedLlm } from "../../helpers/scriptedLlm";
+import type { Resources } from "../../helpers/resources";
+import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
 
 export const SAMPLES = join(__dirname, "..", "..", "unit", "alarms", "samples");
 
@@ -47,6 +48,23 @@ export function llmSettings(llm: ScriptedLlm, extra: Partial<LlmSettings> = {}):
     apiKey: "test-key",
     ...extra,
   };
+}
+
+/** An operator policy that allows one mutating command: `systemctl restart nginx`. */
+export const RESTART_NGINX_POLICY: PolicyFile = { version: 1, rules: [{ id: "restart-nginx", program: "systemctl", args: ["restart", "nginx"], risk: "mutating", effect: "allow" }] };
+
+/** The scripted LLM's reply to a planning request: these commands, with generic purposes. */
+export function planReply(rationale: string, ...commands: string[]): { schema: string; json: unknown } {
+  return { schema: "command_plan", json: { rationale, commands: commands.map((command) => ({ command, purpose: `run ${command}`, expectedSignal: "something" })) } };
+}
+
+/** The scripted LLM and a fixture whose service diagnoses with it; both released with `resources`. */
+export async function startLlmFixture(resources: Resources, options: FixtureOptions = {}, llm: Partial<LlmSettings> = {}): Promise<{ llm: ScriptedLlm; fx: Fixture }> {
+  const scripted = resources.add(await startScriptedLlm(), (l) => l.close());
+  const fx = resources.add(await startFixture(options), (f) => f.close());
+  fx.deps.llm = llmSettings(scripted, llm);
+  fx.service = fx.reopen();
+  return { llm: scripted, fx };
 }
 
 export interface Fixture {
