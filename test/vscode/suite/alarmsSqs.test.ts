@@ -14,12 +14,14 @@ import {
   atlApi,
   clearStore,
   eventually,
+  pollingSettings,
   publish,
   queueDepth,
   sampleBody,
   setSettings,
   startEmulator,
   TEST_CREDENTIALS,
+  unset,
   type Emulator,
 } from "./alarmsSupport";
 
@@ -33,6 +35,7 @@ suite("Alarms from SQS (fauxqs), status bar and notifications", function () {
   // Two shared cores and a real emulator: generous limits, no timing assertions.
   this.timeout(240_000);
   let api: AtlApi;
+  let settings: Record<string, unknown> = {};
   let emulator: Emulator;
   let route: { topicArn: string; queueUrl: string };
 
@@ -44,34 +47,20 @@ suite("Alarms from SQS (fauxqs), status bar and notifications", function () {
     emulator = await startEmulator();
     route = await alarmRoute(emulator, `atl-editor-${Date.now()}`);
     await clearStore(api);
-    // The queue URL last, as Connect SQS queue writes it: a poller never starts with half the
-    // settings (a long poll aborted by a restart can swallow the next message for the visibility
-    // timeout, on SQS as on fauxqs).
-    await setSettings(api, {
-      "sqs.endpoint": emulator.endpoint,
-      "sqs.region": "ap-northeast-2",
-      "sqs.waitTimeSeconds": 1,
-      "sqs.visibilityTimeoutSeconds": 5,
+    settings = {
       "alarms.notify": "alarm",
       // This suite is about the Alarms view and its toasts; triage on arrival has a suite of its own.
       "triage.onArrival": false,
-      "sqs.queueUrl": route.queueUrl,
-    });
+      ...pollingSettings(emulator, route.queueUrl),
+    };
+    await setSettings(api, settings);
     await eventually(() => api.services.settings.current.sqs.queueUrl === route.queueUrl && api.services.settings.current.sqs.visibilityTimeoutSeconds === 5, 30_000, "the settings read");
     await vscode.commands.executeCommand("atl.startPolling");
   });
 
   suiteTeardown(async () => {
     await vscode.commands.executeCommand("atl.stopPolling");
-    await setSettings(api, {
-      "sqs.queueUrl": undefined,
-      "sqs.endpoint": undefined,
-      "sqs.region": undefined,
-      "sqs.waitTimeSeconds": undefined,
-      "sqs.visibilityTimeoutSeconds": undefined,
-      "alarms.notify": undefined,
-      "triage.onArrival": undefined,
-    });
+    await setSettings(api, unset(settings));
     await clearStore(api);
     await emulator?.stop();
   });

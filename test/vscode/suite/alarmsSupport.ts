@@ -54,6 +54,11 @@ export async function setSettings(api: AtlApi, values: Record<string, unknown>):
   }
 }
 
+/** The same settings unset, back to their defaults (what a suite's teardown writes). */
+export function unset(values: Record<string, unknown>): Record<string, undefined> {
+  return Object.fromEntries(Object.keys(values).map((key) => [key, undefined]));
+}
+
 let sequence = 0;
 
 /**
@@ -184,6 +189,22 @@ export async function alarmRoute(emulator: Emulator, name: string): Promise<{ to
 export function alarmMessage(file: string, overrides: Record<string, unknown> = {}): string {
   const envelope = JSON.parse(sampleBody(file)) as { Message: string };
   return JSON.stringify({ ...(JSON.parse(envelope.Message) as Record<string, unknown>), ...overrides });
+}
+
+/**
+ * The `atl.sqs.*` settings of a window that polls `queueUrl` on the emulator, with short polls. The
+ * queue URL comes last, as *Connect SQS queue* writes it: a poller never starts with half the
+ * settings (a long poll aborted by a restart can swallow the next message for the visibility
+ * timeout, on SQS as on fauxqs).
+ */
+export function pollingSettings(emulator: Emulator, queueUrl: string): Record<string, unknown> {
+  return {
+    "sqs.endpoint": emulator.endpoint,
+    "sqs.region": "ap-northeast-2",
+    "sqs.waitTimeSeconds": 1,
+    "sqs.visibilityTimeoutSeconds": 5,
+    "sqs.queueUrl": queueUrl,
+  };
 }
 
 export async function publish(emulator: Emulator, topicArn: string, message: string): Promise<void> {

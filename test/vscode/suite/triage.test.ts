@@ -12,7 +12,7 @@ import type { DiagnosisSummary } from "../../../src/diagnosis/history";
 import type { RunningAgent } from "../../helpers/agent";
 import { plainText } from "../../../src/shared/richText";
 import { startCpuHog, type StagedProcess } from "../../helpers/faults";
-import { alarmMessage, alarmRoute, atlApi, clearStore, eventually, publish, setSettings, startBundledAgent, startEmulator, TEST_CREDENTIALS, type Emulator } from "./alarmsSupport";
+import { alarmMessage, alarmRoute, atlApi, clearStore, eventually, pollingSettings, publish, setSettings, startBundledAgent, startEmulator, TEST_CREDENTIALS, unset, type Emulator } from "./alarmsSupport";
 
 const HOST_ID = "triage-agent";
 const OTHER_HOST_ID = "triage-agent-2";
@@ -34,6 +34,7 @@ function cpuAlarm(name: string, instance: string): string {
 suite("Proactive triage: an alarm starts its own diagnosis", function () {
   this.timeout(LONG);
   let api: AtlApi;
+  let settings: Record<string, unknown> = {};
   let emulator: Emulator;
   let agent: RunningAgent;
   let burner: StagedProcess | undefined;
@@ -66,7 +67,7 @@ suite("Proactive triage: an alarm starts its own diagnosis", function () {
     route = await alarmRoute(emulator, `atl-triage-${Date.now()}`);
     await clearStore(api);
     const entry = { transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile };
-    await setSettings(api, {
+    settings = {
       hosts: [
         { id: HOST_ID, name: HOST_ID, aliases: [INSTANCE], ...entry },
         { id: OTHER_HOST_ID, name: OTHER_HOST_ID, aliases: [OTHER_INSTANCE], ...entry },
@@ -76,12 +77,9 @@ suite("Proactive triage: an alarm starts its own diagnosis", function () {
       "triage.onArrival": true,
       // Each alarm on the first host starts its own triage; the storm test sets its own window.
       "triage.debounceMinutes": 0,
-      "sqs.endpoint": emulator.endpoint,
-      "sqs.region": "ap-northeast-2",
-      "sqs.waitTimeSeconds": 1,
-      "sqs.visibilityTimeoutSeconds": 5,
-      "sqs.queueUrl": route.queueUrl,
-    });
+      ...pollingSettings(emulator, route.queueUrl),
+    };
+    await setSettings(api, settings);
     await eventually(() => api.services.settings.current.sqs.queueUrl === route.queueUrl && api.services.settings.current.triage.onArrival && api.services.hosts.get(OTHER_HOST_ID), 60_000, "the settings read");
     await vscode.commands.executeCommand("atl.startPolling");
     await api.polling.idle();
@@ -94,18 +92,7 @@ suite("Proactive triage: an alarm starts its own diagnosis", function () {
     for (const summary of api.diagnosis.history.list()) {
       await vscode.commands.executeCommand("atl.removeDiagnosis", summary.id);
     }
-    await setSettings(api, {
-      "sqs.queueUrl": undefined,
-      "sqs.endpoint": undefined,
-      "sqs.region": undefined,
-      "sqs.waitTimeSeconds": undefined,
-      "sqs.visibilityTimeoutSeconds": undefined,
-      hosts: undefined,
-      "llm.provider": undefined,
-      "alarms.notify": undefined,
-      "triage.onArrival": undefined,
-      "triage.debounceMinutes": undefined,
-    });
+    await setSettings(api, unset(settings));
     await clearStore(api);
     await burner?.stop();
     await emulator?.stop();
