@@ -254,14 +254,9 @@ export class IncidentBook {
     const hostId = alarm.hostId ?? this.compositeHost(alarm) ?? current?.hostId ?? null;
     if (current?.status === "open") {
       const updated: Incident = {
-        ...current,
-        alarm,
-        hostId,
-        name: alarm.name,
-        lastChangeAt: alarm.changedAt,
+        ...advanced(current, alarm, hostId, step),
         status: alarm.state === "OK" ? "resolved" : "open",
         resolvedAt: alarm.state === "OK" ? alarm.changedAt : null,
-        ...withStep(current, step),
       };
       this.put(updated);
       const kind: TransitionKind =
@@ -273,17 +268,12 @@ export class IncidentBook {
       if (alarm.state === "OK" || sinceResolved <= this.options.reopenWindowMs) {
         const reopen = alarm.state !== "OK";
         const updated: Incident = {
-          ...current,
-          alarm,
-          hostId,
-          name: alarm.name,
-          lastChangeAt: alarm.changedAt,
+          ...advanced(current, alarm, hostId, step),
           status: reopen ? "open" : "resolved",
           // Resolved again (an OK that overtook this one in the queue): the latest recovery counts.
           resolvedAt: reopen ? null : alarm.changedAt,
           // A flap back into ALARM needs attention again.
           acknowledged: reopen ? false : current.acknowledged,
-          ...withStep(current, step),
         };
         this.put(updated);
         return this.recorded(reopen ? "reopened" : "updated", updated, alarm);
@@ -485,6 +475,11 @@ function transitionKey(alarm: Alarm): string {
  * the count independent of the order SQS delivered the changes in; flaps older than the bounded
  * history stay counted.
  */
+/** `incident` moved on by `alarm`'s state change: its latest alarm, name, host and time, the step in its history. */
+function advanced(incident: Incident, alarm: Alarm, hostId: string | null, step: AlarmTransition): Incident {
+  return { ...incident, alarm, hostId, name: alarm.name, lastChangeAt: alarm.changedAt, ...withStep(incident, step) };
+}
+
 function withStep(incident: Incident, step: AlarmTransition): { history: AlarmTransition[]; flaps: number } {
   const last = incident.history.at(-1);
   const full = [...incident.history, step];
