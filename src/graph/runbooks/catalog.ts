@@ -348,6 +348,15 @@ function processById(pid: number, say: Say): RunbookCommand {
   };
 }
 
+/** One process's command line, for a culprit whose comm is only a thread name (`MainThread`). */
+export function commandLineOf(pid: number, language: Language = "en"): RunbookCommand {
+  const say = sayer(language);
+  return {
+    ...processById(pid, say),
+    purpose: say(`Process ${pid} is known only by a thread name: its command line tells which program it is.`, `프로세스 ${pid}은(는) 스레드 이름으로만 보입니다: 명령줄로 어떤 프로그램인지 확인합니다.`),
+  };
+}
+
 /** The USE snapshot: the same on every plan, so any diagnosis can draw on every resource. */
 export function snapshotCommands(language: Language = "en"): RunbookCommand[] {
   const say = sayer(language);

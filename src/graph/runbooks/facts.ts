@@ -2,7 +2,7 @@
 // LLM's variant of a command still lands on the right parser), what its output says, and why a
 // run gave no data (not installed, not permitted, refused, timed out).
 import type { CommandRun, Resource } from "../diagnosis";
-import { freeUnit, parseFree, parseMpstat, parseNproc, parsePs, parseTopFrames, parseUptime, parseVmstat } from "./parse/system";
+import { freeUnit, isThreadName, parseFree, parseMpstat, parseNproc, parsePs, parseTopFrames, parseUptime, parseVmstat, programFromArgs } from "./parse/system";
 import type { LoadAverage, MemoryUsage, ProcessTable, TopSnapshot, Vmstat } from "./parse/system";
 import { parseDf, parseDu, parseDuCounts, parseFindSizes, parseIostat, parseLsofDeleted } from "./parse/disk";
 import type { DeletedOpenFile, DeviceLoad, MountUsage, SizedPath } from "./parse/disk";
@@ -111,6 +111,8 @@ export interface Facts {
   processes?: From<ProcessTable>;
   /** `ps -C NAME` runs: the name asked for and what was found. */
   byName: From<{ name: string; table: ProcessTable | null }>[];
+  /** Command lines per pid, from every ps listing that printed them (args). */
+  commandLines: Map<number, string>;
   mpstat?: From<NonNullable<ReturnType<typeof parseMpstat>>>;
   vmstat?: From<Vmstat>;
   memory?: From<MemoryUsage>;
@@ -440,6 +442,7 @@ function followsUp(before: number, beforeRoot: string | undefined, after: number
 export function collectFacts(runs: CommandRun[], say: Say = sayer("en")): Facts {
   const facts: Facts = {
     byName: [],
+    commandLines: new Map(),
     oomKills: [],
     hungTasks: [],
     kernel: [],
@@ -476,7 +479,37 @@ export function collectFacts(runs: CommandRun[], say: Say = sayer("en")): Facts 
     }
     note(facts, tool, run, used, say);
   }
+  nameThreads(facts);
   return facts;
+}
+
+/**
+ * Processes whose comm is a thread name (`MainThread`, `pool-1-thread-1`) take the name of the
+ * program their command line runs, wherever a rule may name them; the evidence lines stay as printed.
+ */
+function nameThreads(facts: Facts): void {
+  if (facts.commandLines.size === 0) {
+    return;
+  }
+  const rename = (pid: number, name: string): string => {
+    const args = facts.commandLines.get(pid);
+    return args && isThreadName(name) ? programFromArgs(args) : name;
+  };
+  const tables = [facts.processes, facts.psByCpu, facts.psByRss, facts.top ? { value: facts.top.value.table } : undefined, ...facts.byName.map((b) => ({ value: b.value.table }))];
+  for (const table of tables) {
+    for (const p of table?.value?.processes ?? []) {
+      p.name = rename(p.pid, p.name);
+    }
+  }
+  for (const [pid, sample] of facts.dSamples?.byPid ?? []) {
+    sample.name = rename(pid, sample.name);
+  }
+  for (const owner of [...(facts.listeners?.value ?? []), ...(facts.sockets?.value ?? [])].flatMap((s) => s.processes)) {
+    owner.name = rename(owner.pid, owner.name);
+  }
+  for (const file of facts.deletedOpen?.value ?? []) {
+    file.command = rename(file.pid, file.command);
+  }
 }
 
 function note(facts: Facts, tool: Tool, run: CommandRun, ok: boolean, say: Say): void {
@@ -544,6 +577,11 @@ function readRun(facts: Facts, run: CommandRun, tool: Tool, args: string[]): boo
       const table = parsePs(out);
       if (!table) {
         return false;
+      }
+      for (const p of table.processes) {
+        if (p.args) {
+          facts.commandLines.set(p.pid, p.args);
+        }
       }
       if (!facts.processes || table.processes.length > facts.processes.value.processes.length) {
         facts.processes = from(table);

@@ -6,11 +6,12 @@
 // it to what was asked — a summary, a severity and next steps. With an LLM, the same findings are
 // its evidence and the same calibration applies.
 import type { Alarm } from "../../alarms/model";
-import type { MarkdownAnalysis as Analysis, CommandRun, MarkdownFinding as Finding, Resource } from "../diagnosis";
-import { BROAD_RESOURCES, processIoSampler, RESOURCE_TITLES, resourceCommands, snapshotCommands, type RunbookCommand } from "./catalog";
+import type { MarkdownAnalysis as Analysis, CommandRun, Culprit, MarkdownFinding as Finding, Resource } from "../diagnosis";
+import { BROAD_RESOURCES, commandLineOf, processIoSampler, RESOURCE_TITLES, resourceCommands, snapshotCommands, type RunbookCommand } from "./catalog";
 import { collectFacts, type Facts } from "./facts";
 import { sayer, type Language, type Say } from "./lang";
 import { displayName } from "./parse/common";
+import { isThreadName } from "./parse/system";
 import { connectionRules } from "./rules/connections";
 import { cpuRules } from "./rules/cpu";
 import { diskFollowUp, diskRules } from "./rules/disk";
@@ -223,7 +224,7 @@ export function analyzeRuns(runs: CommandRun[], context: AnalysisContext): Runbo
     culprit: result.culprit,
     resources: target.resources,
     checked: result.checked,
-    furtherCommands: furtherCommands(ctx, outputs, runs, language),
+    furtherCommands: furtherCommands(ctx, outputs, runs, result.culprit, language),
   };
 }
 
@@ -245,12 +246,16 @@ const IO_SAMPLE_PIDS = 100;
 
 /**
  * A second look where the first round could not reach: the directories of a full mount it did not
- * list; per-process I/O when the disk is busy and no process was caught waiting on it.
+ * list; per-process I/O when the disk is busy and no process was caught waiting on it; the command
+ * line of a culprit known only by a thread name (`MainThread`).
  */
-function furtherCommands(ctx: RuleContext, outputs: RuleOutput[], runs: CommandRun[], language: Language): RunbookCommand[] {
+function furtherCommands(ctx: RuleContext, outputs: RuleOutput[], runs: CommandRun[], culprit: Culprit | null, language: Language): RunbookCommand[] {
   const ran = new Set(runs.map((r) => r.command));
   const wanted = ctx.target.resources;
   const commands: RunbookCommand[] = [];
+  if (culprit?.pid && isThreadName(culprit.name) && !ctx.facts.commandLines.has(culprit.pid)) {
+    commands.push(commandLineOf(culprit.pid, language));
+  }
   const diskIo = wanted.includes("disk-io") || (wanted.length === 0 && ctx.target.vague === true);
   const busy = outputs.some((o) => o.headlines.some((h) => h.resource === "disk-io" && rank(h.severity) >= rank("medium")));
   const named = outputs.some((o) => o.candidates.some((c) => c.culprit.resource === "disk-io"));

@@ -78,6 +78,8 @@ export interface ProcessSample {
   /** Threads (ps nlwp); null when the table has no such column. */
   threads: number | null;
   name: string;
+  /** The command line (ps args), when the table has it. */
+  args: string | null;
   line: string;
   source: "ps" | "top";
 }
@@ -153,6 +155,13 @@ function parseProcessTable(allLines: string[], headerIndex: number, source: "ps"
       const i = kinds.indexOf(kind);
       return i >= 0 ? cells[i] : undefined;
     };
+    // `comm,args`: a comm may hold spaces ("npm ci"), so the two are told apart by the comm column's
+    // width (ps pads it to 15, the kernel's limit) rather than by words.
+    const split = commThenArgs(line, kinds, firstName);
+    if (split) {
+      cells[firstName] = split.comm;
+      cells[firstName + 1] = split.args;
+    }
     // `ps aux` labels the argument list COMMAND too: a comm is at most 15 characters and has no path.
     let named = get("name");
     let args = get("args");
@@ -176,11 +185,43 @@ function parseProcessTable(allLines: string[], headerIndex: number, source: "ps"
       state: get("state") ?? null,
       threads: threads !== undefined && /^\d+$/.test(threads) ? Number(threads) : null,
       name,
+      args: args ?? null,
       line,
       source,
     });
   }
   return { header, processes };
+}
+
+/** The kernel's limit on a comm (TASK_COMM_LEN 16, with its NUL); ps pads the column to it. */
+const COMM_WIDTH = 15;
+
+/**
+ * `… comm args` as the last two columns: the comm field is the 15 characters after the column
+ * before it (right-aligned numbers end with one space), then a space, then the command line.
+ * Null when the line does not have that shape (another ps, another layout).
+ */
+function commThenArgs(line: string, kinds: Column[], commIndex: number): { comm: string; args: string } | null {
+  if (commIndex < 1 || commIndex !== kinds.length - 2 || kinds[commIndex + 1] !== "args") {
+    return null;
+  }
+  // Skip the columns before the comm, word by word, keeping the position in the line.
+  const words = /\S+/g;
+  let end = 0;
+  for (let i = 0; i < commIndex; i++) {
+    const m = words.exec(line);
+    if (!m) {
+      return null;
+    }
+    end = m.index + m[0].length;
+  }
+  const rest = line.slice(end + 1);
+  if (rest.length <= COMM_WIDTH + 1 || rest[COMM_WIDTH] !== " " || rest.startsWith(" ")) {
+    return null;
+  }
+  const comm = rest.slice(0, COMM_WIDTH).trimEnd();
+  const args = rest.slice(COMM_WIDTH + 1).trim();
+  return comm && args ? { comm, args } : null;
 }
 
 /** `/usr/bin/java -jar x` → java; `[kworker/0:1]` → kworker/0:1. */
@@ -190,6 +231,69 @@ function programName(args: string): string {
     return first.slice(1, -1);
   }
   return first.split("/").pop() || first;
+}
+
+/**
+ * A comm that names a thread, not a program: runtimes name their main thread (`MainThread`,
+ * `CrBrowserMain`), thread pools their workers (`pool-3-thread-1`, `tokio-runtime-w`, `Thread-7`),
+ * and ps shows the main thread's name for the whole process. Such a name tells the engineer nothing;
+ * the command line does.
+ */
+export function isThreadName(comm: string): boolean {
+  const name = comm.trim();
+  return (
+    // main, MainThread, Main-Thread, worker, Worker-3, Thread-12, pool #2, executor_1, JSThread…
+    /^(main|main[-_ ]?thread|thread|worker|worker[-_ ]?thread|pool|thread[-_ ]?pool|executor|runner|js[-_ ]?thread|dummy|event[-_ ]?loop|loop)(?:[-_ #:.]*\d+)*$/i.test(name) ||
+    // java executors and fork-join pools, Rust and C++ runtimes, libuv, glib, gRPC, Chromium, JVM threads
+    /^(pool-\d+-thread|forkjoinpool|tokio-runtime|rayon|actix|async-std|libuv|uv_worker|node-worker|threadpool|jemalloc_bg|gmain|gdbus|grpc_|grpcpp_|crbrowsermain|chrome_|v8 |gc thread|vm thread|vm periodic|c[12] compilerthre|signal dispatch|finalizer|reference handl|common-cleaner|attach listener|destroyjavavm|asyncio_|qthread)/i.test(name)
+  );
+}
+
+/** Interpreters and runtimes whose program is the script or module they run, not themselves. */
+const RUNTIME = /^(node|nodejs|bun|deno|electron|python[\d.]*|pypy[\d.]*|ruby[\d.]*|perl[\d.]*|php[\d.]*|php-cgi|java|dotnet|mono|lua[\d.]*|luajit|rscript|erl|beam\.smp|sh|bash|dash|zsh|ksh)$/i;
+
+/** Options of those runtimes that take the next word as their value (so it is not the script). */
+const TAKES_VALUE = new Set(["-r", "--require", "--import", "--loader", "--experimental-loader", "--inspect-port", "--title", "--conditions", "-C", "-cp", "-classpath", "--class-path", "-p", "--module-path", "--add-opens", "--add-exports", "--add-modules", "-W", "-X", "--config"]);
+
+/**
+ * The program a command line runs, as an engineer would name it: the executable, and for an
+ * interpreter also what it runs (`node server.js`, `java app.jar`, `python3 -m celery`).
+ */
+export function programFromArgs(args: string): string {
+  const words = args.trim().split(/\s+/).filter(Boolean);
+  const base = (word: string): string => word.replace(/\/+$/, "").split("/").pop() || word;
+  const first = words[0] ?? "?";
+  if (/^\[.*\]$/.test(first)) {
+    return first.slice(1, -1);
+  }
+  // A login shell is "-bash".
+  const program = base(first).replace(/^-/, "");
+  if (!RUNTIME.test(program)) {
+    return program;
+  }
+  for (let i = 1; i < words.length; i++) {
+    const word = words[i];
+    if (word === "-m" || word === "-jar" || word === "--module") {
+      const target = words[i + 1];
+      return target ? `${program} ${word === "-jar" ? base(target) : `-m ${target}`}` : program;
+    }
+    if (word === "-e" || word === "--eval" || (word === "-c" && !/^(java|node|bun|deno)$/.test(program))) {
+      // Code given inline: the interpreter is all there is to name.
+      return program;
+    }
+    if (word.startsWith("-")) {
+      if (TAKES_VALUE.has(word)) {
+        i++;
+      }
+      continue;
+    }
+    // deno run x.ts, bun run x.ts
+    if (/^(deno|bun)$/.test(program) && /^(run|x|exec)$/.test(word)) {
+      continue;
+    }
+    return `${program} ${base(word)}`;
+  }
+  return program;
 }
 
 function findHeader(allLines: string[]): number {
