@@ -169,6 +169,7 @@ function mergeTargets(alarm: Alarm | null, question: string | null): Target {
     target.lookup ??= t.lookup;
     target.vague ||= t.vague === true || (t.broad && t.resources.length > 0);
     target.hang ||= t.hang === true;
+    target.cpuIdle ||= t.cpuIdle === true;
   }
   target.broad = target.resources.length === 0;
   return target;

@@ -460,7 +460,7 @@ const KO: Record<Concept, string[]> = {
   unkillable: ["kill\\s*(?:도|이|을|해도)?\\s*안\\s*(?:먹|돼|되|됨|통)", "(?:죽|종료)\\s*(?:이|가)?\\s*안\\s*(?:돼|되|됨)", "안\\s*죽어", "죽지\\s*않", "kill\\s*(?:이|가)?\\s*(?:무시|소용)"],
   stillfree: ["(?:공간|용량)\\s*(?:은|이|도)?\\s*(?:남|여유|충분)", "꽉\\s*(?:차지|찬\\s*것도)\\s*않", "다\\s*차지\\s*않"],
   createfail: ["파일\\s*(?:을|이)?\\s*(?:생성|만들)[^\\n]{0,6}(?:안|없|실패|못)", "파일\\s*생성\\s*(?:이|을)?\\s*(?:안|실패|불가)", "touch\\s*(?:가|도)?\\s*안"],
-  idle: ["(?:cpu|씨피유|코어)\\s*(?:는|은|가|이)?\\s*(?:놀|한가|여유|idle|낮)"],
+  idle: ["(?:cpu|씨피유|코어)\\s*(?:사용률|사용량|점유율|사용|usage)?\\s*(?:는|은|가|이|도)?\\s*(?:놀|한가|여유|idle|낮|거의\\s*안|안\\s*바쁘|바쁘지\\s*않)"],
   check: ["점검", "진단", "(?<![가-힣])확인", "(?<![가-힣])상태", "살펴", "봐\\s*(?:줘|주)", "체크", "헬스", "조사"],
   fine: ["괜찮", "정상", "문제\\s*(?:는\\s*)?없", "이상\\s*(?:은\\s*)?없", "멀쩡", "양호"],
 };
@@ -502,6 +502,8 @@ export interface Symptom {
   vague: boolean;
   /** Things hang or are stuck rather than slow: blocked (D-state) tasks come first in a sweep. */
   hang: boolean;
+  /** The words say the CPU is idle ("load is high but the CPU is idle"): what is asked about is not CPU use. */
+  cpuIdle: boolean;
 }
 
 interface Hit {
@@ -734,6 +736,7 @@ export function readSymptoms(text: string, named: { service?: boolean; port?: bo
     cues: [...new Set(cues)].slice(0, 6),
     vague: hits.some((h) => h.concept === "vague" || h.concept === "hang"),
     hang: hits.some((h) => h.concept === "hang" || h.concept === "unkillable"),
+    cpuIdle: hits.some((h) => h.concept === "idle"),
   };
 }
 

@@ -16,6 +16,8 @@ export interface Target {
   vague?: boolean;
   /** Hangs rather than slowness: in a sweep, blocked (D-state) tasks come first. */
   hang?: boolean;
+  /** The user says the CPU is idle: a process using CPU is not an answer, whatever the host shows. */
+  cpuIdle?: boolean;
   /** Mount path for disk runbooks (CWAgent `path` dimension, or a path in the text), validated. */
   path?: string;
   service?: string;
@@ -347,7 +349,7 @@ export function targetForText(text: string): Target {
   // the subject; "is nginx ok?" or "nginx is down" is about nginx.
   const passing = explicit === undefined && service !== undefined && readSymptoms(text).broad;
   const symptom = readSymptoms(text, { service: service !== undefined && !passing, port: port !== undefined });
-  const target: Target = { resources: [...symptom.resources], broad: symptom.broad, vague: symptom.vague, hang: symptom.hang, reasons: symptom.cues.map((c) => `"${c}"`) };
+  const target: Target = { resources: [...symptom.resources], broad: symptom.broad, vague: symptom.vague, hang: symptom.hang, cpuIdle: symptom.cpuIdle, reasons: symptom.cues.map((c) => `"${c}"`) };
   if (service) {
     target.service = service;
   }

@@ -167,3 +167,34 @@ void describe("CPU: a share of a saturated host is not the cause", () => {
     assert.deepEqual([analysis.culprit?.name, analysis.culprit?.pid], ["ffmpeg", 9001], analysis.summary);
   });
 });
+
+void describe("a question that says the CPU is idle is not answered by a CPU consumer", () => {
+  const topCommand = "top -b -n 2 -d 1 -w 512 | awk '/^top -/{n++} n==2' | head -n 40";
+  const frame = (busy: number, rows: string[]): string =>
+    [
+      "top - 10:00:01 up 3 days,  2:00,  0 users,  load average: 9.10, 8.20, 7.00",
+      "Tasks: 312 total,   9 running, 303 sleeping,   0 stopped,   0 zombie",
+      `%Cpu(s): ${(busy - 5).toFixed(1)} us,  5.0 sy,  0.0 ni, ${(100 - busy).toFixed(1)} id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st`,
+      "MiB Mem :  15900.0 total,  9000.0 free,  5000.0 used,   1900.0 buff/cache",
+      "MiB Swap:      0.0 total,      0.0 free,      0.0 used.  10000.0 avail Mem",
+      "",
+      "    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND",
+      ...rows,
+    ].join("\n");
+  const line = (pid: number, state: string, cpu: number, name: string): string => `${String(pid).padStart(7)} app       20   0 2000000 300000  20000 ${state} ${cpu.toFixed(1).padStart(5)}   1.0   1:00.00 ${name}`;
+
+  for (const question of ["load average is high but the cpu is idle?", "로드는 높은데 CPU는 놀고 있어요", "부하는 높은데 CPU 사용률은 낮아요"]) {
+    void it(`the host turns out busy: no consumer named (${question})`, () => {
+      const runs = numbered([run("nproc", "2\n"), run(topCommand, frame(100, [line(8963, "S", 88, "chromium"), line(9002, "R", 30, "node"), line(9003, "R", 22, "esbuild")]))]);
+      const analysis = analyzeRuns(runs, { alarm: null, question });
+      assert.equal(analysis.culprit, null, analysis.summary);
+      assert.doesNotMatch(analysis.summary, /chromium/, analysis.summary);
+    });
+  }
+
+  void it("the task blocked in D is the answer", () => {
+    const runs = numbered([run("nproc", "2\n"), run(topCommand, frame(20, [line(7100, "D", 0, "backup-agent"), line(8963, "S", 15, "chromium")]))]);
+    const analysis = analyzeRuns(runs, { alarm: null, question: "load average is high but the cpu is idle?" });
+    assert.deepEqual([analysis.culprit?.name, analysis.culprit?.pid], ["backup-agent", 7100], analysis.summary);
+  });
+});

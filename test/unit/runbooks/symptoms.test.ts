@@ -90,7 +90,7 @@ void describe("symptoms in English", () => {
   });
 
   void it("returns nothing for text with no problem and no request", () => {
-    assert.deepEqual(readSymptoms("hello there"), { resources: [], broad: false, cues: [], vague: false, hang: false });
+    assert.deepEqual(readSymptoms("hello there"), { resources: [], broad: false, cues: [], vague: false, hang: false, cpuIdle: false });
   });
 });
 

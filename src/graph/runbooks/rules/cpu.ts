@@ -129,7 +129,9 @@ export function cpuRules(ctx: RuleContext): RuleOutput {
     // half a core among twenty busy ones is a share, not the cause.
     const used = busyPercent !== null && cores ? (busyPercent / 100) * cores * 100 : null;
     const large = used === null || used <= 0 || top.cpu >= used * MIN_SHARE_OF_USED;
-    const dominant = top.cpu >= CULPRIT_MIN_CPU && large && (!second || second.cpu === null || top.cpu >= second.cpu * DOMINANCE);
+    // "Load is high but the CPU is idle" asks what is not CPU: a consumer is no answer to it, even
+    // when the host turns out busy (the headline says so).
+    const dominant = !ctx.target.cpuIdle && top.cpu >= CULPRIT_MIN_CPU && large && (!second || second.cpu === null || top.cpu >= second.cpu * DOMINANCE);
     out.findings.push(
       finding(
         "cpu",
@@ -166,7 +168,7 @@ export function cpuRules(ctx: RuleContext): RuleOutput {
           `${proc(top)}이(가) 무엇을 하는지 확인: \`ps -o pid,etime,args -p ${top.pid}\`, \`cat /proc/${top.pid}/status\`. 폭주한 작업이면 서비스로 재시작(\`systemctl restart <unit>\`)하거나 중지하세요 — 호스트를 바꾸는 명령은 ATL이 실행 전에 승인을 받습니다.`,
         ),
       });
-    } else {
+    } else if (!ctx.target.cpuIdle) {
       commandCandidate(ctx, list, table, hostBusy, loadText, out);
     }
     const calm = severity === "info" && !hostBusy;
