@@ -1,10 +1,11 @@
-// `atl mcp --hosts FILE [--store DIR] [--policy FILE] [--language en|ko]`: ATL as an MCP server on
+// `atl mcp --hosts FILE [--store DIR] [--rules FILE] [--policy FILE] [--language en|ko]`: ATL as an MCP server on
 // stdio (newline-delimited JSON-RPC, the official SDK) for other agents — Claude Code, Cursor,
 // Copilot CLI, VS Code. The tools are src/diagnosis/tools.ts: atl_listAlarms, atl_planDiagnosis,
 // atl_runCommands, atl_getReport. Running asks the user through MCP elicitation first (one form:
 // run the read-only commands, and a separate box per mutating one); a client without elicitation
-// gets the review only and nothing runs; refused commands never run. stdout is the protocol:
-// logs go to stderr.
+// gets the review only and nothing runs; refused commands never run. Approval rules (--rules, the
+// file `atl watch --rules` reads) let a run whose commands are all read-only and covered run without
+// asking; anything else still asks. stdout is the protocol: logs go to stderr.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,7 @@ import type { CallToolResult, ElicitRequestFormParams } from "@modelcontextproto
 import { z } from "zod";
 import type { IncidentSource } from "../alarms/model";
 import { AlarmStore } from "../alarms/store";
+import { approveByRules, loadRulesFile, memoryRuleSource, type ApprovalRule, type ApprovalRuleSource } from "../diagnosis/approvalRules";
 import { DiagnosisHistory } from "../diagnosis/history";
 import {
   confirmationText,
@@ -22,6 +24,7 @@ import {
   MAX_RUN_COMMANDS,
   planDiagnosis,
   planText,
+  reviewFingerprint,
   reviewRun,
   runCommands,
   runText,
@@ -41,7 +44,7 @@ import type { ReportLanguage } from "../shared/l10n";
 
 const VERSION = "0.1.0";
 
-const USAGE = `Usage: atl mcp --hosts FILE [--store DIR] [--policy FILE] [--language en|ko] [--timeout SEC]
+const USAGE = `Usage: atl mcp --hosts FILE [--store DIR] [--rules FILE] [--policy FILE] [--language en|ko] [--timeout SEC]
 
 ATL as an MCP server on stdio, for agents (Claude Code, Cursor, Copilot CLI, VS Code).
 Tools: atl_listAlarms, atl_planDiagnosis, atl_runCommands, atl_getReport.
@@ -50,25 +53,29 @@ Tools: atl_listAlarms, atl_planDiagnosis, atl_runCommands, atl_getReport.
   --store DIR       ATL's storage folder: alarms (alarms.json) and diagnoses (diagnoses/).
                     VS Code's is its global storage of atl-team.atl; without it there are no
                     alarms and reports last until the server exits.
+  --rules FILE      approval rules, the file atl watch --rules reads: a run whose commands
+                    are all read-only and covered by a rule runs without asking
   --policy FILE     operator policy file (the agent's --policy), for labelling commands
   --language en|ko  language of findings and confirmations (default en)
   --timeout SEC     per command on the host (default 30)
 
 atl_runCommands asks the user through MCP elicitation before anything runs; a client without
-elicitation gets the review and nothing runs. Refused commands never run; mutating commands run
-only when the user ticks each one.
+elicitation gets the review and nothing runs (unless the approval rules cover the whole run).
+Refused commands never run; mutating commands run only when the user ticks each one, whatever
+the rules say.
 `;
 
 interface Options {
   hostsFile: string;
   store: string | null;
   policyFile: string | null;
+  rulesFile: string | null;
   language: ReportLanguage;
   timeout: number;
 }
 
 function parseArgs(args: string[]): Options {
-  const { values } = parseFlags(args, new Set(["--hosts", "--store", "--policy", "--language", "--timeout"]), new Set());
+  const { values } = parseFlags(args, new Set(["--hosts", "--store", "--rules", "--policy", "--language", "--timeout"]), new Set());
   const hostsFile = values.get("--hosts");
   if (!hostsFile) {
     throw new UsageError("--hosts FILE is required");
@@ -78,6 +85,7 @@ function parseArgs(args: string[]): Options {
     hostsFile,
     store: values.get("--store") ?? null,
     policyFile: values.get("--policy") ?? null,
+    rulesFile: values.get("--rules") ?? null,
     language: read.oneOf("--language", ["en", "ko"] as const, "en"),
     timeout: read.seconds("--timeout", 30),
   };
@@ -108,6 +116,13 @@ export function confirmationForm(review: ReturnType<typeof reviewRun>): ElicitRe
   return { mode: "form", message: `${title}\n${message}`, requestedSchema: { type: "object", properties, required: ["run"] } };
 }
 
+/** The runnable commands the rules do not cover, for the reply (mutating ones never are). */
+function uncovered(source: ApprovalRuleSource, review: ReturnType<typeof reviewRun>): string {
+  const coverage = source.current().covers(review.commands, review.host, new Date());
+  const missing = review.commands.filter((c) => coverage.commands.some((k) => k.id === c.id && (k.kind === "no-rule" || k.kind === "mutating")));
+  return missing.map((c) => `${c.command}: ${c.risk === "mutating" ? "mutating" : "no rule"}`).join("; ");
+}
+
 export async function mcpCommand(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     process.stdout.write(USAGE);
@@ -125,9 +140,17 @@ export async function mcpCommand(args: string[]): Promise<number> {
   }
   let policy: ReturnType<typeof loadPolicy>;
   let inventory: Awaited<ReturnType<typeof readInventory>>;
+  let rules: ApprovalRule[] | null = null;
   try {
     inventory = await readInventory(options.hostsFile, "mcp");
     policy = loadPolicy(options.policyFile);
+    if (options.rulesFile) {
+      try {
+        rules = loadRulesFile(options.rulesFile, new Date()).rules;
+      } catch (error) {
+        throw new UsageError(error instanceof AtlError ? error.userMessage : String(error));
+      }
+    }
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`atl mcp: ${error.message}\n`);
@@ -142,6 +165,8 @@ export async function mcpCommand(args: string[]): Promise<number> {
   const incidents: IncidentSource = alarms ?? { listIncidents: () => [] };
   const history = new DiagnosisHistory(join(storeDir, "diagnoses"), logger);
   const hosts = new HostDirectory(inventory, envSecrets(process.env), { policy, logger });
+  // Once-rules are spent for this process, as in atl watch.
+  const ruleSource: ApprovalRuleSource | null = rules ? memoryRuleSource(rules) : null;
   const server = new McpServer({ name: "atl", title: "ATL — alarm to diagnosis", version: VERSION }, { capabilities: { tools: {} } });
   const deps: ToolCoreDeps = {
     kit: { planFromAlarm, planFromText, analyzeRuns, labelCommands, runFromResult: toRun },
@@ -246,9 +271,20 @@ export async function mcpCommand(args: string[]): Promise<number> {
     if (runnable.length === 0) {
       return text(`Nothing ran: ATL's policy refuses every command.\n${listing}`);
     }
+    const confirmed = reviewFingerprint(review);
+    const refusedLine = refused.length > 0 ? `Refused by ATL's policy, not run: ${refused.map((c) => c.command).join("; ")}\n` : "";
+    // Rules stand in for the user's confirmation only when every runnable command is read-only
+    // and covered (approveByRules); a mutating command always asks.
+    const approvedBy = ruleSource ? approveByRules(ruleSource, review.commands, review.host, new Date()) : null;
+    if (approvedBy) {
+      const names = approvedBy.map((r) => `${r.id} (${r.command}, ${r.scope})`).join(", ");
+      logger.info(`running ${runnable.length} read-only command(s) on ${review.host.id} unasked: approval rule(s) ${names}`);
+      const outcome = await runCommands(deps, input, { signal, confirmed });
+      return text(`Ran without asking: every command is read-only and covered by the approval rules (${names}).\n${refusedLine}${runText(outcome)}`);
+    }
     if (!server.server.getClientCapabilities()?.elicitation) {
       return text(
-        `Nothing ran: this MCP client cannot ask the user to confirm (it does not support elicitation), and ATL runs nothing unconfirmed. The plan as ATL's policy sees it:\n${listing}\nRun it from ATL in VS Code, or with \`atl diagnose --host ${review.host.id} --ask "…" --approve read-only\`.`,
+        `Nothing ran: this MCP client cannot ask the user to confirm (it does not support elicitation), and ATL runs nothing unconfirmed${ruleSource ? ` that its approval rules do not cover (${uncovered(ruleSource, review)})` : ""}. The plan as ATL's policy sees it:\n${listing}\nRun it from ATL in VS Code, or with \`atl diagnose --host ${review.host.id} --ask "…" --approve read-only\`.`,
       );
     }
     let answer: Awaited<ReturnType<typeof server.server.elicitInput>>;
@@ -263,9 +299,10 @@ export async function mcpCommand(args: string[]): Promise<number> {
     const content = answer.content;
     const outcome = await runCommands(deps, input, {
       signal,
+      confirmed,
       confirmMutating: (commands: ReviewedCommand[]) => Promise.resolve(commands.filter((c) => content[`allow_${c.id}`] === true).map((c) => c.id)),
     });
-    return text(`${refused.length > 0 ? `Refused by ATL's policy, not run: ${refused.map((c) => c.command).join("; ")}\n` : ""}${runText(outcome)}`);
+    return text(`${refusedLine}${runText(outcome)}`);
   }
 
   const transport = new StdioServerTransport();

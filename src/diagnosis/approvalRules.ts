@@ -438,22 +438,29 @@ export function ruleRef(rule: ApprovalRule): ApprovalRuleRef {
   return { id: rule.id, command: rule.command, scope: "all" in scope ? "all" : "tag" in scope ? `tag:${scope.tag}` : `host:${scope.host}` };
 }
 
+/**
+ * The rules that let `commands` run on `host` without asking, or null when they do not cover them
+ * (see Coverage); once-rules among them are spent. The graph's gate and `atl mcp --rules` decide
+ * with this.
+ */
+export function approveByRules(source: ApprovalRuleSource, commands: readonly RuleCommand[], host: RuleHost, now: Date): ApprovalRuleRef[] | null {
+  const set = source.current();
+  const coverage = set.covers(commands, host, now);
+  if (!coverage.covered) {
+    return null;
+  }
+  const used = set.rules.filter((r) => coverage.ruleIds.includes(r.id));
+  const spent = used.filter((r) => r.once).map((r) => r.id);
+  if (spent.length > 0) {
+    source.spend(spent);
+  }
+  return used.map(ruleRef);
+}
+
 /** The graph's ApprovalGate over a rule source: a plan runs unasked only when the rules cover it. */
 export function approvalGate(source: ApprovalRuleSource, clock: () => Date = () => new Date()): ApprovalGate {
   return {
-    approve(proposal: Proposal, host: HostEntry): ApprovalRuleRef[] | null {
-      const set = source.current();
-      const coverage = set.covers(proposal.commands, host, clock());
-      if (!coverage.covered) {
-        return null;
-      }
-      const used = set.rules.filter((r) => coverage.ruleIds.includes(r.id));
-      const spent = used.filter((r) => r.once).map((r) => r.id);
-      if (spent.length > 0) {
-        source.spend(spent);
-      }
-      return used.map(ruleRef);
-    },
+    approve: (proposal: Proposal, host: HostEntry): ApprovalRuleRef[] | null => approveByRules(source, proposal.commands, host, clock()),
   };
 }
 

@@ -227,9 +227,32 @@ export function confirmationText(review: RunReview): { title: string; message: s
   return { title, message: [`${t("Host")}: ${review.host.name} (${review.host.id}), ${via}`, ...lines].join("\n") };
 }
 
+/**
+ * What a confirmation showed, as a value a run is checked against: the host entry as resolved and
+ * every command with its decision, risk and argv. Two reviews with the same fingerprint run the
+ * same programs on the same host.
+ */
+export function reviewFingerprint(review: RunReview): string {
+  return JSON.stringify({ host: review.host, commands: review.commands.map((c) => [c.command, c.decision, c.risk, c.argv]) });
+}
+
+/** Nothing runs: what the user confirmed is not what would run now. */
+export function staleConfirmation(): AtlError {
+  return new AtlError(
+    "config",
+    t("Nothing ran: the host or the commands are not the ones whose confirmation was shown (the inventory or the policy changed, or nothing was confirmed). Plan again with atl_planDiagnosis and call atl_runCommands again."),
+  );
+}
+
 // ---- atl_runCommands: run ----------------------------------------------------------------------
 
 export interface RunOptions {
+  /**
+   * The fingerprint (reviewFingerprint) of the review the user confirmed. When given, a run whose
+   * review now differs (another host entry, another policy label, other argv) throws
+   * staleConfirmation() before anything runs.
+   */
+  confirmed?: string;
   /**
    * Asked once with the allowed mutating commands (after the user confirmed the run): returns the
    * ids the user confirmed. Without it, mutating commands do not run.
@@ -253,6 +276,9 @@ export interface RunOutcome {
  */
 export async function runCommands(deps: ToolCoreDeps, input: RunInput, options: RunOptions = {}): Promise<RunOutcome> {
   const review = reviewRun(deps, input);
+  if (options.confirmed !== undefined && reviewFingerprint(review) !== options.confirmed) {
+    throw staleConfirmation();
+  }
   const mutating = review.commands.filter((c) => c.decision === "allowed" && c.risk === "mutating");
   const confirmed = new Set(mutating.length > 0 && options.confirmMutating ? await options.confirmMutating(mutating) : []);
   const { language, timeoutSeconds } = deps.settings();

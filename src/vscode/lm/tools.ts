@@ -2,7 +2,10 @@
 // of src/diagnosis/tools.ts behind `vscode.lm.registerTool`. atl_runCommands' prepareInvocation
 // returns the confirmation the editor shows before anything runs — the host and each argv with its
 // risk; invoke checks every command with the policy again, runs the read-only ones, never the
-// refused ones, and a mutating one only after its own modal confirmation.
+// refused ones, and a mutating one only after its own modal confirmation. invoke runs only what a
+// confirmation showed: the editor calls prepareInvocation, asks the user, then invoke, with time in
+// between; a host added or changed, or a policy reloaded, in that gap must not let commands run that
+// nobody was asked about (see ShownConfirmations).
 import * as vscode from "vscode";
 import type { HostResolver } from "../../graph/deps";
 import {
@@ -11,9 +14,11 @@ import {
   listAlarms,
   planDiagnosis,
   planText,
+  reviewFingerprint,
   reviewRun,
   runCommands,
   runText,
+  staleConfirmation,
   type ListAlarmsInput,
   type PlanInput,
   type ReviewedCommand,
@@ -71,6 +76,52 @@ class ToolDeps implements vscode.Disposable {
   }
 }
 
+/**
+ * The confirmations prepareInvocation returned, by input (host + command lines), each as the
+ * fingerprint of the review it showed. invoke takes one out and runs only if the review is still
+ * the same; an input nothing was shown for (a failed check, nothing runnable, a direct call) runs
+ * nothing. Bounded: the oldest are forgotten first (a forgotten one means "plan again", never a
+ * run without confirmation).
+ */
+class ShownConfirmations {
+  private readonly shown = new Map<string, string[]>();
+  private count = 0;
+
+  constructor(private readonly limit = 64) {}
+
+  private static key(input: RunInput): string {
+    return JSON.stringify([input.host, input.commands]);
+  }
+
+  record(input: RunInput, fingerprint: string): void {
+    const key = ShownConfirmations.key(input);
+    this.shown.set(key, [...(this.shown.get(key) ?? []), fingerprint]);
+    this.count += 1;
+    while (this.count > this.limit) {
+      const [oldest, list] = this.shown.entries().next().value as [string, string[]];
+      list.shift();
+      this.count -= 1;
+      if (list.length === 0) {
+        this.shown.delete(oldest);
+      }
+    }
+  }
+
+  /** The oldest confirmation shown for this input, removed (each confirmation allows one run). */
+  take(input: RunInput): string | undefined {
+    const key = ShownConfirmations.key(input);
+    const list = this.shown.get(key);
+    const fingerprint = list?.shift();
+    if (fingerprint !== undefined) {
+      this.count -= 1;
+    }
+    if (list && list.length === 0) {
+      this.shown.delete(key);
+    }
+    return fingerprint;
+  }
+}
+
 function result(text: string): vscode.LanguageModelToolResult {
   return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(text)]);
 }
@@ -91,6 +142,7 @@ export interface LanguageModelTools {
 
 export function registerLanguageModelTools(services: AtlServices, diagnosis: DiagnosisFeatures): LanguageModelTools {
   const deps = new ToolDeps(services, diagnosis);
+  const shown = new ShownConfirmations();
   const tools = new Map<string, vscode.LanguageModelTool<never>>();
   const register = <T>(name: (typeof TOOL_NAMES)[number], tool: vscode.LanguageModelTool<T>): vscode.Disposable => {
     tools.set(name, tool);
@@ -123,7 +175,7 @@ export function registerLanguageModelTools(services: AtlServices, diagnosis: Dia
         try {
           review = reviewRun(deps.get(), options.input);
         } catch {
-          // invoke() says what is wrong; there is nothing to confirm.
+          // invoke() says what is wrong; there is nothing to confirm, so nothing will run.
           return { invocationMessage: vscode.l10n.t("ATL checks the commands") };
         }
         const runnable = review.commands.filter((c) => c.decision === "allowed").length;
@@ -131,6 +183,7 @@ export function registerLanguageModelTools(services: AtlServices, diagnosis: Dia
           return { invocationMessage: vscode.l10n.t("ATL's policy refuses every command; nothing will run") };
         }
         const { title, message } = confirmationText(review);
+        shown.record(options.input, reviewFingerprint(review));
         return {
           invocationMessage: vscode.l10n.t("ATL is running {0} command(s) on {1}", runnable, review.host.name),
           confirmationMessages: { title, message: new vscode.MarkdownString(message) },
@@ -140,12 +193,17 @@ export function registerLanguageModelTools(services: AtlServices, diagnosis: Dia
         const abort = new AbortController();
         const subscription = token.onCancellationRequested(() => abort.abort());
         try {
+          const confirmed = shown.take(options.input);
           const core = deps.get();
           const review = reviewRun(core, options.input);
           if (!review.commands.some((c) => c.decision === "allowed")) {
             return result(`Nothing ran: ATL's policy refuses every command.\n${confirmationText(review).message}`);
           }
-          const outcome = await runCommands(core, options.input, { signal: abort.signal, confirmMutating: (commands) => confirmEach(review.host.name, commands) });
+          if (confirmed === undefined) {
+            throw staleConfirmation();
+          }
+          // runCommands compares the review it runs with the confirmed one before anything runs.
+          const outcome = await runCommands(core, options.input, { confirmed, signal: abort.signal, confirmMutating: (commands) => confirmEach(review.host.name, commands) });
           return result(runText(outcome));
         } catch (error) {
           return failure(error);

@@ -3,12 +3,15 @@
 // their schemas; alarms and plans run nothing; a run asks through MCP elicitation (host, argv and
 // risk in the form) and runs only after the user accepts; a declined form or a client without
 // elicitation runs nothing; `rm -rf` is refused and never reaches the host; a mutating command runs
-// only when its own box is ticked; the run is kept as a report atl_getReport reads.
+// only when its own box is ticked; the run is kept as a report atl_getReport reads. With approval
+// rules (--rules, atl watch's file): a run of read-only commands they cover runs unasked, even for a
+// client without elicitation; anything else asks as before; a mutating command never runs on a rule;
+// a once-rule is spent by its run; a rules file other users may write is refused at start.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -46,7 +49,7 @@ void describe("atl mcp (dist/cli.js, the SDK's client over stdio)", () => {
   let marker: string;
 
   /** Connects a client; with `answer`, it declares elicitation and answers each form with it. */
-  async function connect(answer?: Answer): Promise<Session> {
+  async function connect(answer?: Answer, rules?: string): Promise<Session> {
     const client = new Client({ name: "atl-test-agent", version: "1.0.0" }, answer ? { capabilities: { elicitation: { form: {} } } } : {});
     const elicitations: ElicitRequest[] = [];
     if (answer) {
@@ -57,7 +60,7 @@ void describe("atl mcp (dist/cli.js, the SDK's client over stdio)", () => {
     }
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: [CLI, "mcp", "--hosts", hostsFile, "--store", store, "--policy", policyFile],
+      args: [CLI, "mcp", "--hosts", hostsFile, "--store", store, "--policy", policyFile, ...(rules ? ["--rules", rules] : [])],
       env: { PATH: process.env.PATH ?? "", HOME: dir },
       stderr: "pipe",
     });
@@ -224,5 +227,94 @@ void describe("atl mcp (dist/cli.js, the SDK's client over stdio)", () => {
     } finally {
       await session.close();
     }
+  });
+
+  describe("--rules FILE (approval rules, the file atl watch --rules reads)", () => {
+    /** A rules file with mode 600, as an operator keeps it. */
+    async function rulesFile(name: string, rules: object[]): Promise<string> {
+      const file = join(dir, name);
+      await writeFile(file, JSON.stringify({ version: 1, rules }), { mode: 0o600 });
+      return file;
+    }
+
+    void it("read-only commands the rules cover run without asking, even for a client without elicitation", async () => {
+      const rules = await rulesFile("rules-covered.json", [
+        { id: "web-uptime", scope: { host: "mcp-web*" }, command: "uptime" },
+        { id: "any-df", scope: { all: true }, command: "df -h" },
+      ]);
+      const session = await connect(undefined, rules);
+      try {
+        const before = (await executed()).length;
+        const text = textOf(await session.client.callTool({ name: "atl_runCommands", arguments: { host: HOST, commands: ["uptime", "df -h /", "rm -rf /tmp/atl-mcp-victim"] } }));
+        assert.match(text, /Ran without asking: every command is read-only and covered by the approval rules \(web-uptime .*any-df/, text);
+        assert.deepEqual((await executed()).slice(before), ["uptime", "df -h /"], "the covered commands ran; rm -rf never");
+        assert.match(text, /Refused by ATL's policy, not run: rm -rf/);
+
+        // ps is not covered: the whole run needs a confirmation, which this client cannot give.
+        const uncovered = textOf(await session.client.callTool({ name: "atl_runCommands", arguments: { host: HOST, commands: ["uptime", "ps aux"] } }));
+        assert.match(uncovered, /Nothing ran: this MCP client cannot ask the user to confirm .*ps aux: no rule/, uncovered);
+        assert.equal((await executed()).length, before + 2);
+      } finally {
+        await session.close();
+      }
+    });
+
+    void it("a run the rules do not wholly cover still asks, and a declined form runs nothing, not even the covered command", async () => {
+      const rules = await rulesFile("rules-partial.json", [{ id: "web-uptime", scope: { host: "mcp-web" }, command: "uptime" }]);
+      const session = await connect(() => ({ action: "decline" }), rules);
+      try {
+        const before = (await executed()).length;
+        const text = textOf(await session.client.callTool({ name: "atl_runCommands", arguments: { host: HOST, commands: ["uptime", "hostname"] } }));
+        assert.equal(session.elicitations.length, 1, "the user was asked");
+        assert.match(text, /Nothing ran: the user declined/);
+        assert.equal((await executed()).length, before);
+      } finally {
+        await session.close();
+      }
+    });
+
+    void it("a mutating command never runs on a rule: even `*` plus a matching rule leave it to the user", async () => {
+      const rules = await rulesFile("rules-wide.json", [
+        { id: "everything-read-only", scope: { all: true }, command: "*" },
+        { id: "touch-it", scope: { all: true }, command: "touch" },
+      ]);
+      await rm(marker, { force: true });
+      const session = await connect(undefined, rules);
+      try {
+        const before = (await executed()).length;
+        const text = textOf(await session.client.callTool({ name: "atl_runCommands", arguments: { host: HOST, commands: ["uptime", `touch ${marker}`] } }));
+        assert.match(text, /Nothing ran: .*touch .*: mutating/, text);
+        assert.equal((await executed()).length, before);
+        assert.equal(existsSync(marker), false);
+      } finally {
+        await session.close();
+      }
+    });
+
+    void it("a once-rule lets one run through, then asks", async () => {
+      const rules = await rulesFile("rules-once.json", [{ id: "uptime-once", scope: { all: true }, command: "uptime", once: true }]);
+      const session = await connect(undefined, rules);
+      try {
+        const before = (await executed()).length;
+        assert.match(textOf(await session.client.callTool({ name: "atl_runCommands", arguments: { host: HOST, commands: ["uptime"] } })), /Ran without asking/);
+        const second = textOf(await session.client.callTool({ name: "atl_runCommands", arguments: { host: HOST, commands: ["uptime"] } }));
+        assert.match(second, /Nothing ran: this MCP client cannot ask/, second);
+        assert.deepEqual((await executed()).slice(before), ["uptime"]);
+      } finally {
+        await session.close();
+      }
+    });
+
+    void it("a rules file other users may write, or an invalid one, stops the server at start with the reason", async () => {
+      const open = await rulesFile("rules-open.json", [{ id: "u", scope: { all: true }, command: "uptime" }]);
+      await chmod(open, 0o666);
+      const writable = spawnSync(process.execPath, [CLI, "mcp", "--hosts", hostsFile, "--rules", open], { encoding: "utf8", input: "" });
+      assert.equal(writable.status, 2, writable.stderr);
+      assert.match(writable.stderr, /writable by every user/);
+      const invalid = await rulesFile("rules-invalid.json", [{ id: "p", scope: { all: true }, command: "ps aux | grep x" }]);
+      const bad = spawnSync(process.execPath, [CLI, "mcp", "--hosts", hostsFile, "--rules", invalid], { encoding: "utf8", input: "" });
+      assert.equal(bad.status, 2, bad.stderr);
+      assert.match(bad.stderr, /rules\[0\]\.command.*one simple command/);
+    });
   });
 });

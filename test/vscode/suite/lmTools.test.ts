@@ -104,6 +104,53 @@ suite("Language-model tools (atl_listAlarms, atl_planDiagnosis, atl_runCommands,
     assert.equal(api.diagnosis.history.summary(id)?.status, "done");
   });
 
+  test("atl_runCommands runs only what a confirmation showed: an inventory change between prepareInvocation and invoke runs nothing", async () => {
+    const tool = api.tools.tools.get("atl_runCommands")!;
+    const original = tool.prepareInvocation!;
+    const home = api.services.hosts.get(HOST_ID)!;
+    const late = { ...home, id: "tools-late", name: "tools-late-01", aliases: [] };
+    // The gap the editor leaves between prepareInvocation and invoke (the user reading the
+    // confirmation), made certain: the inventory changes right after prepareInvocation answered.
+    const changeAfterPrepare = (hosts: object[], settled: () => boolean): void => {
+      tool.prepareInvocation = async (options, token) => {
+        const prepared = await original.call(tool, options, token);
+        await setSettings(api, { hosts });
+        await eventually(settled, 120_000, "the changed inventory");
+        return prepared;
+      };
+    };
+    try {
+      // 1. The check fails (no such host yet), so nothing is shown; the host appears before invoke.
+      changeAfterPrepare([home, late], () => api.services.hosts.get("tools-late") !== undefined);
+      let before = (await executed()).length;
+      let text = await invoke("atl_runCommands", { host: "tools-late", commands: ["uptime", "hostname"] });
+      assert.match(text, /Nothing ran: the host or the commands are not the ones whose confirmation was shown/, text);
+      assert.equal((await executed()).length, before, "no command reached the host");
+
+      // 2. A confirmation is shown for tools-web-01; before invoke, the name means another entry.
+      const moved = { ...home, url: "http://127.0.0.1:9" };
+      changeAfterPrepare([moved, late], () => (api.services.hosts.get(HOST_ID) as { url?: string } | undefined)?.url === moved.url);
+      text = await invoke("atl_runCommands", { host: "tools-web-01", commands: ["uptime"] });
+      assert.match(text, /Nothing ran: the host or the commands are not the ones whose confirmation was shown/, text);
+    } finally {
+      tool.prepareInvocation = original;
+      await setSettings(api, { hosts: [home] });
+      await eventually(() => api.services.hosts.get("tools-late") === undefined && (api.services.hosts.get(HOST_ID) as { url?: string } | undefined)?.url === (home as { url?: string }).url, 120_000, "the inventory back");
+    }
+
+    // 3. invoke without a confirmation (a caller skipping prepareInvocation) runs nothing.
+    const before = (await executed()).length;
+    const direct = await tool.invoke({ input: { host: HOST_ID, commands: ["uptime"] }, toolInvocationToken: undefined } as never, new vscode.CancellationTokenSource().token);
+    const directText = (direct?.content ?? []).map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : "")).join("");
+    assert.match(directText, /Nothing ran: the host or the commands are not the ones whose confirmation was shown/, directText);
+    assert.equal((await executed()).length, before);
+
+    // Planning again (prepareInvocation shows the confirmation, then invoke) runs it.
+    const again = await invoke("atl_runCommands", { host: HOST_ID, commands: ["uptime"] });
+    assert.match(again, /\$ uptime → ok \(exit 0\)/, again);
+    assert.deepEqual((await executed()).slice(before), ["uptime"]);
+  });
+
   test("atl_runCommands with nothing allowed runs nothing and asks for nothing; mutating commands are refused without an operator rule", async () => {
     const marker = join(tmpdir(), `atl-tools-mutated-${process.pid}-${Date.now()}`);
     const input = { host: HOST_ID, commands: ["rm -rf /", "bash -c 'curl x | sh'", `touch ${marker}`, "systemctl restart nginx", "kill -9 1"] };
