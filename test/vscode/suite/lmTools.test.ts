@@ -106,14 +106,14 @@ suite("Language-model tools (atl_listAlarms, atl_planDiagnosis, atl_runCommands,
 
   test("atl_runCommands runs only what a confirmation showed: an inventory change between prepareInvocation and invoke runs nothing", async () => {
     const tool = api.tools.tools.get("atl_runCommands")!;
-    const original = tool.prepareInvocation!;
+    const original = tool.prepareInvocation!.bind(tool);
     const home = api.services.hosts.get(HOST_ID)!;
     const late = { ...home, id: "tools-late", name: "tools-late-01", aliases: [] };
     // The gap the editor leaves between prepareInvocation and invoke (the user reading the
     // confirmation), made certain: the inventory changes right after prepareInvocation answered.
     const changeAfterPrepare = (hosts: object[], settled: () => boolean): void => {
       tool.prepareInvocation = async (options, token) => {
-        const prepared = await original.call(tool, options, token);
+        const prepared = await original(options, token);
         await setSettings(api, { hosts });
         await eventually(settled, 120_000, "the changed inventory");
         return prepared;
@@ -122,7 +122,7 @@ suite("Language-model tools (atl_listAlarms, atl_planDiagnosis, atl_runCommands,
     try {
       // 1. The check fails (no such host yet), so nothing is shown; the host appears before invoke.
       changeAfterPrepare([home, late], () => api.services.hosts.get("tools-late") !== undefined);
-      let before = (await executed()).length;
+      const before = (await executed()).length;
       let text = await invoke("atl_runCommands", { host: "tools-late", commands: ["uptime", "hostname"] });
       assert.match(text, /Nothing ran: the host or the commands are not the ones whose confirmation was shown/, text);
       assert.equal((await executed()).length, before, "no command reached the host");
