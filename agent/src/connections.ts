@@ -96,14 +96,14 @@ export class ConnectionGuard {
     const key = keyOf(socket);
     if (this.connections.size >= this.max && !this.evictOne()) {
       this.refusedCount++;
-      socket.destroy();
+      reset(socket);
       return;
     }
     const tracked: Tracked = { socket, trusted: false, active: 0, requests: 0 };
     this.connections.set(key, tracked);
     const silence = setTimeout(() => {
       if (tracked.requests === 0) {
-        socket.destroy();
+        reset(socket);
       }
     }, this.firstRequestMs);
     silence.unref();
@@ -134,10 +134,23 @@ export class ConnectionGuard {
       return false;
     }
     this.connections.delete(keyOf(victim.socket));
-    victim.socket.destroy();
+    if (victim.trusted) {
+      // A signed client's idle keep-alive socket: a FIN lets its pool drop it cleanly.
+      victim.socket.destroy();
+    } else {
+      reset(victim.socket);
+    }
     this.evictedCount++;
     return true;
   }
+}
+
+/** Closes with a reset (see the module note); a socket already closing is only destroyed. */
+function reset(socket: Socket): void {
+  if (socket.destroyed) {
+    return;
+  }
+  socket.resetAndDestroy();
 }
 
 function keyOf(socket: Socket): string {
