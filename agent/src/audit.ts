@@ -3,7 +3,7 @@
 // interval, start and stop. It records who asked for what and what happened, never command output,
 // never a secret or a signature. A log that cannot be written stops commands from running (fail
 // closed) until a probe write succeeds again; a removed or rotated file is noticed and reopened.
-import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import type { Writable } from "node:stream";
 import { APPEND, BatchQueue, datasync, errnoText, writevOnce, type Queued } from "./durable";
 import type { PolicyDecisionKind, Risk } from "./policy/types";
@@ -402,21 +402,19 @@ function recordLine(entry: AuditEntry): Buffer {
 
 /**
  * Audit lines on a stream (stderr, i.e. the journal under systemd) when no file is configured.
- * Writes to stderr are synchronous on Linux; durability is the journal's.
+ * A record counts as written only once the stream says so (its write callback): a pipe whose reader
+ * went away (EPIPE) or a full disk refuses the command that record would have let start, and every
+ * later one, instead of being noticed one write too late. Durability is the journal's.
  */
 class StreamAuditLog implements AuditLog {
   private failureValue: Error | null = null;
 
   constructor(
     private readonly stream: Writable,
-    options: AuditLogOptions,
+    private readonly options: AuditLogOptions,
   ) {
-    stream.on("error", (error: Error) => {
-      if (this.failureValue === null) {
-        this.failureValue = error;
-        options.onError(error);
-      }
-    });
+    // The agent's own log lines share the stream: their failures count too.
+    stream.on("error", (error: Error) => this.fail(error));
   }
 
   get location(): string {
@@ -433,12 +431,21 @@ class StreamAuditLog implements AuditLog {
 
   append(entry: AuditEntry): Promise<void> {
     if (this.failureValue !== null) {
-      return Promise.reject(new AuditUnavailableError(`the audit log cannot be written (${this.failureValue.message})`));
+      return Promise.reject(this.unavailable());
     }
-    this.stream.write(recordLine(entry));
-    return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.stream.write(recordLine(entry), (error) => {
+        if (error) {
+          this.fail(error);
+          reject(this.unavailable());
+        } else {
+          resolve();
+        }
+      });
+    });
   }
 
+  /** A broken stream stays broken (a closed pipe does not come back): the agent refuses until restarted. */
   recover(): Promise<boolean> {
     return Promise.resolve(this.failureValue === null);
   }
@@ -450,6 +457,41 @@ class StreamAuditLog implements AuditLog {
   close(): Promise<void> {
     return Promise.resolve();
   }
+
+  private fail(error: Error): void {
+    if (this.failureValue === null) {
+      this.failureValue = error;
+      this.options.onError(error);
+    }
+  }
+
+  private unavailable(): AuditUnavailableError {
+    return new AuditUnavailableError(`the audit log cannot be written (${this.failureValue?.message ?? "unknown error"})`);
+  }
+}
+
+/**
+ * Why descriptor `fd` cannot carry the audit log, or null. node replaces a closed standard
+ * descriptor with /dev/null at start, so `2>&-` (or `2>/dev/null`) would swallow every record
+ * without an error: the agent refuses to start instead.
+ */
+export function unusableAuditStream(fd: number): string | null {
+  let info: Stats;
+  try {
+    info = fstatSync(fd);
+  } catch (error) {
+    return `descriptor ${fd} is not open (${errnoText(error)})`;
+  }
+  if (info.isCharacterDevice()) {
+    try {
+      if (info.rdev === statSync("/dev/null").rdev) {
+        return `descriptor ${fd} is /dev/null (closed or discarded when the agent started): audit records would be lost`;
+      }
+    } catch {
+      // No /dev/null to compare with: nothing to say.
+    }
+  }
+  return null;
 }
 
 /** One refused signature, as the tally counts it. */

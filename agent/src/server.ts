@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { AtlError, errnoCode } from "../../src/shared/errors";
 import { AgentApp } from "./app";
 import { FLOOR_FUTURE_SKEW_SECONDS, startFloorSec } from "./auth";
-import { openAuditLog, type AuditLog } from "./audit";
+import { openAuditLog, unusableAuditStream, type AuditLog } from "./audit";
 import { SECRET_ENV, USAGE, loadKeys, parseArgs, resolveConfig, type AgentConfig } from "./config";
 import { ConnectionGuard, fittedConnectionCap, openFileLimit } from "./connections";
 import { errnoText } from "./durable";
@@ -209,6 +209,12 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 function openAudit(config: AgentConfig): AuditLog {
+  const streamProblem = config.auditFile === null ? unusableAuditStream(process.stderr.fd) : null;
+  if (streamProblem !== null) {
+    throw new AtlError("config", `Cannot write the audit log to stderr: ${streamProblem}.`, {
+      fix: "Pass --audit FILE (or auditFile in the config), or run the agent with a stderr that is kept (the systemd unit's journal).",
+    });
+  }
   try {
     return openAuditLog(config.auditFile, {
       onError: (error) =>

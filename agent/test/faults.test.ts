@@ -52,6 +52,15 @@ async function tcpSockets(): Promise<{ localPort: number; remotePort: number; st
     });
 }
 
+/**
+ * A launcher that drops the helper's `--audit FILE` (so the audit log goes to stderr, as in an
+ * ad-hoc run) and then runs `exec` (a shell line over "$@", the agent's command line).
+ */
+function stderrAuditLauncher(exec: string): string[] {
+  const drop = 'skip=; for a in "$@"; do shift; if [ -n "$skip" ]; then skip=; continue; fi; if [ "$a" = --audit ]; then skip=1; continue; fi; set -- "$@" "$a"; done';
+  return ["sh", "-c", `${drop}; ${exec}`, "sh"];
+}
+
 /** Writes to `path` until the file system is full (ENOSPC). */
 function fillUp(path: string): void {
   const fd = openSync(path, "w");
@@ -277,6 +286,27 @@ void describe("agent process: the audit log fails closed", () => {
       );
     } finally {
       await chmod(agent.dir, 0o755).catch(() => undefined);
+      await agent.stop();
+    }
+  });
+
+  void test("audit on stderr: a stderr closed at start refuses to start; a pipe whose reader goes away refuses the next command and all later requests", async () => {
+    // Run as `atl-agent … 2>&-`: node hands the agent /dev/null as fd 2, which would swallow every record.
+    await assert.rejects(startAgent({ policy: TEST_POLICY, launcher: stderrAuditLauncher("exec \"$@\" 2>&-") }), /exited \(2\) before listening/);
+
+    const ranFile = join(dir, "ran-stderr");
+    const agent = await startAgent({ policy: TEST_POLICY, launcher: stderrAuditLauncher('exec "$@"') });
+    try {
+      const [first] = (await agent.client().exec([`sh -c 'echo 1 >> ${ranFile}'`])).results;
+      assert.equal(first.exitCode, 0);
+      assert.match(agent.output(), /"event":"exec-start"/, "the audit records go to stderr");
+      // The reader of the agent's stderr goes away (a terminal closed, `| tee` killed).
+      agent.process.stderr?.destroy();
+      const [second] = (await agent.client().exec([`sh -c 'echo 2 >> ${ranFile}'`])).results;
+      assert.equal(second.notRun, "audit-unavailable");
+      await assert.rejects(agent.client().exec([`sh -c 'echo 3 >> ${ranFile}'`]), (error: unknown) => error instanceof AgentRequestError && error.status === 503);
+      assert.equal(await readFile(ranFile, "utf8"), "1\n", "only the command whose record was written ran");
+    } finally {
       await agent.stop();
     }
   });
