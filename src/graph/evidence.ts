@@ -1,7 +1,7 @@
 // Command output on its way to the LLM (redacted, then cut to the token budget: head + tail) and
 // on its way back (every excerpt the LLM cites must occur in the output it cites; invented
 // evidence is dropped, and a finding left without evidence is dropped with it).
-import { fromMarkdown, mapRich } from "../shared/richText";
+import { fromMarkdown } from "../shared/richText";
 import { budgetText } from "../llm/budget";
 import type { Redactor } from "../llm/redact";
 import { RESOURCES, type CommandRun, type Culprit, type CulpritKind, type Evidence, type Finding, type Resource, type Severity } from "./diagnosis";
@@ -157,8 +157,8 @@ export function verifyCulprit(culprit: LlmCulprit | null, kept: Finding[], asked
 export function redactFindings(findings: Finding[], redactor: Redactor): Finding[] {
   return findings.map((f) => ({
     ...f,
-    title: mapRich(f.title, (text) => redactor.redact(text).text),
-    detail: mapRich(f.detail, (text) => redactor.redact(text).text),
+    title: redactor.redactRich(f.title).text,
+    detail: redactor.redactRich(f.detail).text,
     evidence: f.evidence.map((e) => ({ ...e, excerpt: redactor.redact(e.excerpt).text })),
   }));
 }

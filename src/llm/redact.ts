@@ -2,6 +2,8 @@
 // text). Built-in rules cover the secrets that show up in host output; users add their own
 // regular expressions (`atl.llm.redactionPatterns`). No LangChain here: the extension may use it.
 
+import { plain, plainText, replaceRich, type RichText } from "../shared/richText";
+
 export const REDACTED = "[REDACTED]";
 
 interface Rule {
@@ -55,8 +57,15 @@ export interface RedactionResult {
   count: number;
 }
 
+export interface RichRedactionResult {
+  text: RichText;
+  count: number;
+}
+
 export interface Redactor {
   redact(text: string): RedactionResult;
+  /** The same over formatted text: a secret that crosses runs (`password=` + a code span) is found. */
+  redactRich(text: RichText): RichRedactionResult;
   /** User patterns that are not valid regular expressions (ignored), for a warning. */
   readonly invalidPatterns: string[];
 }
@@ -75,35 +84,32 @@ export function createRedactor(userPatterns: readonly string[] = []): Redactor {
       invalidPatterns.push(source);
     }
   }
+  /** Every rule over the text of all runs together, so a secret split by a code span is found. */
+  const redactRich = (text: RichText): RichRedactionResult => {
+    let count = 0;
+    let out = text;
+    for (const rule of rules) {
+      out = replaceRich(out, rule.pattern, (match) => {
+        const replacement = expand(rule.replace, match);
+        if (replacement !== match[0]) {
+          count += 1;
+        }
+        return replacement;
+      });
+    }
+    return { text: out, count };
+  };
   return {
     invalidPatterns,
+    redactRich,
     redact(text: string): RedactionResult {
-      let count = 0;
-      let out = text;
-      for (const rule of rules) {
-        rule.pattern.lastIndex = 0;
-        out = out.replace(rule.pattern, (...args: unknown[]) => {
-          const match = args[0] as string;
-          // A user pattern matching the empty string must not insert markers everywhere.
-          if (match.length === 0) {
-            return match;
-          }
-          const replacement = expand(rule.replace, args);
-          if (replacement !== match) {
-            count += 1;
-          }
-          return replacement;
-        });
-      }
-      return { text: out, count };
+      const result = redactRich(plain(text));
+      return { text: plainText(result.text), count: result.count };
     },
   };
 }
 
-/** `$1`-style expansion against replace-callback arguments (missing groups become ""). */
-function expand(template: string, args: unknown[]): string {
-  return template.replace(/\$(\d)/g, (_m, digit: string) => {
-    const value = args[Number(digit)];
-    return typeof value === "string" ? value : "";
-  });
+/** `$1`-style expansion against a match (missing groups become ""). */
+function expand(template: string, match: RegExpExecArray): string {
+  return template.replace(/\$(\d)/g, (_m, digit: string) => match[Number(digit)] ?? "");
 }

@@ -3,6 +3,7 @@
 // The report data itself (what the chat panel shows the operator) stays as the host returned it.
 import type { DiagnosisReport } from "../graph/diagnosis";
 import { createRedactor, type Redactor } from "../llm/redact";
+import { isRichText } from "../shared/richText";
 
 export interface RenderOptions {
   /** Redact secrets in the rendered text. Default true. */
@@ -21,20 +22,28 @@ export function redactReport(report: DiagnosisReport, options: RenderOptions = {
     return report;
   }
   const redactor: Redactor = options.redactionPatterns?.length ? createRedactor(options.redactionPatterns) : defaultRedactor;
-  return mapStrings(report, (text) => redactor.redact(text).text);
+  return redactValue(report, redactor);
 }
 
-function mapStrings<T>(value: T, fn: (text: string) => string): T {
+/**
+ * Every string redacted; formatted text (RichText with a code span) as a whole, so a secret split
+ * between a plain run and a code span is found. An array of plain strings is a list of separate
+ * values, each redacted alone (a plain-only RichText is one string after normalizing).
+ */
+function redactValue<T>(value: T, redactor: Redactor): T {
   if (typeof value === "string") {
-    return fn(value) as T;
+    return redactor.redact(value).text as T;
   }
   if (Array.isArray(value)) {
-    return value.map((item: unknown) => mapStrings(item, fn)) as T;
+    if (value.some((item) => typeof item === "object" && item !== null) && isRichText(value)) {
+      return redactor.redactRich(value).text as T;
+    }
+    return value.map((item: unknown) => redactValue(item, redactor)) as T;
   }
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      out[key] = mapStrings(item, fn);
+      out[key] = redactValue(item, redactor);
     }
     return out as T;
   }

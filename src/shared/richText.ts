@@ -111,9 +111,66 @@ export function joinRich(parts: readonly RichText[], separator: string): RichTex
   return normalize(parts.flatMap((part, index) => (index === 0 ? part : [separator, ...part])));
 }
 
-/** The same runs with `fn` applied to the text of each (redaction). */
-export function mapRich(text: RichText, fn: (text: string) => string): RichText {
-  return normalize(text.map((span) => (typeof span === "string" ? fn(span) : { code: fn(span.code) })));
+/**
+ * Every match of `pattern` (which must have the `g` flag) over the text of all runs together
+ * replaced by `replacement(match)`, so a match may cross from a plain run into a code span
+ * (`password=` then `hunter2` in code) — redaction needs that. The replacement goes back into the
+ * runs: what it shares with the start and the end of the match stays in the runs it came from, the
+ * rest takes the kind of the first character it replaces (of the character before, for a pure
+ * insertion). Empty matches are left alone.
+ */
+export function replaceRich(text: RichText, pattern: RegExp, replacement: (match: RegExpExecArray) => string): RichText {
+  const joined = plainText(text);
+  // Where each run ends in the joined text, and whether it is code.
+  const runs: { end: number; code: boolean }[] = [];
+  let end = 0;
+  for (const span of text) {
+    end += (typeof span === "string" ? span : span.code).length;
+    runs.push({ end, code: typeof span !== "string" });
+  }
+  const codeAt = (at: number): boolean => (runs.find((run) => at < run.end) ?? runs[runs.length - 1])?.code ?? false;
+  const out: Span[] = [];
+  const emit = (value: string, isCode: boolean): void => {
+    out.push(isCode ? { code: value } : value);
+  };
+  /** The original text from..to, in its own runs. */
+  const copy = (from: number, to: number): void => {
+    let at = from;
+    for (const run of runs) {
+      if (at >= to) {
+        break;
+      }
+      if (run.end > at) {
+        const stop = Math.min(run.end, to);
+        emit(joined.slice(at, stop), run.code);
+        at = stop;
+      }
+    }
+  };
+  let cursor = 0;
+  pattern.lastIndex = 0;
+  for (const match of joined.matchAll(pattern)) {
+    const found = match[0];
+    if (found.length === 0) {
+      continue;
+    }
+    const start = match.index;
+    const value = replacement(match);
+    let head = 0;
+    while (head < found.length && head < value.length && found[head] === value[head]) {
+      head += 1;
+    }
+    let tail = 0;
+    while (tail < found.length - head && tail < value.length - head && found[found.length - 1 - tail] === value[value.length - 1 - tail]) {
+      tail += 1;
+    }
+    copy(cursor, start + head);
+    const replacedFrom = start + head;
+    emit(value.slice(head, value.length - tail), codeAt(replacedFrom < start + found.length - tail ? replacedFrom : Math.max(0, replacedFrom - 1)));
+    cursor = start + found.length - tail;
+  }
+  copy(cursor, joined.length);
+  return normalize(out);
 }
 
 /** At most `max` characters of text (code included), cut with "…" in the run where it ends. */

@@ -1,7 +1,9 @@
 // Secrets in host output never reach the LLM: every kind ATL promises to redact, plus user patterns.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { createRedactor, REDACTED } from "../../../src/llm/redact";
+import { plainText, type RichText } from "../../../src/shared/richText";
 
 const redactor = createRedactor();
 const clean = (text: string) => redactor.redact(text).text;
@@ -69,5 +71,54 @@ void describe("redaction", () => {
     const once = clean("password=abc AKIAIOSFODNN7EXAMPLE");
     assert.equal(clean(once), once);
     assert.equal(redactor.redact(once).count, 0);
+  });
+
+  void describe("formatted text (runs of plain text and code spans)", () => {
+    void it("finds a secret split between a plain run and a code span, and keeps the runs around it", () => {
+      const detail: RichText = ["the app logs in with password=", { code: "hunter2!x" }, " on every start"];
+      assert.deepEqual(redactor.redactRich(detail).text, ["the app logs in with password=", { code: REDACTED }, " on every start"]);
+      // Each run alone has nothing to redact: this is what redacting run by run missed.
+      assert.deepEqual(detail.map((span) => (typeof span === "string" ? clean(span) : { code: clean(span.code) })), detail);
+
+      const token = `ghp_${"a1B2c3D4e5".repeat(3)}abcdef`;
+      const split: RichText = ["token ", { code: token.slice(0, 12) }, token.slice(12), " expired"];
+      const out = redactor.redactRich(split);
+      assert.equal(out.count, 1);
+      assert.doesNotMatch(plainText(out.text), /a1B2c3D4e5/);
+      assert.equal(plainText(out.text), "token [REDACTED] expired");
+
+      const key: RichText = [{ code: "DB_SECRET" }, "=", { code: "s3cr3t-value" }, " in ", { code: "/etc/app.env" }];
+      assert.deepEqual(redactor.redactRich(key).text, [{ code: "DB_SECRET" }, "=", { code: REDACTED }, " in ", { code: "/etc/app.env" }]);
+    });
+
+    void it("user patterns match across runs too", () => {
+      const custom = createRedactor(["tenant-[0-9]{6}"]);
+      // The marker takes the kind of the first character it replaces: here plain.
+      assert.deepEqual(custom.redactRich(["customer tenant-", { code: "123456" }, " is slow"]).text, [`customer ${REDACTED} is slow`]);
+    });
+
+    void it("redacts the joined text exactly as plain redaction does, however it is split into runs", () => {
+      const secretish = fc.constantFrom("password=hunter2", "api_key: abcDEF123456", `ghp_${"x".repeat(36)}`, "AKIAIOSFODNN7EXAMPLE", "Bearer abcdefgh12345678", "token='q w e'", "plain words ", "`", " ", "=");
+      const text = fc.array(secretish, { minLength: 1, maxLength: 6 }).map((parts) => parts.join(""));
+      fc.assert(
+        fc.property(text, fc.array(fc.nat(), { maxLength: 5 }), fc.boolean(), (whole, cuts, startWithCode) => {
+          // Split the text at the cuts into alternating plain and code runs.
+          const points = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b);
+          const spans: RichText = [];
+          let from = 0;
+          [...points, whole.length].forEach((to, index) => {
+            const piece = whole.slice(from, to);
+            from = to;
+            if (piece) {
+              spans.push((index % 2 === 0) === startWithCode ? { code: piece } : piece);
+            }
+          });
+          const rich = redactor.redactRich(spans);
+          const flat = redactor.redact(whole);
+          assert.equal(plainText(rich.text), flat.text);
+          assert.equal(rich.count, flat.count);
+        }),
+      );
+    });
   });
 });

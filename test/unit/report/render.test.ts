@@ -103,6 +103,23 @@ void describe("Markdown report", () => {
     assert.ok(renderMarkdown(report(), { redact: false }).includes("AKIAIOSFODNN7EXAMPLE"));
   });
 
+  void it("redacts a secret that a code span splits from its key, in every rendering", () => {
+    const base = report();
+    const leaky = report({
+      analysis: {
+        ...base.analysis!,
+        summary: ["The app connects with password=", { code: "Tr0ub4dor&3x" }, " from ", { code: "/etc/app.env" }],
+        findings: [{ ...base.analysis!.findings[0], detail: ["DB_PASSWORD: ", { code: "Tr0ub4dor&3x" }, " is in the unit file"] }],
+      },
+    });
+    for (const out of [renderMarkdown(leaky), renderText(leaky)]) {
+      assert.ok(!out.includes("Tr0ub4dor"), out);
+      assert.match(out, /\[REDACTED\]/);
+      assert.match(out, /\/etc\/app\.env/, "the rest of the text and its code spans stay");
+    }
+    assert.ok(renderMarkdown(leaky, { redact: false }).includes("Tr0ub4dor"));
+  });
+
   void it("has the sections an on-call ticket needs", () => {
     const markdown = renderMarkdown(report());
     for (const heading of ["## Summary", "## Alarm", "## Findings", "## Next steps", "## Commands and output", "## Plans", "## Follow-up questions", "## Problems during the diagnosis", "## LLM usage"]) {
