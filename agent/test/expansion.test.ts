@@ -3,7 +3,7 @@
 // command), and sampling commands bounded to the window, stopping by themselves with their summary
 // and reported as sampled, not as a timeout. The agent runs as an unprivileged user, as deployed.
 import assert from "node:assert/strict";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -105,5 +105,40 @@ void describe("path patterns and sampling on the running agent", { timeout: 120_
     assert.deepEqual(cgtop.sampling, { seconds: 5 });
     // Each frame starts with the root control group.
     assert.equal((cgtop.stdout.match(/^\/ /gm) ?? []).length, 6, cgtop.stdout.slice(0, 500));
+  });
+
+  test("a recursive read of an ordinary folder skips the secret files in it (grep -r, diff -r), and -R is refused", async () => {
+    const marker = `MARK${Date.now()}`;
+    const secrets = [".env", ".env.production", "id_rsa", "ID_ED25519", "credentials", "Credentials.json", "server.PEM", "tls.key", "app-secrets.yaml", ".bash_history", ".pgpass", "conf/.aws/credentials", "conf/.ssh/id_ed25519", "conf/.ssh/config", "keys/service-account-prod.json"];
+    const ordinary = ["app.log", "logs/error.log", "conf/app.conf"];
+    for (const tree of ["app", "app2"]) {
+      for (const file of [...secrets, ...ordinary]) {
+        const path = join(dir, tree, file);
+        await mkdir(join(path, ".."), { recursive: true, mode: 0o755 });
+        await chmod(join(path, ".."), 0o755);
+        // Each tree's copies differ, so diff would print both sides of every file it compares.
+        await writeFile(join(path), `${marker} ${tree} ${secrets.includes(file) ? "SECRET" : "plain"} ${file}\n`, { mode: 0o644 });
+      }
+    }
+    await chmod(join(dir, "app"), 0o755);
+    await chmod(join(dir, "app2"), 0o755);
+    await symlink(join(dir, "app", "id_rsa"), join(dir, "app", "innocent.log"));
+
+    const grep = await exec(`grep -r ${marker} ${dir}/app`);
+    assert.equal(grep.decision, "allowed", grep.reason);
+    assert.equal(grep.exitCode, 0, grep.stderr);
+    assert.match(grep.executed ?? "", /--exclude=/, "the exclusions are shown in what ran");
+    const found = grep.stdout.trim().split("\n").map((line) => line.slice(`${dir}/app/`.length).split(":")[0]).sort();
+    assert.deepEqual(found, [...ordinary].sort(), grep.stdout);
+
+    const diff = await exec(`diff -r ${dir}/app ${dir}/app2`);
+    assert.equal(diff.decision, "allowed", diff.reason);
+    assert.equal(diff.exitCode, 1, diff.stderr);
+    assert.match(diff.stdout, /plain app\.log/);
+    assert.doesNotMatch(diff.stdout, /SECRET/, diff.stdout);
+
+    const deref = await exec(`grep -R ${marker} ${dir}/app`);
+    assert.equal(deref.decision, "refused");
+    assert.match(deref.reason, /symbolic links/);
   });
 });

@@ -327,7 +327,7 @@ class DefaultCommandPolicy implements CommandPolicy {
     }
     const at = rewrite.at + 1;
     const run = [...argv.slice(0, at), ...rewrite.words, ...argv.slice(at)];
-    reason += `; runs as ${displayArgv(run)}${rewrite.sampleSeconds ? `, sampled for ${rewrite.sampleSeconds} s` : ""}`;
+    reason += rewrite.summary ? `; ${rewrite.summary}` : `; runs as ${displayArgv(run)}${rewrite.sampleSeconds ? `, sampled for ${rewrite.sampleSeconds} s` : ""}`;
     return {
       decision: "allowed",
       risk: "read-only",

@@ -179,6 +179,8 @@ export interface ParsedArgs {
   operands: string[];
   /** Index in the arguments of each operand (same order as `operands`). */
   operandIndex: number[];
+  /** Index of the `--` that ended the options, or null (words the policy adds go before it). */
+  endOfOptions: number | null;
 }
 
 function resolveLong(name: string, compiled: Compiled): { name: string; kind: Kind } | null {
@@ -209,6 +211,7 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
   const peekValue = spec.peekValue ?? /^[+-]?[0-9]+$/;
   let i = 0;
   let onlyOperands = false;
+  let endOfOptions: number | null = null;
   while (i < args.length) {
     const arg = args[i];
     i++;
@@ -222,6 +225,7 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
     }
     if (arg === "--") {
       onlyOperands = true;
+      endOfOptions = i - 1;
       continue;
     }
     if (arg.startsWith("--") || (spec.singleDashLong && /^-[a-z]{2,}/.test(arg))) {
@@ -307,7 +311,7 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedA
       options.push({ name: letter, long: false, value: undefined, raw: arg });
     }
   }
-  return { options, operands, operandIndex };
+  return { options, operands, operandIndex, endOfOptions };
 }
 
 /**

@@ -87,8 +87,8 @@ const SECRET_DIR_NAMES: Record<string, string> = {
 /** Files inside `.ssh` that are not secret. */
 const SSH_PUBLIC = /^(known_hosts(\.old)?|authorized_keys2?|config|.*\.pub)$/;
 
-/** Secret files by their name, wherever they are. */
-const SECRET_NAMES: [RegExp, string][] = [
+/** Secret files by their name, wherever they are, in any case (`.ENV`, `ID_RSA`: the combined test is caseless, so the reason must be too). */
+const SECRET_NAMES: [RegExp, string][] = ([
   [/^id_[a-z0-9_]+$/i, "an SSH private key"],
   [/^ssh_host_.*_key$/, "an SSH host private key"],
   [/\.(pem|key|p12|pfx|jks|keystore|kdbx|ppk|asc|gpg|keytab)$/i, "a key or certificate store"],
@@ -100,9 +100,42 @@ const SECRET_NAMES: [RegExp, string][] = [
   [/^(.+[-_.])?secrets?(\.(json|ya?ml|txt|env|conf|cfg|ini|toml))?$/i, "secrets"],
   [/^service-account.*\.json$/i, "a service account key"],
   [/^wp-config\.php$/, "application secrets"],
-];
+] as [RegExp, string][]).map(([pattern, why]) => [new RegExp(pattern.source, "i"), why]);
 
 const SECRET_DIR_ENTRIES = Object.entries(SECRET_DIRS);
+
+/** A glob matching `text` in any case ("env" → "[eE][nN][vV]"); "*" stays a wildcard. */
+function caseless(...parts: string[]): string {
+  return parts.map((part) => (part === "*" ? "*" : [...part].map((c) => (c.toLowerCase() === c.toUpperCase() ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`)).join(""))).join("");
+}
+
+/**
+ * The secret names above as globs, for programs that walk a directory tree themselves (grep -r,
+ * diff): the policy adds them as exclusions (`--exclude=`, `--exclude-dir=`, `diff -x`), so a
+ * recursive read of an ordinary folder skips every file a name rule calls secret, in any case, and
+ * a few more (over-excluding only skips a file). A test checks every name rule against them.
+ */
+export const SECRET_FILE_GLOBS: readonly string[] = [
+  caseless("id_", "*"),
+  caseless("ssh_host_", "*", "_key"),
+  ...["pem", "key", "p12", "pfx", "jks", "keystore", "kdbx", "ppk", "asc", "gpg", "keytab"].map((ext) => caseless("*", `.${ext}`)),
+  caseless(".", "*", "history"),
+  caseless("*", "_history"),
+  ...[".lesshst", ".viminfo", ".netrc", ".pgpass", ".my.cnf", ".mylogin.cnf", ".git-credentials", ".npmrc", ".pypirc", ".dockercfg", ".boto", ".s3cfg", ".vault-token", ".smbcredentials", "wp-config.php"].map((name) => caseless(name)),
+  caseless("sasl_passwd", "*"),
+  caseless(".env"),
+  caseless(".env.", "*"),
+  caseless("credentials"),
+  caseless("credentials.", "*"),
+  caseless("*", "secret", "*"),
+  caseless("service-account", "*", ".json"),
+];
+
+/** Directory names whose contents are secret wherever they are, as globs (see SECRET_FILE_GLOBS). */
+export const SECRET_DIR_GLOBS: readonly string[] = [...Object.keys(SECRET_DIR_NAMES), ".ssh", "kubernetes.io~secret", "kubernetes.io~projected"].map((name) => caseless(name));
+
+/** The name rules, for the test that checks SECRET_FILE_GLOBS against them. */
+export const SECRET_NAME_RULES: readonly RegExp[] = SECRET_NAMES.map(([pattern]) => pattern);
 
 // environ and memory; root/ and cwd/ lead into another process's (or container's) file system; fd/N
 // opens another process's files.
@@ -216,8 +249,9 @@ export function sensitiveTree(arg: string): SensitiveMatch | null {
       return { path: arg, why: `it includes ${tree}` };
     }
   }
-  const inside = sensitivePath(arg);
-  return inside;
+  // The directory itself may be a secret one (`/opt/app/.ssh`, `…/.aws`): judge a file inside it.
+  const inside = sensitivePath(`${path}/file`);
+  return sensitivePath(arg) ?? (inside ? { path: arg, why: inside.why } : null);
 }
 
 /** One path for each kind of secret, to check a pattern before it is expanded on the host. */

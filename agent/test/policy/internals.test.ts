@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ArgumentRefusal, findOption, optionValues, parseOptions, type OptionSpec } from "../../src/policy/options";
-import { sensitivePath, sensitiveTree } from "../../src/policy/paths";
+import { componentRegex } from "../../src/policy/glob";
+import { SECRET_DIR_GLOBS, SECRET_FILE_GLOBS, SECRET_NAME_RULES, sensitivePath, sensitiveTree } from "../../src/policy/paths";
 
 const names = (args: string[], spec: OptionSpec): string[] => parseOptions(args, spec).options.map((o) => `${o.name}${o.value === undefined ? "" : `=${o.value}`}`);
 
@@ -75,6 +76,46 @@ void describe("sensitive paths", () => {
     }
     for (const dir of ["/var/log", "/var/log/nginx", "/srv/app/logs", "/etc/nginx"]) {
       assert.equal(sensitiveTree(dir), null, dir);
+    }
+  });
+});
+
+void describe("secret-name exclusions for recursive readers", () => {
+  // Names each rule calls secret, in several cases and spellings; every name rule has one at least.
+  const secretNames = [
+    "id_rsa", "id_ed25519", "ID_ECDSA", "id_rsa_backup", "ssh_host_rsa_key", "ssh_host_ed25519_key",
+    "server.pem", "tls.KEY", "cert.p12", "store.pfx", "app.jks", "java.keystore", "db.kdbx", "putty.ppk", "sig.asc", "backup.gpg", "krb5.keytab",
+    ".bash_history", ".zsh_history", ".python_history", "mysql_history", ".lesshst", ".viminfo", ".netrc", ".pgpass", ".my.cnf", ".mylogin.cnf",
+    ".git-credentials", ".npmrc", ".pypirc", ".dockercfg", ".boto", ".s3cfg", ".vault-token", ".smbcredentials", "sasl_passwd", "sasl_passwd.db",
+    ".env", ".ENV", ".env.production", ".env.local", "credentials", "Credentials", "credentials.json", "credentials.toml",
+    "secret", "secrets", "Secrets.yaml", "app-secrets.json", "db_secret.txt", "chap-secrets", "service-account.json", "service-account-prod.json", "wp-config.php",
+  ];
+
+  void it("every name a rule calls secret is skipped by a file glob", () => {
+    for (const name of secretNames) {
+      assert.ok(sensitivePath(`/opt/app/${name}`), `${name} is not secret to the name rules`);
+      assert.ok(
+        SECRET_FILE_GLOBS.some((glob) => componentRegex(glob).test(name)),
+        `${name}: no --exclude glob matches it`,
+      );
+    }
+    for (const rule of SECRET_NAME_RULES) {
+      assert.ok(
+        secretNames.some((name) => rule.test(name)),
+        `name rule ${rule.source} has no sample here: add one`,
+      );
+    }
+  });
+
+  void it("every secret folder name is skipped by a folder glob, in any case", () => {
+    for (const name of [".ssh", ".aws", ".AWS", ".azure", ".gnupg", ".kube", ".docker", ".password-store", "gcloud", "kubernetes.io~secret"]) {
+      assert.ok(SECRET_DIR_GLOBS.some((glob) => componentRegex(glob).test(name)), name);
+    }
+  });
+
+  void it("ordinary names are not skipped", () => {
+    for (const name of ["app.log", "error.log", "nginx.conf", "access.log.1", "syslog", "config.yaml", "id", "keys.txt", "environment", "known_hosts", "server.crt"]) {
+      assert.ok(!SECRET_FILE_GLOBS.some((glob) => componentRegex(glob).test(name)), name);
     }
   });
 });

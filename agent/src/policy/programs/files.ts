@@ -4,10 +4,10 @@
 
 import { own } from "../own";
 import { FOLLOWS, findOption, options, type ParsedArgs } from "../options";
-import { sensitiveTree } from "../paths";
+import { SECRET_DIR_GLOBS, SECRET_FILE_GLOBS, sensitiveTree } from "../paths";
 import { AWK_OPTIONS, checkAwk } from "./awk";
 import { checkSed, SED_OPTIONS } from "./sed";
-import { anything, deny, grammar, lister, noOperands, printer, reader, type ProgramRule } from "./rule";
+import { anything, deny, grammar, lister, noOperands, printer, reader, type ArgvRewrite, type ProgramRule } from "./rule";
 
 // ---- grep ----------------------------------------------------------------------------------
 
@@ -21,13 +21,41 @@ function grepFiles(parsed: ParsedArgs): string[] {
   return hasPattern ? parsed.operands : parsed.operands.slice(1);
 }
 
-/** A recursive grep may only search below directories that hold no secrets. */
+function grepRecursive(parsed: ParsedArgs): boolean {
+  return parsed.options.some((o) => o.name === "r" || o.name === "R" || o.name === "recursive" || o.name === "dereference-recursive" || ((o.name === "d" || o.name === "directories") && o.value === "recurse"));
+}
+
+/**
+ * Words added after the user's own options (before a `--`): exclusions come last, because grep
+ * lets the last matching --include/--exclude win and a user's `--include=*.pem` must not re-admit
+ * a key. grep reads options after operands (the agent's environment has no POSIXLY_CORRECT).
+ * Words the command already has after its last --include are not added again (a command shown
+ * as it ran reads back the same).
+ */
+function appendOptions(args: readonly string[], parsed: ParsedArgs, words: string[]): ArgvRewrite | void {
+  const end = parsed.endOfOptions ?? args.length;
+  const lastInclude = args.slice(0, end).findLastIndex((a) => a.startsWith("--inc"));
+  const present = new Set(args.slice(lastInclude + 1, end));
+  const missing = words.filter((w) => !present.has(w));
+  if (missing.length === 0) {
+    return;
+  }
+  return { at: end, words: missing, summary: `skips files and folders with secret names (${missing.length} options added; the executed line shows them)` };
+}
+
+/**
+ * A recursive grep may only search below directories that hold no secrets, and skips every file and
+ * folder whose name is secret (`.env`, `id_rsa`, `credentials`, `*.pem`, `.ssh/` …): the policy adds
+ * them as --exclude/--exclude-dir. -R is refused: it follows symbolic links inside the tree, whose
+ * names say nothing of what they point to (-r skips them).
+ */
 function checkGrep(alwaysRecursive: boolean) {
-  return (_args: readonly string[], parsed: ParsedArgs): void => {
-    const recursive =
-      alwaysRecursive || parsed.options.some((o) => o.name === "r" || o.name === "R" || o.name === "recursive" || o.name === "dereference-recursive" || ((o.name === "d" || o.name === "directories") && o.value === "recurse"));
-    if (!recursive) {
+  return (args: readonly string[], parsed: ParsedArgs): ArgvRewrite | void => {
+    if (!alwaysRecursive && !grepRecursive(parsed)) {
       return;
+    }
+    if (parsed.options.some((o) => o.name === "R" || o.name === "dereference-recursive")) {
+      deny("recursive", "grep -R follows symbolic links inside the tree, whose names say nothing of the file they point to; use -r, which skips them");
     }
     const files = grepFiles(parsed);
     if (files.length === 0) {
@@ -39,6 +67,7 @@ function checkGrep(alwaysRecursive: boolean) {
         deny("recursive", `recursive grep of ${file} could read secrets: ${hit.why}`);
       }
     }
+    return appendOptions(args, parsed, [...SECRET_FILE_GLOBS.map((g) => `--exclude=${g}`), ...SECRET_DIR_GLOBS.map((g) => `--exclude-dir=${g}`)]);
   };
 }
 
@@ -51,7 +80,10 @@ function checkZgrep(args: readonly string[], parsed: ParsedArgs): void {
   if (args.some((a) => a.includes("\n"))) {
     deny("newline", "zgrep passes file names through sed: a name with a newline can write files (CVE-2022-1271); name the file without a pattern");
   }
-  checkGrep(false)(args, parsed);
+  if (grepRecursive(parsed)) {
+    // gzip's zgrep refuses -r; an older one would hand it to grep without the secret exclusions.
+    deny("recursive", "zgrep does not search directory trees; name the files (zgrep PATTERN /var/log/app/*.gz)");
+  }
 }
 
 function grepRule(what: string, alwaysRecursive: boolean, zgrep = false): ProgramRule {
@@ -59,9 +91,9 @@ function grepRule(what: string, alwaysRecursive: boolean, zgrep = false): Progra
     check: zgrep ? checkZgrep : checkGrep(alwaysRecursive),
     // Patterns are not files; pattern files (-f) and the files searched are.
     paths: (_args, parsed) => [...grepFiles(parsed), ...parsed.options.filter((o) => ["f", "file", "exclude-from"].includes(o.name)).map((o) => o.value ?? "")],
-    note:
-      (alwaysRecursive ? "Only below directories that hold no secrets." : "Recursive search (-r, -R, -d recurse) only below directories that hold no secrets: not /, /etc, /root, /home, /proc, /dev or relative paths.") +
-      (zgrep ? " No file name with a newline (CVE-2022-1271 in gzip before 1.12)." : ""),
+    note: zgrep
+      ? "No recursive search (-r, -R, -d recurse: gzip's zgrep refuses it). No file name with a newline (CVE-2022-1271 in gzip before 1.12)."
+      : `${alwaysRecursive ? "Only" : "Recursive search (-r, -d recurse) only"} below directories that hold no secrets (not /, /etc, /root, /home, /proc, /dev or relative paths), skipping files and folders with secret names (.env, id_*, credentials, *.pem, .ssh/ …: --exclude and --exclude-dir added after the command's own options); no -R (it follows symbolic links).`,
   });
 }
 
@@ -128,8 +160,13 @@ function findPaths(args: readonly string[]): string[] {
 
 // ---- others --------------------------------------------------------------------------------
 
-/** diff compares the files inside two directories (recursively with -r) and prints their contents. */
-function checkDiff(_args: readonly string[], parsed: ParsedArgs): void {
+/**
+ * diff compares the files inside two directories (recursively with -r) and prints their contents:
+ * not below trees that hold secrets, and skipping every file and folder whose name is secret (-x,
+ * added by the policy; inert for two plain files). With -r symbolic links inside the trees are
+ * compared as links (--no-dereference), since their names say nothing of what they point to.
+ */
+function checkDiff(args: readonly string[], parsed: ParsedArgs): ArgvRewrite | void {
   const files = [...parsed.operands, ...parsed.options.filter((o) => o.name === "from-file" || o.name === "to-file").map((o) => o.value ?? "")];
   for (const file of files) {
     const hit = sensitiveTree(file);
@@ -137,6 +174,8 @@ function checkDiff(_args: readonly string[], parsed: ParsedArgs): void {
       deny("directory", `diff ${file} may compare the files of a directory that holds secrets (${hit.why}); compare named files outside it`);
     }
   }
+  const recursive = parsed.options.some((o) => o.name === "r" || o.name === "recursive");
+  return appendOptions(args, parsed, [...(recursive ? ["--no-dereference"] : []), ...[...SECRET_FILE_GLOBS, ...SECRET_DIR_GLOBS].map((g) => `--exclude=${g}`)]);
 }
 
 /** `tail -20f`, `tail +5f`: the obsolete forms of -f follow forever too (the option reader cannot read them). */
@@ -243,7 +282,7 @@ export const FILE_PROGRAMS: Record<string, ProgramRule> = {
       "--normal -q|--brief -s|--report-identical-files -c -C= --context=? -u -U= --unified=? -e|--ed -n|--rcs -y|--side-by-side -W|--width= --left-column --suppress-common-lines -p|--show-c-function -F|--show-function-line= --label= -t|--expand-tabs -T|--initial-tab --tabsize= --suppress-blank-empty -r|--recursive --no-dereference -N|--new-file --unidirectional-new-file --ignore-file-name-case --no-ignore-file-name-case -x|--exclude= -X|--exclude-from= -S|--starting-file= --from-file= --to-file= -i|--ignore-case -E|--ignore-tab-expansion -Z|--ignore-trailing-space -b|--ignore-space-change -w|--ignore-all-space -B|--ignore-blank-lines -I|--ignore-matching-lines= -a|--text --strip-trailing-cr -D|--ifdef= --old-group-format= --new-group-format= --changed-group-format= --unchanged-group-format= --line-format= --old-line-format= --new-line-format= --unchanged-line-format= -d|--minimal --horizon-lines= --speed-large-files --color=? --palette= --help -v|--version",
       { numericShort: true, denied: { l: "diff -l runs pr to paginate", paginate: "diff --paginate runs pr to paginate" } },
     ),
-    { check: checkDiff, note: "No -l (runs pr); directories only outside trees that hold secrets." },
+    { check: checkDiff, note: "No -l (runs pr); directories only outside trees that hold secrets, skipping files and folders with secret names (-x added after the command's own options); with -r, symbolic links compared as links (--no-dereference added)." },
   ),
   cmp: reader("file comparison", "-b|--print-bytes -i|--ignore-initial= -l|--verbose -n|--bytes= -s|--quiet|--silent --help -v|--version"),
   md5sum: reader("checksums", options(SUMS, { denied: NO_SUM_CHECK })),

@@ -20,6 +20,8 @@ export interface ArgvRewrite {
   words: string[];
   /** Set when the rewrite bounds a sampling command: how long it samples. */
   sampleSeconds?: number;
+  /** What the words do, said in the decision instead of the whole line (a long list of exclusions). */
+  summary?: string;
 }
 
 export interface ProgramRule {
@@ -49,7 +51,7 @@ export function deny(what: string, reason: string): never {
 /** Reads `args` the way the rule does: with its options, or all as operands of its own grammar. */
 export function readArgs(rule: ProgramRule, args: readonly string[]): ParsedArgs {
   rule.before?.(args);
-  return rule.options ? parseOptions(args, rule.options) : { options: [], operands: [...args], operandIndex: args.map((_, k) => k) };
+  return rule.options ? parseOptions(args, rule.options) : { options: [], operands: [...args], operandIndex: args.map((_, k) => k), endOfOptions: null };
 }
 
 type RuleExtras = Omit<ProgramRule, "what" | "options">;
