@@ -4,12 +4,12 @@
 // inside a real VS Code (code-server), as the extension itself logs it (`ATL activated in N ms`).
 //
 //   node --import tsx bench/activation.ts [--processes 10] [--code-server-runs 3]
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BenchResult } from "./report";
+import { runProcess } from "../test/helpers/process";
 import { flag, runAlone } from "./measure";
 import { isCodeServerReady } from "../scripts/lib/setup";
 
@@ -90,28 +90,17 @@ interface RequireSample {
   cpuMs: number;
 }
 
-function requireOnce(stubFile: string, bundle: string): Promise<RequireSample> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--require", stubFile, "-e", MEASURE, bundle], {
-      stdio: ["ignore", "pipe", "pipe"],
-      // The bundles' own switches stay off: no tracing, no AWS lookups.
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir(), AWS_EC2_METADATA_DISABLED: "true", LANGSMITH_TRACING: "false" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) {
-        // A minified bundle prints its whole source line: keep only the error itself.
-        const error = stderr.split("\n").find((l) => /^\w*Error\b/.test(l)) ?? stderr.slice(-300);
-        reject(new Error(`require(${bundle}) failed with a stubbed vscode module: ${error}`));
-        return;
-      }
-      resolve(JSON.parse(stdout) as RequireSample);
-    });
+async function requireOnce(stubFile: string, bundle: string): Promise<RequireSample> {
+  const { code, stdout, stderr } = await runProcess(process.execPath, ["--require", stubFile, "-e", MEASURE, bundle], {
+    // The bundles' own switches stay off: no tracing, no AWS lookups.
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir(), AWS_EC2_METADATA_DISABLED: "true", LANGSMITH_TRACING: "false" },
   });
+  if (code !== 0) {
+    // A minified bundle prints its whole source line: keep only the error itself.
+    const error = stderr.split("\n").find((l) => /^\w*Error\b/.test(l)) ?? stderr.slice(-300);
+    throw new Error(`require(${bundle}) failed with a stubbed vscode module: ${error}`);
+  }
+  return JSON.parse(stdout) as RequireSample;
 }
 
 function median(values: number[]): number {

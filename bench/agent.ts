@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS } from "../agent/src/config";
 import { AgentClient } from "../agent/src/protocol";
 import { AGENT_BUNDLE, startAgent, type RunningAgent } from "../test/helpers/agent";
 import type { BenchResult } from "./report";
-import { flag, interleaved, latencyRow, percentile, rawUptime, round, runAlone } from "./measure";
+import { flag, interleaved, latencyRows, percentile, rawUptime, round, runAlone } from "./measure";
 
 export interface AgentBenchOptions {
   /** Sequential samples of each kind (latency), and requests per kind per throughput round. */
@@ -94,14 +94,7 @@ export async function benchAgent(opts: AgentBenchOptions): Promise<BenchResult[]
     const rawRate = (rounds * perRound) / rawTime;
     const agentRate = (rounds * perRound) / agentTime;
 
-    const results: BenchResult[] = [];
-    for (const [label, p] of [
-      ["p50", 50],
-      ["p90", 90],
-      ["p99", 99],
-    ] as const) {
-      results.push(latencyRow(`agent: uptime latency ${label} (keep-alive HTTP vs spawn)`, latency.viaAgent, latency.raw, p, label === "p50" ? P50_TARGET : null));
-    }
+    const results: BenchResult[] = latencyRows((label) => `agent: uptime latency ${label} (keep-alive HTTP vs spawn)`, latency.viaAgent, latency.raw, P50_TARGET);
     results.push({
       name: "agent: /v1/check round trip p50 (signing, auth, policy; no process)",
       value: round(percentile(latency.checkOnly, 50), 3),

@@ -90,3 +90,14 @@ export function latencyRow(name: string, samples: number[], baseline: number[], 
     pass: target === null ? null : value / base <= target,
   };
 }
+
+/** Latency figures at p50, p90 and p99 (`name` gets the label), the target gating p50 only. */
+export function latencyRows(name: (label: string) => string, samples: number[], baseline: number[], p50Target: number | null = null): BenchResult[] {
+  return (
+    [
+      ["p50", 50],
+      ["p90", 90],
+      ["p99", 99],
+    ] as const
+  ).map(([label, p]) => latencyRow(name(label), samples, baseline, p, label === "p50" ? p50Target : null));
+}

@@ -3,12 +3,12 @@
 // extension run), in a fresh Node process so that tsx and the runner's own heap do not weigh in.
 //
 //   node --import tsx bench/policy.ts [--rounds 200]
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
 import type { BenchResult } from "./report";
+import { runProcess } from "../test/helpers/process";
 import { flag, runAlone } from "./measure";
 
 export interface PolicyBenchOptions {
@@ -61,16 +61,12 @@ const pct = (p) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.cei
 process.stdout.write(JSON.stringify({ commands: commands.length, allowed, refused: commands.length - allowed, unexpected, checks, wallSec, cpuSec: (cpu.user + cpu.system) / 1e6, latencyUs: { p50: pct(50), p90: pct(90), p99: pct(99), max: latencies[latencies.length - 1] } }));
 `;
 
-function runNode(script: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`the policy benchmark process exited with ${code}: ${stderr.slice(-2000)}`))));
-  });
+async function runNode(script: string, args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await runProcess(process.execPath, [script, ...args]);
+  if (code !== 0) {
+    throw new Error(`the policy benchmark process exited with ${code}: ${stderr.slice(-2000)}`);
+  }
+  return stdout;
 }
 
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));

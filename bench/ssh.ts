@@ -12,7 +12,7 @@ import { silentLogger } from "../src/shared/log";
 import { SshTransport } from "../src/transports/ssh";
 import { startSshd } from "../test/helpers/sshd";
 import type { BenchResult } from "./report";
-import { flag, interleaved, latencyRow, rawUptime, runAlone } from "./measure";
+import { flag, interleaved, latencyRow, latencyRows, rawUptime, runAlone } from "./measure";
 
 export interface SshBenchOptions {
   /** Sequential samples of each kind. */
@@ -57,14 +57,7 @@ export async function benchSsh(opts: SshBenchOptions): Promise<BenchResult[]> {
         }
       },
     });
-    const results: BenchResult[] = [];
-    for (const [label, p] of [
-      ["p50", 50],
-      ["p90", 90],
-      ["p99", 99],
-    ] as const) {
-      results.push(latencyRow(`ssh: uptime latency ${label} (reused connection, no-delay, vs spawn)`, reused, raw, p));
-    }
+    const results: BenchResult[] = latencyRows((label) => `ssh: uptime latency ${label} (reused connection, no-delay, vs spawn)`, reused, raw);
     results.push(latencyRow("ssh: uptime latency p50 without no-delay (Nagle on; vs no-delay)", reusedNagle, reused, 50));
     results.push(latencyRow("ssh: new connection + key exchange + login + uptime p50 (vs spawn)", fresh, raw, 50));
     return results;

@@ -26,7 +26,6 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
   let emulator: Fauxqs;
   let route: AlarmRoute;
   let agent: RunningAgent;
-  const dialogs: string[] = [];
 
   async function executed(): Promise<string[]> {
     const records = await agent.audit();
@@ -77,11 +76,6 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
         "atl.triage.onArrival": false,
       }),
     );
-    // An alert() from any frame would open a dialog: record it (the hostile alarm must not).
-    session.workbench.page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
     await session.workbench.openAtlContainer();
     await waitForActivation(session.server);
   });
@@ -199,7 +193,7 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
     assert.equal(await title.textContent(), HOSTILE_NAME);
     assert.equal(await chat().locator(".description").textContent(), HOSTILE_DESCRIPTION);
     assert.equal(await chat().locator("#app img, #app script, #app b").count(), 0, "no element from the alarm text");
-    assert.deepEqual(dialogs, [], "no script ran");
+    assert.deepEqual(session.dialogs, [], "no script ran");
     assert.equal((await executed()).length, before, "nothing ran without an approval");
     await chat().locator(".thread-header").scrollIntoViewIfNeeded();
     await shot("11-hostile-alarm");

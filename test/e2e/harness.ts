@@ -75,6 +75,11 @@ export function packageVsix(): string {
 export interface AtlSession {
   server: CodeServer;
   workbench: Workbench;
+  /**
+   * Messages of the browser dialogs (alert, confirm) any frame opened, each dismissed: VS Code opens
+   * none of its own, so one here is a script that ran (e.g. from a hostile alarm's text).
+   */
+  dialogs: string[];
   /** Closes the browser and stops the server, after a last screenshot (`<label>-last.png`). */
   stop(): Promise<void>;
 }
@@ -82,9 +87,15 @@ export interface AtlSession {
 /** Starts code-server with the VSIX under test installed and opens it in Chromium. */
 export async function openAtl(label: string, options: Omit<CodeServerOptions, "label" | "vsix"> = {}): Promise<AtlSession> {
   const { server, workbench, stop } = await startWorkbench({ ...options, label, vsix: [vsixUnderTest()] }, { screenshots: "e2e" });
+  const dialogs: string[] = [];
+  workbench.page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
   return {
     server,
     workbench,
+    dialogs,
     stop: async () => {
       await workbench.screenshot(`${label}-last`).catch(() => undefined);
       await stop();

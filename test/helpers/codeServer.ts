@@ -9,7 +9,9 @@ import { basename, join, resolve } from "node:path";
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from "playwright-core";
 import { isCodeServerReady, setup, toolPaths } from "../../scripts/lib/setup";
 
-export const repoRoot = resolve(import.meta.dirname, "..", "..");
+import { repoRoot } from "./process";
+
+export { repoRoot };
 
 /** Where the setup (scripts/lib/setup.ts) installs the tools; it owns the versions. */
 const paths = toolPaths;

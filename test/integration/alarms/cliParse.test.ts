@@ -1,26 +1,18 @@
 // `node dist/cli.js parse FILE|-` as a user or a script runs it: JSON on stdout and exit 0 for every
 // alarm sample; one line on stderr and exit 2 for bodies that are malformed or not alarms.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import { runCli, type Finished } from "../../helpers/process";
 import { SAMPLE_FILES, SAMPLES_DIR, sample } from "../../unit/alarms/samples";
 
 const root = join(import.meta.dirname, "../../..");
 const cli = join(root, "dist/cli.js");
 
-function run(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? "");
-  });
+function run(args: string[], stdin = ""): Promise<Finished> {
+  return runCli(args, { stdin });
 }
 
 void describe("atl parse (the CLI)", () => {

@@ -4,27 +4,18 @@
 // results.json and BENCHMARKS.md; --only re-measures one benchmark and keeps the others. Figures are
 // never asserted against time (the machine is shared); only their shape and what they must prove.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { codeServerInstalled } from "../../../bench/activation";
 import { ANALYSIS_END, ANALYSIS_START, markdownText, type BenchRun } from "../../../bench/report";
 import { SUITES } from "../../../bench/run";
+import { runTs, type Finished } from "../../helpers/process";
 
-const root = resolve(import.meta.dirname, "..", "..", "..");
 
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "bench", "run.ts"), ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
-  });
+function runBench(args: string[]): Promise<Finished> {
+  return runTs("bench/run.ts", args);
 }
 
 void describe("npm run bench --quick (smoke)", { timeout: 30 * 60_000 }, () => {

@@ -1,20 +1,12 @@
 // The demo's command line as a user meets it: --help, mistakes in flags (exit 2, one line naming
 // the flag and pointing at --help), and a busy --port refused with its fix before anything starts.
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { describe, it } from "node:test";
-import { REPO } from "./demoProcess";
+import { runTs, type Finished } from "../../helpers/process";
 
-function demo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo.ts", ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function demo(args: string[]): Promise<Finished> {
+  return runTs("scripts/demo.ts", args);
 }
 
 void describe("npm run demo -- flags", { timeout: 300_000 }, () => {

@@ -8,7 +8,6 @@
 // patterns match what it prints — and that SIGTERM, or Ctrl-C in the middle of start-up, leaves no
 // process, port or file behind.
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,6 +36,7 @@ import {
   type ProcessInfo,
 } from "./demoProcess";
 import { eventually } from "../../helpers/eventually";
+import { runCli } from "../../helpers/process";
 
 const KEY = `sk-demo-${randomBytes(16).toString("hex")}`;
 const START_TIMEOUT_MS = 300_000;
@@ -59,17 +59,6 @@ function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return Number(fields[11]) + Number(fields[12]);
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO, "dist", "cli.js"), ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 /** The environment without any LLM key (what the CLI and the tests' own children get). */
@@ -238,7 +227,7 @@ void describe("npm run demo -- --services-only (VS Code desktop)", { timeout: 90
     writeFileSync(inventory, JSON.stringify(settings["atl.hosts"]));
     const result = await runCli(
       ["diagnose", "--alarm", join(workspace, "alarm.json"), "--hosts", inventory, "--approve", "read-only", "--llm-base-url", String(settings["atl.llm.baseUrl"]), "--llm-model", "gpt-4.1-mini", "--json", "--quiet"],
-      cleanEnv(),
+      { env: cleanEnv() },
     );
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout) as { analysis: { summary: unknown; source: string }; runs: { command: string; stdout: string }[] };

@@ -1,7 +1,7 @@
 // `node dist/cli.js diagnose` as a user runs it: the built bundle, a hosts file, the real agent on
 // 127.0.0.1, with and without the scripted LLM. Exit codes and stdout/stderr are the contract.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,28 +12,16 @@ import { startScriptedLlm, type ScriptedLlm } from "../../helpers/scriptedLlm";
 import { sshHostEntry, startSshd, type Sshd } from "../../helpers/sshd";
 import { SAMPLES } from "./support";
 import type { ExecAuditRecord } from "../../../agent/src/audit";
+import { runCli, type Finished } from "../../helpers/process";
 import { Resources } from "../../helpers/resources";
 import MarkdownIt from "markdown-it";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
 const CLI = join(ROOT, "dist", "cli.js");
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, "diagnose", ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
-  });
+/** `atl diagnose args` with only PATH and HOME (no LLM key from this environment) plus `env`. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<Finished> {
+  return runCli(["diagnose", ...args], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env } });
 }
 
 void describe("atl diagnose (dist/cli.js)", () => {
