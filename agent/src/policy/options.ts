@@ -33,7 +33,7 @@ export const FOLLOWS = "follows output forever (the command would only stop at i
 
 /** Refusals of read-only programs that stay read-only in effect (they run forever, are interactive, or read secrets). */
 export function refusalRisk(refusal: ArgumentRefusal): "read-only" | "mutating" {
-  return /^(interval-without-count|interactive|recursive|inspect-format|secrets|sensitive|directory|option:e)$/.test(refusal.what) || refusal.reason.endsWith(FOLLOWS) ? "read-only" : "mutating";
+  return /^(interval-without-count|long-count|interactive|recursive|inspect-format|secrets|sensitive|directory|option:e)$/.test(refusal.what) || refusal.reason.endsWith(FOLLOWS) ? "read-only" : "mutating";
 }
 
 export interface OptionSpec {

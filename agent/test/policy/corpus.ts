@@ -680,6 +680,36 @@ export const corpus: CorpusCase[] = [
     "df -h | grep x /etc/shadow",
   ]),
 
+  // ---- counts that would run for hours (longer than a command may ask for) -------------------
+  ...allowed("long-counts", [
+    "vmstat 1 60",
+    "sar -u 1 300",
+    "iostat -xz 5 12",
+    "mpstat -P ALL 2 30",
+    "top -b -n 5 -d 10",
+    "top -bn 100 -d 3",
+    "ping -c 100 10.0.0.1",
+    "ping -c 50 -i 0.2 10.0.0.1",
+    "free -s 2 -c 30",
+    "iotop -b -n 10",
+    "systemd-cgtop -b -n 30",
+  ]),
+  ...refused("long-counts", [
+    ["top -n 100000", "about 83 h at top's 3 s delay"],
+    "top -b -n 100000 -d 1",
+    "vmstat 1 100000",
+    "vmstat 5 1000",
+    "iostat -x 10 100",
+    "mpstat -P ALL 1 1000",
+    "sar -n DEV 60 1440",
+    "pidstat 1 100000",
+    "ping -c 100 -i 100 10.0.0.1",
+    "free -s 1 -c 100000",
+    "iotop -b -n 100000",
+    "systemd-cgtop -b -n 100000",
+    "top -b -n 1e9",
+  ]),
+
   // ---- follows forever / interactive --------------------------------------------------------
   ...refused("runs-forever", [
     "tail -f /var/log/syslog",

@@ -4,7 +4,7 @@
 
 import { own } from "../own";
 import { FOLLOWS, findOption, optionValues, options, type ParsedArgs } from "../options";
-import { deny, grammar, noOperands, printer, type ArgvRewrite, type ProgramRule, type RuleContext } from "./rule";
+import { boundedCount, deny, grammar, noOperands, printer, type ArgvRewrite, type ProgramRule, type RuleContext } from "./rule";
 
 /** traceroute's built-in probe methods (-M); its manual also speaks of "external" modules. */
 const TRACEROUTE_METHODS = ["default", "icmp", "tcp", "tcpconn", "udp", "udplite", "raw", "dccp"];
@@ -90,6 +90,13 @@ function checkPing(_args: readonly string[], parsed: ParsedArgs, ctx: RuleContex
         deny("interval-without-count", `ping -${name} ${value}: give a number up to 100`);
       }
     }
+  }
+  const count = findOption(parsed, "c");
+  if (count && !findOption(parsed, "w")) {
+    // -c packets one -i interval apart (default 1 s): -i 100 -c 100 would run for hours.
+    const interval = findOption(parsed, "i");
+    const seconds = interval === undefined ? 1 : /^[0-9]+(\.[0-9]+)?$/.test(interval.value ?? "") ? Number(interval.value) : Infinity;
+    boundedCount("ping", (Number(count.value) - 1) * seconds, "give a smaller count or interval, or a deadline (ping -c 5 -w 10 HOST)");
   }
   if (findOption(parsed, "c", "w")) {
     return;

@@ -108,6 +108,29 @@ export function subcommand(program: string, allowed: readonly string[], parsed: 
 const WHOLE = /^[0-9]+$/;
 
 /**
+ * The longest a command may ask to run by its own count (`vmstat 1 300`): the agent's default
+ * longest timeout. A longer run would be stopped at its timeout with its summary lost, and a count
+ * such as `top -n 100000` only holds a request (and a runner slot) for hours.
+ */
+export const MAX_COUNTED_SECONDS = 300;
+
+/** Refuses a run of `seconds` (interval × reports) longer than MAX_COUNTED_SECONDS, saying what would do. */
+export function boundedCount(program: string, seconds: number, hint: string): void {
+  if (seconds > MAX_COUNTED_SECONDS) {
+    const span = seconds >= 7200 ? `${Math.round(seconds / 3600)} h` : seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${seconds} s`;
+    deny("long-count", `${program} would run for about ${span}, longer than the ${MAX_COUNTED_SECONDS} s a command may ask for (it would be stopped at its timeout, its summary lost); ${hint}`);
+  }
+}
+
+/** A count option's value as a whole number, or a refusal. */
+export function countOf(program: string, option: string, value: string | undefined): number {
+  if (value === undefined || !WHOLE.test(value)) {
+    deny("long-count", `cannot verify ${program}'s count ${option} "${value ?? ""}"; give a whole number`);
+  }
+  return Number(value);
+}
+
+/**
  * How many reports of `interval` seconds fill the sampling window, or a refusal when one interval
  * is already longer. `PROGRAM … INTERVAL` repeats forever; `PROGRAM … INTERVAL COUNT` stops.
  */
@@ -128,6 +151,10 @@ export function intervalCount(program: string, parsed: ParsedArgs, ctx: RuleCont
   const numbers = parsed.operands.filter((o) => WHOLE.test(o));
   if (numbers.length === 2 && Number(numbers[1]) === 0) {
     deny("interval-without-count", `${program} with a count of 0 may repeat forever; give a count of at least 1`);
+  }
+  if (numbers.length === 2) {
+    const [interval, count] = numbers.map(Number);
+    boundedCount(program, interval * (count - (firstReportAtStart ? 1 : 0)), `give a smaller count (${program} ${interval} ${Math.max(1, Math.floor(MAX_COUNTED_SECONDS / Math.max(1, interval)))}), or none to sample for ${ctx.sampleSeconds} s`);
   }
   if (numbers.length !== 1 || Number(numbers[0]) === 0) {
     return;

@@ -4,7 +4,7 @@
 
 import { findOption, options, type ParsedArgs } from "../options";
 import { checkPs } from "./ps";
-import { deny, grammar, intervalCount, noOperands, printer, reader, reportsInWindow, type ArgvRewrite, type ProgramRule, type RuleContext } from "./rule";
+import { boundedCount, countOf, deny, grammar, intervalCount, noOperands, printer, reader, reportsInWindow, type ArgvRewrite, type ProgramRule, type RuleContext } from "./rule";
 
 const SECONDS = /^[0-9]+(\.[0-9]+)?$/;
 
@@ -22,13 +22,16 @@ function delayOf(program: string, value: string | undefined): number {
  * one's CPU figures cover the whole window), or frames every `-d` seconds. Plain `top` becomes
  * `top -b -d 5 -n 2`.
  */
-function batchFrames(program: string, batchLong: string) {
+function batchFrames(program: string, batchLong: string, defaultDelay: number) {
   return (_args: readonly string[], parsed: ParsedArgs, ctx: RuleContext): ArgvRewrite | void => {
     const words: string[] = findOption(parsed, "b", batchLong) ? [] : ["-b"];
-    if (findOption(parsed, "n", "iterations")) {
+    const delay = findOption(parsed, "d", "delay");
+    const iterations = findOption(parsed, "n", "iterations");
+    if (iterations) {
+      const frames = countOf(program, "-n", iterations.value);
+      boundedCount(program, (frames - 1) * (delay ? delayOf(program, delay.value) : defaultDelay), `give fewer frames (${program} -b -n 2), or no -n to sample for ${ctx.sampleSeconds} s`);
       return words.length > 0 ? { at: 0, words } : undefined;
     }
-    const delay = findOption(parsed, "d", "delay");
     if (delay === undefined) {
       return { at: 0, words: [...words, "-d", String(ctx.sampleSeconds), "-n", "2"], sampleSeconds: ctx.sampleSeconds };
     }
@@ -38,16 +41,18 @@ function batchFrames(program: string, batchLong: string) {
   };
 }
 
-const checkTop = batchFrames("top", "batch-mode");
+const checkTop = batchFrames("top", "batch-mode", 3);
 
 /** iotop: batch mode; without -n it samples like top, every -d seconds (default 1). */
 function checkIotop(_args: readonly string[], parsed: ParsedArgs, ctx: RuleContext): ArgvRewrite | void {
   const words: string[] = findOption(parsed, "b", "batch") ? [] : ["-b"];
-  if (findOption(parsed, "n", "iter")) {
-    return words.length > 0 ? { at: 0, words } : undefined;
-  }
   const delay = findOption(parsed, "d", "delay");
   const seconds = delay ? delayOf("iotop", delay.value) : 1;
+  const iterations = findOption(parsed, "n", "iter");
+  if (iterations) {
+    boundedCount("iotop", (countOf("iotop", "-n", iterations.value) - 1) * seconds, `give fewer frames (iotop -b -n 3), or no -n to sample for ${ctx.sampleSeconds} s`);
+    return words.length > 0 ? { at: 0, words } : undefined;
+  }
   const frames = reportsInWindow("iotop", seconds, ctx, "iotop -b -n 3");
   return { at: 0, words: [...words, "-n", String(frames + 1)], sampleSeconds: frames * seconds };
 }
@@ -55,10 +60,15 @@ function checkIotop(_args: readonly string[], parsed: ParsedArgs, ctx: RuleConte
 /** free -s N repeats forever without -c: it samples. */
 function checkFree(_args: readonly string[], parsed: ParsedArgs, ctx: RuleContext): ArgvRewrite | void {
   const every = findOption(parsed, "s", "seconds");
-  if (!every || findOption(parsed, "c", "count")) {
+  const count = findOption(parsed, "c", "count");
+  if (!every) {
     return;
   }
   const seconds = delayOf("free", every.value);
+  if (count) {
+    boundedCount("free", (countOf("free", "-c", count.value) - 1) * seconds, `give a smaller count (free -s 1 -c 5), or no -c to sample for ${ctx.sampleSeconds} s`);
+    return;
+  }
   const reports = reportsInWindow("free", seconds, ctx, "free -s 1 -c 5");
   return { at: 0, words: ["-c", String(reports + 1)], sampleSeconds: reports * seconds };
 }
@@ -172,7 +182,7 @@ export const SYSTEM_PROGRAMS: Record<string, ProgramRule> = {
     options("-p -t -c -m -i -P -k -r|--raw -b|--batch -n|--iterations= -d|--delay= --cpu=? --recursive= --depth= --order= -h|--help --version", {
       denied: { M: "systemd-cgtop -M operates on a container", machine: "systemd-cgtop --machine operates on a container" },
     }),
-    { check: batchFrames("systemd-cgtop", "batch"), note: "Always batch mode (-b is added); without -n it is sampled (systemd-cgtop -b -d 5 -n 2)." },
+    { check: batchFrames("systemd-cgtop", "batch", 1), note: "Always batch mode (-b is added); without -n it is sampled (systemd-cgtop -b -d 5 -n 2)." },
   ),
   slabtop: printer("kernel slab usage", "-d|--delay= -o|--once -s|--sort= -h|--help -V|--version", { check: checkSlabtop, note: "Always one report (-o is added)." }),
 };
