@@ -292,26 +292,33 @@ export function processIoSampler(pids: number[], seconds: number, language: Lang
   };
 }
 
+/**
+ * One level of directories under `path`, unsorted: a listing the time limit cuts short still shows
+ * the directories it finished (du prints each when done, head passes it on), where `| sort` would
+ * have printed nothing.
+ * A deeper look into the largest follows in the next round.
+ */
 function duTop(path: string, say: Say): RunbookCommand {
   return {
-    command: `du -xh --max-depth=3 ${path} 2>/dev/null | sort -rh | head -n 20`,
-    purpose: say(`The largest directories under ${path} (same filesystem only, three levels deep).`, `${path} 아래에서 가장 큰 디렉터리 (같은 파일시스템, 3단계 깊이까지).`),
+    command: `du -xh --max-depth=1 ${path} 2>/dev/null | head -n 1000`,
+    purpose: say(`The size of each directory directly under ${path} (same filesystem only); the next round looks into the largest.`, `${path} 바로 아래 각 디렉터리의 크기 (같은 파일시스템); 다음 단계에서 가장 큰 곳을 들여다봅니다.`),
     expectedSignal: say("One directory holding most of the space (logs, caches, dumps, container images).", "공간 대부분을 차지하는 디렉터리 하나 (로그, 캐시, 덤프, 컨테이너 이미지)."),
   };
 }
 
+/** Large files in the top three levels under `path`: bounded, so it ends quickly however big the filesystem is. */
 function largeFiles(path: string, say: Say): RunbookCommand {
   return {
-    command: `find ${path} -xdev -type f -size +10M -printf '%s %p\\n' 2>/dev/null | sort -rn | head -n 15`,
-    purpose: say(`The largest files (over 10 MB) under ${path}, on the same filesystem.`, `${path} 아래 같은 파일시스템의 가장 큰 파일 (10 MB 이상).`),
+    command: `find ${path} -xdev -maxdepth 3 -type f -size +10M -printf '%s %p\\n' 2>/dev/null | sort -rn | head -n 15`,
+    purpose: say(`The largest files (over 10 MB) in the top three levels under ${path}, on the same filesystem.`, `${path} 아래 세 단계까지, 같은 파일시스템의 가장 큰 파일 (10 MB 이상).`),
     expectedSignal: say("A runaway log, core dump or forgotten archive.", "폭주한 로그, 코어 덤프, 잊힌 아카이브."),
   };
 }
 
 function duInodes(path: string, say: Say): RunbookCommand {
   return {
-    command: `du --inodes -x --max-depth=3 ${path} 2>/dev/null | sort -rn | head -n 20`,
-    purpose: say(`The directories under ${path} holding the most files (inodes), same filesystem only.`, `${path} 아래에서 파일(아이노드)이 가장 많은 디렉터리 (같은 파일시스템).`),
+    command: `du --inodes -x --max-depth=1 ${path} 2>/dev/null | head -n 1000`,
+    purpose: say(`The number of files (inodes) in each directory directly under ${path} (same filesystem only); the next round looks into the largest.`, `${path} 바로 아래 각 디렉터리의 파일(아이노드) 수 (같은 파일시스템); 다음 단계에서 가장 많은 곳을 들여다봅니다.`),
     expectedSignal: say("One directory with millions of small files (sessions, caches, mail queues).", "작은 파일 수백만 개를 가진 디렉터리 (세션, 캐시, 메일 큐)."),
   };
 }
@@ -384,10 +391,13 @@ export function resourceCommands(resource: Resource, target: CommandTarget, lang
       return target.pid ? [processById(target.pid, say)] : [];
     case "swap":
       return all(swaps, swapPerProcess);
+    // A directory listing walks every file under it: on a large root it outlasts the time limit.
+    // So the first round lists only a path that was named; otherwise the next round lists the mount
+    // that df shows full (and then the largest directory in it, one level at a time).
     case "disk-space":
-      return [...all(dfInodes), duTop(path, say), largeFiles(path, say), ...all(deletedOpen)];
+      return [...all(dfInodes), ...(target.path ? [duTop(path, say)] : []), largeFiles(path, say), ...all(deletedOpen)];
     case "inodes":
-      return [...all(dfInodes), duInodes(path, say)];
+      return [...all(dfInodes), ...(target.path ? [duInodes(path, say)] : [])];
     case "disk-io":
       return all(dStateSampler, processIo);
     case "file-descriptors":

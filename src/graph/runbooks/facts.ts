@@ -95,6 +95,22 @@ export interface ProcessIo {
   byPid: Map<number, { first: { read: number; write: number }; second: { read: number; write: number } | null; lines: string[] }>;
 }
 
+/** A directory or file with its size (or count), and the listing it was read from (for evidence). */
+export interface Listed extends SizedPath {
+  run: CommandRun;
+}
+
+/**
+ * The listings of one kind (du, du --inodes, find) merged: a first listing of a mount and the
+ * follow-ups into its largest directory read as one tree. `roots`: the directories the listings
+ * were asked about, with whether the listing finished (du prints a root last: a listing cut short
+ * by the time limit has the directories it finished, but not the root's total).
+ */
+export interface Listing {
+  entries: Listed[];
+  roots: { path: string; complete: boolean; run: CommandRun }[];
+}
+
 export interface Facts {
   load?: From<LoadAverage>;
   cores?: From<number>;
@@ -123,14 +139,10 @@ export interface Facts {
   kernelLogRead: boolean;
   df?: From<MountUsage[]>;
   dfInodes?: From<MountUsage[]>;
-  du?: From<SizedPath[]>;
-  /** The directory du was asked about. */
-  duRoot?: string;
-  duInodes?: From<SizedPath[]>;
-  duInodesRoot?: string;
-  largeFiles?: From<SizedPath[]>;
-  /** The directory find was asked about. */
-  largeFilesRoot?: string;
+  /** Every du listing's directories, merged (a later, deeper listing adds to the first). */
+  du?: Listing;
+  duInodes?: Listing;
+  largeFiles?: Listing;
   deletedOpen?: From<DeletedOpenFile[]>;
   iostat?: From<DeviceLoad[]>;
   openFiles?: From<OpenFileCount[]>;
@@ -429,14 +441,25 @@ function lastArgPath(args: string[]): string | undefined {
  * nothing (timed out, empty), or it looked deeper — a follow-up into the full mount that a listing
  * of / with -x could not enter.
  */
-function followsUp(before: number, beforeRoot: string | undefined, after: number, afterRoot: string | undefined): boolean {
-  if (after === 0) {
-    return false;
+/** Adds one listing to the merged ones: an entry listed again takes the later figure (a deeper look is newer). */
+function addListing(listing: Listing | undefined, run: CommandRun, entries: SizedPath[], root: string | undefined): Listing {
+  const merged: Listing = listing ?? { entries: [], roots: [] };
+  const clean = (path: string): string => (path.length > 1 ? path.replace(/\/+$/, "") : path);
+  for (const entry of entries) {
+    const path = clean(entry.path);
+    const at = merged.entries.findIndex((e) => e.path === path);
+    const listed = { ...entry, path, run };
+    if (at >= 0) {
+      merged.entries[at] = listed;
+    } else {
+      merged.entries.push(listed);
+    }
   }
-  if (before === 0) {
-    return true;
+  if (root) {
+    const path = clean(root);
+    merged.roots.push({ path, complete: entries.some((e) => clean(e.path) === path) || run.status === "ok", run });
   }
-  return beforeRoot !== undefined && afterRoot !== undefined && afterRoot !== beforeRoot && (beforeRoot === "/" || afterRoot.startsWith(`${beforeRoot.replace(/\/+$/, "")}/`));
+  return merged;
 }
 
 export function collectFacts(runs: CommandRun[], say: Say = sayer("en")): Facts {
@@ -637,33 +660,15 @@ function readRun(facts: Facts, run: CommandRun, tool: Tool, args: string[]): boo
       }
       return true;
     }
-    case "du": {
-      const entries = parseDu(out);
-      const root = lastArgPath(args);
-      if (!facts.du || followsUp(facts.du.value.length, facts.duRoot, entries.length, root)) {
-        facts.du = from(entries);
-        facts.duRoot = root;
-      }
+    case "du":
+      facts.du = addListing(facts.du, run, parseDu(out), lastArgPath(args));
       return true;
-    }
-    case "du-inodes": {
-      const entries = parseDuCounts(out);
-      const root = lastArgPath(args);
-      if (!facts.duInodes || followsUp(facts.duInodes.value.length, facts.duInodesRoot, entries.length, root)) {
-        facts.duInodes = from(entries);
-        facts.duInodesRoot = root;
-      }
+    case "du-inodes":
+      facts.duInodes = addListing(facts.duInodes, run, parseDuCounts(out), lastArgPath(args));
       return true;
-    }
-    case "find": {
-      const entries = parseFindSizes(out);
-      const root = args.find((a) => a.startsWith("/"));
-      if (!facts.largeFiles || followsUp(facts.largeFiles.value.length, facts.largeFilesRoot, entries.length, root)) {
-        facts.largeFiles = from(entries);
-        facts.largeFilesRoot = root;
-      }
+    case "find":
+      facts.largeFiles = addListing(facts.largeFiles, run, parseFindSizes(out), args.find((a) => a.startsWith("/")));
       return true;
-    }
     case "open-files":
       facts.openFiles ??= from(parseOpenFileCounts(out));
       return true;

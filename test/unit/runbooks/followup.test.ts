@@ -1,10 +1,12 @@
 // Second looks and how the analysis reads them: a listing of / that could not enter a full mount
 // (du -x, find -xdev) or that timed out gives way to the follow-up listing of that mount; the
-// follow-up a first round asks for is the one that names the directory and the file. Outputs are
+// follow-up a first round asks for is the one that names the directory and the file; a question
+// that names no path lists nothing on the first round (a listing of a large root outlasts the time
+// limit), and the listings go one level down into the largest directory per round. Outputs are
 // hand-made in the shapes of GNU du/find/df on other hosts than the evaluation's.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { analyzeRuns } from "../../../src/graph/runbooks/index";
+import { analyzeRuns, planFromText } from "../../../src/graph/runbooks/index";
 import { numbered, run } from "./support";
 
 const DF = `Filesystem      Size  Used Avail Use% Mounted on
@@ -34,10 +36,12 @@ const FIND_MOUNT = `48318382080 /var/lib/docker/volumes/metrics-db/_data/wal-000
 104857600 /var/lib/docker/overlay2/abc/diff/usr/lib/libx.so
 `;
 
-const duRoot = "du -xh --max-depth=3 / 2>/dev/null | sort -rh | head -n 20";
-const findRoot = "find / -xdev -type f -size +10M -printf '%s %p\\n' 2>/dev/null | sort -rn | head -n 15";
-const duMount = "du -xh --max-depth=3 /var/lib/docker 2>/dev/null | sort -rh | head -n 20";
-const findMount = "find /var/lib/docker -xdev -type f -size +10M -printf '%s %p\\n' 2>/dev/null | sort -rn | head -n 15";
+const du = (path: string): string => `du -xh --max-depth=1 ${path} 2>/dev/null | head -n 1000`;
+const find = (path: string): string => `find ${path} -xdev -maxdepth 3 -type f -size +10M -printf '%s %p\\n' 2>/dev/null | sort -rn | head -n 15`;
+const duRoot = du("/");
+const findRoot = find("/");
+const duMount = du("/var/lib/docker");
+const findMount = find("/var/lib/docker");
 
 void describe("follow-up listings of a full mount", () => {
   void it("asks to list the full mount when the first listing of / could not enter it", () => {
@@ -74,5 +78,58 @@ void describe("follow-up listings of a full mount", () => {
     const analysis = analyzeRuns(runs, { alarm: null, question: "disk is full, what filled it?" });
     assert.equal(analysis.culprit, null, analysis.summary);
     assert.match(analysis.summary, /^No evidence of a full filesystem/, analysis.summary);
+  });
+});
+
+void describe("a full root, one level at a time", () => {
+  const df = `Filesystem      Size  Used Avail Use% Mounted on
+/dev/nvme0n1p1   48G   45G  3.0G  94% /
+tmpfs           3.9G     0  3.9G   0% /dev/shm
+`;
+  const level1 = "1.2G\t/usr\n40G\t/var\n2.1G\t/home\n512M\t/opt\n45G\t/\n";
+  const level2 = "600M\t/var/log\n39G\t/var/lib\n300M\t/var/cache\n40G\t/var\n";
+  const level3 = "38G\t/var/lib/mysql\n700M\t/var/lib/apt\n39G\t/var/lib\n";
+  const question = "No space left on device, what filled the disk?";
+
+  void it("a question that names no path lists no directory on the first round, only the top levels' large files", () => {
+    const commands = planFromText(question)?.commands.map((c) => c.command) ?? [];
+    assert.ok(!commands.some((c) => c.startsWith("du ")), commands.join("\n"));
+    assert.ok(commands.includes(findRoot), commands.join("\n"));
+  });
+
+  void it("lists the full mount, then goes down into the largest directory, then names it", () => {
+    const first = analyzeRuns(numbered([run("df -hP", df), run(findRoot, "")]), { alarm: null, question });
+    assert.equal(first.culprit, null, first.summary);
+    assert.deepEqual(first.furtherCommands.map((c) => c.command), [duRoot], "the find of / already ran");
+    const second = analyzeRuns(numbered([run("df -hP", df), run(findRoot, ""), run(duRoot, level1)]), { alarm: null, question });
+    assert.match(second.culprit?.name ?? "", /^\/var$/, second.summary);
+    assert.deepEqual(second.furtherCommands.map((c) => c.command), [du("/var"), find("/var")]);
+    const third = analyzeRuns(numbered([run("df -hP", df), run(findRoot, ""), run(duRoot, level1), run(du("/var"), level2), run(find("/var"), "")]), { alarm: null, question });
+    assert.deepEqual(third.furtherCommands.map((c) => c.command), [du("/var/lib"), find("/var/lib")]);
+    const runs = numbered([run("df -hP", df), run(findRoot, ""), run(duRoot, level1), run(du("/var"), level2), run(find("/var"), ""), run(du("/var/lib"), level3), run(find("/var/lib"), "")]);
+    for (const language of ["en", "ko"] as const) {
+      const last = analyzeRuns(runs, { alarm: null, question, language });
+      assert.deepEqual([last.culprit?.kind, last.culprit?.name], ["path", "/var/lib/mysql"], last.summary);
+      assert.match(last.summary, /\/var\/lib\/mysql/);
+    }
+    // Every line quoted comes from the listing that printed it.
+    const last = analyzeRuns(runs, { alarm: null, question });
+    for (const f of last.findings) {
+      for (const e of f.evidence) {
+        const source = runs.find((r) => r.id === e.commandId);
+        for (const line of e.excerpt.split("\n")) {
+          assert.ok(source?.stdout.includes(line), `${line} is not in ${e.command}`);
+        }
+      }
+    }
+  });
+
+  void it("a listing cut short by the time limit: the directories it finished count, the rest is not guessed", () => {
+    const partial = { status: "timeout" as const, exitCode: null, stderr: "timed out after 30 s; killed" };
+    const spread = analyzeRuns(numbered([run("df -hP", df), run(duRoot, "1.2G\t/usr\n2.1G\t/home\n", partial)]), { alarm: null, question });
+    assert.equal(spread.culprit, null, spread.summary);
+    assert.ok(spread.findings.some((f) => /cut short/.test(f.detail)), JSON.stringify(spread.findings.map((f) => f.detail)));
+    const found = analyzeRuns(numbered([run("df -hP", df), run(duRoot, "1.2G\t/usr\n40G\t/var\n", partial)]), { alarm: null, question });
+    assert.equal(found.culprit?.name, "/var", found.summary);
   });
 });

@@ -89,11 +89,11 @@ void describe("plans by alarm", () => {
 
   void it("looks where the alarm points: the path for du/find, the inode-heavy directories", () => {
     const disk = commandsOf(planFromAlarm(alarm("db disk", metric("CWAgent", "disk_used_percent", { path: "/var/lib/postgresql", device: "nvme1n1", fstype: "xfs" }))));
-    assert.ok(disk.some((c) => c.startsWith("du -xh --max-depth=3 /var/lib/postgresql ")));
+    assert.ok(disk.some((c) => c.startsWith("du -xh --max-depth=1 /var/lib/postgresql ")));
     assert.ok(disk.some((c) => c.startsWith("find /var/lib/postgresql -xdev")));
     assert.ok(disk.some((c) => c.startsWith("lsof -nP +L1")));
     const inodes = commandsOf(planFromAlarm(alarm("inodes", metric("CWAgent", "disk_inodes_free", { path: "/srv/cache" }, { comparison: "LessThanThreshold" }))));
-    assert.ok(inodes.some((c) => c.startsWith("du --inodes -x --max-depth=3 /srv/cache ")));
+    assert.ok(inodes.some((c) => c.startsWith("du --inodes -x --max-depth=1 /srv/cache ")));
   });
 
   void it("metric math uses the queries' metrics (NetworkIn + NetworkOut → network)", () => {
@@ -142,7 +142,7 @@ void describe("plans by the user's words", () => {
     assert.equal(planFromText("prod-web-01 메모리 부족")?.runbook, "memory");
     assert.equal(planFromText("디스크 용량이 부족합니다")?.runbook, "disk-space");
     assert.equal(planFromText("why is the load so high on prod-web-01?")?.runbook, "cpu");
-    assert.ok(commandsOf(planFromText("disk full on /var/lib/mysql")).some((c) => c.startsWith("du -xh --max-depth=3 /var/lib/mysql ")));
+    assert.ok(commandsOf(planFromText("disk full on /var/lib/mysql")).some((c) => c.startsWith("du -xh --max-depth=1 /var/lib/mysql ")));
     assert.ok(commandsOf(planFromText("too many open files")).some((c) => c.startsWith("find /proc -mindepth 3")));
     assert.ok(commandsOf(planFromText("connections pile up on 8080")).some((c) => c.startsWith("ss -tanp")));
     assert.ok(commandsOf(planFromText("DNS fails for db.internal")).includes("getent ahosts db.internal"));

@@ -1,7 +1,8 @@
 // Disk space and inodes: the mount asked about (or the fullest), and what fills it — the file, the
 // directory, or a process holding deleted files open; for inodes, the directory with the most
 // files. When the directory listing did not cover the full mount, the next commands say where to look.
-import type { Severity } from "../../diagnosis";
+import type { Evidence, Severity } from "../../diagnosis";
+import type { Listed, Listing } from "../facts";
 import { displayName, formatBytes, formatPercent } from "../parse/common";
 import { isNoiseMount, mountFor, type MountUsage, type SizedPath } from "../parse/disk";
 import { code, evidence, finding, headerOf, output, rank, type RuleContext, type RuleOutput } from "./common";
@@ -30,22 +31,106 @@ function within(path: string, mount: MountUsage, mounts: MountUsage[]): boolean 
   return mountFor(mounts, path)?.mountedOn === mount.mountedOn;
 }
 
-/** Commands to run next when the listing did not look inside the mount that is full. */
+/** The directory directly above `path` ("/" above "/var"). */
+function parentOf(path: string): string {
+  const cut = path.replace(/\/+$/, "").lastIndexOf("/");
+  return cut <= 0 ? "/" : path.slice(0, cut);
+}
+
+/**
+ * The top of what the listings saw inside `mount`: the highest directory a listing was asked about,
+ * with its total. A listing cut short by the time limit has no total for its root; when that root
+ * is the mount point, the mount's used figure stands in for it (`used`), otherwise there is none.
+ */
+function listingRoot(listing: Listing, entries: Listed[], mount: MountUsage, mounts: MountUsage[], used: number | null): SizedPath | null {
+  const roots = listing.roots.filter((r) => within(r.path, mount, mounts)).sort((a, b) => a.path.length - b.path.length);
+  for (const r of roots) {
+    const entry = entries.find((e) => e.path === r.path);
+    if (entry) {
+      return entry;
+    }
+    if (r.path === mount.mountedOn && used !== null) {
+      return { path: r.path, bytes: used, size: String(used), line: "" };
+    }
+  }
+  return null;
+}
+
+/**
+ * Where to look next inside a full mount: from the top of the listings, down through every directory
+ * that holds a large part of its parent, to the first one nobody listed inside yet. Null when the
+ * listings already reach the bottom, or the space is spread out.
+ */
+function drillInto(entries: SizedPath[], root: SizedPath, listed: Set<string>): string | null {
+  let current = root;
+  for (;;) {
+    const children = entries.filter((e) => e.path !== current.path && parentOf(e.path) === current.path);
+    const largest = [...children].sort((a, b) => b.bytes - a.bytes)[0];
+    if (!largest) {
+      return listed.has(current.path) ? null : current.path;
+    }
+    if (largest.bytes < current.bytes * 0.3) {
+      return null;
+    }
+    current = largest;
+  }
+}
+
+/** Evidence from merged listings: each line cited from the run that printed it. */
+function listingEvidence(entries: Listed[]): Evidence[] {
+  const runs = [...new Set(entries.map((e) => e.run))];
+  return runs.map((run) => evidence(run, entries.filter((e) => e.run === run && e.line).map((e) => e.line)));
+}
+
+/** Inodes used on a mount, from df -i's "IUsed" column. */
+function inodesUsed(mount: MountUsage): number | null {
+  return /^\d+$/.test(mount.used) ? Number(mount.used) : null;
+}
+
+/**
+ * Commands to run next: the listing of a full mount the first round did not look inside (a question
+ * that named no path lists nothing on the first round; du -x and find -xdev stop at mount points),
+ * and one level deeper into the directory that holds most of it.
+ */
 export function diskFollowUp(ctx: RuleContext): { space: string | null; inodes: string | null } {
   const { facts, target } = ctx;
   const result = { space: null as string | null, inodes: null as string | null };
-  const mounts = (facts.df?.value ?? []).filter((m) => !isNoiseMount(m));
+  const all = facts.df?.value ?? [];
+  const mounts = all.filter((m) => !isNoiseMount(m));
   const fullest = [...mounts].sort((a, b) => (b.usePercent ?? 0) - (a.usePercent ?? 0))[0];
-  const focus = target.path ? mountFor(facts.df?.value ?? [], target.path) : fullest;
-  if (focus && (focus.usePercent ?? 0) >= 80 && !(facts.duRoot && within(facts.duRoot, focus, facts.df?.value ?? []))) {
-    result.space = focus.mountedOn;
+  const focus = target.path ? mountFor(all, target.path) : fullest;
+  if (focus && (focus.usePercent ?? 0) >= 80) {
+    result.space = nextListing(facts.du, focus, all, usedOf(focus), biggestFile(facts.largeFiles, focus, all));
   }
-  const inodes = (facts.dfInodes?.value ?? []).filter((m) => !isNoiseMount(m) && m.usePercent !== null);
+  const allInodes = facts.dfInodes?.value ?? [];
+  const inodes = allInodes.filter((m) => !isNoiseMount(m) && m.usePercent !== null);
   const fullestInodes = [...inodes].sort((a, b) => (b.usePercent ?? 0) - (a.usePercent ?? 0))[0];
-  if (fullestInodes && (fullestInodes.usePercent ?? 0) >= 80 && !(facts.duInodesRoot && within(facts.duInodesRoot, fullestInodes, facts.dfInodes?.value ?? []))) {
-    result.inodes = fullestInodes.mountedOn;
+  if (fullestInodes && (fullestInodes.usePercent ?? 0) >= 80) {
+    result.inodes = nextListing(facts.duInodes, fullestInodes, allInodes, inodesUsed(fullestInodes), null);
   }
   return result;
+}
+
+function biggestFile(files: Listing | undefined, mount: MountUsage, mounts: MountUsage[]): Listed | null {
+  return (files?.entries ?? []).filter((f) => within(f.path, mount, mounts)).sort((a, b) => b.bytes - a.bytes)[0] ?? null;
+}
+
+function nextListing(listing: Listing | undefined, mount: MountUsage, mounts: MountUsage[], used: number | null, file: Listed | null): string | null {
+  const covered = (listing?.roots ?? []).some((r) => within(r.path, mount, mounts));
+  if (!listing || !covered) {
+    return mount.mountedOn;
+  }
+  const entries = listing.entries.filter((e) => within(e.path, mount, mounts));
+  const root = listingRoot(listing, entries, mount, mounts, used);
+  if (!root) {
+    return null;
+  }
+  const next = drillInto(entries, root, new Set(listing.roots.map((r) => r.path)));
+  // A file already found there that holds most of it is the answer: no need to look further.
+  if (next === null || (file && file.path.startsWith(`${next.replace(/\/$/, "")}/`) && file.bytes >= (entries.find((e) => e.path === next)?.bytes ?? Infinity) * 0.5)) {
+    return null;
+  }
+  return next;
 }
 
 export function diskRules(ctx: RuleContext): RuleOutput {
@@ -53,7 +138,7 @@ export function diskRules(ctx: RuleContext): RuleOutput {
   const out = output();
   const all = facts.df?.value ?? [];
   const mounts = all.filter((m) => !isNoiseMount(m));
-  const path = target.path ?? facts.duRoot;
+  const path = target.path ?? facts.du?.roots[0]?.path;
   let focus: MountUsage | null = null;
   if (facts.df && mounts.length > 0) {
     const fullest = [...mounts].sort((a, b) => (b.usePercent ?? 0) - (a.usePercent ?? 0))[0] ?? null;
@@ -96,32 +181,34 @@ export function diskRules(ctx: RuleContext): RuleOutput {
   const inFocus = (p: string): boolean => (focus ? within(p, focus, all) : true);
   const mountLabel = focus ? displayName(focus.mountedOn) : "";
 
-  // What fills it: the directory listing and the largest files, inside the focus mount only.
-  const du = (facts.du?.value ?? []).filter((e) => inFocus(e.path));
+  // What fills it: the directory listings and the largest files, inside the focus mount only.
+  const du = (facts.du?.entries ?? []).filter((e) => inFocus(e.path));
   let hot: SizedPath | null = null;
   let root: SizedPath | null = null;
   if (facts.du && du.length > 0) {
-    root = du.find((e) => e.path === facts.duRoot) ?? [...du].sort((a, b) => a.path.length - b.path.length)[0];
-    hot = hotSpot(du, root);
+    root = focus ? listingRoot(facts.du, du, focus, all, usedOf(focus)) : null;
+    hot = root ? hotSpot(du, root) : null;
     const listed = [...du].sort((a, b) => b.bytes - a.bytes).slice(0, 6);
+    const top = root?.path ?? mountLabel;
     out.findings.push(
       finding(
         "disk-space",
-        hot && hot !== root
+        root && hot && hot !== root
           ? say(`Most of ${displayName(root.path)} is in ${displayName(hot.path)} (${hot.size} of ${root.size})`, `${displayName(root.path)}의 대부분이 ${displayName(hot.path)}에 있음 (${root.size} 중 ${hot.size})`)
-          : say(`Largest directories under ${displayName(root.path)}`, `${displayName(root.path)} 아래에서 가장 큰 디렉터리`),
+          : say(`Largest directories under ${displayName(top)}`, `${displayName(top)} 아래에서 가장 큰 디렉터리`),
         say("Largest: ", "크기순: ") +
           `${listed
-            .filter((e) => e !== root)
+            .filter((e) => e.path !== root?.path)
             .slice(0, 4)
             .map((e) => `${displayName(e.path)} ${e.size}`)
-            .join(", ")}.`,
+            .join(", ")}.` +
+          (facts.du.roots.some((r) => !r.complete && inFocus(r.path)) ? say(" The listing was cut short by the time limit: it shows the directories it finished.", " 시간 제한으로 목록이 중간에 끊겼습니다: 끝낸 디렉터리만 보입니다.") : ""),
         full ? "medium" : "info",
-        [evidence(facts.du.run, listed.map((e) => e.line))],
+        listingEvidence(listed),
       ),
     );
   }
-  const files = (facts.largeFiles?.value ?? []).filter((f) => inFocus(f.path)).sort((a, b) => b.bytes - a.bytes);
+  const files = (facts.largeFiles?.entries ?? []).filter((f) => inFocus(f.path)).sort((a, b) => b.bytes - a.bytes);
   const biggest = files[0];
   let fileFinding: ReturnType<typeof finding> | null = null;
   if (facts.largeFiles && biggest) {
@@ -132,7 +219,7 @@ export function diskRules(ctx: RuleContext): RuleOutput {
           ? say("Then ", "그다음: ") + `${files.slice(1, 4).map((f) => `${displayName(f.path)} (${formatBytes(f.bytes)})`).join(", ")}.`
           : say("The only file over the size threshold.", "크기 기준을 넘는 유일한 파일입니다."),
         full ? "medium" : "info",
-        [evidence(facts.largeFiles.run, files.slice(0, 5).map((f) => f.line))],
+        listingEvidence(files.slice(0, 5)),
       );
     out.findings.push(fileFinding);
   }
@@ -289,9 +376,9 @@ function inodeRules(ctx: RuleContext, out: RuleOutput): void {
     severity: sev,
     text: say(`${displayName(m.mountedOn)} has used ${m.usePercent}% of its inodes (${m.used} of ${m.size})`, `${displayName(m.mountedOn)} 아이노드 ${m.usePercent}% 사용 (${m.size} 중 ${m.used})`),
   });
-  const counts = (facts.duInodes?.value ?? []).filter((e) => within(e.path, m, facts.dfInodes?.value ?? []));
-  if (facts.duInodes && counts.length > 0) {
-    const root = counts.find((e) => e.path === facts.duInodesRoot) ?? [...counts].sort((a, b) => b.bytes - a.bytes)[0];
+  const counts = (facts.duInodes?.entries ?? []).filter((e) => within(e.path, m, facts.dfInodes?.value ?? []));
+  const root = facts.duInodes ? listingRoot(facts.duInodes, counts, m, facts.dfInodes?.value ?? [], inodesUsed(m)) : null;
+  if (facts.duInodes && counts.length > 0 && root) {
     const hot = hotSpot(counts, root);
     const listed = [...counts].sort((a, b) => b.bytes - a.bytes).slice(0, 6);
     out.findings.push(
@@ -301,12 +388,12 @@ function inodeRules(ctx: RuleContext, out: RuleOutput): void {
           ? say(`Most files under ${displayName(root.path)} are in ${displayName(hot.path)} (${hot.bytes} of ${root.bytes})`, `${displayName(root.path)} 아래 파일 대부분이 ${displayName(hot.path)}에 있음 (${root.bytes}개 중 ${hot.bytes}개)`)
           : say(`Directories with the most files under ${displayName(root.path)}`, `${displayName(root.path)} 아래에서 파일이 가장 많은 디렉터리`),
         listed
-          .filter((e) => e !== root)
+          .filter((e) => e.path !== root.path)
           .slice(0, 4)
           .map((e) => `${displayName(e.path)} ${e.bytes}`)
           .join(", ") + ".",
         sev === "info" ? "info" : "medium",
-        [evidence(facts.duInodes.run, listed.map((e) => e.line))],
+        listingEvidence(listed),
       ),
     );
     if (hot && hot !== root && sev !== "info") {
