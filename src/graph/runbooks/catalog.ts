@@ -9,7 +9,7 @@
 // Values that come from an alarm or the user's text (a mount path, a service name, a port, a host
 // name) are validated by target.ts before they get here, and the policy quotes every argument again.
 import type { Resource } from "../diagnosis";
-import { sayer, type Language, type Say } from "./lang";
+import { sayer, type Language, type Say, josa } from "./lang";
 import { processOfService } from "./target";
 
 export interface RunbookCommand {
@@ -360,7 +360,7 @@ export function commandLineOf(pid: number, language: Language = "en"): RunbookCo
   const say = sayer(language);
   return {
     ...processById(pid, say),
-    purpose: say(`Process ${pid} is known only by a thread name: its command line tells which program it is.`, `프로세스 ${pid}은(는) 스레드 이름으로만 보입니다: 명령줄로 어떤 프로그램인지 확인합니다.`),
+    purpose: say(`Process ${pid} is known only by a thread name: its command line tells which program it is.`, `프로세스 ${josa(pid, "은")} 스레드 이름으로만 보입니다: 명령줄로 어떤 프로그램인지 확인합니다.`),
   };
 }
 

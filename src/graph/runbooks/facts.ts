@@ -13,7 +13,7 @@ import type { Counters, InterfaceCounters, Listener, SocketSummary, TcpSocket } 
 import { kernelFigures, parseOpenFileCounts, parseProcFiles, type KernelFigures, type OpenFileCount } from "./parse/procfs";
 import { parseBoots, parseChronyTracking, parseGetent, parseResolvConf, parseTimedatectl, type Boot, type ChronyTracking, type ClockStatus, type Lookup, type ResolverConfig } from "./parse/host";
 import { lines } from "./parse/common";
-import { sayer, type Say } from "./lang";
+import { sayer, type Say, josa } from "./lang";
 
 export type Tool =
   | "uptime"
@@ -394,7 +394,7 @@ function gapOf(run: CommandRun, program: string, say: Say): Gap | null {
   const notFound = new RegExp(`(^|\\W)${escape(program)}(: command)?:? not found|command not found: ${escape(program)}|${escape(program)}: No such file or directory|executable file not found`, "i");
   if (run.exitCode === 127 || notFound.test(run.stderr)) {
     const pkg = PACKAGE_OF[program];
-    return { run, why: say(`${program} is not installed on the host${pkg ? ` (package ${pkg})` : ""}`, `호스트에 ${program}이(가) 설치되어 있지 않음${pkg ? ` (패키지 ${pkg})` : ""}`), line: firstLine(run.stderr) };
+    return { run, why: say(`${program} is not installed on the host${pkg ? ` (package ${pkg})` : ""}`, `호스트에 ${josa(program, "이")} 설치되어 있지 않음${pkg ? ` (패키지 ${pkg})` : ""}`), line: firstLine(run.stderr) };
   }
   if (program === "dmesg" && dmesgNotPermitted(run.stderr)) {
     return {

@@ -5,6 +5,7 @@
 import type { Culprit, Severity } from "../../diagnosis";
 import { displayName } from "../parse/common";
 import { evidence, finding, headerOf, output, proc, type RuleContext, type RuleOutput } from "./common";
+import { josa } from "../lang";
 
 /** A client must hold this many connections, and this share more than the next one, to be named. */
 const MIN_CONNECTIONS = 50;
@@ -71,7 +72,7 @@ export function connectionRules(ctx: RuleContext): RuleOutput {
             kind: "client",
             name: p.name,
             pid: p.pid,
-            detail: say(`${topClient[1].length} connections to port ${port} from ${address} (a process on this host)`, `${address}에서 포트 ${port}로 연결 ${topClient[1].length}개 (이 호스트의 프로세스)`),
+            detail: say(`${topClient[1].length} connections to port ${port} from ${address} (a process on this host)`, `${address}에서 포트 ${josa(port, "으로")} 연결 ${topClient[1].length}개 (이 호스트의 프로세스)`),
           };
         } else if (byProcess.length === 0) {
           culprit = { resource: "connections", kind: "client", name: address, pid: null, detail: say(`${fromPeer.length} of ${onPort.length} connections to port ${port} (a local client; run ss with -p as root to see its process)`, `포트 ${port} 연결 ${onPort.length}개 중 ${fromPeer.length}개 (로컬 클라이언트; 프로세스는 root로 ss -p를 실행해야 보임)`) };
@@ -80,7 +81,7 @@ export function connectionRules(ctx: RuleContext): RuleOutput {
         culprit = { resource: "connections", kind: "client", name: address, pid: null, detail: say(`${fromPeer.length} of ${onPort.length} connections to port ${port}`, `포트 ${port} 연결 ${onPort.length}개 중 ${fromPeer.length}개`) };
       }
       const text = culprit
-        ? say(`${who} holds ${fromPeer.length} of the ${onPort.length} connections to port ${port}${owner ? ` (${proc(owner)})` : ""}`, `${who}이(가) 포트 ${port}${owner ? ` (${proc(owner)})` : ""} 연결 ${onPort.length}개 중 ${fromPeer.length}개를 쥐고 있음`)
+        ? say(`${who} holds ${fromPeer.length} of the ${onPort.length} connections to port ${port}${owner ? ` (${proc(owner)})` : ""}`, `${josa(who, "이")} 포트 ${port}${owner ? ` (${proc(owner)})` : ""} 연결 ${onPort.length}개 중 ${fromPeer.length}개를 쥐고 있음`)
         : portText;
       const severity: Severity = fromPeer.length >= 1000 ? "high" : fromPeer.length >= MIN_CONNECTIONS && culprit ? "medium" : "info";
       out.findings.push(
@@ -121,7 +122,7 @@ export function connectionRules(ctx: RuleContext): RuleOutput {
       const closeWait = onPort.filter((s) => s.state === "CLOSE-WAIT");
       if (closeWait.length >= MIN_CONNECTIONS && owner) {
         const c: Culprit = { resource: "connections", kind: "listener", name: owner.name, pid: owner.pid, detail: say(`${closeWait.length} connections in CLOSE-WAIT`, `CLOSE-WAIT 연결 ${closeWait.length}개`) };
-        const t = say(`${proc(owner)} does not close its connections: ${closeWait.length} in CLOSE-WAIT on port ${port}`, `${proc(owner)}이(가) 연결을 닫지 않음: 포트 ${port}에 CLOSE-WAIT ${closeWait.length}개`);
+        const t = say(`${proc(owner)} does not close its connections: ${closeWait.length} in CLOSE-WAIT on port ${port}`, `${josa(proc(owner), "이")} 연결을 닫지 않음: 포트 ${port}에 CLOSE-WAIT ${closeWait.length}개`);
         out.findings.push(
           finding("connections", t, say("The clients hung up but the server never closed its side: a leak in the server (or it is stuck).", "클라이언트는 끊었지만 서버가 자기 쪽을 닫지 않았습니다: 서버의 누수(또는 멈춤)."), closeWait.length >= 500 ? "high" : "medium", [evidence(run, [headerOf(run), ...closeWait.slice(0, 3).map((s) => s.line)])], c),
         );
@@ -187,7 +188,7 @@ export function connectionRules(ctx: RuleContext): RuleOutput {
       const p = first[1][0].processes[0];
       const peers = group(first[1], (s) => `${s.peer!.address}:${s.peer!.port}`);
       const c: Culprit = { resource: "connections", kind: "process", name: p.name, pid: p.pid, detail: say(`${first[1].length} outgoing connections, most to ${peers[0][0]}`, `나가는 연결 ${first[1].length}개, 대부분 ${peers[0][0]}로`) };
-      const t = say(`${proc(p)} holds ${first[1].length} outgoing connections (most to ${displayName(peers[0][0])})`, `${proc(p)}이(가) 나가는 연결 ${first[1].length}개를 쥐고 있음 (대부분 ${displayName(peers[0][0])}로)`);
+      const t = say(`${proc(p)} holds ${first[1].length} outgoing connections (most to ${displayName(peers[0][0])})`, `${josa(proc(p), "이")} 나가는 연결 ${first[1].length}개를 쥐고 있음 (대부분 ${josa(displayName(peers[0][0]), "으로")})`);
       out.findings.push(finding("connections", t, say("A client-side pile: a connection pool without a cap or connections never closed.", "클라이언트 쪽 누적: 상한 없는 연결 풀이나 닫지 않는 연결."), "medium", [evidence(run, [headerOf(run), ...first[1].slice(0, 3).map((s) => s.line)])], c));
       out.candidates.push({ culprit: c, strength: first[1].length >= 2000 ? "strong" : "weak", severity: "medium", priority: 0, text: t });
     }
@@ -197,7 +198,7 @@ export function connectionRules(ctx: RuleContext): RuleOutput {
       out.findings.push(
         finding(
           "connections",
-          say(`${timeWait.length} connections in TIME-WAIT, most with ${displayName(peers[0][0])} (${peers[0][1].length})`, `TIME-WAIT 연결 ${timeWait.length}개, 대부분 ${displayName(peers[0][0])}와 (${peers[0][1].length})`),
+          say(`${timeWait.length} connections in TIME-WAIT, most with ${displayName(peers[0][0])} (${peers[0][1].length})`, `TIME-WAIT 연결 ${timeWait.length}개, 대부분 ${josa(displayName(peers[0][0]), "과")} (${peers[0][1].length})`),
           say("Connection churn: short connections opened and closed instead of reused (keep-alive, pooling).", "연결 churn: 재사용(keep-alive, 풀링) 대신 짧게 열고 닫는 연결."),
           timeWait.length >= 30000 ? "high" : "medium",
           [evidence(run, [headerOf(run), ...peers[0][1].slice(0, 3).map((s) => s.line)])],

@@ -6,6 +6,7 @@ import { displayName, formatPercent } from "../parse/common";
 import type { ProcessSample, ProcessTable } from "../parse/system";
 import { topDelay, type From } from "../facts";
 import { blockedProcesses, code, duration, evidence, finding, MEASURING_TOOLS, output, proc, worst, type RuleContext, type RuleOutput } from "./common";
+import { josa } from "../lang";
 
 /** A process must use this much of one core over the interval to be named for CPU. */
 const CULPRIT_MIN_CPU = 50;
@@ -135,7 +136,7 @@ export function cpuRules(ctx: RuleContext): RuleOutput {
     out.findings.push(
       finding(
         "cpu",
-        say(`${proc(top)} uses ${formatPercent(top.cpu)} CPU${over}`, `${proc(top)}이(가) CPU ${formatPercent(top.cpu)} 사용${over}`),
+        say(`${proc(top)} uses ${formatPercent(top.cpu)} CPU${over}`, `${josa(proc(top), "이")} CPU ${formatPercent(top.cpu)} 사용${over}`),
         say(
           `The busiest process${top.user ? `, run by ${displayName(top.user)}` : ""}${top.elapsedSec !== null ? `, running for ${duration(top.elapsedSec, say)}` : ""}` +
             (share !== null ? `, takes ${formatPercent(share * 100)} of all ${cores} CPUs` : "") +
@@ -159,13 +160,13 @@ export function cpuRules(ctx: RuleContext): RuleOutput {
         strength: hostBusy || (share !== null && share >= 0.5) ? "strong" : "weak",
         severity,
         priority: 1,
-        text: say(`${proc(top)} uses ${formatPercent(top.cpu)} CPU${over}`, `${proc(top)}이(가) CPU ${formatPercent(top.cpu)} 사용${over}`) + (loadText ? `; ${loadText}` : ""),
+        text: say(`${proc(top)} uses ${formatPercent(top.cpu)} CPU${over}`, `${josa(proc(top), "이")} CPU ${formatPercent(top.cpu)} 사용${over}`) + (loadText ? `; ${loadText}` : ""),
       });
       out.nextSteps.push({
         resource: "cpu",
         text: say(
           `See what ${proc(top)} is doing: \`ps -o pid,etime,args -p ${top.pid}\` and \`cat /proc/${top.pid}/status\`; if it is a runaway job, restart it through its service (\`systemctl restart <unit>\`) or stop it — ATL asks before running anything that changes the host.`,
-          `${proc(top)}이(가) 무엇을 하는지 확인: \`ps -o pid,etime,args -p ${top.pid}\`, \`cat /proc/${top.pid}/status\`. 폭주한 작업이면 서비스로 재시작(\`systemctl restart <unit>\`)하거나 중지하세요 — 호스트를 바꾸는 명령은 ATL이 실행 전에 승인을 받습니다.`,
+          `${josa(proc(top), "이")} 무엇을 하는지 확인: \`ps -o pid,etime,args -p ${top.pid}\`, \`cat /proc/${top.pid}/status\`. 폭주한 작업이면 서비스로 재시작(\`systemctl restart <unit>\`)하거나 중지하세요 — 호스트를 바꾸는 명령은 ATL이 실행 전에 승인을 받습니다.`,
         ),
       });
     } else if (!ctx.target.cpuIdle) {
@@ -177,7 +178,7 @@ export function cpuRules(ctx: RuleContext): RuleOutput {
       resource: "cpu",
       severity: worst([severity, out.findings[0]?.severity ?? "info"]),
       figure: calm
-        ? say(`CPU is not busy now (${busyText || "no load figure"}; no process above ${formatPercent(top.cpu)})`, `지금은 CPU가 바쁘지 않음 (${busyText || "부하 수치 없음"}; ${formatPercent(top.cpu)}를 넘는 프로세스 없음)`)
+        ? say(`CPU is not busy now (${busyText || "no load figure"}; no process above ${formatPercent(top.cpu)})`, `지금은 CPU가 바쁘지 않음 (${busyText || "부하 수치 없음"}; ${josa(formatPercent(top.cpu), "을")} 넘는 프로세스 없음)`)
         : say(`CPU is busy (${busyText}), shared by several processes (the busiest at ${formatPercent(top.cpu)})`, `CPU가 바쁨 (${busyText}), 여러 프로세스가 나눠 씀 (최고 ${formatPercent(top.cpu)})`),
       text: calm
         ? say(
@@ -185,7 +186,7 @@ export function cpuRules(ctx: RuleContext): RuleOutput {
             `지금은 CPU가 바쁘지 않음 (${[busyPercent !== null ? `사용률 ${formatPercent(busyPercent)}` : null, loadText].filter(Boolean).join(", ") || "부하 수치 없음"}; 가장 바쁜 프로세스 ${proc(top)} ${formatPercent(top.cpu)})`,
           )
         : dominant
-          ? say(`${proc(top)} uses ${formatPercent(top.cpu)} CPU${over}`, `${proc(top)}이(가) CPU ${formatPercent(top.cpu)} 사용${over}`) + (loadText ? `; ${loadText}` : "")
+          ? say(`${proc(top)} uses ${formatPercent(top.cpu)} CPU${over}`, `${josa(proc(top), "이")} CPU ${formatPercent(top.cpu)} 사용${over}`) + (loadText ? `; ${loadText}` : "")
           : say(
               `CPU is shared: ${[top, ...others].map((p) => `${proc(p)} ${formatPercent(p.cpu ?? 0)}`).join(", ")}${loadText ? `; ${loadText}` : ""}`,
               `CPU를 나눠 씀: ${[top, ...others].map((p) => `${proc(p)} ${formatPercent(p.cpu ?? 0)}`).join(", ")}${loadText ? `; ${loadText}` : ""}`,
@@ -276,7 +277,7 @@ export function cpuRules(ctx: RuleContext): RuleOutput {
       const culprit = { resource: "cpu" as const, kind: "process" as const, name: first.name, pid: first.pid, detail: say(`blocked in state D in ${first.hits} of ${samples} samples while CPUs idle`, `CPU가 노는 동안 샘플 ${samples}회 중 ${first.hits}회 D 상태`) };
       const text = say(
         `The load (${loadText}) comes from tasks blocked in state D, not from CPU (${formatPercent(busyPercent)} busy): ${proc(first)} is stuck in D in ${first.hits} of ${samples} samples`,
-        `부하(${loadText})는 CPU(사용률 ${formatPercent(busyPercent)})가 아니라 D 상태로 막힌 태스크 때문: ${proc(first)}이(가) 샘플 ${samples}회 중 ${first.hits}회 D 상태`,
+        `부하(${loadText})는 CPU(사용률 ${formatPercent(busyPercent)})가 아니라 D 상태로 막힌 태스크 때문: ${josa(proc(first), "이")} 샘플 ${samples}회 중 ${first.hits}회 D 상태`,
       );
       out.findings.push(finding("cpu", text, say("Linux counts tasks in uninterruptible sleep in the load average: a high load with idle CPUs means something waits on the disk, NFS or a frozen cgroup.", "리눅스는 D 상태 태스크도 평균 부하에 셉니다: CPU가 노는데 부하가 높으면 디스크, NFS, 멈춘 cgroup을 기다리는 것이 있습니다."), "high", [evidence(run, first.lines)], culprit));
       out.candidates.push({ culprit, strength: "strong", severity: "high", priority: 3, text });

@@ -6,6 +6,7 @@ import type { Listed, Listing } from "../facts";
 import { displayName, formatBytes, formatPercent } from "../parse/common";
 import { isNoiseMount, mountFor, type MountUsage, type SizedPath } from "../parse/disk";
 import { code, evidence, finding, headerOf, output, rank, type RuleContext, type RuleOutput } from "./common";
+import { josa, particle } from "../lang";
 
 function usageSeverity(percent: number | null): Severity {
   if (percent === null) {
@@ -156,7 +157,7 @@ export function diskRules(ctx: RuleContext): RuleOutput {
           "disk-space",
           say(`${displayName(m.mountedOn)} is ${m.usePercent ?? "?"}% full (${m.avail} free of ${m.size})`, `${displayName(m.mountedOn)} 사용률 ${m.usePercent ?? "?"}% (${m.size} 중 ${m.avail} 남음)`),
           (m === asked && target.path && target.path !== m.mountedOn
-            ? say(`${displayName(target.path)} lives on this filesystem (${displayName(m.filesystem)}). `, `${displayName(target.path)}은(는) 이 파일시스템(${displayName(m.filesystem)})에 있습니다. `)
+            ? say(`${displayName(target.path)} lives on this filesystem (${displayName(m.filesystem)}). `, `${josa(displayName(target.path), "은")} 이 파일시스템(${displayName(m.filesystem)})에 있습니다. `)
             : say(`Filesystem ${displayName(m.filesystem)}. `, `파일시스템 ${displayName(m.filesystem)}. `)) +
             (sev === "critical"
               ? say("Writes will fail soon or already do (logs, databases, temp files).", "곧 또는 이미 쓰기가 실패합니다 (로그, 데이터베이스, 임시 파일).")
@@ -250,14 +251,14 @@ export function diskRules(ctx: RuleContext): RuleOutput {
       out.headlines.push({
         resource: "disk-space",
         severity: sev,
-        text: say(`${formatBytes(deletedTotal)} of deleted files are still held open by ${code(holder.command)} (pid ${pid})`, `삭제된 파일 ${formatBytes(deletedTotal)}을(를) ${code(holder.command)} (pid ${pid})이(가) 아직 열고 있음`),
-        figure: say(`${formatBytes(deletedTotal)} of deleted files are still held open`, `삭제된 파일 ${formatBytes(deletedTotal)}이(가) 아직 열려 있음`),
+        text: say(`${formatBytes(deletedTotal)} of deleted files are still held open by ${code(holder.command)} (pid ${pid})`, `삭제된 파일 ${josa(formatBytes(deletedTotal), "을")} ${code(holder.command)} (pid ${pid})${particle(holder.command, "이")} 아직 열고 있음`),
+        figure: say(`${formatBytes(deletedTotal)} of deleted files are still held open`, `삭제된 파일 ${josa(formatBytes(deletedTotal), "이")} 아직 열려 있음`),
       });
       out.nextSteps.push({
         resource: "disk-space",
         text: say(
           `Make ${code(holder.command)} (pid ${pid}) reopen its files (reload or restart the service) to free ${formatBytes(deletedTotal)}.`,
-          `${code(holder.command)} (pid ${pid})이(가) 파일을 다시 열게 하세요 (서비스 reload 또는 재시작). ${formatBytes(deletedTotal)}이(가) 풀립니다.`,
+          `${code(holder.command)} (pid ${pid})${particle(holder.command, "이")} 파일을 다시 열게 하세요 (서비스 reload 또는 재시작). ${josa(formatBytes(deletedTotal), "이")} 풀립니다.`,
         ),
       });
     }
@@ -271,8 +272,8 @@ export function diskRules(ctx: RuleContext): RuleOutput {
     const base = { resource: "disk-space" as const, pid: null };
     const pct = (bytes: number): string => (usedBytes ? ` (${formatPercent((bytes / usedBytes) * 100)} ${say("of what is used on", "— 사용량 중")} ${mountLabel})` : "");
     if (deletedHolder && usedBytes && deletedTotal >= usedBytes * 0.3) {
-      const culprit = { resource: "disk-space" as const, kind: "process" as const, name: deletedHolder.command, pid: deletedHolder.pid, detail: say(`holds ${formatBytes(deletedTotal)} of deleted files open`, `삭제된 파일 ${formatBytes(deletedTotal)}을(를) 열고 있음`) };
-      out.candidates.push({ culprit, strength: strong ? "strong" : "weak", severity: focusSeverity, priority: 3, text: say(`${mountLabel} is ${focus.usePercent}% full: ${code(deletedHolder.command)} (pid ${deletedHolder.pid}) holds ${formatBytes(deletedTotal)} of deleted files open`, `${mountLabel} 사용률 ${focus.usePercent}%: ${code(deletedHolder.command)} (pid ${deletedHolder.pid})이(가) 삭제된 파일 ${formatBytes(deletedTotal)}을(를) 열고 있음`) });
+      const culprit = { resource: "disk-space" as const, kind: "process" as const, name: deletedHolder.command, pid: deletedHolder.pid, detail: say(`holds ${formatBytes(deletedTotal)} of deleted files open`, `삭제된 파일 ${josa(formatBytes(deletedTotal), "을")} 열고 있음`) };
+      out.candidates.push({ culprit, strength: strong ? "strong" : "weak", severity: focusSeverity, priority: 3, text: say(`${mountLabel} is ${focus.usePercent}% full: ${code(deletedHolder.command)} (pid ${deletedHolder.pid}) holds ${formatBytes(deletedTotal)} of deleted files open`, `${mountLabel} 사용률 ${focus.usePercent}%: ${code(deletedHolder.command)} (pid ${deletedHolder.pid})${particle(deletedHolder.command, "이")} 삭제된 파일 ${josa(formatBytes(deletedTotal), "을")} 열고 있음`) });
     }
     const hotBytes = hot && root && hot !== root ? hot.bytes : null;
     const fileDominates = biggest && ((hotBytes !== null && biggest.bytes >= hotBytes * 0.5 && hot && biggest.path.startsWith(`${hot.path}/`)) || (usedBytes !== null && biggest.bytes >= usedBytes * 0.3));
@@ -288,7 +289,7 @@ export function diskRules(ctx: RuleContext): RuleOutput {
         priority: 2,
         text: say(
           `${mountLabel} is ${focus.usePercent}% full (${focus.avail} free of ${focus.size}); ${displayName(biggest.path)} holds ${formatBytes(biggest.bytes)}${hot && hot !== root ? `, in ${displayName(hot.path)} (${hot.size})` : ""}`,
-          `${mountLabel} 사용률 ${focus.usePercent}% (${focus.size} 중 ${focus.avail} 남음); ${displayName(biggest.path)}이(가) ${formatBytes(biggest.bytes)} 차지${hot && hot !== root ? `, ${displayName(hot.path)} (${hot.size}) 안` : ""}`,
+          `${mountLabel} 사용률 ${focus.usePercent}% (${focus.size} 중 ${focus.avail} 남음); ${josa(displayName(biggest.path), "이")} ${formatBytes(biggest.bytes)} 차지${hot && hot !== root ? `, ${displayName(hot.path)} (${hot.size}) 안` : ""}`,
         ),
       });
     } else if (hot && root && hot !== root && (usedBytes === null || hot.bytes >= usedBytes * 0.3)) {
@@ -311,9 +312,9 @@ export function diskRules(ctx: RuleContext): RuleOutput {
         text: hot
           ? say(
               `Clean up ${displayName(hot.path)}: rotate and compress logs (\`logrotate -f\`), delete old archives or dumps, or move them to another volume.`,
-              `${displayName(hot.path)}을(를) 정리하세요: 로그 순환·압축(\`logrotate -f\`), 오래된 아카이브나 덤프 삭제, 또는 다른 볼륨으로 이동.`,
+              `${josa(displayName(hot.path), "을")} 정리하세요: 로그 순환·압축(\`logrotate -f\`), 오래된 아카이브나 덤프 삭제, 또는 다른 볼륨으로 이동.`,
             )
-          : say(`Find what fills ${mountLabel}: \`du -xh --max-depth=3 ${mountLabel} | sort -rh | head -20\`.`, `${mountLabel}을(를) 채우는 것을 찾으세요: \`du -xh --max-depth=3 ${mountLabel} | sort -rh | head -20\`.`),
+          : say(`Find what fills ${mountLabel}: \`du -xh --max-depth=3 ${mountLabel} | sort -rh | head -20\`.`, `${josa(mountLabel, "을")} 채우는 것을 찾으세요: \`du -xh --max-depth=3 ${mountLabel} | sort -rh | head -20\`.`),
       });
       if (rank(focusSeverity) >= rank("high")) {
         out.nextSteps.push({
@@ -327,7 +328,7 @@ export function diskRules(ctx: RuleContext): RuleOutput {
     }
   }
   if (path && !focus && facts.df) {
-    out.headlines.push({ resource: "disk-space", severity: "info", text: say(`no filesystem holds ${displayName(path)}`, `${displayName(path)}을(를) 담은 파일시스템이 없음`) });
+    out.headlines.push({ resource: "disk-space", severity: "info", text: say(`no filesystem holds ${displayName(path)}`, `${josa(displayName(path), "을")} 담은 파일시스템이 없음`) });
   }
   inodeRules(ctx, out);
   return out;

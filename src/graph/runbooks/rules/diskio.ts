@@ -5,6 +5,7 @@
 import type { Severity } from "../../diagnosis";
 import { displayName, formatBytes, formatPercent } from "../parse/common";
 import { blockedProcesses, code, evidence, finding, output, proc, type RuleContext, type RuleOutput } from "./common";
+import { josa, particle } from "../lang";
 
 export function diskIoRules(ctx: RuleContext): RuleOutput {
   const { facts, say } = ctx;
@@ -89,7 +90,7 @@ export function diskIoRules(ctx: RuleContext): RuleOutput {
     out.findings.push(
       finding(
         "disk-io",
-        say(`${proc(first)} waits on I/O (state D in ${first.hits} of ${frames} samples)`, `${proc(first)}이(가) I/O를 기다림 (샘플 ${frames}회 중 ${first.hits}회 D 상태)`),
+        say(`${proc(first)} waits on I/O (state D in ${first.hits} of ${frames} samples)`, `${josa(proc(first), "이")} I/O를 기다림 (샘플 ${frames}회 중 ${first.hits}회 D 상태)`),
         (inD.length > 1 ? say(`Also in D: ${inD.slice(1, 4).map((s) => `${proc(s)} ×${s.hits}`).join(", ")}. `, `그 밖의 D 상태: ${inD.slice(1, 4).map((s) => `${proc(s)} ×${s.hits}`).join(", ")}. `) : "") +
           say("A process in uninterruptible sleep is waiting for the disk (or NFS) to answer.", "D(uninterruptible) 상태의 프로세스는 디스크(또는 NFS)의 응답을 기다리는 중입니다."),
         busy ? severity : "low",
@@ -100,7 +101,7 @@ export function diskIoRules(ctx: RuleContext): RuleOutput {
     if (named && stuck && !busy) {
       const text = say(
         `${proc(first)} is stuck in uninterruptible sleep (state D in ${first.hits} of ${frames} samples) while the disk is idle: it cannot be killed until what it waits for returns`,
-        `${proc(first)}이(가) D 상태로 멈춰 있음 (샘플 ${frames}회 중 ${first.hits}회) — 디스크는 한가함: 기다리는 것이 돌아올 때까지 kill할 수 없습니다`,
+        `${josa(proc(first), "이")} D 상태로 멈춰 있음 (샘플 ${frames}회 중 ${first.hits}회) — 디스크는 한가함: 기다리는 것이 돌아올 때까지 kill할 수 없습니다`,
       );
       out.candidates.push({ culprit, strength: "strong", severity: "high", priority: 2, text });
       out.candidates.push({ culprit: { ...culprit, resource: "kernel" }, strength: "strong", severity: "high", priority: 2, text });
@@ -108,7 +109,7 @@ export function diskIoRules(ctx: RuleContext): RuleOutput {
         resource: "disk-io",
         text: say(
           `See where ${proc(first)} waits: \`cat /proc/${first.pid}/wchan; echo; cat /proc/${first.pid}/stack\` (root) and its cgroup's freezer state (\`cat /proc/${first.pid}/cgroup\`); an NFS mount that went away or a frozen cgroup are the usual causes.`,
-          `${proc(first)}이(가) 어디서 기다리는지 보세요: \`cat /proc/${first.pid}/wchan; echo; cat /proc/${first.pid}/stack\` (root), cgroup freezer 상태 (\`cat /proc/${first.pid}/cgroup\`). 사라진 NFS 마운트나 얼어붙은 cgroup이 흔한 원인입니다.`,
+          `${josa(proc(first), "이")} 어디서 기다리는지 보세요: \`cat /proc/${first.pid}/wchan; echo; cat /proc/${first.pid}/stack\` (root), cgroup freezer 상태 (\`cat /proc/${first.pid}/cgroup\`). 사라진 NFS 마운트나 얼어붙은 cgroup이 흔한 원인입니다.`,
         ),
       });
     } else if (named) {
@@ -179,7 +180,7 @@ export function diskIoRules(ctx: RuleContext): RuleOutput {
       resource: "disk-io",
       text: say(
         `See what ${code(first.name)} (pid ${first.pid}) writes: \`cat /proc/${first.pid}/io\` twice a few seconds apart, and \`ls -l /proc/${first.pid}/fd\`.`,
-        `${code(first.name)} (pid ${first.pid})이(가) 무엇을 쓰는지 확인하세요: \`cat /proc/${first.pid}/io\`를 몇 초 간격으로 두 번, 그리고 \`ls -l /proc/${first.pid}/fd\`.`,
+        `${code(first.name)} (pid ${first.pid})${particle(first.name, "이")} 무엇을 쓰는지 확인하세요: \`cat /proc/${first.pid}/io\`를 몇 초 간격으로 두 번, 그리고 \`ls -l /proc/${first.pid}/fd\`.`,
       ),
     });
   }

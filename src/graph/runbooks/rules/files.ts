@@ -4,6 +4,7 @@
 import type { Severity } from "../../diagnosis";
 import { formatPercent } from "../parse/common";
 import { code, evidence, finding, output, proc, type RuleContext, type RuleOutput } from "./common";
+import { particle } from "../lang";
 
 /** Open descriptors from which a process is named: close to the common 1024 soft limit. */
 const MIN_OPEN = 900;
@@ -54,7 +55,7 @@ export function fileRules(ctx: RuleContext): RuleOutput {
       const name = p?.name ?? `pid ${nearest.pid}`;
       const limit = limitOf(nearest.pid) ?? 0;
       const culprit = { resource: "file-descriptors" as const, kind: "process" as const, name, pid: nearest.pid, detail: say(`${nearest.count} open files of ${limit} allowed`, `허용 ${limit}개 중 ${nearest.count}개 열림`) };
-      const text = say(`${code(name)} (pid ${nearest.pid}) is at ${nearest.count} of its ${limit} open files`, `${code(name)} (pid ${nearest.pid})이(가) 열린 파일 한도 ${limit}개 중 ${nearest.count}개 사용`);
+      const text = say(`${code(name)} (pid ${nearest.pid}) is at ${nearest.count} of its ${limit} open files`, `${code(name)} (pid ${nearest.pid})${particle(name, "이")} 열린 파일 한도 ${limit}개 중 ${nearest.count}개 사용`);
       out.findings.push(finding("file-descriptors", text, say("Near its soft limit (Max open files), the next open() or accept() fails with EMFILE.", "soft 한도(Max open files)에 가까워 다음 open()이나 accept()가 EMFILE로 실패합니다."), "high", [evidence(facts.openFiles.run, [nearest.line]), evidence(facts.fdLimits!.run, [limits!.get(nearest.pid)!.line])], culprit));
       out.candidates.push({ culprit, strength: "strong", severity: "high", priority: 2, text });
     }
@@ -64,7 +65,7 @@ export function fileRules(ctx: RuleContext): RuleOutput {
     const name = firstProc?.name ?? `pid ${first.pid}`;
     const of = firstLimit !== null ? say(` of ${firstLimit} allowed`, ` (허용 ${firstLimit}개)`) : "";
     const culprit = { resource: "file-descriptors" as const, kind: "process" as const, name, pid: first.pid, detail: say(`${first.count} open files${of}`, `열린 파일 ${first.count}개${of}`) };
-    const text = say(`${code(name)} (pid ${first.pid}) holds ${first.count} open files (next: ${second ? `${label(second)} ${second.count}` : "none"})`, `${code(name)} (pid ${first.pid})이(가) 파일 ${first.count}개를 열고 있음 (다음: ${second ? `${label(second)} ${second.count}` : "없음"})`);
+    const text = say(`${code(name)} (pid ${first.pid}) holds ${first.count} open files (next: ${second ? `${label(second)} ${second.count}` : "none"})`, `${code(name)} (pid ${first.pid})${particle(name, "이")} 파일 ${first.count}개를 열고 있음 (다음: ${second ? `${label(second)} ${second.count}` : "없음"})`);
     out.findings.push(
       finding(
         "file-descriptors",

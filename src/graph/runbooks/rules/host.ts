@@ -3,6 +3,7 @@
 import type { Culprit, Severity } from "../../diagnosis";
 import { displayName } from "../parse/common";
 import { duration, evidence, finding, output, type RuleContext, type RuleOutput } from "./common";
+import { josa, particle } from "../lang";
 
 /** Addresses of this host a nameserver line can name (loopback), and the addresses a listener on every interface shows. */
 const LOCAL_ADDRESS = /^(127\.|::1$)/;
@@ -82,7 +83,7 @@ export function dnsRules(ctx: RuleContext): RuleOutput {
     const culprit: Culprit = { resource: "dns", kind: "other", name: dead.address, pid: null, detail: say(`nameserver ${dead.address} (in /etc/resolv.conf) is on this host, but nothing listens on port 53 there`, `네임서버 ${dead.address}(/etc/resolv.conf)는 이 호스트에 있는데 그 주소의 53번 포트에서 대기 중인 것이 없음`) };
     const text = say(
       `nameserver ${displayName(dead.address)} from /etc/resolv.conf is on this host, but nothing listens on port 53 there: every lookup fails`,
-      `/etc/resolv.conf의 네임서버 ${displayName(dead.address)}는 이 호스트에 있는데 53번 포트에서 대기 중인 것이 없음: 모든 조회가 실패함`,
+      `/etc/resolv.conf의 네임서버 ${josa(displayName(dead.address), "은")} 이 호스트에 있는데 53번 포트에서 대기 중인 것이 없음: 모든 조회가 실패함`,
     );
     const lookupLines = failed.flatMap((l) => l.run.stderr.split("\n").filter((x) => x.trim()).slice(0, 1).map((line) => evidence(l.run, [line])));
     out.findings.push(
@@ -125,7 +126,7 @@ export function dnsRules(ctx: RuleContext): RuleOutput {
     const text = culprit
       ? say(
           `nameserver ${displayName(servers[0].address)} does not answer: ${names} failed after ${(silent[0].run.durationMs / 1000).toFixed(1)} s`,
-          `네임서버 ${displayName(servers[0].address)}이(가) 응답하지 않음: ${names} 조회가 ${(silent[0].run.durationMs / 1000).toFixed(1)}초 뒤 실패`,
+          `네임서버 ${josa(displayName(servers[0].address), "이")} 응답하지 않음: ${names} 조회가 ${(silent[0].run.durationMs / 1000).toFixed(1)}초 뒤 실패`,
         )
       : say(`${names} does not resolve, but the resolver answers at once (the name does not exist for it)`, `${names} 조회 실패, 단 리졸버는 즉시 응답함 (이름이 없다는 뜻)`);
     out.findings.push(
@@ -134,7 +135,7 @@ export function dnsRules(ctx: RuleContext): RuleOutput {
         text,
         say(
           `\`${failed[0].run.command}\` printed no address (exit ${failed[0].run.exitCode ?? "?"}): the resolver does not answer, or the name does not exist.`,
-          `\`${failed[0].run.command}\`이(가) 주소를 출력하지 않음 (종료 코드 ${failed[0].run.exitCode ?? "?"}): 리졸버가 응답하지 않거나 이름이 없습니다.`,
+          `\`${failed[0].run.command}\`${particle(failed[0].run.command, "이")} 주소를 출력하지 않음 (종료 코드 ${failed[0].run.exitCode ?? "?"}): 리졸버가 응답하지 않거나 이름이 없습니다.`,
         ),
         culprit ? "high" : "low",
         [...failed.map((l) => evidence(l.run, l.run.stderr.split("\n").filter((x) => x.trim()).slice(0, 2))), ...(resolver ? [evidence(resolver.run, servers.map((s) => s.line))] : [])],

@@ -5,6 +5,7 @@ import type { Severity } from "../../diagnosis";
 import { displayName, formatBytes, formatPercent } from "../parse/common";
 import type { ProcessSample } from "../parse/system";
 import { ageOf, code, duration, evidence, finding, isKernelThread, output, proc, rank, recent, worst, type Candidate, type RuleContext, type RuleOutput } from "./common";
+import { josa, particle } from "../lang";
 
 /** The largest consumer must hold this much more than the next one to be named. */
 const DOMINANCE = 1.5;
@@ -109,7 +110,7 @@ export function memoryRules(ctx: RuleContext): RuleOutput {
     out.findings.push(
       finding(
         "memory",
-        say(`${proc(top)} holds ${formatBytes(top.rssBytes)} of memory${shareText}`, `${proc(top)}이(가) 메모리 ${formatBytes(top.rssBytes)} 점유${shareText}`),
+        say(`${proc(top)} holds ${formatBytes(top.rssBytes)} of memory${shareText}`, `${josa(proc(top), "이")} 메모리 ${formatBytes(top.rssBytes)} 점유${shareText}`),
         say(
           `The process with the largest resident set${top.elapsedSec !== null ? `, running for ${duration(top.elapsedSec, say)}` : ""}.` +
             (next.length > 0 ? ` Next: ${next.map((p) => `${proc(p)} ${formatBytes(p.rssBytes ?? 0)}`).join(", ")}.` : ""),
@@ -121,7 +122,7 @@ export function memoryRules(ctx: RuleContext): RuleOutput {
         dominant ? culprit : null,
       ),
     );
-    const text = say(`${proc(top)} holds ${formatBytes(top.rssBytes)}`, `${proc(top)}이(가) ${formatBytes(top.rssBytes)} 점유`) + `${shareText}${availText ? `; ${availText}` : ""}`;
+    const text = say(`${proc(top)} holds ${formatBytes(top.rssBytes)}`, `${josa(proc(top), "이")} ${formatBytes(top.rssBytes)} 점유`) + `${shareText}${availText ? `; ${availText}` : ""}`;
     out.headlines.push({
       resource: "memory",
       severity: worst([sev, memSeverity]),
@@ -140,7 +141,7 @@ export function memoryRules(ctx: RuleContext): RuleOutput {
           resource: "memory",
           text: say(
             `Check whether ${proc(top)} keeps growing (\`ps -o rss=,etime= -p ${top.pid}\` a few minutes apart); if it leaks, restart it and cap it (\`MemoryMax=\` in its unit).`,
-            `${proc(top)}이(가) 계속 커지는지 몇 분 간격으로 확인하세요 (\`ps -o rss=,etime= -p ${top.pid}\`). 누수라면 재시작하고 상한을 두세요 (유닛의 \`MemoryMax=\`).`,
+            `${josa(proc(top), "이")} 계속 커지는지 몇 분 간격으로 확인하세요 (\`ps -o rss=,etime= -p ${top.pid}\`). 누수라면 재시작하고 상한을 두세요 (유닛의 \`MemoryMax=\`).`,
           ),
         });
       }
@@ -185,7 +186,7 @@ function swapHolders(ctx: RuleContext, out: RuleOutput, swapping: boolean): void
   }
   const name = names.get(pid) ?? `pid ${pid}`;
   const culprit = { resource: "swap" as const, kind: "process" as const, name, pid, detail: say(`${formatBytes(bytes)} in swap`, `스왑에 ${formatBytes(bytes)}`) };
-  const text = say(`${code(name)} (pid ${pid}) has ${formatBytes(bytes)} in swap`, `${code(name)} (pid ${pid})의 ${formatBytes(bytes)}이(가) 스왑에 있음`);
+  const text = say(`${code(name)} (pid ${pid}) has ${formatBytes(bytes)} in swap`, `${code(name)} (pid ${pid})의 ${josa(formatBytes(bytes), "이")} 스왑에 있음`);
   out.findings.push(finding("swap", text, say("The process with the most of its memory swapped out: it slows down whenever it touches those pages.", "메모리가 가장 많이 스왑으로 밀려난 프로세스: 그 페이지를 건드릴 때마다 느려집니다."), swapping ? "high" : "medium", [evidence(swap.run, [line, ...(second ? [second[1].line] : [])])], culprit));
   out.candidates.push({ culprit, strength: swapping ? "strong" : "weak", severity: swapping ? "high" : "medium", priority: 3, text });
 }
@@ -246,7 +247,7 @@ function oomKills(ctx: RuleContext, out: RuleOutput): void {
       "kernel",
       say(
         `The kernel OOM killer killed ${code(latest.name)} (pid ${latest.pid})${kills.length > 1 ? ` and ${kills.length - 1} more` : ""}${ago}`,
-        `커널 OOM killer가 ${code(latest.name)} (pid ${latest.pid})${kills.length > 1 ? ` 외 ${kills.length - 1}개` : ""}을(를) 종료함${ago}`,
+        `커널 OOM killer가 ${code(latest.name)} (pid ${latest.pid})${kills.length > 1 ? ` 외 ${kills.length - 1}개를` : particle(latest.name, "을")} 종료함${ago}`,
       ),
       say(
         `${kills.length} out-of-memory kill${kills.length > 1 ? "s" : ""} in the kernel log (${names.join(", ")}).` +
@@ -264,7 +265,7 @@ function oomKills(ctx: RuleContext, out: RuleOutput): void {
   const text = fresh
     ? say(
         `the kernel OOM-killed ${code(latest.name)} (pid ${latest.pid})${cgroup ? " in a memory cgroup" : ""}${ago}`,
-        `커널이 ${code(latest.name)} (pid ${latest.pid})을(를) OOM으로 종료함${cgroup ? " (메모리 cgroup)" : ""}${ago}`,
+        `커널이 ${code(latest.name)} (pid ${latest.pid})${particle(latest.name, "을")} OOM으로 종료함${cgroup ? " (메모리 cgroup)" : ""}${ago}`,
       )
     : say(`no recent OOM kill (the last, of ${code(latest.name)}, was${ago ? ago.replace(/^, /, " ") : " earlier"})`, `최근 OOM kill 없음 (마지막은 ${code(latest.name)}${ago ? `, ${ago.replace(/^, /, "")}` : ""})`);
   out.headlines.push({ resource: "kernel", severity, text, figure: fresh ? say(`a process was OOM-killed${ago}`, `프로세스가 OOM kill됨${ago}`) : say("no recent OOM kill", "최근 OOM kill 없음") });
@@ -281,11 +282,11 @@ function oomKills(ctx: RuleContext, out: RuleOutput): void {
     text: cgroup
       ? say(
           `Raise the memory limit of the cgroup that killed ${code(latest.name)} (container limit or \`MemoryMax=\`), or make the process use less.`,
-          `${code(latest.name)}을(를) 종료한 cgroup의 메모리 한도(컨테이너 한도나 \`MemoryMax=\`)를 올리거나 프로세스 사용량을 줄이세요.`,
+          `${josa(code(latest.name), "을")} 종료한 cgroup의 메모리 한도(컨테이너 한도나 \`MemoryMax=\`)를 올리거나 프로세스 사용량을 줄이세요.`,
         )
       : say(
           `Find why memory ran out when ${code(latest.name)} was killed (\`journalctl -k | grep -i -A20 'invoked oom-killer'\`), then fix the consumer or add memory.`,
-          `${code(latest.name)}이(가) 종료될 때 메모리가 왜 바닥났는지 확인하고 (\`journalctl -k | grep -i -A20 'invoked oom-killer'\`), 소비자를 고치거나 메모리를 늘리세요.`,
+          `${josa(code(latest.name), "이")} 종료될 때 메모리가 왜 바닥났는지 확인하고 (\`journalctl -k | grep -i -A20 'invoked oom-killer'\`), 소비자를 고치거나 메모리를 늘리세요.`,
         ),
   });
 }

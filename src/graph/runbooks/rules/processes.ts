@@ -5,6 +5,7 @@ import type { Severity } from "../../diagnosis";
 import { formatPercent } from "../parse/common";
 import type { ProcessSample } from "../parse/system";
 import { code, evidence, finding, headerOf, isKernelThread, output, proc, type RuleContext, type RuleOutput } from "./common";
+import { josa } from "../lang";
 
 /**
  * A command is named when it has far more processes (or threads) than any other: at least this many
@@ -110,9 +111,9 @@ export function processRules(ctx: RuleContext): RuleOutput {
         text: parent
           ? say(
               `Find why ${proc(parent)} keeps starting ${code(pick.name)} (\`ps -o pid,etime,args -p ${parent.pid}\`); cap it (\`TasksMax=\` in its unit, \`ulimit -u\`) or stop it.`,
-              `${proc(parent)}이(가) 왜 ${code(pick.name)}을(를) 계속 띄우는지 확인하세요 (\`ps -o pid,etime,args -p ${parent.pid}\`). 상한을 두거나 (유닛의 \`TasksMax=\`, \`ulimit -u\`) 중지하세요.`,
+              `${josa(proc(parent), "이")} 왜 ${josa(code(pick.name), "을")} 계속 띄우는지 확인하세요 (\`ps -o pid,etime,args -p ${parent.pid}\`). 상한을 두거나 (유닛의 \`TasksMax=\`, \`ulimit -u\`) 중지하세요.`,
             )
-          : say(`See what starts ${code(pick.name)} (\`ps -o pid,ppid,etime,args -C ${pick.name}\`) and cap it (\`TasksMax=\`, \`ulimit -u\`).`, `무엇이 ${code(pick.name)}을(를) 띄우는지 확인하고 (\`ps -o pid,ppid,etime,args -C ${pick.name}\`) 상한을 두세요 (\`TasksMax=\`, \`ulimit -u\`).`),
+          : say(`See what starts ${code(pick.name)} (\`ps -o pid,ppid,etime,args -C ${pick.name}\`) and cap it (\`TasksMax=\`, \`ulimit -u\`).`, `무엇이 ${josa(code(pick.name), "을")} 띄우는지 확인하고 (\`ps -o pid,ppid,etime,args -C ${pick.name}\`) 상한을 두세요 (\`TasksMax=\`, \`ulimit -u\`).`),
       });
     }
   } else if (usageText) {
@@ -152,7 +153,7 @@ function zombieRules(ctx: RuleContext, out: RuleOutput, procs: ProcessSample[]):
   });
   const text = parent
     ? say(`${zombies.length} zombie process${zombies.length > 1 ? "es" : ""}; ${children.length} of them are children of ${proc(parent)}, which does not reap them`, `좀비 프로세스 ${zombies.length}개; 그중 ${children.length}개가 ${proc(parent)}의 자식이며, 부모가 회수하지 않음`)
-    : say(`${zombies.length} zombie process${zombies.length > 1 ? "es" : ""} (parent pid ${ppid ?? "?"} not found)`, `좀비 프로세스 ${zombies.length}개 (부모 pid ${ppid ?? "?"}를 찾지 못함)`);
+    : say(`${zombies.length} zombie process${zombies.length > 1 ? "es" : ""} (parent pid ${ppid ?? "?"} not found)`, `좀비 프로세스 ${zombies.length}개 (부모 pid ${josa(ppid ?? "?", "을")} 찾지 못함)`);
   const culprit = parent ? { resource: "zombies" as const, kind: "parent" as const, name: parent.name, pid: parent.pid, detail: say(`parent of ${children.length} zombies`, `좀비 ${children.length}개의 부모`) } : null;
   out.findings.push(
     finding(
@@ -178,7 +179,7 @@ function zombieRules(ctx: RuleContext, out: RuleOutput, procs: ProcessSample[]):
       resource: "zombies",
       text: say(
         `Fix or restart ${proc(parent)} so it reaps its children (\`kill -CHLD ${parent.pid}\` may prompt it); killing the zombies themselves does nothing.`,
-        `${proc(parent)}이(가) 자식을 회수하도록 고치거나 재시작하세요 (\`kill -CHLD ${parent.pid}\`로 재촉할 수 있음). 좀비 자체를 kill해도 소용없습니다.`,
+        `${josa(proc(parent), "이")} 자식을 회수하도록 고치거나 재시작하세요 (\`kill -CHLD ${parent.pid}\`로 재촉할 수 있음). 좀비 자체를 kill해도 소용없습니다.`,
       ),
     });
   }

@@ -6,6 +6,7 @@ import type { Culprit, Severity } from "../../diagnosis";
 import { displayName } from "../parse/common";
 import type { ProcessSample } from "../parse/system";
 import type { Say } from "../lang";
+import { josa } from "../lang";
 import { code, duration, evidence, finding, joinAnd, output, proc, worst, type RuleContext, type RuleOutput } from "./common";
 
 const rankOf: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
@@ -62,7 +63,7 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
         finding(
         "services",
           restarting
-            ? say(`${code(status.unit)} keeps restarting`, `${code(status.unit)}이(가) 계속 재시작됨`)
+            ? say(`${code(status.unit)} keeps restarting`, `${josa(code(status.unit), "이")} 계속 재시작됨`)
             : say(
                 `${code(status.unit)} is ${status.state === "failed" ? "failed" : displayName(status.activeText.split(" since")[0] ?? status.state)}`,
                 `${code(status.unit)} 상태 ${status.state === "failed" ? "failed (실패)" : displayName(status.activeText.split(" since")[0] ?? status.state)}`,
@@ -74,7 +75,7 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
       );
       phrases.push({
         severity: sev,
-        text: restarting ? say(`${code(status.unit)} keeps restarting`, `${code(status.unit)}이(가) 계속 재시작됨`) : say(`${code(status.unit)} is ${status.state}`, `${code(status.unit)} 상태 ${status.state}`),
+        text: restarting ? say(`${code(status.unit)} keeps restarting`, `${josa(code(status.unit), "이")} 계속 재시작됨`) : say(`${code(status.unit)} is ${status.state}`, `${code(status.unit)} 상태 ${status.state}`),
       });
       const name = status.unit.replace(/\.service$/, "");
       const culprit: Culprit = { resource: "services", kind: "unit", name, pid: status.mainPid, detail: displayName(status.activeText) };
@@ -84,11 +85,11 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
         strength: "strong",
         severity: sev,
         priority: 3,
-        text: restarting ? say(`${code(status.unit)} keeps restarting`, `${code(status.unit)}이(가) 계속 재시작됨`) : say(`${code(status.unit)} is ${status.state}`, `${code(status.unit)} 상태 ${status.state}`),
+        text: restarting ? say(`${code(status.unit)} keeps restarting`, `${josa(code(status.unit), "이")} 계속 재시작됨`) : say(`${code(status.unit)} is ${status.state}`, `${code(status.unit)} 상태 ${status.state}`),
       });
       out.nextSteps.push({ resource: "services", text: say(
           `Read why ${code(status.unit)} stopped: \`journalctl -u ${displayName(name)} -b --no-pager | tail -50\`; fix the cause, then \`systemctl restart ${displayName(name)}\` (ATL asks before running it).`,
-          `${code(status.unit)}이(가) 멈춘 이유를 읽으세요: \`journalctl -u ${displayName(name)} -b --no-pager | tail -50\`. 원인을 고친 뒤 \`systemctl restart ${displayName(name)}\` (실행 전에 ATL이 승인을 받습니다).`,
+          `${josa(code(status.unit), "이")} 멈춘 이유를 읽으세요: \`journalctl -u ${displayName(name)} -b --no-pager | tail -50\`. 원인을 고친 뒤 \`systemctl restart ${displayName(name)}\` (실행 전에 ATL이 승인을 받습니다).`,
         ),
       });
     }
@@ -175,10 +176,10 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
           [evidence(run, [value.table?.header ?? run.stdout.split("\n")[0] ?? ""])],
         ),
       );
-      phrases.push({ severity: "high", text: say(`${code(value.name)} is not running`, `${code(value.name)}이(가) 실행 중이 아님`) });
+      phrases.push({ severity: "high", text: say(`${code(value.name)} is not running`, `${josa(code(value.name), "이")} 실행 중이 아님`) });
       const culprit: Culprit = { resource: "services", kind: "unit", name: value.name, pid: null, detail: say("not running", "실행 중이 아님") };
       out.findings[out.findings.length - 1].culprit = culprit;
-      out.candidates.push({ culprit, strength: "strong", severity: "high", priority: 1, text: say(`${code(value.name)} is not running`, `${code(value.name)}이(가) 실행 중이 아님`) });
+      out.candidates.push({ culprit, strength: "strong", severity: "high", priority: 1, text: say(`${code(value.name)} is not running`, `${josa(code(value.name), "이")} 실행 중이 아님`) });
     } else {
       running = procs;
       const first = procs[0];
@@ -187,7 +188,7 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
         finding(
         "services",
           young
-            ? say(`${proc(first)} started ${duration(first.elapsedSec ?? 0, say)} ago`, `${proc(first)}이(가) ${duration(first.elapsedSec ?? 0, say)} 전에 시작됨`)
+            ? say(`${proc(first)} started ${duration(first.elapsedSec ?? 0, say)} ago`, `${josa(proc(first), "이")} ${duration(first.elapsedSec ?? 0, say)} 전에 시작됨`)
             : say(
                 `${proc(first)} is running${first.elapsedSec !== null ? ` (up ${duration(first.elapsedSec, say)})` : ""}`,
                 `${proc(first)} 실행 중${first.elapsedSec !== null ? ` (${duration(first.elapsedSec, say)}째)` : ""}`,
@@ -204,7 +205,7 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
         severity: young ? "medium" : "info",
         figure: young ? say(`the service started only ${duration(first.elapsedSec ?? 0, say)} ago`, `서비스가 ${duration(first.elapsedSec ?? 0, say)} 전에야 시작됨`) : say("the service is running", "서비스 실행 중"),
         text: young
-          ? say(`${proc(first)} started only ${duration(first.elapsedSec ?? 0, say)} ago (it may be restarting)`, `${proc(first)}이(가) ${duration(first.elapsedSec ?? 0, say)} 전에야 시작됨 (재시작 중일 수 있음)`)
+          ? say(`${proc(first)} started only ${duration(first.elapsedSec ?? 0, say)} ago (it may be restarting)`, `${josa(proc(first), "이")} ${duration(first.elapsedSec ?? 0, say)} 전에야 시작됨 (재시작 중일 수 있음)`)
           : say(`${proc(first)} is running`, `${proc(first)} 실행 중`),
       });
     }
@@ -231,7 +232,7 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
         out.candidates.push({ culprit, strength: "strong", severity: "high", priority: 0, text: "" });
         out.nextSteps.push({ resource: "services", text: say(
             `Start the service that should own port ${port} and confirm with \`ss -ltnp 'sport = :${port}'\`; if it fails to bind, look for "address already in use" in its log.`,
-            `포트 ${port}을(를) 써야 할 서비스를 시작하고 \`ss -ltnp 'sport = :${port}'\`로 확인하세요. 바인딩에 실패하면 로그에서 "address already in use"를 찾으세요.`,
+            `포트 ${josa(port, "을")} 써야 할 서비스를 시작하고 \`ss -ltnp 'sport = :${port}'\`로 확인하세요. 바인딩에 실패하면 로그에서 "address already in use"를 찾으세요.`,
           ),
         });
       } else {
@@ -244,7 +245,7 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
               `포트 ${port} 열림${owner ? ` (${code(owner.name)}, pid ${owner.pid})` : ""}: ${hits.map((h) => displayName(h.address)).join(", ")}`,
             ),
             owner && service && owner.name !== service
-              ? say(`The port is held by ${code(owner.name)}, not ${code(service)}.`, `이 포트는 ${code(service)}이(가) 아니라 ${code(owner.name)}이(가) 쓰고 있습니다.`)
+              ? say(`The port is held by ${code(owner.name)}, not ${code(service)}.`, `이 포트는 ${josa(code(service), "이")} 아니라 ${josa(code(owner.name), "이")} 쓰고 있습니다.`)
               : say(
                   "The port accepts connections locally; if clients still fail, look at firewalls, security groups or the load balancer.",
                   "포트가 로컬에서 연결을 받습니다. 클라이언트가 여전히 실패하면 방화벽, 보안 그룹, 로드 밸런서를 확인하세요.",
@@ -260,7 +261,7 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
       if (hits.length > 0) {
         const where = hits.map((h) => `${displayName(h.address)}:${h.port}`).join(", ");
         out.findings.push(
-          finding("services", say(`${code(service)} listens on ${where}`, `${code(service)}이(가) ${where}에서 대기 중`), say("Its sockets are open.", "소켓이 열려 있습니다."), "info", [
+          finding("services", say(`${code(service)} listens on ${where}`, `${josa(code(service), "이")} ${where}에서 대기 중`), say("Its sockets are open.", "소켓이 열려 있습니다."), "info", [
             evidence(facts.listeners.run, hits.map((h) => h.line)),
           ]),
         );
@@ -270,7 +271,7 @@ export function serviceRules(ctx: RuleContext): RuleOutput {
   if (service && running !== null && running.length === 0) {
     out.nextSteps.push({ resource: "services", text: say(
         `Start ${code(service)} (\`systemctl start ${displayName(service)}\`, or its init script) and read its log for the reason it stopped.`,
-        `${code(service)}을(를) 시작하고 (\`systemctl start ${displayName(service)}\` 또는 init 스크립트) 로그에서 멈춘 이유를 확인하세요.`,
+        `${josa(code(service), "을")} 시작하고 (\`systemctl start ${displayName(service)}\` 또는 init 스크립트) 로그에서 멈춘 이유를 확인하세요.`,
       ),
     });
   }
