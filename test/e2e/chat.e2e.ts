@@ -120,6 +120,9 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
     await shot("03-results");
     await chat().locator(".analysis").scrollIntoViewIfNeeded();
     await shot("03-findings");
+    // The README's picture (docs/images/chat-findings.png): the diagnosis from its top, summary first.
+    await chat().locator(".analysis").evaluate((element) => element.scrollIntoView({ block: "start" }));
+    await shot("03-summary");
 
     // The plain-text report in the "ATL Reports" output channel.
     await pickCommand("Output: Show Output Channels...");

@@ -77,15 +77,15 @@ class ToolDeps implements vscode.Disposable {
 }
 
 /**
- * The confirmations prepareInvocation returned, by input (host + command lines), each as the
- * fingerprint of the review it showed. invoke takes one out and runs only if the review is still
- * the same; an input nothing was shown for (a failed check, nothing runnable, a direct call) runs
- * nothing. Bounded: the oldest are forgotten first (a forgotten one means "plan again", never a
- * run without confirmation).
+ * The confirmation prepareInvocation last returned for each input (host + command lines), as the
+ * fingerprint of the review it showed. invoke takes it out and runs only if the review is still the
+ * same; an input nothing was shown for (a failed check, nothing runnable, a direct call) runs
+ * nothing. A newer confirmation of the same input replaces the older one (the editor invokes right
+ * after the confirmation it showed; an older one may have been declined). Bounded: the oldest are
+ * forgotten first (a forgotten one means "plan again", never a run without confirmation).
  */
 class ShownConfirmations {
-  private readonly shown = new Map<string, string[]>();
-  private count = 0;
+  private readonly shown = new Map<string, string>();
 
   constructor(private readonly limit = 64) {}
 
@@ -95,29 +95,21 @@ class ShownConfirmations {
 
   record(input: RunInput, fingerprint: string): void {
     const key = ShownConfirmations.key(input);
-    this.shown.set(key, [...(this.shown.get(key) ?? []), fingerprint]);
-    this.count += 1;
-    while (this.count > this.limit) {
-      const [oldest, list] = this.shown.entries().next().value as [string, string[]];
-      list.shift();
-      this.count -= 1;
-      if (list.length === 0) {
-        this.shown.delete(oldest);
+    this.shown.delete(key);
+    this.shown.set(key, fingerprint);
+    for (const oldest of this.shown.keys()) {
+      if (this.shown.size <= this.limit) {
+        break;
       }
+      this.shown.delete(oldest);
     }
   }
 
-  /** The oldest confirmation shown for this input, removed (each confirmation allows one run). */
+  /** The confirmation shown for this input, removed (each confirmation allows one run). */
   take(input: RunInput): string | undefined {
     const key = ShownConfirmations.key(input);
-    const list = this.shown.get(key);
-    const fingerprint = list?.shift();
-    if (fingerprint !== undefined) {
-      this.count -= 1;
-    }
-    if (list && list.length === 0) {
-      this.shown.delete(key);
-    }
+    const fingerprint = this.shown.get(key);
+    this.shown.delete(key);
     return fingerprint;
   }
 }
