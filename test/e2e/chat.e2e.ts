@@ -121,7 +121,7 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
     await chat().locator(".analysis").scrollIntoViewIfNeeded();
     await shot("03-findings");
     // The README's picture (docs/images/chat-findings.png): the diagnosis from its top, summary first.
-    await chat().locator(".analysis").evaluate((element) => element.scrollIntoView({ block: "start" }));
+    await chat().locator(".analysis").evaluate((element) => (element as unknown as { scrollIntoView(options: { block: string }): void }).scrollIntoView({ block: "start" }));
     await shot("03-summary");
 
     // The plain-text report in the "ATL Reports" output channel.
