@@ -21,6 +21,11 @@ function grepFiles(parsed: ParsedArgs): string[] {
   return hasPattern ? parsed.operands : parsed.operands.slice(1);
 }
 
+/** What the policy adds to a recursive grep and to a diff (built once: checks are a hot path). */
+const GREP_EXCLUSIONS = [...SECRET_FILE_GLOBS.map((g) => `--exclude=${g}`), ...SECRET_DIR_GLOBS.map((g) => `--exclude-dir=${g}`)];
+const DIFF_EXCLUSIONS = [...SECRET_FILE_GLOBS, ...SECRET_DIR_GLOBS].map((g) => `--exclude=${g}`);
+const DIFF_RECURSIVE_EXCLUSIONS = ["--no-dereference", ...DIFF_EXCLUSIONS];
+
 function grepRecursive(parsed: ParsedArgs): boolean {
   return parsed.options.some((o) => o.name === "r" || o.name === "R" || o.name === "recursive" || o.name === "dereference-recursive" || ((o.name === "d" || o.name === "directories") && o.value === "recurse"));
 }
@@ -32,7 +37,7 @@ function grepRecursive(parsed: ParsedArgs): boolean {
  * Words the command already has after its last --include are not added again (a command shown
  * as it ran reads back the same).
  */
-function appendOptions(args: readonly string[], parsed: ParsedArgs, words: string[]): ArgvRewrite | void {
+function appendOptions(args: readonly string[], parsed: ParsedArgs, words: readonly string[]): ArgvRewrite | void {
   const end = parsed.endOfOptions ?? args.length;
   const lastInclude = args.slice(0, end).findLastIndex((a) => a.startsWith("--inc"));
   const present = new Set(args.slice(lastInclude + 1, end));
@@ -67,7 +72,7 @@ function checkGrep(alwaysRecursive: boolean) {
         deny("recursive", `recursive grep of ${file} could read secrets: ${hit.why}`);
       }
     }
-    return appendOptions(args, parsed, [...SECRET_FILE_GLOBS.map((g) => `--exclude=${g}`), ...SECRET_DIR_GLOBS.map((g) => `--exclude-dir=${g}`)]);
+    return appendOptions(args, parsed, GREP_EXCLUSIONS);
   };
 }
 
@@ -175,7 +180,7 @@ function checkDiff(args: readonly string[], parsed: ParsedArgs): ArgvRewrite | v
     }
   }
   const recursive = parsed.options.some((o) => o.name === "r" || o.name === "recursive");
-  return appendOptions(args, parsed, [...(recursive ? ["--no-dereference"] : []), ...[...SECRET_FILE_GLOBS, ...SECRET_DIR_GLOBS].map((g) => `--exclude=${g}`)]);
+  return appendOptions(args, parsed, recursive ? DIFF_RECURSIVE_EXCLUSIONS : DIFF_EXCLUSIONS);
 }
 
 /** `tail -20f`, `tail +5f`: the obsolete forms of -f follow forever too (the option reader cannot read them). */
