@@ -135,7 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AtlApi
     // Proactive triage: an arriving alarm starts its own diagnosis in the polling window.
     const triage = new EditorTriage({ store, settings, diagnosis, isLeader: () => polling.isLeader, onDidChangePolling: polling.onDidChangeState, logger });
     context.subscriptions.push(triage);
-    alarms.setTriage((incident) => triage.triageOf(incident), triage.onDidChange);
+    alarms.setTriage((incident) => triage.triageOf(incident), triage.onDidChange, (incident) => triage.announces(incident));
     // ATL inside Copilot's agent mode and other agents: language-model tools, MCP server definition.
     const tools = registerLanguageModelTools(services, diagnosis);
     context.subscriptions.push(...tools.disposables, ...registerMcpServerDefinitionProvider(context, services), ...registerChatParticipant(context, services, diagnosis));

@@ -311,10 +311,11 @@ this demo runs on this machine, on 127.0.0.1 only, and stops with Ctrl-C in the 
 ## What to click in ${where}
 
 1. Click the **ATL** icon in the activity bar. The **Alarms** view shows \`${DEMO_ALARM_NAME}\`
-   under *ALARM* (a notification offers **Diagnose** too).
-2. Hover the alarm and click **Diagnose alarm** (the bug icon). A chat panel opens with the
-   commands ATL proposes, each labelled by the command policy: *read-only*, *mutating* or
-   *refused*. Nothing has run yet.
+   under *ALARM*. ATL has already started on it: the row says *plan waits for approval*, and a
+   notification says the plan is ready (**Review**).
+2. Click the alarm (or **Review**). Its diagnosis opens with the commands ATL planned, each
+   labelled by the command policy: *read-only*, *mutating* or *refused*. Nothing has run yet:
+   with no approval rule, ATL asks first (**Always allow…** next to a command makes a rule).
 3. Click **Run selected**. The agent runs the approved commands on this machine; the diagnosis
    names \`${info.burner.name}\` as the process using the CPU.
 4. **Open report**, **Save report** or **Copy for ticket** keep the result.

@@ -44,10 +44,8 @@ export function demoSettings(input: DemoSettingsInput): Record<string, unknown> 
     "atl.llm.provider": input.llm.kind === "none" ? "none" : "openai-compatible",
     ...(input.llm.kind === "compatible" ? { "atl.llm.baseUrl": input.llm.baseUrl, "atl.llm.model": input.llm.model ?? "gpt-4.1-mini" } : {}),
     "atl.alarms.notify": "alarm",
-    // The demo walks through the manual loop (Diagnose → approve → findings). With triage on
-    // arrival the ATL icon's label and the alarm's row re-render with each triage step, and the demo's
-    // UI test could not click them (seen 2026-12-07; open issue in the closing note).
-    "atl.triage.onArrival": false,
+    // Triage on arrival stays on (the default): the alarm arrives with its plan already made, and
+    // with no approval rule that plan waits for the one click that runs it.
   };
 }
 

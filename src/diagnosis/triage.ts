@@ -253,8 +253,10 @@ export class TriageCoordinator {
     }
     const match = resolveAlarmHost(incident.alarm, this.options.hosts());
     const host = match.kind === "found" ? match.host : null;
-    // An alarm without an inventory host gets a thread of its own that says why nothing runs.
-    const hostKey = host ? `host:${host.id}` : `incident:${incident.id}`;
+    // An alarm on an instance that is not in the inventory gets a thread that says why nothing runs:
+    // one per unknown instance, as for a known host (a storm on it does not make a thread per alarm);
+    // an alarm that names no instance at all, one of its own.
+    const hostKey = host ? `host:${host.id}` : match.kind === "not-found" && match.named.length > 0 ? `unknown:${[...new Set(match.named)].sort().join(",")}` : `incident:${incident.id}`;
 
     const active = this.running.get(hostKey) ?? this.queue.find((j) => j.hostKey === hostKey);
     if (active) {

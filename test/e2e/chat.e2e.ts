@@ -1,6 +1,6 @@
 // The whole loop as a person sees it, in code-server + Chromium with the packaged ATL: a real-shaped
-// CloudWatch alarm published to SNS (fauxqs) reaches the Alarms view through the SQS poller →
-// Diagnose → the chat panel shows the proposal with risk badges → Run selected → the real agent
+// CloudWatch alarm published to SNS (fauxqs) reaches the Alarms view through the SQS poller and its
+// triage plans on its own → Diagnose opens that thread: the proposal with risk badges → Run selected → the real agent
 // on 127.0.0.1 runs the commands → findings and summary → the report in the "ATL Reports" channel.
 // The same through "ATL: Diagnose host" from the palette, across a window reload while the
 // approval is pending. An alarm carrying HTML/script payloads renders as text and runs nothing.
@@ -71,9 +71,9 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
         "atl.hosts": [agentHost(agent, HOST, [INSTANCE])],
         "atl.llm.provider": "none",
         "atl.alarms.notify": "off",
-        // The manual loop (Diagnose → approve): triage on arrival has its own test (test/e2e/triage.e2e.ts);
-        // with it on, the row re-renders with each triage step while the test hovers its Diagnose action.
-        "atl.triage.onArrival": false,
+        // Each alarm here is a story of its own: a host's next alarm starts its own triage once the
+        // previous one stopped, rather than joining it as context (the default for 10 minutes).
+        "atl.triage.debounceMinutes": 0,
       }),
     );
     await session.workbench.openAtlContainer();
@@ -93,6 +93,8 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
     await row.waitFor({ state: "visible", timeout: 180_000 });
     await shot("01-alarm-in-tree");
 
+    // Triage on arrival (the default) has planned it already or is planning: Diagnose opens that
+    // thread, where the plan waits for approval (no approval rule here).
     await row.hover();
     const diagnose = row.locator('.action-label[aria-label^="Diagnose alarm"]');
     await diagnose.click();

@@ -1,8 +1,8 @@
 // `npm run demo -- --no-browser --port N` exactly as a newcomer runs it (build, packaged extension,
 // code-server, fauxqs, the agent, the staged CPU fault and its alarm), driven in Chromium at the URL
 // it prints: the README says what to click; the alarm arrives through SNS → SQS in the Alarms view
-// with a notification; Diagnose → proposal with risk badges → Run selected → the diagnosis names
-// the CPU burner; the getting-started walkthrough opens, shows its steps and media, and its
+// with its plan already made by triage on arrival and one notification; its row opens the plan →
+// risk badges → Run selected → the diagnosis names the CPU burner; the getting-started walkthrough opens, shows its steps and media, and its
 // Test connection button reaches the emulator's queue. Then SIGINT to the npm process alone (not
 // its group: `kill -INT` of the command you started) and nothing is left: no process of its tree,
 // no port, no folder, no socket or folder of VS Code's in the system's /tmp.
@@ -130,33 +130,35 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
       await shot("01-readme");
     }));
 
-  void it("the alarm published through SNS reaches the Alarms view, with a Diagnose notification", () =>
+  void it("the alarm published through SNS reaches the Alarms view with its plan already waiting, and one notification", () =>
     step("alarm", async () => {
       // The item, not its link: once an alarm is open the item's badge covers part of the icon.
       await page.locator('.activitybar .action-item:has(a[aria-label^="ATL"])').first().click();
       const row = page.locator('.monaco-list-row[aria-label^="demo-host-cpu-high"]').first();
       await row.waitFor({ state: "visible", timeout: 180_000 });
       await page.locator(".part.sidebar .monaco-list-row", { hasText: "demo-host" }).filter({ hasText: "agent" }).first().waitFor({ state: "visible" });
+      // Triage on arrival: no click made the plan; with no approval rule it waits.
+      await row.filter({ hasText: "plan waits for approval" }).waitFor({ state: "visible", timeout: 300_000 });
       await shot("02-alarm");
       // The toast hides after a while (the machine may be slow to get here): the notification
-      // centre keeps it, with its button.
+      // centre keeps it, with its button. One per alarm: the triage's, not a second "in ALARM" one.
       await palette("Notifications: Show Notifications");
-      const notification = page.locator(".notifications-center .notification-list-item", { hasText: "demo-host-cpu-high" }).first();
-      await notification.waitFor({ state: "visible", timeout: 60_000 });
-      assert.ok(await notification.getByRole("button", { name: "Diagnose" }).isVisible(), "the notification offers Diagnose");
+      const notification = page.locator(".notifications-center .notification-list-item", { hasText: "demo-host-cpu-high" });
+      await notification.filter({ hasText: "plan ready" }).first().waitFor({ state: "visible", timeout: 60_000 });
+      assert.ok(await notification.first().getByRole("button", { name: "Review" }).isVisible(), "the notification offers Review");
+      assert.equal(await notification.count(), 1, "one notification for the alarm");
       await shot("02-notification");
       await palette("Notifications: Hide Notifications");
       await page.locator(".notifications-center").waitFor({ state: "hidden" });
     }));
 
-  void it("Diagnose → proposal with risk badges → Run selected → the diagnosis names the CPU burner", () =>
+  void it("the alarm's row opens the plan that waits → risk badges → Run selected → the diagnosis names the CPU burner", () =>
     step("diagnose", async () => {
       // The chat panel is then the only webview.
       await palette("View: Close All Editors");
       await page.locator("iframe.webview").first().waitFor({ state: "detached", timeout: 60_000 }).catch(() => undefined);
       const row = page.locator('.monaco-list-row[aria-label^="demo-host-cpu-high"]').first();
-      await row.hover();
-      await row.locator('.action-label[aria-label^="Diagnose alarm"]').click();
+      await row.click();
       const proposal = webview().locator("section.proposal.interactive");
       await proposal.waitFor({ state: "visible", timeout: 180_000 });
       await webview().locator(".alarm-name", { hasText: "demo-host-cpu-high" }).waitFor();

@@ -134,8 +134,6 @@ void describe("ATL in Korean (code-server with display language ko)", { timeout:
         "atl.hosts": [agentHost(agent, HOST, [INSTANCE])],
         "atl.llm.provider": "none",
         "atl.alarms.notify": "alarm",
-        // The rows show the metric; with triage on arrival they show the triage state (test/e2e/triage.e2e.ts).
-        "atl.triage.onArrival": false,
       }),
     });
     registerLanguagePack(server);
@@ -195,22 +193,28 @@ void describe("ATL in Korean (code-server with display language ko)", { timeout:
     await workbench.page.keyboard.press("Escape");
   });
 
-  void it("shows an arriving alarm in Korean: state group, notification with its Diagnose button", async () => {
+  void it("shows an arriving alarm in Korean: state group, its triage state, one notification with its Review button", async () => {
     await emulator.publish(route.topicArn, cpuAlarmMessage({ name: "l10n-cpu-high", instanceId: INSTANCE }));
     const row = workbench.treeRow("l10n-cpu-high");
     await row.waitFor({ state: "visible", timeout: 180_000 });
     assert.match(await row.innerText(), /CPUUtilization 97\.35 > 80/);
     await workbench.treeRow(ko.ALARM).waitFor({ state: "visible" });
-    const toastText = ko["ATL: {0} is in ALARM{1}"].replace("{0}", "l10n-cpu-high").replace("{1}", "");
+    // Triage on arrival (the default) plans on its own and, with no approval rule, waits: the row
+    // says so, and its one toast names the plan (no separate "is in ALARM" toast).
+    await row.filter({ hasText: ko["plan waits for approval"] }).waitFor({ state: "visible", timeout: 180_000 });
+    const toastText = ko["ATL: {0}: plan ready: {1} read-only commands"].replace("{0}", "l10n-cpu-high").split("{1}")[0];
     const toast = workbench.notifications().filter({ hasText: toastText }).first();
     await toast.waitFor({ state: "visible", timeout: 60_000 });
-    await toast.locator(".monaco-button", { hasText: ko.Diagnose }).waitFor({ state: "visible" });
+    await toast.locator(".monaco-button", { hasText: ko.Review }).waitFor({ state: "visible" });
+    const alarmToast = ko["ATL: {0} is in ALARM{1}"].replace("{0}", "l10n-cpu-high").replace("{1}", "");
+    assert.equal(await workbench.notifications().filter({ hasText: alarmToast }).count(), 0, "one toast for the alarm");
     await shot("03-alarm");
   });
 
   void it("diagnoses in Korean: the plan, risk badges and buttons, then findings after Run selected", async () => {
     const row = workbench.treeRow("l10n-cpu-high");
     await row.hover();
+    // Its triage's thread (the plan that waits) opens.
     await row.locator(`.action-label[aria-label^="${nlsKo["command.diagnoseAlarm"]}"]`).click();
     const proposal = chat().locator("section.proposal.interactive");
     await proposal.waitFor({ state: "visible", timeout: 180_000 });

@@ -1,6 +1,10 @@
 // Renders the Alarms view from AlarmsModel: groups by state (or host) with counts, incidents with
 // the alarm name as label, metric vs threshold and age as description, an escaped Markdown tooltip,
-// codicons and theme colours per state, and contextValues the package.json menus match.
+// codicons and theme colours per state, and contextValues the package.json menus match. A redraw
+// tells VS Code only what changed: the rows whose text, icon or command differ since the last one
+// (a triage step changes one row, not the tree), a group whose members changed, the whole tree
+// only when the groups themselves did. Rows re-rendered under the pointer are what made clicks
+// during a triage miss.
 import * as vscode from "vscode";
 import type { AlarmState, Incident, UnparsedEntry } from "../../alarms/model";
 import type { HostEntry } from "../../hosts/model";
@@ -17,9 +21,21 @@ export type TriageLookup = (incident: Incident) => AlarmTriage | null;
 const t: Translate = (message, ...args) => vscode.l10n.t(message, ...args);
 
 export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataProvider<AlarmNode> {
-  private readonly changeEmitter = this._register(new vscode.EventEmitter<AlarmNode | undefined>());
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<AlarmNode | AlarmNode[] | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
+  /**
+   * The groups as last handed out, one object per key for the view's lifetime: VS Code finds the
+   * elements of a targeted refresh by identity. Their member lists are updated in place.
+   */
   private roots: AlarmGroup[] = [];
+  /**
+   * What the view was last told: the groups (key, label, state), each group's members, and what
+   * each element looked like (by node key, see itemSignature). getChildren() can run without a
+   * redraw (a view revealed, a test), so this is kept apart from the roots.
+   */
+  private announcedGroups = "";
+  private announcedMembers = new Map<string, AlarmNode[]>();
+  private signatures = new Map<string, string>();
   /** Set once the diagnosis features exist (they are built after the view). */
   triage: TriageLookup | undefined;
 
@@ -29,12 +45,12 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     private readonly clock: () => Date = () => new Date(),
   ) {
     super();
-    this._register(model.onDidChange(() => this.changeEmitter.fire(undefined)));
+    this._register(model.onDidChange(() => this.redraw()));
   }
 
   getChildren(element?: AlarmNode): AlarmNode[] {
     if (!element) {
-      this.roots = this.model.groups();
+      this.adopt(this.model.groups());
       return this.roots;
     }
     if (isGroup(element)) {
@@ -59,6 +75,84 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     }
     return unparsedItem(element, this.clock());
   }
+
+  /**
+   * Tells the view what changed since the last redraw: nothing when no row looks different, the
+   * changed rows, a group whose members changed (VS Code re-reads its children), or everything
+   * when the groups were added, removed, reordered or relabelled.
+   */
+  private redraw(): void {
+    const fresh = this.model.groups();
+    const groups = JSON.stringify(fresh.map((g) => [g.key, g.label, g.state]));
+    if (groups !== this.announcedGroups) {
+      this.adopt(fresh);
+      this.announce(groups);
+      this.changeEmitter.fire(undefined);
+      return;
+    }
+    this.adopt(fresh);
+    const previous = this.signatures;
+    const previousMembers = this.announcedMembers;
+    this.announce(groups);
+    const changed: AlarmNode[] = [];
+    for (const group of this.roots) {
+      const members = this.announcedMembers.get(group.key) ?? [];
+      const before = previousMembers.get(group.key) ?? [];
+      const sameMembers = members.length === before.length && members.every((node, j) => node === before[j]);
+      if (!sameMembers || previous.get(nodeKey(group)) !== this.signatures.get(nodeKey(group))) {
+        // A refreshed group re-reads its children: no need to name them as well.
+        changed.push(group);
+      }
+      if (sameMembers) {
+        changed.push(...members.filter((node) => previous.get(nodeKey(node)) !== this.signatures.get(nodeKey(node))));
+      }
+    }
+    if (changed.length > 0) {
+      this.changeEmitter.fire(changed);
+    }
+  }
+
+  /** Records the roots as what the view has been told. */
+  private announce(groups: string): void {
+    this.announcedGroups = groups;
+    this.announcedMembers = new Map();
+    this.signatures = new Map();
+    for (const group of this.roots) {
+      const members = [...group.incidents, ...group.unparsed];
+      this.announcedMembers.set(group.key, members);
+      this.signatures.set(nodeKey(group), itemSignature(this.getTreeItem(group)));
+      for (const node of members) {
+        this.signatures.set(nodeKey(node), itemSignature(this.getTreeItem(node)));
+      }
+    }
+  }
+
+  /** Takes fresh groups as the roots, keeping the object of each group key that is still there. */
+  private adopt(fresh: AlarmGroup[]): void {
+    const byKey = new Map(this.roots.map((g) => [g.key, g]));
+    this.roots = fresh.map((group) => {
+      const own = byKey.get(group.key);
+      if (!own || own.label !== group.label || own.state !== group.state) {
+        return group;
+      }
+      own.incidents.splice(0, own.incidents.length, ...group.incidents);
+      own.unparsed.splice(0, own.unparsed.length, ...group.unparsed);
+      return own;
+    });
+  }
+}
+
+function nodeKey(node: AlarmNode): string {
+  return isGroup(node) ? `group:${node.key}` : isIncident(node) ? `incident:${node.id}` : `unparsed:${node.id}`;
+}
+
+/** Everything of a row the user sees or clicks: when it is unchanged, the row is not redrawn. */
+function itemSignature(item: vscode.TreeItem): string {
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}/${item.iconPath.color?.id ?? ""}` : "";
+  const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : (item.tooltip ?? "");
+  const label = typeof item.label === "string" ? item.label : (item.label?.label ?? "");
+  const command = item.command ? `${item.command.command}:${(item.command.arguments ?? []).map((a: unknown) => (typeof a === "string" ? a : isIncident(a) ? a.id : "")).join(",")}` : "";
+  return JSON.stringify([label, item.description ?? "", tooltip, icon, item.contextValue ?? "", item.collapsibleState ?? 0, command]);
 }
 
 const STATE_ICON: Record<AlarmState, { icon: string; color: string }> = {

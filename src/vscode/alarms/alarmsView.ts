@@ -2,6 +2,7 @@
 // manifest's menus and welcome views use, relative times kept fresh while visible, and the
 // commands on alarms.
 import * as vscode from "vscode";
+import type { Incident } from "../../alarms/model";
 import type { AlarmStore } from "../../alarms/store";
 import { registerCommand } from "../commands";
 import { Disposable } from "../disposable";
@@ -46,6 +47,8 @@ export class AlarmsView extends Disposable {
   readonly treeView: vscode.TreeView<AlarmNode>;
   readonly notifier: AlarmNotifier;
   private clock: NodeJS.Timeout | undefined;
+  private shownBadge: number | undefined;
+  private shownEmpty: boolean | undefined;
 
   constructor(services: AtlServices, polling: PollingController) {
     super();
@@ -90,8 +93,9 @@ export class AlarmsView extends Disposable {
   }
 
   /** Shows each alarm's triage state (set once the diagnosis features exist). */
-  setTriage(lookup: TriageLookup, onDidChange: vscode.Event<void>): void {
+  setTriage(lookup: TriageLookup, onDidChange: vscode.Event<void>, announcedByTriage: (incident: Incident) => boolean): void {
     this.provider.triage = lookup;
+    this.notifier.announcedByTriage = announcedByTriage;
     this._register(onDidChange(() => this.model.refresh()));
     this.model.fireNow();
   }
@@ -104,14 +108,24 @@ export class AlarmsView extends Disposable {
     }
   }
 
-  /** Badge (open incidents), the empty-view context key, and the view's description. */
+  /**
+   * Badge (open incidents), the empty-view context key, and the view's description — each set
+   * only when its value changes: a badge set again redraws the ATL icon in the activity bar.
+   */
   private updateChrome(): void {
     const counts = this.model.counts();
-    this.treeView.badge =
-      counts.open > 0
-        ? { value: counts.open, tooltip: counts.open === 1 ? vscode.l10n.t("1 open incident") : vscode.l10n.t("{0} open incidents", counts.open) }
-        : undefined;
-    void vscode.commands.executeCommand("setContext", "atl.alarms.empty", counts.total === 0);
+    if (counts.open !== this.shownBadge) {
+      this.shownBadge = counts.open;
+      this.treeView.badge =
+        counts.open > 0
+          ? { value: counts.open, tooltip: counts.open === 1 ? vscode.l10n.t("1 open incident") : vscode.l10n.t("{0} open incidents", counts.open) }
+          : undefined;
+    }
+    const empty = counts.total === 0;
+    if (empty !== this.shownEmpty) {
+      this.shownEmpty = empty;
+      void vscode.commands.executeCommand("setContext", "atl.alarms.empty", empty);
+    }
   }
 
   /** The elements selected in the view (multi-select commands). */

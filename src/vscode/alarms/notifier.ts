@@ -1,7 +1,10 @@
 // Toasts for new alarms (setting `atl.alarms.notify`): one per alarm with a Diagnose button while
 // few arrive, one "N new alarms — Show" once a storm starts. Only the polling window notifies, so
-// several open windows do not each raise the same toast.
+// several open windows do not each raise the same toast. With triage on arrival, an alarm whose
+// triage starts gets one toast, the triage's ("plan ready… Review", "culprit — high · Open"),
+// raised when the triage stops (src/vscode/triage/editorTriage.ts); this one stays silent for it.
 import * as vscode from "vscode";
+import type { Incident } from "../../alarms/model";
 import type { Logger } from "../../shared/log";
 import { Disposable } from "../disposable";
 import type { AtlSettings } from "../settings";
@@ -15,6 +18,8 @@ export class AlarmNotifier extends Disposable {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Every toast shown (newest last): the in-editor tests read it, since toasts are not in the DOM there. */
   readonly shown: NotificationAction[] = [];
+  /** True when the triage will raise this alarm's toast (set once the diagnosis features exist). */
+  announcedByTriage: ((incident: Incident) => boolean) | undefined;
 
   constructor(
     private readonly source: AlarmsSource,
@@ -35,6 +40,22 @@ export class AlarmNotifier extends Disposable {
     const mode = this.settings.current.alarms.notify;
     const wanted = arrivals.filter((a) => wantsNotification(a, mode));
     if (wanted.length === 0 || !this.shouldNotify()) {
+      return;
+    }
+    if (this.announcedByTriage) {
+      // The triage hears of the same change from the store after this listener: ask it a tick later.
+      setImmediate(() => {
+        if (!this.isDisposed) {
+          this.plan(wanted.filter((a) => a.state !== "ALARM" || !this.announcedByTriage?.(a.incident)));
+        }
+      });
+      return;
+    }
+    this.plan(wanted);
+  }
+
+  private plan(wanted: AlarmArrival[]): void {
+    if (wanted.length === 0) {
       return;
     }
     for (const action of this.planner.add(wanted, Date.now())) {

@@ -106,6 +106,7 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
   private readonly logger: Logger;
   readonly tree: DiagnosesTreeProvider;
   private readonly treeView: vscode.TreeView<DiagnosisSummary>;
+  private shownBadge: number | undefined;
 
   readonly onDidOpenPanel = this.openEmitter.event;
 
@@ -426,8 +427,13 @@ class DiagnosisController implements DiagnosisFeatures, vscode.Disposable {
     });
   }
 
+  /** Set only when the count changes: a badge set again redraws the ATL icon in the activity bar (every save of a thread tells the history). */
   private updateBadge(): void {
     const waiting = this.history.list().filter((s) => s.status === "waiting-approval" || s.status === "needs-host").length;
+    if (waiting === this.shownBadge) {
+      return;
+    }
+    this.shownBadge = waiting;
     const tooltip = pluralForm(waiting, vscode.env.language, { one: vscode.l10n.t("{0} diagnosis waits for you", waiting), other: vscode.l10n.t("{0} diagnoses wait for you", waiting) });
     this.treeView.badge = waiting > 0 ? { value: waiting, tooltip } : undefined;
   }

@@ -121,14 +121,38 @@ export class DiagnosesTreeProvider implements vscode.TreeDataProvider<DiagnosisS
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly subscription: { dispose(): void };
   readonly onDidChangeTreeData = this.changed.event;
+  private shown = "";
+  private empty: boolean | undefined;
 
   constructor(private readonly history: DiagnosisHistory) {
     this.subscription = history.onDidChange(() => this.refresh());
   }
 
+  /**
+   * Redraws when a row would look different. The history tells on every save of a thread (each
+   * step of a running diagnosis); redrawing the view for each re-rendered the ATL sidebar under
+   * the user's pointer.
+   */
   refresh(): void {
-    void vscode.commands.executeCommand("setContext", "atl.diagnoses.empty", this.history.list().length === 0);
-    this.changed.fire();
+    const list = this.history.list();
+    this.setEmpty(list.length === 0);
+    const shown = JSON.stringify(
+      list.map((summary) => {
+        const item = new DiagnosisItem(summary);
+        return [item.id, item.label, item.description, item.tooltip, (item.iconPath as vscode.ThemeIcon).id, item.contextValue];
+      }),
+    );
+    if (shown !== this.shown) {
+      this.shown = shown;
+      this.changed.fire();
+    }
+  }
+
+  private setEmpty(empty: boolean): void {
+    if (empty !== this.empty) {
+      this.empty = empty;
+      void vscode.commands.executeCommand("setContext", "atl.diagnoses.empty", empty);
+    }
   }
 
   getTreeItem(summary: DiagnosisSummary): vscode.TreeItem {
@@ -141,7 +165,7 @@ export class DiagnosesTreeProvider implements vscode.TreeDataProvider<DiagnosisS
     }
     await this.history.load();
     const list = this.history.list();
-    void vscode.commands.executeCommand("setContext", "atl.diagnoses.empty", list.length === 0);
+    this.setEmpty(list.length === 0);
     return list;
   }
 

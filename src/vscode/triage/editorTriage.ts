@@ -109,6 +109,19 @@ export class EditorTriage extends Disposable implements TriageRunner {
     return alarmTriage(state, summary, live ? ranCommandsThisTurn(live) : undefined);
   }
 
+  /**
+   * True when this arrival of the alarm has a triage queued or started, whose toast will name it
+   * (the alarm's own "in ALARM" toast then stays silent: one toast per alarm). An alarm that joined
+   * another thread, or flapped within the debounce, keeps its own toast.
+   */
+  announces(incident: Incident): boolean {
+    if (!this.deps.settings.current.triage.onArrival) {
+      return false;
+    }
+    const state = this.coordinator.state(incident.id);
+    return state?.kind === "queued" || (state?.kind === "started" && state.threadId === triageId(incident));
+  }
+
   /** Triages recent open alarms that have no diagnosis (see CATCH_UP_MS); nothing twice. */
   async catchUp(): Promise<void> {
     if (!this.deps.settings.current.triage.onArrival || !this.deps.isLeader()) {
@@ -131,6 +144,15 @@ export class EditorTriage extends Disposable implements TriageRunner {
   // ---- TriageRunner --------------------------------------------------------------------------------
 
   async run(job: TriageJob): Promise<ThreadStatus> {
+    await this.deps.diagnosis.history.load();
+    const clicked = this.deps.diagnosis.history
+      .list()
+      .find((s) => s.incidentId === job.incident.id && s.id !== job.id && s.status !== "failed" && Date.parse(s.createdAt) >= Date.parse(job.incident.lastChangeAt));
+    if (clicked) {
+      // Someone clicked Diagnose while this triage waited for a slot: that thread is the alarm's.
+      this.deps.logger.info(`Triage of ${job.incident.name}: diagnosed from a click already (${clicked.id}); not started again.`);
+      return clicked.status;
+    }
     const created = await this.deps.diagnosis.createTriageThread(job.id, job.incident, job.host);
     if (!created) {
       // This arrival has a thread already (another window, or before a reload): nothing runs twice.

@@ -27,7 +27,8 @@ let seq = 0;
 
 function alarmOn(hostIndex: number, name: string, state: Alarm["state"] = "ALARM"): Alarm {
   seq += 1;
-  const instance = hostIndex < 0 ? "i-0fffffffffffffffff" : hosts[hostIndex].id;
+  // Negative: an instance that is not in the inventory (-1 and -2 are two different ones).
+  const instance = hostIndex < 0 ? `i-0${String(-hostIndex).repeat(17)}` : hosts[hostIndex].id;
   return baseAlarm({
     name,
     state,
@@ -200,10 +201,36 @@ void describe("triage coordinator", () => {
     await triage.idle();
   });
 
-  void it("an alarm whose instance is not in the inventory gets a thread of its own with no host", async () => {
-    const { runner, triage, feed } = setup(2);
-    feed(alarmOn(-1, "unknown-cpu"), alarmOn(-1, "unknown-disk"));
-    assert.equal(runner.started.length, 2, "never joined to a host it does not name");
+  void it("alarms on an instance that is not in the inventory: one thread per unknown instance, never another host's", async () => {
+    const { runner, triage, feed } = setup(4);
+    // A storm on two unknown instances, interleaved.
+    feed(alarmOn(-1, "unknown-cpu"), alarmOn(-2, "other-cpu"), alarmOn(-1, "unknown-disk"), alarmOn(-1, "unknown-mem"), alarmOn(-2, "other-disk"));
+    assert.deepEqual(
+      runner.started.map((j) => j.incident.name),
+      ["unknown-cpu", "other-cpu"],
+      "one thread per unknown instance",
+    );
+    assert.ok(runner.started.every((j) => j.host === null), "never run on a host the alarm does not name");
+    // Arrived with the first ones (before the triages started): context of the thread from its start.
+    assert.deepEqual(runner.started[0].joined.map((i) => i.name), ["unknown-disk", "unknown-mem"]);
+    assert.deepEqual(runner.started[1].joined.map((i) => i.name), ["other-disk"]);
+    // Arrived while it runs: a note in the running thread.
+    const [late] = feed(alarmOn(-2, "other-net"));
+    assert.deepEqual(runner.notes.map((n) => [n.threadId, n.note.kind, n.note.incident.name]), [[runner.started[1].id, "joined", "other-net"]]);
+    assert.deepEqual(triage.state(late.incident.id), { kind: "joined", threadId: runner.started[1].id });
+    assert.equal(runner.started.length, 2);
+    await runner.finishAll();
+    await triage.idle();
+  });
+
+  void it("alarms that name no instance at all get a thread each", async () => {
+    const { runner, triage, feed } = setup(4);
+    const unnamed = (name: string): Alarm => {
+      const a = alarmOn(0, name);
+      return { ...a, hostId: null, metric: { ...a.metric!, dimensions: {} } };
+    };
+    feed(unnamed("queue-depth"), unnamed("error-rate"));
+    assert.equal(runner.started.length, 2, "nothing ties them to one host");
     assert.ok(runner.started.every((j) => j.host === null));
     await runner.finishAll();
     await triage.idle();
