@@ -114,6 +114,21 @@ built-in runbooks. The totals show the bare LLM call as baseline.`,
     run: async (o) => (await import("./graph")).benchGraph({ iterations: num(o, "iterations") }),
   },
   {
+    name: "triage",
+    title: "Proactive triage (alarm → report)",
+    about: `An alarm published to SNS in fauxqs reaches \`atl watch\` (\`dist/cli.js\` built from this commit, no LLM,
+\`--auto read-only\`) through SQS; the coordinator starts its triage, the built-in runbook plans, the
+real agent process on 127.0.0.1 runs the read-only commands, and the time stops when the report is
+written (the stdout line that announces DIR/<id>.md). One alarm at a time, a new alarm each sample,
+after two warm-up alarms. Baseline, measured in the same process and interleaved: the commands that
+triage ran (from DIR/<id>.json), sent straight through the agent transport to the same agent. The
+runbook's own commands (\`vmstat 1 5\`, \`top\` over an interval: they sample for seconds) dominate both;
+the ratio and "ATL's own time" are what the queue, store, coordinator, graph and report files add.
+No target in the issue.`,
+    options: (quick) => ({ samples: quick ? 3 : 15 }),
+    run: async (o) => (await import("./triage")).benchTriage({ samples: num(o, "samples") }),
+  },
+  {
     name: "eval",
     title: "Diagnosis accuracy (evaluation)",
     about: `How often the offline diagnosis names the culprit of a real host fault (issue 12; \`npm run eval\`, see

@@ -37,7 +37,7 @@ void describe("Alarms view (code-server, fauxqs)", { timeout: 900_000 }, () => {
   void it("an alarm published to SNS appears in the Alarms tree, with one toast and a count in the status bar", async () => {
     const { workbench } = session;
     await emulator.publish(route.topicArn, cpuAlarmMessage());
-    const row = workbench.treeRow("prod-web-01-cpu-high");
+    const row = workbench.treeRow("prod-web-01-cpu-high", "Alarms");
     await row.waitFor({ state: "visible", timeout: 180_000 });
     assert.match(await row.innerText(), /prod-web-01-cpu-high\s*(\S.* · )?CPUUtilization 97\.35 > 80/);
     await workbench.treeRow("ALARM").waitFor({ state: "visible" });
@@ -56,7 +56,7 @@ void describe("Alarms view (code-server, fauxqs)", { timeout: 900_000 }, () => {
   void it("an alarm named <img src=x onerror=alert(1)> renders as text in the tree and its tooltip", async () => {
     const { workbench } = session;
     await emulator.publish(route.topicArn, cpuAlarmMessage({ name: HOSTILE }));
-    const row = workbench.treeRow(HOSTILE);
+    const row = workbench.treeRow(HOSTILE, "Alarms");
     await row.waitFor({ state: "visible", timeout: 180_000 });
     assert.equal((await row.locator(".label-name").innerText()).trim(), HOSTILE);
     assert.equal(await row.locator("img").count(), 0, "no <img> element in the row");

@@ -89,7 +89,7 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
   void it("alarm via SNS → Alarms view → Diagnose → proposal with risk badges → Run selected → findings → ATL Reports", async () => {
     const { workbench } = session;
     await emulator.publishSample(route, "01-ec2-cpu-alarm.json");
-    const row = workbench.treeRow("prod-web-01-cpu-high");
+    const row = workbench.treeRow("prod-web-01-cpu-high", "Alarms");
     await row.waitFor({ state: "visible", timeout: 180_000 });
     await shot("01-alarm-in-tree");
 
@@ -190,7 +190,7 @@ void describe("diagnosis loop in the editor (code-server, fauxqs, real agent)", 
     await closeEditors();
     const before = (await executed()).length;
     await emulator.publish(route.topicArn, cpuAlarmMessage({ name: HOSTILE_NAME, instanceId: INSTANCE, description: HOSTILE_DESCRIPTION }), "ALARM: hostile");
-    const row = workbench.treeRow(HOSTILE_NAME);
+    const row = workbench.treeRow(HOSTILE_NAME, "Alarms");
     await row.waitFor({ state: "visible", timeout: 180_000 });
     await row.click();
     await chat().locator("section.proposal").waitFor({ state: "visible", timeout: 180_000 });

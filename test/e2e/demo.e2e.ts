@@ -13,7 +13,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from "playwright-core";
 import { repoRoot } from "../helpers/codeServer";
 import {
   isLoopback,
@@ -78,6 +78,11 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
     }
   }
 
+  /** The alarm's row in the Alarms view (its diagnosis has a row of the same label in the Diagnoses view). */
+  function alarmRow(name: string): Locator {
+    return page.locator(`.part.sidebar .pane:has(.pane-header[aria-label^="Alarms"]) .monaco-list-row[aria-label^="${name}"]`).first();
+  }
+
   function webview(): FrameLocator {
     return page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
   }
@@ -134,7 +139,7 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
     step("alarm", async () => {
       // The item, not its link: once an alarm is open the item's badge covers part of the icon.
       await page.locator('.activitybar .action-item:has(a[aria-label^="ATL"])').first().click();
-      const row = page.locator('.monaco-list-row[aria-label^="demo-host-cpu-high"]').first();
+      const row = alarmRow("demo-host-cpu-high");
       await row.waitFor({ state: "visible", timeout: 180_000 });
       await page.locator(".part.sidebar .monaco-list-row", { hasText: "demo-host" }).filter({ hasText: "agent" }).first().waitFor({ state: "visible" });
       // Triage on arrival: no click made the plan; with no approval rule it waits.
@@ -157,7 +162,7 @@ void describe("npm run demo (headless) in code-server + Chromium", { timeout: 2_
       // The chat panel is then the only webview.
       await palette("View: Close All Editors");
       await page.locator("iframe.webview").first().waitFor({ state: "detached", timeout: 60_000 }).catch(() => undefined);
-      const row = page.locator('.monaco-list-row[aria-label^="demo-host-cpu-high"]').first();
+      const row = alarmRow("demo-host-cpu-high");
       await row.click();
       const proposal = webview().locator("section.proposal.interactive");
       await proposal.waitFor({ state: "visible", timeout: 180_000 });

@@ -195,7 +195,7 @@ void describe("ATL in Korean (code-server with display language ko)", { timeout:
 
   void it("shows an arriving alarm in Korean: state group, its triage state, one notification with its Review button", async () => {
     await emulator.publish(route.topicArn, cpuAlarmMessage({ name: "l10n-cpu-high", instanceId: INSTANCE }));
-    const row = workbench.treeRow("l10n-cpu-high");
+    const row = workbench.treeRow("l10n-cpu-high", nlsKo["view.alarms"]);
     await row.waitFor({ state: "visible", timeout: 180_000 });
     assert.match(await row.innerText(), /CPUUtilization 97\.35 > 80/);
     await workbench.treeRow(ko.ALARM).waitFor({ state: "visible" });
@@ -212,7 +212,7 @@ void describe("ATL in Korean (code-server with display language ko)", { timeout:
   });
 
   void it("diagnoses in Korean: the plan, risk badges and buttons, then findings after Run selected", async () => {
-    const row = workbench.treeRow("l10n-cpu-high");
+    const row = workbench.treeRow("l10n-cpu-high", nlsKo["view.alarms"]);
     await row.hover();
     // Its triage's thread (the plan that waits) opens.
     await row.locator(`.action-label[aria-label^="${nlsKo["command.diagnoseAlarm"]}"]`).click();

@@ -70,7 +70,7 @@ void describe("proactive triage in the editor (code-server, fauxqs, real agent)"
     await toast.waitFor({ state: "visible", timeout: 300_000 });
     assert.match(await toast.innerText(), /read-only command/);
     await toast.locator(".monaco-button", { hasText: "Review" }).waitFor({ state: "visible" });
-    const row = workbench.treeRow("triage-e2e-waits");
+    const row = workbench.treeRow("triage-e2e-waits", nls["view.alarms"]);
     await row.waitFor({ state: "visible", timeout: 60_000 });
     await workbench.page.locator('.monaco-list-row[aria-label^="triage-e2e-waits, waiting for approval"]').first().waitFor({ state: "visible", timeout: 60_000 });
     await workbench.screenshot("triage-01-plan-waits");

@@ -592,9 +592,13 @@ export class Workbench {
     });
   }
 
-  /** A tree row by the start of its label (tree labels end with a space: pass the whole label). */
-  treeRow(label: string): Locator {
-    return this.page.locator(`.monaco-list-row[aria-label^="${cssString(label)}"]`).first();
+  /**
+   * A tree row by the start of its label (tree labels end with a space: pass the whole label); in
+   * one view when `view` names it (an alarm's row and its diagnosis's row share the label).
+   */
+  treeRow(label: string, view?: string): Locator {
+    const selector = `.monaco-list-row[aria-label^="${cssString(label)}"]`;
+    return (view ? this.viewPane(view).locator(selector) : this.page.locator(selector)).first();
   }
 
   /** The content of the active webview (the chat panel). */

@@ -1,7 +1,7 @@
 // Proactive triage inside the extension host: alarms published to a real SNS → SQS route (fauxqs)
 // start their diagnosis with no click, on a real agent. Without a rule the plan waits and the
 // agent's audit shows nothing ran; with a rule the read-only commands run and the toast names the
-// staged CPU burner; an instance missing from the inventory is diagnosed nowhere; alarms on one
+// staged CPU burner; a triage redraws only its alarm's row and raises the alarm's only toast; an instance missing from the inventory is diagnosed nowhere; alarms on one
 // host join one thread; an alarm saved while this window did not poll is triaged once it polls.
 import * as assert from "node:assert/strict";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
@@ -126,6 +126,42 @@ suite("Proactive triage: an alarm starts its own diagnosis", function () {
     }, 30_000, "the Alarms row's triage state");
     assert.equal(item.command?.command, "atl.openDiagnosis", "a click opens the thread");
     assert.deepEqual(item.command?.arguments, [summary.id]);
+  });
+
+  test("a triage redraws its alarm's row alone, only when the row changes, and the alarm has one toast", async () => {
+    // The arrival's own toast would be the notifier's; with triage on arrival the triage's is the one.
+    await setSettings(api, { "alarms.notify": "alarm" });
+    await eventually(() => api.services.settings.current.alarms.notify === "alarm", 30_000, "the notify setting");
+    const events: (readonly unknown[] | undefined)[] = [];
+    const subscription = api.alarms.provider.onDidChangeTreeData((e) => events.push(e === undefined ? undefined : Array.isArray(e) ? [...(e as unknown[])] : [e]));
+    try {
+      const summary = await triaged("triage-quiet-row", INSTANCE);
+      assert.equal(summary.status, "waiting-approval");
+      const found = incident("triage-quiet-row");
+      assert.ok(found);
+      await eventually(() => String(api.alarms.provider.getTreeItem(found).description).includes("plan waits for approval"), 30_000, "the row's triage state");
+      const rowRedraws = events.filter((e) => e?.some((node) => (node as Incident).id === found.id)).length;
+      // Every save of the thread used to redraw the whole tree; now its arrival redraws its group (or
+      // the tree, for the first alarm of a state) and a triage step that changes the row, the row.
+      assert.ok(events.filter((e) => e === undefined).length <= 1, `whole-tree redraws: ${events.filter((e) => e === undefined).length} of ${events.length}`);
+      assert.ok(rowRedraws <= 4, `the row was redrawn ${rowRedraws} times (queued, planning, running, waiting at most)`);
+      // A redraw when nothing changed tells the view nothing (the first may still catch an age
+      // that went from "just now" to "1 min ago"; the second, right after it, cannot).
+      api.alarms.model.fireNow();
+      const count = events.length;
+      api.alarms.model.fireNow();
+      assert.equal(events.length, count, "a redraw with no visible change fires nothing");
+      const toast = await eventually(() => api.triage.shown.find((t) => t.threadId === summary.id), 30_000, "the triage's toast");
+      assert.match(toast.message, /triage-quiet-row: plan ready/);
+      assert.deepEqual(
+        api.alarms.notifier.shown.filter((a) => a.kind === "single" && a.arrival.incident.id === found.id),
+        [],
+        "no second toast for the alarm",
+      );
+    } finally {
+      subscription.dispose();
+      await setSettings(api, { "alarms.notify": "off" });
+    }
   });
 
   test("with a rule covering the plan: the read-only commands run, the report names the CPU burner, the toast names the result", async () => {
