@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { analyzeRuns } from "../../../src/graph/runbooks/index";
-import { PS_COLUMNS } from "../../../src/graph/runbooks/catalog";
+import { PS_COLUMNS, resourceCommands } from "../../../src/graph/runbooks/catalog";
 import { numbered, run } from "./support";
 
 const PS = `ps -eo ${PS_COLUMNS} --sort=-pcpu | head -n 3000`;
@@ -196,5 +196,38 @@ void describe("a question that says the CPU is idle is not answered by a CPU con
     const runs = numbered([run("nproc", "2\n"), run(topCommand, frame(20, [line(7100, "D", 0, "backup-agent"), line(8963, "S", 15, "chromium")]))]);
     const analysis = analyzeRuns(runs, { alarm: null, question: "load average is high but the cpu is idle?" });
     assert.deepEqual([analysis.culprit?.name, analysis.culprit?.pid], ["backup-agent", 7100], analysis.summary);
+  });
+});
+
+void describe("open files seen by an unprivileged agent", () => {
+  const fdCommand = resourceCommands("file-descriptors", {})[0].command;
+  const procFiles = `grep -H . /proc/uptime /proc/loadavg /proc/sys/kernel/pid_max /proc/sys/kernel/threads-max /proc/sys/fs/file-nr /proc/pressure/cpu /proc/pressure/memory /proc/pressure/io`;
+  const ps = [
+    HEADER,
+    row(1, 0, "root", "Ss", 900000, 0.0, 11000, "systemd"),
+    row(4410, 1, "app", "Sl", 86000, 3.5, 812000, "java"),
+    row(4411, 1, "app", "Sl", 86000, 1.5, 212000, "ledger-sync"),
+    row(612, 1, "root", "Ss", 900000, 0.0, 7000, "sshd"),
+    row(700, 1, "root", "Ss", 900000, 0.0, 9000, "cron"),
+    row(5100, 1, "nobody", "Sl", 600, 0.4, 60000, "atl-agent"),
+  ].join("\n");
+
+  void it("says the per-process counts cover only the agent's own user, and names nobody", () => {
+    const runs = numbered([
+      run(procFiles, "/proc/uptime:90000.00 170000.00\n/proc/sys/fs/file-nr:9216\t0\t9223372036854775807\n"),
+      run(PS, ps),
+      run(fdCommand, "     38 /proc/5100/fd\n"),
+    ]);
+    const analysis = analyzeRuns(runs, { alarm: null, question: "too many open files errors in the app log" });
+    assert.equal(analysis.culprit, null, analysis.summary);
+    assert.match(analysis.summary, /counted only for 1 process of `nobody`/, analysis.summary);
+    assert.match(analysis.summary, /holding about 9178 of the file handles/, analysis.summary);
+    assert.ok(analysis.nextSteps.some((s) => /sudo find \/proc/.test(s)), analysis.nextSteps.join("\n"));
+  });
+
+  void it("a root agent that sees every process says nothing of the kind", () => {
+    const runs = numbered([run(PS, ps), run(fdCommand, "     38 /proc/5100/fd\n     35 /proc/4410/fd\n     20 /proc/1/fd\n     12 /proc/612/fd\n")]);
+    const analysis = analyzeRuns(runs, { alarm: null, question: "too many open files errors in the app log" });
+    assert.doesNotMatch(analysis.summary, /counted only/, analysis.summary);
   });
 });

@@ -3,7 +3,7 @@
 // the process holding far more descriptors than any other is the one that runs out.
 import type { Severity } from "../../diagnosis";
 import { formatPercent } from "../parse/common";
-import { code, evidence, finding, output, proc, type RuleContext, type RuleOutput } from "./common";
+import { code, evidence, finding, isKernelThread, joinAnd, output, proc, type RuleContext, type RuleOutput } from "./common";
 import { particle } from "../lang";
 
 /** Open descriptors from which a process is named: close to the common 1024 soft limit. */
@@ -46,6 +46,9 @@ export function fileRules(ctx: RuleContext): RuleOutput {
       return p ? proc(p) : `pid ${c.pid}`;
     };
     const listed = counts.slice(0, 4).map((c) => `${label(c)} ${c.count}`).join(", ");
+    // An agent running as an unprivileged user reads only its own user's /proc/PID/fd: the counts
+    // then say nothing about everyone else's processes, and the summary must not read as if they did.
+    const blind = partialView(ctx, counts);
     // Against its own limit when known: the process nearest its ceiling is the one getting EMFILE.
     const limits = facts.fdLimits?.value;
     const limitOf = (pid: number): number | null => limits?.get(pid)?.soft ?? null;
@@ -87,8 +90,17 @@ export function fileRules(ctx: RuleContext): RuleOutput {
       resource: "file-descriptors",
       severity: dominant ? sev : systemSeverity,
       text: dominant ? text : `${systemText ? `${systemText}; ` : ""}${say(`the most open files: ${listed}`, `열린 파일 최다: ${listed}`)}`,
-      figure: `${systemText ? `${systemText}; ` : ""}${say(`at most ${first.count} open files in one process`, `한 프로세스의 열린 파일 최다 ${first.count}개`)}`,
+      figure: `${systemText ? `${systemText}; ` : ""}${say(`at most ${first.count} open files in one process`, `한 프로세스의 열린 파일 최다 ${first.count}개`)}${blind ? blind.text : ""}`,
     });
+    if (blind) {
+      out.nextSteps.push({
+        resource: "file-descriptors",
+        text: say(
+          "Count every process's descriptors as root (`sudo find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/fd/*' -printf '%h\\n' | sort | uniq -c | sort -rn | head`), or give the agent's unit the capability to read them (`AmbientCapabilities=CAP_DAC_READ_SEARCH CAP_SYS_PTRACE`).",
+          "root로 모든 프로세스의 디스크립터를 세거나 (`sudo find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/fd/*' -printf '%h\\n' | sort | uniq -c | sort -rn | head`), 에이전트 유닛에 읽을 권한을 주세요 (`AmbientCapabilities=CAP_DAC_READ_SEARCH CAP_SYS_PTRACE`).",
+        ),
+      });
+    }
     if (dominant) {
       out.candidates.push({ culprit, strength: "strong", severity: sev, priority: 1, text: text + (systemText ? `; ${systemText}` : "") });
       out.nextSteps.push({
@@ -103,4 +115,31 @@ export function fileRules(ctx: RuleContext): RuleOutput {
     out.headlines.push({ resource: "file-descriptors", severity: systemSeverity, text: systemText });
   }
   return out;
+}
+
+/**
+ * Whether the per-process counts cover only some users' processes (the agent could not read the
+ * others' /proc/PID/fd), with the clause that says so and how many handles the others hold.
+ */
+function partialView(ctx: RuleContext, counts: { pid: number; count: number }[]): { text: string } | null {
+  const { facts, say } = ctx;
+  const all = facts.processes?.value.processes ?? [];
+  const byPid = new Map(all.map((p) => [p.pid, p]));
+  const users = new Set(counts.map((c) => byPid.get(c.pid)?.user).filter((u): u is string => Boolean(u)));
+  const parents = new Map(all.map((p) => [p.pid, p.ppid]));
+  const others = all.filter((p) => p.user && !users.has(p.user) && !isKernelThread(p, parents) && !p.state?.startsWith("Z"));
+  const people = all.filter((p) => !isKernelThread(p, parents) && !p.state?.startsWith("Z"));
+  if (users.size === 0 || others.length < people.length * 0.5) {
+    return null;
+  }
+  const handles = facts.kernelFigures?.value.fileHandles?.allocated ?? null;
+  const seen = counts.reduce((sum, c) => sum + c.count, 0);
+  const unseen = handles !== null && handles - seen >= 1000 ? handles - seen : null;
+  const who = joinAnd([...users].sort().map((u) => code(u)), say);
+  return {
+    text: say(
+      ` — counted only for ${counts.length} process${counts.length > 1 ? "es" : ""} of ${who} (the agent cannot read other users' descriptors: ${others.length} process${others.length > 1 ? "es" : ""} unseen${unseen !== null ? `, holding about ${unseen} of the file handles in use` : ""})`,
+      ` — ${who}의 프로세스 ${counts.length}개만 셈 (에이전트가 다른 사용자의 디스크립터를 읽지 못함: 보지 못한 프로세스 ${others.length}개${unseen !== null ? `, 사용 중인 파일 핸들 중 약 ${unseen}개를 쥐고 있음` : ""})`,
+    ),
+  };
 }
