@@ -28,7 +28,8 @@ import {
 } from "../src/protocol";
 import { AGENT_VERSION } from "../src/version";
 import { allowlistPolicy } from "./support/policy";
-import { eventually, noneLeft, pidsMatching, uniqueSleepSeconds } from "./support/processes";
+import { eventually } from "../../test/helpers/eventually";
+import { noneLeft, pidsMatching, uniqueSleepSeconds } from "./support/processes";
 
 /** The audit sink in memory; `failure` makes every write fail (a full disk), `failAfter` after N more records. */
 class MemoryAudit implements AuditSink {
@@ -396,7 +397,7 @@ void describe("agent app: requests", () => {
     const marker = uniqueSleepSeconds();
     const abort = new AbortController();
     const first = app.handle(request("POST", "/v1/exec", { commands: [`sleep ${marker}`] }, { signal: abort.signal }));
-    assert.ok(await eventually(() => app.executing === 1));
+    await eventually(() => app.executing === 1, 30_000, "one command executing");
     const second = await app.handle(request("POST", "/v1/exec", { commands: ["uptime"] }));
     assert.equal(second.status, 429);
     assert.equal(second.headers["retry-after"], "1");
@@ -415,7 +416,7 @@ void describe("agent app: requests", () => {
     const marker = uniqueSleepSeconds();
     const abort = new AbortController();
     const pending = app.handle(request("POST", "/v1/exec", { commands: [`sleep ${marker}`, "echo later"] }, { signal: abort.signal }));
-    assert.ok(await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length === 1));
+    await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length === 1, 30_000, "the sleep running");
     abort.abort();
     const { results } = (await pending).body as ExecResponse;
     assert.equal(results[0].signal, "SIGTERM");
@@ -601,7 +602,7 @@ void describe("agent app: failing closed", () => {
     const { app, audit } = makeApp();
     const marker = uniqueSleepSeconds();
     const pending = app.handle(request("POST", "/v1/exec", { commands: [`sleep ${marker}`, "echo after"], timeoutSec: 2 }));
-    assert.ok(await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length === 1));
+    await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length === 1, 30_000, "the sleep running");
     app.startDraining();
     const { results } = (await pending).body as ExecResponse;
     assert.equal(results[0].timedOut, true, "the running command was left to its own end");

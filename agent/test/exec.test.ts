@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { COMMAND_ENV, ProcessRunner, type RunLimits } from "../src/exec";
 import { cmd, pipeline, program, redirect } from "./support/programs";
-import { eventually, killPids, noneLeft, pidsMatching, uniqueSleepSeconds } from "./support/processes";
+import { eventually } from "../../test/helpers/eventually";
+import { killPids, noneLeft, pidsMatching, uniqueSleepSeconds } from "./support/processes";
 
 const MiB = 1024 * 1024;
 const limits: RunLimits = { timeoutMs: 30_000, maxOutputBytes: MiB, killGraceMs: 500 };
@@ -234,7 +235,7 @@ void describe("exec: running commands without a shell", () => {
     const marker = uniqueSleepSeconds();
     const controller = new AbortController();
     const running = runner.run(program(cmd("sleep", marker), ";", cmd("echo", "not reached")), { ...limits, signal: controller.signal });
-    assert.ok(await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length > 0));
+    await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length > 0, 30_000, "the sleep running");
     assert.equal(runner.activeCount, 1);
     controller.abort();
     const r = await running;
@@ -248,7 +249,7 @@ void describe("exec: running commands without a shell", () => {
   void test("stopAll() stops every running command and idle() resolves after", async () => {
     const marker = uniqueSleepSeconds();
     const runs = [runner.run(program(cmd("sleep", marker)), limits), runner.run(program(cmd("sleep", marker)), limits)];
-    assert.ok(await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length === 2));
+    await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length === 2, 30_000, "both sleeps running");
     runner.stopAll();
     const results = await Promise.all(runs);
     await runner.idle();

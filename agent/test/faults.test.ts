@@ -16,7 +16,8 @@ import type { AuditRecord } from "../src/audit";
 import { AgentRequestError, signedHeaders, type ExecResult } from "../src/protocol";
 import { runAgentOnce, startAgent, type RunningAgent } from "../../test/helpers/agent";
 import { TEST_POLICY, message, raw, signedRaw } from "./support/http";
-import { eventually, noneLeft, pidsMatching, uniqueSleepSeconds } from "./support/processes";
+import { eventually } from "../../test/helpers/eventually";
+import { noneLeft, pidsMatching, uniqueSleepSeconds } from "./support/processes";
 
 const isRoot = process.getuid?.() === 0;
 
@@ -175,7 +176,7 @@ void describe("agent process: the audit log fails closed", () => {
       // Free the disk and reopen the log (what an operator does after cleaning up).
       await unlink(filler);
       agent.process.kill("SIGHUP");
-      assert.ok(await eventually(() => agent?.output().includes("reloaded") ?? false));
+      await eventually(() => agent?.output().includes("reloaded") ?? false, 30_000, "the agent to say it reloaded");
       const [after] = (await agent.client().exec([`sh -c 'echo 9999 >> ${ranFile}'`])).results;
       assert.equal(after.exitCode, 0, "runs again once a record can be written");
 
@@ -357,7 +358,7 @@ void describe("agent process: replay, shutdown, connections", () => {
     // would a few seconds after the start; accepted once at most 5 s ahead of the agent's clock.
     const headers = { "content-type": "application/json", ...signedHeaders(first.keyId, secret, "POST", "/v1/exec", body, Date.now() + 7_000) };
     try {
-      assert.ok(await eventually(async () => (await raw(first.url, "POST", "/v1/exec", headers, body)).status === 200, 20_000));
+      await eventually(async () => (await raw(first.url, "POST", "/v1/exec", headers, body)).status === 200, 20_000, "the restarted agent to accept a fresh request");
     } finally {
       await first.stop();
     }
@@ -378,7 +379,7 @@ void describe("agent process: replay, shutdown, connections", () => {
     const ranFile = join(dir, `after-${marker}`);
     const pending = agent.client().exec([`sh -c 'sleep ${marker} & sleep ${marker}; echo never'`, `sh -c 'echo ran > ${ranFile}'`, "uptime"], 120);
     // Both sleeps (and the sh whose command line names them).
-    assert.ok(await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length >= 3));
+    await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length >= 3, 30_000, "three sleeps running");
     agent.process.kill("SIGTERM");
     const { results } = await pending;
     assert.equal(results[0].signal, "SIGTERM");
@@ -458,7 +459,7 @@ void describe("agent process: replay, shutdown, connections", () => {
         assert.equal(results[0].exitCode, 0, "the signed requests run meanwhile");
       }
       // The agent resets them by itself (after about 10 s): wait for it, however busy the machine.
-      assert.ok(await eventually(() => closed === sockets.length, 120_000), `${closed} of ${sockets.length} closed; agent output: ${agent.output()}`);
+      await eventually(() => closed === sockets.length, 120_000, "every silent connection closed");
       // Reset, not half-closed: neither side keeps any state for them (no FIN-WAIT-2/TIME-WAIT on
       // the agent's side, no CLOSE-WAIT on the client's).
       assert.equal(ports.size, sockets.length);

@@ -10,7 +10,8 @@ import { after, before, describe, test } from "node:test";
 import { AgentClient, AgentRequestError, signedHeaders } from "../src/protocol";
 import { buildAgentBundle, runAgentOnce, startAgent, type RunningAgent } from "../../test/helpers/agent";
 import { TEST_POLICY, message, raw, signedRaw } from "./support/http";
-import { eventually, noneLeft, pidsMatching, uniqueSleepSeconds } from "./support/processes";
+import { eventually } from "../../test/helpers/eventually";
+import { noneLeft, pidsMatching, uniqueSleepSeconds } from "./support/processes";
 
 void describe("agent process: authentication and protocol", () => {
   let agent: RunningAgent;
@@ -215,13 +216,13 @@ void describe("agent process: running commands", () => {
     const running = [client.exec([`sleep ${marker}`], 60, abort.signal), client.exec([`sleep ${marker}`], 60, abort.signal)].map((p) =>
       p.catch((e: unknown) => e),
     );
-    assert.ok(await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length === 2));
+    await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length === 2, 30_000, "both sleeps running");
     await assert.rejects(client.exec(["uptime"]), (e: unknown) => e instanceof AgentRequestError && e.kind === "busy" && e.status === 429 && e.retryAfterSec === 1);
     // Cancelling the requests stops their commands on the host.
     abort.abort();
     await Promise.all(running);
     assert.ok(await noneLeft(`sleep ${marker}`), "cancelled commands were killed");
-    assert.ok(await eventually(async () => (await agent.audit()).filter((a) => a.event === "exec" && a.command === `sleep ${marker}`).length === 2));
+    await eventually(async () => (await agent.audit()).filter((a) => a.event === "exec" && a.command === `sleep ${marker}`).length === 2, 30_000, "both sleeps audited");
     const aborted = (await agent.audit()).filter((a) => a.event === "exec" && a.command === `sleep ${marker}`);
     assert.ok(aborted.every((a) => a.event === "exec" && a.aborted));
     assert.equal((await client.exec(["uptime"])).results[0].exitCode, 0, "slots are free again");
@@ -328,7 +329,7 @@ void describe("agent process: start-up, keys, TLS and shutdown", () => {
       const rotated = randomBytes(32).toString("hex");
       await writeFile(next.secretFile, rotated, { mode: 0o600 });
       agent.process.kill("SIGHUP");
-      assert.ok(await eventually(() => agent.output().includes("reloaded")));
+      await eventually(() => agent.output().includes("reloaded"), 30_000, "the agent to say it reloaded");
       await assert.rejects(agent.client({ keyId: next.id, secret: next.secret }).info(), (e: unknown) => e instanceof AgentRequestError && e.kind === "auth");
       assert.ok((await agent.client({ keyId: next.id, secret: rotated }).info()).hostname);
     } finally {
@@ -361,9 +362,9 @@ void describe("agent process: start-up, keys, TLS and shutdown", () => {
     const marker = join(dir, `after-sigterm-${id}`);
     // The first command runs until the test opens the gate, after SIGTERM: no race with a busy machine.
     const pending = agent.client().exec([`sh -c 'while [ ! -e ${gate} ]; do sleep 0.05; done'`, `sh -c 'echo ran > ${marker}'`], 120);
-    assert.ok(await eventually(async () => (await pidsMatching(gate)).length > 0));
+    await eventually(async () => (await pidsMatching(gate)).length > 0, 30_000, "the gated command running");
     agent.process.kill("SIGTERM");
-    assert.ok(await eventually(() => /SIGTERM: stopping/.test(agent.output())), agent.output());
+    await eventually(() => /SIGTERM: stopping/.test(agent.output()), 30_000, "the agent to log SIGTERM: stopping");
     await writeFile(gate, "");
     const { results } = await pending;
     assert.equal(results[0].exitCode, 0, "the running command was allowed to finish");
@@ -388,7 +389,7 @@ void describe("agent process: start-up, keys, TLS and shutdown", () => {
     const agent = await startAgent({ policy: TEST_POLICY, shutdownGraceSec: 1, limits: { killGraceSec: 1 } });
     const marker = uniqueSleepSeconds();
     const pending = agent.client().exec([`sh -c 'sleep ${marker}; echo never'`], 120);
-    assert.ok(await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length > 0));
+    await eventually(async () => (await pidsMatching(`sleep ${marker}`)).length > 0, 30_000, "the sleep running");
     agent.process.kill("SIGTERM");
     const { results } = await pending;
     assert.equal(results[0].signal, "SIGTERM");

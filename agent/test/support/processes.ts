@@ -1,6 +1,7 @@
 // Looking for processes a test left behind, by a unique marker in their command line (through the
 // agent's own process wrapper: child_process is reserved to it).
 import { randomBytes } from "node:crypto";
+import { eventually } from "../../../test/helpers/eventually";
 import { ProcessRunner } from "../../src/exec";
 
 const runner = new ProcessRunner();
@@ -22,25 +23,15 @@ export async function pidsMatching(marker: string): Promise<number[]> {
     .filter((pid) => pid !== process.pid);
 }
 
-/** Polls until `check` is true or `timeoutMs` passes (generous: the machine is shared). */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) {
-      return true;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return check();
-}
-
 /** True once no process matches `marker` (waiting for kills to land); kills stragglers if any. */
 export async function noneLeft(marker: string): Promise<boolean> {
-  const gone = await eventually(async () => (await pidsMatching(marker)).length === 0);
-  if (!gone) {
+  try {
+    await eventually(async () => (await pidsMatching(marker)).length === 0, 15_000, `no process left with ${marker}`);
+    return true;
+  } catch {
     killPids(await pidsMatching(marker));
+    return false;
   }
-  return gone;
 }
 
 /** Kills the given pids (those a test started and found by marker), ignoring ones already gone. */
