@@ -4,10 +4,11 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { createCommandPolicy, loadPolicyFile, PolicyFileError, type CommandPolicy } from "../../agent/src/policy";
+import { loadRulesFile, type ApprovalRule } from "../diagnosis/approvalRules";
 import { parseHostsInventory } from "../hosts/inventory";
 import { secretNames, type HostEntry, type SecretLookup } from "../hosts/model";
 import type { LlmProvider, LlmSettings, StructuredOutputMethod } from "../llm/settings";
-import { errnoCode } from "../shared/errors";
+import { AtlError, errnoCode } from "../shared/errors";
 import type { Logger } from "../shared/log";
 
 /** Bad flags or unreadable input files: the subcommand prints it (with its usage) and exits 2. */
@@ -142,6 +143,18 @@ export function envSecrets(env: NodeJS.ProcessEnv): SecretLookup {
       return Promise.resolve(name === secretNames.llmApiKey ? (env.OPENAI_API_KEY ?? env.ATL_LLM_API_KEY) : undefined);
     },
   };
+}
+
+/** The `--rules FILE` approval rules (null without the flag); a file ATL cannot trust or read is a UsageError. */
+export function readRules(file: string | null | undefined): ApprovalRule[] | null {
+  if (!file) {
+    return null;
+  }
+  try {
+    return loadRulesFile(file, new Date()).rules;
+  } catch (error) {
+    throw new UsageError(error instanceof AtlError ? error.userMessage : String(error));
+  }
 }
 
 /** The `--hosts FILE` inventory; problems of single entries go to stderr, none valid is a UsageError. */

@@ -15,7 +15,7 @@ import type { CallToolResult, ElicitRequestFormParams } from "@modelcontextproto
 import { z } from "zod";
 import type { IncidentSource } from "../alarms/model";
 import { AlarmStore } from "../alarms/store";
-import { approveByRules, loadRulesFile, memoryRuleSource, type ApprovalRule, type ApprovalRuleSource } from "../diagnosis/approvalRules";
+import { approveByRules, memoryRuleSource, type ApprovalRule, type ApprovalRuleSource } from "../diagnosis/approvalRules";
 import { DiagnosisHistory } from "../diagnosis/history";
 import {
   confirmationText,
@@ -39,7 +39,7 @@ import { analyzeRuns } from "../graph/runbookAnalysis";
 import { HostDirectory } from "../hosts/directory";
 import { AtlError } from "../shared/errors";
 import type { Logger } from "../shared/log";
-import { envSecrets, flagReaders, loadPolicy, parseFlags, readInventory, stderrLogger, UsageError } from "./common";
+import { envSecrets, flagReaders, loadPolicy, parseFlags, readInventory, readRules, stderrLogger, UsageError } from "./common";
 import type { ReportLanguage } from "../shared/l10n";
 
 const VERSION = "0.1.0";
@@ -140,17 +140,11 @@ export async function mcpCommand(args: string[]): Promise<number> {
   }
   let policy: ReturnType<typeof loadPolicy>;
   let inventory: Awaited<ReturnType<typeof readInventory>>;
-  let rules: ApprovalRule[] | null = null;
+  let rules: ApprovalRule[] | null;
   try {
     inventory = await readInventory(options.hostsFile, "mcp");
     policy = loadPolicy(options.policyFile);
-    if (options.rulesFile) {
-      try {
-        rules = loadRulesFile(options.rulesFile, new Date()).rules;
-      } catch (error) {
-        throw new UsageError(error instanceof AtlError ? error.userMessage : String(error));
-      }
-    }
+    rules = readRules(options.rulesFile);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`atl mcp: ${error.message}\n`);

@@ -11,7 +11,7 @@ import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Incident } from "../alarms/model";
 import { AlarmStore } from "../alarms/store";
-import { approvalGate, loadRulesFile, memoryRuleSource, type ApprovalRule } from "../diagnosis/approvalRules";
+import { approvalGate, memoryRuleSource, type ApprovalRule } from "../diagnosis/approvalRules";
 import { TriageCoordinator, triageId, type TriageJob, type TriageNote, type TriageRunner } from "../diagnosis/triage";
 import type { DiagnosisSettings } from "../graph/deps";
 import type { Analysis, DiagnosisEvent, DiagnosisReport, Finding, Proposal, ThreadStatus } from "../graph/diagnosis";
@@ -22,7 +22,7 @@ import { markdownLine, markdownLiteral, renderMarkdown, renderProposalMarkdown }
 import { AtlError } from "../shared/errors";
 import type { Logger } from "../shared/log";
 import { SqsAlarmConsumer } from "../sqs/consumer";
-import { envSecrets, flagReaders, LLM_FLAGS, LLM_USAGE, llmFrom, llmOptions, loadPolicy, parseFlags, readInventory, stderrLogger, UsageError, type LlmOptions } from "./common";
+import { envSecrets, flagReaders, LLM_FLAGS, LLM_USAGE, llmFrom, llmOptions, loadPolicy, parseFlags, readInventory, readRules, stderrLogger, UsageError, type LlmOptions } from "./common";
 import type { ReportLanguage } from "../shared/l10n";
 import { plainText } from "../shared/richText";
 
@@ -369,17 +369,11 @@ export async function watchCommand(args: string[]): Promise<number> {
   const signal = untilSignal();
   let options: Options;
   let inventory: HostEntry[];
-  let rules: ApprovalRule[] | null = null;
+  let rules: ApprovalRule[] | null;
   try {
     options = parseArgs(args);
     inventory = await readInventory(options.hostsFile, "watch");
-    if (options.rulesFile) {
-      try {
-        rules = loadRulesFile(options.rulesFile, new Date()).rules;
-      } catch (error) {
-        throw new UsageError(error instanceof AtlError ? error.userMessage : String(error));
-      }
-    }
+    rules = readRules(options.rulesFile);
   } catch (error) {
     signal.dispose();
     if (error instanceof UsageError) {
