@@ -13,6 +13,16 @@ interface AuditBase {
   time: string;
 }
 
+/** Who asked for which command, and the policy's verdict on it. */
+interface CommandAuditBase extends AuditBase {
+  keyId: string;
+  client: string;
+  command: string;
+  decision: PolicyDecisionKind;
+  risk: Risk;
+  rule: string;
+}
+
 /** What the agent is about to run; written (and on disk) before the command starts. */
 export interface ExecStartAuditRecord extends AuditBase {
   event: "exec-start";
@@ -29,16 +39,10 @@ export interface ExecStartAuditRecord extends AuditBase {
 }
 
 /** A command's outcome: run, refused by the policy, or not run (cancelled, shutting down, no audit). */
-export interface ExecAuditRecord extends AuditBase {
+export interface ExecAuditRecord extends CommandAuditBase {
   event: "exec";
   request: string;
   index: number;
-  keyId: string;
-  client: string;
-  command: string;
-  decision: PolicyDecisionKind;
-  risk: Risk;
-  rule: string;
   /** Set when the command ran. */
   exitCode: number | null;
   signal: string | null;
@@ -57,14 +61,8 @@ export interface ExecAuditRecord extends AuditBase {
 
 export type NotRunReason = "cancelled" | "shutting-down" | "audit-unavailable" | "journal-unavailable";
 
-export interface CheckAuditRecord extends AuditBase {
+export interface CheckAuditRecord extends CommandAuditBase {
   event: "check";
-  keyId: string;
-  client: string;
-  command: string;
-  decision: PolicyDecisionKind;
-  risk: Risk;
-  rule: string;
 }
 
 /**

@@ -9,6 +9,7 @@ import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import type { Pipeline, Program, Stage } from "./policy/types";
 import { errnoCode } from "../../src/shared/errors";
+import { killGroup } from "../../src/shared/processGroup";
 
 /** Nothing is inherited from the agent's environment (it may hold the agent's secret). */
 export const COMMAND_ENV: Readonly<Record<string, string>> = Object.freeze({
@@ -223,17 +224,6 @@ function completeUtf8Length(bytes: Buffer): number {
 
 function signalNumber(signal: NodeJS.Signals): number {
   return (osConstants.signals as Record<string, number | undefined>)[signal] ?? 0;
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) {
-    return;
-  }
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
 }
 
 /** One command line in flight: its live processes, its clock and how it was stopped. */

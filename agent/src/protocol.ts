@@ -321,20 +321,14 @@ export class AgentClient {
     this.agent.destroy();
   }
 
-  private async request<T>(
-    method: "GET" | "POST",
-    path: string,
-    payload: unknown,
-    responseSchema: Schema<T>,
-    opts: { signed: boolean; signal?: AbortSignal; timeoutMs?: number },
-  ): Promise<T> {
+  private async request<T>(...call: Parameters<typeof this.send<T>>): Promise<T> {
     try {
-      return await this.send(method, path, payload, responseSchema, opts);
+      return await this.send(...call);
     } catch (error) {
       // A kept-alive connection the agent closed while idle fails before it carries anything: the
       // agent never saw the request, so send it once more (signed anew: a nonce is single use).
       if (error instanceof StaleConnectionError) {
-        return this.send(method, path, payload, responseSchema, opts);
+        return this.send(...call);
       }
       throw error;
     }

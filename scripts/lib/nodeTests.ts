@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
+import { killGroup } from "../../src/shared/processGroup";
 import type { ReporterLine } from "./testReporter.mjs";
 import { repoRoot } from "./setup";
 
@@ -335,17 +336,6 @@ function runFile(files: string[], timeoutMs: number, env: NodeJS.ProcessEnv | un
       });
     });
   });
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) {
-    return;
-  }
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is gone.
-  }
 }
 
 /** `pid comm` of every live process in process group `pgid` (zombies aside). */
