@@ -139,7 +139,7 @@ void describe("npm run bench --quick (smoke)", { timeout: 30 * 60_000 }, () => {
   void it("refuses an unknown benchmark name and lists the known ones", async () => {
     const r = await runBench(["--only", "policy,nope"]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /unknown benchmark nope; known: agent, ssh, policy, ingestion, graph, eval, activation, tokens/);
+    assert.ok(r.stderr.includes(`unknown benchmark nope; known: ${SUITES.map((s) => s.name).join(", ")}`), r.stderr);
     assert.ok(!existsSync(join(out, "results.json.tmp")));
   });
 });
