@@ -7,7 +7,7 @@
 // can avoid. The ratio is what the queue, the store, the coordinator, the graph and the report add.
 //
 //   node --import tsx bench/triage.ts [--samples 15]
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,9 +19,10 @@ import { HostDirectory } from "../src/hosts/directory";
 import type { HostEntry } from "../src/hosts/model";
 import { silentLogger } from "../src/shared/log";
 import { startAgent } from "../test/helpers/agent";
-import { Fauxqs, TEST_CREDENTIALS } from "../test/helpers/fauxqs";
+import { Fauxqs } from "../test/helpers/fauxqs";
+import { WatchProcess } from "../test/helpers/watch";
 import { cpuAlarmMessage } from "../test/unit/alarms/samples";
-import { flag, percentile, round, runAlone } from "./measure";
+import { flag, latencyRow, percentile, round, runAlone } from "./measure";
 import type { BenchResult } from "./report";
 
 export interface TriageBenchOptions {
@@ -29,7 +30,6 @@ export interface TriageBenchOptions {
 }
 
 const ROOT = resolve(__dirname, "..");
-const CLI = join(ROOT, "dist", "cli.js");
 const INSTANCE = "i-0a1b2c3d4e5f67890";
 const WARMUP = 2;
 /** One sample may wait for a long poll and a busy machine; beyond this the run is broken, not slow. */
@@ -39,44 +39,6 @@ interface Line {
   alarm: string;
   status: TriageFile["status"];
   json: string;
-}
-
-/** `atl watch`'s stdout lines, awaited by alarm name. */
-class WatchLines {
-  private readonly seen = new Map<string, { line: Line; at: number }>();
-  private readonly waiters = new Map<string, (found: { line: Line; at: number }) => void>();
-  private stderr = "";
-
-  constructor(readonly child: ChildProcess) {
-    let buffer = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      const at = performance.now();
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = JSON.parse(buffer.slice(0, newline)) as Line;
-        buffer = buffer.slice(newline + 1);
-        this.seen.set(line.alarm, { line, at });
-        this.waiters.get(line.alarm)?.({ line, at });
-      }
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
-  }
-
-  until(alarm: string): Promise<{ line: Line; at: number }> {
-    const found = this.seen.get(alarm);
-    if (found) {
-      return Promise.resolve(found);
-    }
-    return new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no report for ${alarm} within ${SAMPLE_TIMEOUT_MS / 1000} s: ${this.stderr}`)), SAMPLE_TIMEOUT_MS);
-      this.waiters.set(alarm, (f) => {
-        clearTimeout(timer);
-        resolvePromise(f);
-      });
-      this.child.once("close", (code) => reject(new Error(`atl watch exited (${code}): ${this.stderr}`)));
-    });
-  }
 }
 
 export async function benchTriage(opts: TriageBenchOptions): Promise<BenchResult[]> {
@@ -89,30 +51,14 @@ export async function benchTriage(opts: TriageBenchOptions): Promise<BenchResult
   const dir = await mkdtemp(join(tmpdir(), "atl-bench-triage-"));
   const emulator = await Fauxqs.start();
   const agent = await startAgent({ bundle: true });
-  let child: ChildProcess | undefined;
+  let watch: WatchProcess<Line> | undefined;
   const directory: { value: HostDirectory | null } = { value: null };
   try {
     const host: HostEntry = { id: "bench-web-01", name: "bench-web-01", aliases: [INSTANCE], transport: "agent", url: agent.url, keyId: agent.keyId, secretFile: agent.secretFile };
     const hostsFile = join(dir, "hosts.json");
     await writeFile(hostsFile, JSON.stringify([host]), { mode: 0o600 });
     const route = await emulator.createAlarmRoute();
-    child = spawn(
-      process.execPath,
-      [CLI, "watch", "--queue-url", route.queueUrl, "--endpoint", emulator.endpoint, "--region", emulator.region, "--hosts", hostsFile, "--out", join(dir, "out"), "--auto", "read-only", "--debounce-minutes", "0", "--quiet"],
-      {
-        cwd: ROOT,
-        // No LLM variables: the built-in runbooks plan and analyse.
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: dir,
-          AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const lines = new WatchLines(child);
+    watch = WatchProcess.start<Line>({ emulator, route, hostsFile, out: join(dir, "out"), home: dir, args: ["--auto", "read-only", "--debounce-minutes", "0", "--quiet"] });
     directory.value = new HostDirectory([host], envSecrets({}), { policy: createCommandPolicy(), logger: silentLogger });
     const transport = await directory.value.transport(host);
 
@@ -122,7 +68,7 @@ export async function benchTriage(opts: TriageBenchOptions): Promise<BenchResult
       const name = `bench-triage-${i}-cpu-high`;
       const t0 = performance.now();
       await emulator.publish(route.topicArn, cpuAlarmMessage({ name, instanceId: INSTANCE }));
-      const { line, at } = await lines.until(name);
+      const { line, at } = await watch.lineOf(name, SAMPLE_TIMEOUT_MS);
       if (line.status !== "done") {
         throw new Error(`triage of ${name} ended ${line.status}, not done`);
       }
@@ -147,14 +93,9 @@ export async function benchTriage(opts: TriageBenchOptions): Promise<BenchResult
     const own = endToEnd.map((e, j) => e - direct[j]).sort((a, b) => a - b);
     endToEnd.sort((a, b) => a - b);
     direct.sort((a, b) => a - b);
-    const row = (name: string, p: number): BenchResult => {
-      const value = percentile(endToEnd, p);
-      const baseline = percentile(direct, p);
-      return { name, value: round(value), unit: "ms", baseline: round(baseline), ratio: round(value / baseline), target: null, pass: null };
-    };
     return [
-      row("triage: alarm published → report written, p50 (atl watch, no LLM, real agent; vs the same commands straight through the agent transport)", 50),
-      row("triage: alarm published → report written, p90 (same)", 90),
+      latencyRow("triage: alarm published → report written, p50 (atl watch, no LLM, real agent; vs the same commands straight through the agent transport)", endToEnd, direct, 50),
+      latencyRow("triage: alarm published → report written, p90 (same)", endToEnd, direct, 90),
       {
         name: "triage: ATL's own time per alarm, p50 (end to end minus its commands through the transport: SNS/SQS delivery, store, coordinator, graph, report files)",
         value: round(percentile(own, 50)),
@@ -167,9 +108,8 @@ export async function benchTriage(opts: TriageBenchOptions): Promise<BenchResult
     ];
   } finally {
     directory.value?.dispose();
-    if (child && child.exitCode === null) {
-      child.kill("SIGTERM");
-      await new Promise((r) => child!.once("close", r));
+    if (watch && watch.child.exitCode === null) {
+      await watch.stop();
     }
     await agent.stop();
     await emulator.stop();

@@ -5,7 +5,7 @@
 // the inventory runs nothing anywhere; a storm of 50 alarms on 3 hosts gives 3 triages, at most N
 // at once, nothing run twice; SIGTERM stops it with exit 0.
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,12 +15,15 @@ import type { ExecAuditRecord } from "../../../agent/src/audit";
 import type { TriageFile } from "../../../src/cli/watch";
 import { startAgent, type RunningAgent } from "../../helpers/agent";
 import { startCpuHog, type StagedProcess } from "../../helpers/faults";
-import { Fauxqs, TEST_CREDENTIALS, type AlarmRoute } from "../../helpers/fauxqs";
+import { Fauxqs, type AlarmRoute } from "../../helpers/fauxqs";
+import { WatchProcess } from "../../helpers/watch";
 import { cpuAlarmMessage } from "../../unit/alarms/samples";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
 const CLI = join(ROOT, "dist", "cli.js");
 const WEB_01 = "i-0a1b2c3d4e5f67890";
+
+type Watch = WatchProcess<Line>;
 
 interface Line {
   id: string;
@@ -31,46 +34,6 @@ interface Line {
   summary: string;
   report: string;
   json: string;
-}
-
-/** A running `atl watch`: its stdout JSON lines as they come, and a clean stop. */
-class Watch {
-  readonly lines: Line[] = [];
-  stderr = "";
-  private waiters: { count: number; resolve: () => void }[] = [];
-  readonly exited: Promise<number | null>;
-
-  constructor(readonly child: ChildProcess) {
-    let buffer = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const text = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        this.lines.push(JSON.parse(text) as Line);
-      }
-      this.waiters = this.waiters.filter((w) => (this.lines.length >= w.count ? (w.resolve(), false) : true));
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => child.on("close", (code) => resolve(code)));
-  }
-
-  /** Resolves once `count` triage lines were printed (or fails when the process ends first). */
-  async until(count: number): Promise<Line[]> {
-    if (this.lines.length < count) {
-      await Promise.race([
-        new Promise<void>((resolve) => this.waiters.push({ count, resolve })),
-        this.exited.then((code) => assert.fail(`atl watch exited (${code}) after ${this.lines.length} line(s): ${this.stderr}`)),
-      ]);
-    }
-    return this.lines.slice(0, count);
-  }
-
-  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
-    this.child.kill(signal);
-    return this.exited;
-  }
 }
 
 function file(line: Line): TriageFile {
@@ -133,22 +96,7 @@ void describe("atl watch (dist/cli.js)", () => {
   });
 
   function watch(route: AlarmRoute, out: string, extra: string[] = []): Watch {
-    const child = spawn(
-      process.execPath,
-      [CLI, "watch", "--queue-url", route.queueUrl, "--endpoint", emulator.endpoint, "--region", emulator.region, "--hosts", hostsFile, "--out", join(dir, out), ...extra],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: dir,
-          AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const w = new Watch(child);
+    const w = WatchProcess.start<Line>({ emulator, route, hostsFile, out: join(dir, out), home: dir, args: extra });
     running.push(w);
     return w;
   }
