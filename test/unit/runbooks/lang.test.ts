@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { analyzeRuns } from "../../../src/graph/runbooks/index";
 import { josa, particle } from "../../../src/graph/runbooks/lang";
-import { numbered, run } from "./support";
+import { numbered, run, TOP_COMMAND, topFrame, topRow } from "./support";
 
 void describe("Korean particles", () => {
   void it("follow a Hangul word's final consonant, ㄹ apart for (으)로", () => {
@@ -41,16 +41,8 @@ void describe("Korean particles", () => {
   });
 
   void it("a Korean summary names the culprit with the right particle", () => {
-    const top = [
-      "top - 10:00:01 up 3 days,  2:00,  0 users,  load average: 4.10, 3.20, 2.00",
-      "Tasks: 212 total,   3 running, 209 sleeping,   0 stopped,   0 zombie",
-      "%Cpu(s): 97.0 us,  3.0 sy,  0.0 ni,  0.0 id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st",
-      "",
-      "    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND",
-      "   4242 app       20   0 2000000 300000  20000 R 190.0   1.0   9:00.00 encoder",
-      "    900 app       20   0 2000000 300000  20000 S   2.0   1.0   9:00.00 sshd",
-    ].join("\n");
-    const runs = numbered([run("nproc", "2\n"), run("top -b -n 2 -d 1 -w 512 | awk '/^top -/{n++} n==2' | head -n 40", top)]);
+    const top = topFrame([topRow(4242, 190, "encoder"), topRow(900, 2, "sshd", "S")]);
+    const runs = numbered([run("nproc", "2\n"), run(TOP_COMMAND, top)]);
     const analysis = analyzeRuns(runs, { alarm: null, question: "CPU 100%예요. 뭐가 먹고 있어요?", language: "ko" });
     assert.match(analysis.summary, /`encoder` \(pid 4242\)가 CPU 190% 사용/, analysis.summary);
   });

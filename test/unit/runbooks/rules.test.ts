@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { analyzeRuns } from "../../../src/graph/runbooks/index";
 import { PS_COLUMNS, resourceCommands } from "../../../src/graph/runbooks/catalog";
-import { numbered, run } from "./support";
+import { numbered, run, TOP_COMMAND, topFrame, topRow } from "./support";
 
 const PS = `ps -eo ${PS_COLUMNS} --sort=-pcpu | head -n 3000`;
 const HEADER = "    PID    PPID USER     STAT ELAPSED NLWP %CPU %MEM   RSS COMMAND";
@@ -141,51 +141,33 @@ void describe("DNS: a local resolver that is gone", () => {
 
 void describe("CPU: a share of a saturated host is not the cause", () => {
   const top = (rows: string[]): string =>
-    [
-      "top - 10:00:01 up 3 days,  2:00,  0 users,  load average: 17.90, 16.20, 15.00",
-      "Tasks: 412 total,  19 running, 393 sleeping,   0 stopped,   0 zombie",
-      "%Cpu(s): 88.0 us, 11.0 sy,  0.0 ni,  1.0 id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st",
-      "MiB Mem :  31900.0 total,  12000.0 free,  14000.0 used,   5900.0 buff/cache",
-      "MiB Swap:      0.0 total,      0.0 free,      0.0 used.  17000.0 avail Mem",
-      "",
-      "    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND",
-      ...rows,
-    ].join("\n");
-  const line = (pid: number, cpu: number, name: string): string => `${String(pid).padStart(7)} app       20   0 2000000 300000  20000 R ${cpu.toFixed(1).padStart(5)}   1.0   1:00.00 ${name}`;
-  const topCommand = "top -b -n 2 -d 1 -w 512 | awk '/^top -/{n++} n==2' | head -n 40";
+    topFrame(rows, { load: "17.90, 16.20, 15.00", tasks: "412 total,  19 running, 393 sleeping,   0 stopped,   0 zombie", cpu: "88.0 us, 11.0 sy,  0.0 ni,  1.0 id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st" });
 
   void it("on 8 busy cores, one process at 95 % among many is not named", () => {
-    const runs = numbered([run("nproc", "8\n"), run(topCommand, top([line(9001, 95, "webpack"), line(9002, 70, "node"), line(9003, 66, "node"), line(9004, 60, "java"), line(9005, 58, "python3")]))]);
+    const runs = numbered([run("nproc", "8\n"), run(TOP_COMMAND, top([topRow(9001, 95, "webpack"), topRow(9002, 70, "node"), topRow(9003, 66, "node"), topRow(9004, 60, "java"), topRow(9005, 58, "python3")]))]);
     const analysis = analyzeRuns(runs, { alarm: null, question: "what is eating the cpu?" });
     assert.equal(analysis.culprit, null, analysis.summary);
     assert.match(analysis.summary, /shared by several processes/, analysis.summary);
   });
 
   void it("on the same host, one process taking most of the CPU in use is named", () => {
-    const runs = numbered([run("nproc", "8\n"), run(topCommand, top([line(9001, 640, "ffmpeg"), line(9002, 40, "node")]))]);
+    const runs = numbered([run("nproc", "8\n"), run(TOP_COMMAND, top([topRow(9001, 640, "ffmpeg"), topRow(9002, 40, "node")]))]);
     const analysis = analyzeRuns(runs, { alarm: null, question: "what is eating the cpu?" });
     assert.deepEqual([analysis.culprit?.name, analysis.culprit?.pid], ["ffmpeg", 9001], analysis.summary);
   });
 });
 
 void describe("a question that says the CPU is idle is not answered by a CPU consumer", () => {
-  const topCommand = "top -b -n 2 -d 1 -w 512 | awk '/^top -/{n++} n==2' | head -n 40";
   const frame = (busy: number, rows: string[]): string =>
-    [
-      "top - 10:00:01 up 3 days,  2:00,  0 users,  load average: 9.10, 8.20, 7.00",
-      "Tasks: 312 total,   9 running, 303 sleeping,   0 stopped,   0 zombie",
-      `%Cpu(s): ${(busy - 5).toFixed(1)} us,  5.0 sy,  0.0 ni, ${(100 - busy).toFixed(1)} id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st`,
-      "MiB Mem :  15900.0 total,  9000.0 free,  5000.0 used,   1900.0 buff/cache",
-      "MiB Swap:      0.0 total,      0.0 free,      0.0 used.  10000.0 avail Mem",
-      "",
-      "    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND",
-      ...rows,
-    ].join("\n");
-  const line = (pid: number, state: string, cpu: number, name: string): string => `${String(pid).padStart(7)} app       20   0 2000000 300000  20000 ${state} ${cpu.toFixed(1).padStart(5)}   1.0   1:00.00 ${name}`;
+    topFrame(rows, {
+      load: "9.10, 8.20, 7.00",
+      tasks: "312 total,   9 running, 303 sleeping,   0 stopped,   0 zombie",
+      cpu: `${(busy - 5).toFixed(1)} us,  5.0 sy,  0.0 ni, ${(100 - busy).toFixed(1)} id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st`,
+    });
 
   for (const question of ["load average is high but the cpu is idle?", "로드는 높은데 CPU는 놀고 있어요", "부하는 높은데 CPU 사용률은 낮아요"]) {
     void it(`the host turns out busy: no consumer named (${question})`, () => {
-      const runs = numbered([run("nproc", "2\n"), run(topCommand, frame(100, [line(8963, "S", 88, "chromium"), line(9002, "R", 30, "node"), line(9003, "R", 22, "esbuild")]))]);
+      const runs = numbered([run("nproc", "2\n"), run(TOP_COMMAND, frame(100, [topRow(8963, 88, "chromium", "S"), topRow(9002, 30, "node", "R"), topRow(9003, 22, "esbuild", "R")]))]);
       const analysis = analyzeRuns(runs, { alarm: null, question });
       assert.equal(analysis.culprit, null, analysis.summary);
       assert.doesNotMatch(analysis.summary, /chromium/, analysis.summary);
@@ -193,7 +175,7 @@ void describe("a question that says the CPU is idle is not answered by a CPU con
   }
 
   void it("the task blocked in D is the answer", () => {
-    const runs = numbered([run("nproc", "2\n"), run(topCommand, frame(20, [line(7100, "D", 0, "backup-agent"), line(8963, "S", 15, "chromium")]))]);
+    const runs = numbered([run("nproc", "2\n"), run(TOP_COMMAND, frame(20, [topRow(7100, 0, "backup-agent", "D"), topRow(8963, 15, "chromium", "S")]))]);
     const analysis = analyzeRuns(runs, { alarm: null, question: "load average is high but the cpu is idle?" });
     assert.deepEqual([analysis.culprit?.name, analysis.culprit?.pid], ["backup-agent", 7100], analysis.summary);
   });

@@ -199,3 +199,38 @@ export const DMESG_DISK_ERRORS = `[Wed Nov 25 03:10:01 2026] nvme1n1: I/O error,
 [Wed Nov 25 03:10:02 2026] EXT4-fs (nvme1n1): Remounting filesystem read-only
 [Wed Nov 25 03:12:09 2026] INFO: task postgres:2211 blocked for more than 122 seconds.
 `;
+
+/** The top command the runbooks plan (the later of two frames), as the recordings carry it. */
+export const TOP_COMMAND = "top -b -n 2 -d 1 -w 512 | awk '/^top -/{n++} n==2' | head -n 40";
+
+/** The figures of a top frame's header that the CPU rules read. */
+export interface TopHeader {
+  load: string;
+  tasks: string;
+  cpu: string;
+}
+
+/** One `top -b` frame: its header (a busy 2-core host unless told otherwise) and these process rows. */
+export function topFrame(rows: string[], header: Partial<TopHeader> = {}): string {
+  const { load, tasks, cpu } = {
+    load: "4.10, 3.20, 2.00",
+    tasks: "212 total,   3 running, 209 sleeping,   0 stopped,   0 zombie",
+    cpu: "97.0 us,  3.0 sy,  0.0 ni,  0.0 id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st",
+    ...header,
+  };
+  return [
+    `top - 10:00:01 up 3 days,  2:00,  0 users,  load average: ${load}`,
+    `Tasks: ${tasks}`,
+    `%Cpu(s): ${cpu}`,
+    "MiB Mem :  15900.0 total,  9000.0 free,  5000.0 used,   1900.0 buff/cache",
+    "MiB Swap:      0.0 total,      0.0 free,      0.0 used.  10000.0 avail Mem",
+    "",
+    "    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND",
+    ...rows,
+  ].join("\n");
+}
+
+/** A process row of a top frame (owner `app`). */
+export function topRow(pid: number, cpu: number, name: string, state = "R"): string {
+  return `${String(pid).padStart(7)} app       20   0 2000000 300000  20000 ${state} ${cpu.toFixed(1).padStart(5)}   1.0   1:00.00 ${name}`;
+}

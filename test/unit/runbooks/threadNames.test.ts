@@ -7,25 +7,9 @@ import { describe, it } from "node:test";
 import { PS_COLUMNS } from "../../../src/graph/runbooks/catalog";
 import { analyzeRuns } from "../../../src/graph/runbooks/index";
 import { isThreadName, parsePs, programFromArgs } from "../../../src/graph/runbooks/parse/system";
-import { numbered, run } from "./support";
+import { numbered, run, TOP_COMMAND, topFrame, topRow } from "./support";
 
-const TOP = "top -b -n 2 -d 1 -w 512 | awk '/^top -/{n++} n==2' | head -n 40";
 const PS = `ps -eo ${PS_COLUMNS} --sort=-pcpu | head -n 3000`;
-
-function top(rows: string[]): string {
-  return [
-    "top - 10:00:01 up 3 days,  2:00,  0 users,  load average: 4.10, 3.20, 2.00",
-    "Tasks: 212 total,   3 running, 209 sleeping,   0 stopped,   0 zombie",
-    "%Cpu(s): 97.0 us,  3.0 sy,  0.0 ni,  0.0 id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st",
-    "MiB Mem :  15900.0 total,  9000.0 free,  5000.0 used,   1900.0 buff/cache",
-    "MiB Swap:      0.0 total,      0.0 free,      0.0 used.  10000.0 avail Mem",
-    "",
-    "    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND",
-    ...rows,
-  ].join("\n");
-}
-
-const topLine = (pid: number, cpu: number, name: string): string => `${String(pid).padStart(7)} dev       20   0 2000000 300000  20000 R ${cpu.toFixed(1).padStart(5)}   1.0   9:00.00 ${name}`;
 
 const PS_HEADER = "    PID    PPID USER     STAT ELAPSED NLWP %CPU %MEM   RSS COMMAND";
 const psLine = (pid: number, cpu: number, comm: string): string => `${String(pid).padStart(7)}       1 dev      Rl       900   12 ${cpu.toFixed(1).padStart(4)}  1.9 310000 ${comm}`;
@@ -68,7 +52,7 @@ void describe("thread names", () => {
   });
 
   void it("a busy process known only as MainThread: the first round asks for its command line", () => {
-    const runs = numbered([run("nproc", "2\n"), run(TOP, top([topLine(5120, 188, "MainThread"), topLine(900, 4, "sshd")])), run(PS, [PS_HEADER, psLine(5120, 188, "MainThread"), psLine(900, 4, "sshd")].join("\n"))]);
+    const runs = numbered([run("nproc", "2\n"), run(TOP_COMMAND, topFrame([topRow(5120, 188, "MainThread"), topRow(900, 4, "sshd")])), run(PS, [PS_HEADER, psLine(5120, 188, "MainThread"), psLine(900, 4, "sshd")].join("\n"))]);
     const analysis = analyzeRuns(runs, { alarm: null, question: "cpu is pegged, what is eating it?" });
     assert.equal(analysis.culprit?.pid, 5120, analysis.summary);
     const next = analysis.furtherCommands.map((c) => c.command);
@@ -79,7 +63,7 @@ void describe("thread names", () => {
     const args = "/home/dev/.nvm/versions/node/v20.11.0/bin/node /home/dev/.vscode-server/extensions/acme.linter-2.1.0/dist/server.js --stdio";
     const runs = numbered([
       run("nproc", "2\n"),
-      run(TOP, top([topLine(5120, 188, "MainThread"), topLine(900, 4, "sshd")])),
+      run(TOP_COMMAND, topFrame([topRow(5120, 188, "MainThread"), topRow(900, 4, "sshd")])),
       run(PS, [PS_HEADER, psLine(5120, 188, "MainThread"), psLine(900, 4, "sshd")].join("\n")),
       run(`ps -o ${PS_COLUMNS},args -p 5120`, psArgs(5120, "MainThread", args)),
     ]);
@@ -98,7 +82,7 @@ void describe("thread names", () => {
   void it("a program that names itself keeps its name", () => {
     const runs = numbered([
       run("nproc", "2\n"),
-      run(TOP, top([topLine(6100, 190, "ffmpeg")])),
+      run(TOP_COMMAND, topFrame([topRow(6100, 190, "ffmpeg")])),
       run(PS, [PS_HEADER, psLine(6100, 190, "ffmpeg")].join("\n")),
       run(`ps -o ${PS_COLUMNS},args -p 6100`, psArgs(6100, "ffmpeg", "/usr/bin/ffmpeg -i in.mp4 out.webm")),
     ]);
